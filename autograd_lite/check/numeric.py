@@ -1,0 +1,145 @@
+"""Finite differences and gradient checking against the engine."""
+from __future__ import annotations
+
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from ..engine import grad, no_grad
+from ..tensor import Tensor
+
+
+def rel_error(x: Any, y: Any) -> float:
+    """max(|x − y| / max(1e-8, |x| + |y|)): the homework's relative error."""
+    x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    return float(np.max(np.abs(x - y) / np.maximum(1e-8, np.abs(x) + np.abs(y)))) if x.size else 0.0
+
+
+def _as_tensor_list(inputs: Any) -> list[Tensor]:
+    items = [inputs] if isinstance(inputs, (Tensor, np.ndarray)) else list(inputs)
+    return [x if isinstance(x, Tensor) else Tensor(x) for x in items]
+
+
+def _evaluate(f: Callable[..., Any], inputs: Sequence[Tensor]) -> np.ndarray:
+    with no_grad():
+        out = f(*inputs)
+    return np.asarray(out.data if isinstance(out, Tensor) else out, dtype=np.float64)
+
+
+def numerical_grad(f: Callable[..., Any], *inputs: Any, eps: float = 1e-6, grad_output: Any = None) -> Any:
+    """Central differences of sum(f(*inputs) * grad_output) (grad_output = 1 for a scalar f).
+
+    `f` receives Tensors; returns one float64 array per input (a tuple when several).
+    """
+    xs = [Tensor(np.array(x.data if isinstance(x, Tensor) else x, dtype=np.float64)) for x in inputs]
+    weight = None if grad_output is None else np.asarray(getattr(grad_output, "data", grad_output), np.float64)
+    grads = []
+    for x in xs:
+        g = np.zeros(x.shape)
+        flat = x.data.reshape(-1)
+        for i in range(flat.size):
+            orig = flat[i]
+            flat[i] = orig + eps
+            hi = _evaluate(f, xs)
+            flat[i] = orig - eps
+            lo = _evaluate(f, xs)
+            flat[i] = orig
+            diff = (hi - lo) if weight is None else (hi - lo) * weight
+            g.reshape(-1)[i] = np.sum(diff) / (2 * eps)
+        grads.append(g)
+    return grads[0] if len(grads) == 1 else tuple(grads)
+
+
+class GradcheckError(AssertionError):
+    """A gradient that disagrees with finite differences; the message names the input and element."""
+
+
+def _jacobians(f: Callable[..., Tensor], xs: list[Tensor], eps: float) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """(analytical, numerical) Jacobians d out / d x_i, each of shape (out.size, x_i.size)."""
+    out = f(*xs)
+    outs = out if isinstance(out, (tuple, list)) else (out,)
+    flat_out = np.concatenate([np.asarray(o.data, np.float64).reshape(-1) for o in outs])
+    wrt = [x for x in xs if x.requires_grad]
+    analytical = [np.zeros((flat_out.size, x.numel())) for x in wrt]
+    row = 0
+    for o in outs:
+        for k in range(o.numel()):
+            onehot = np.zeros(o.shape, dtype=o.dtype)
+            onehot.reshape(-1)[k] = 1
+            if o.requires_grad:
+                gs = grad(o, wrt, Tensor._make(onehot), retain_graph=True, allow_unused=True)
+                for a, g in zip(analytical, gs):
+                    if g is not None:
+                        a[row] = np.asarray(g.data, np.float64).reshape(-1)
+            row += 1
+    numerical = []
+    for x in wrt:
+        jac = np.zeros((flat_out.size, x.numel()))
+        flat = x.data.reshape(-1)
+        for i in range(flat.size):
+            orig = flat[i]
+            flat[i] = orig + eps
+            hi = _flat_outputs(f, xs)
+            flat[i] = orig - eps
+            lo = _flat_outputs(f, xs)
+            flat[i] = orig
+            jac[:, i] = (hi - lo) / (2 * eps)
+        numerical.append(jac)
+    return analytical, numerical
+
+
+def _flat_outputs(f: Callable[..., Any], xs: Sequence[Tensor]) -> np.ndarray:
+    with no_grad():
+        out = f(*xs)
+    outs = out if isinstance(out, (tuple, list)) else (out,)
+    return np.concatenate([np.asarray(o.data, np.float64).reshape(-1) for o in outs])
+
+
+def gradcheck(f: Callable[..., Tensor], inputs: Any, eps: float = 1e-6, atol: float = 1e-5,
+              rtol: float = 1e-3, raise_exception: bool = True) -> bool:
+    """Compare the engine's Jacobian of f with central differences, like torch.autograd.gradcheck.
+
+    Checks every input that requires grad (all inputs, if none does). Passes when
+    |analytical − numerical| <= atol + rtol·|numerical| everywhere; otherwise raises
+    GradcheckError naming the input, the worst element and both values.
+    """
+    xs = _as_tensor_list(inputs)
+    if not any(x.requires_grad for x in xs):
+        xs = [x.detach().requires_grad_(True) if x.dtype.kind == "f" else x for x in xs]
+    analytical, numerical = _jacobians(f, xs, eps)
+    positions = [i for i, x in enumerate(xs) if x.requires_grad]
+    for pos, a, n in zip(positions, analytical, numerical):
+        bad = np.abs(a - n) - (atol + rtol * np.abs(n))
+        if bad.size and (np.max(bad) > 0 or not np.all(np.isfinite(a))):
+            r, c = np.unravel_index(np.nanargmax(np.where(np.isfinite(bad), bad, np.inf)), bad.shape)
+            where = np.unravel_index(c, xs[pos].shape)
+            if not raise_exception:
+                return False
+            raise GradcheckError(
+                f"gradcheck: the gradient w.r.t. input {pos} (shape {xs[pos].shape}) disagrees with finite "
+                f"differences at input element {tuple(int(i) for i in where)}, output element {int(r)}: "
+                f"analytical {a[r, c]:.10g}, numerical {n[r, c]:.10g} (atol={atol}, rtol={rtol})")
+    return True
+
+
+def gradgradcheck(f: Callable[..., Tensor], inputs: Any, eps: float = 1e-6, atol: float = 1e-5,
+                  rtol: float = 1e-3, seed: int = 0) -> bool:
+    """Check second derivatives: gradcheck of x ↦ d<f(x), v>/dx for a fixed random v."""
+    xs = _as_tensor_list(inputs)
+    if not any(x.requires_grad for x in xs):
+        xs = [x.detach().requires_grad_(True) if x.dtype.kind == "f" else x for x in xs]
+    wrt = [i for i, x in enumerate(xs) if x.requires_grad]
+    out0 = f(*xs)
+    outs0 = out0 if isinstance(out0, (tuple, list)) else (out0,)
+    rng = np.random.default_rng(seed)
+    vs = [Tensor._make(rng.standard_normal(o.shape).astype(o.dtype)) for o in outs0]
+
+    def first_grad(*args: Tensor) -> tuple[Tensor, ...]:
+        out = f(*args)
+        outs = out if isinstance(out, (tuple, list)) else (out,)
+        used = [(o, v) for o, v in zip(outs, vs) if o.requires_grad]
+        gs = grad([o for o, _ in used], [args[i] for i in wrt], [v for _, v in used],
+                  create_graph=True, allow_unused=True)
+        return tuple(g if g is not None else args[i] * 0.0 for g, i in zip(gs, wrt))
+
+    return gradcheck(first_grad, xs, eps=eps, atol=atol, rtol=rtol)

@@ -1,0 +1,112 @@
+"""Tensor constructors and the seeded random generator that everything random draws from."""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .tensor import Tensor, get_default_dtype
+
+_rng = np.random.default_rng()
+
+
+def manual_seed(seed: int) -> np.random.Generator:
+    """Reseed the generator behind rand/randn/dropout/initialisation/shuffling, for reproducible runs."""
+    global _rng
+    _rng = np.random.default_rng(seed)
+    return _rng
+
+
+def get_rng() -> np.random.Generator:
+    return _rng
+
+
+def _shape(size: Any) -> tuple[int, ...]:
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        size = size[0]
+    return tuple(int(s) for s in size)
+
+
+def _new(data: np.ndarray, requires_grad: bool, name: str | None = None) -> Tensor:
+    t = Tensor._make(data)
+    t.name = name
+    if requires_grad:
+        t.requires_grad = True
+    return t
+
+
+def _dtype(dtype: Any) -> np.dtype:
+    return get_default_dtype() if dtype is None else np.dtype(dtype)
+
+
+def zeros(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    return _new(np.zeros(_shape(size), _dtype(dtype)), requires_grad)
+
+
+def ones(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    return _new(np.ones(_shape(size), _dtype(dtype)), requires_grad)
+
+
+def full(size: Any, fill_value: float, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    return _new(np.full(_shape((size,)), fill_value, _dtype(dtype)), requires_grad)
+
+
+def empty(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    return zeros(*size, dtype=dtype, requires_grad=requires_grad)
+
+
+def zeros_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    return _new(np.zeros(t.shape, dtype or t.dtype), requires_grad)
+
+
+def ones_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    return _new(np.ones(t.shape, dtype or t.dtype), requires_grad)
+
+
+def full_like(t: Tensor, fill_value: float, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    return _new(np.full(t.shape, fill_value, dtype or t.dtype), requires_grad)
+
+
+def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    return _new(np.eye(n, m, dtype=_dtype(dtype)), requires_grad)
+
+
+def arange(start: float, end: float | None = None, step: float = 1, dtype: Any = None,
+           requires_grad: bool = False) -> Tensor:
+    """Like torch.arange: integer arguments give int64, floats the default dtype."""
+    if end is None:
+        start, end = 0, start
+    if dtype is None:
+        ints = all(isinstance(v, (int, np.integer)) for v in (start, end, step))
+        dtype = np.int64 if ints else get_default_dtype()
+    return _new(np.arange(start, end, step, dtype=dtype), requires_grad)
+
+
+def linspace(start: float, end: float, steps: int, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    return _new(np.linspace(start, end, steps, dtype=_dtype(dtype)), requires_grad)
+
+
+def rand(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """Uniform on [0, 1)."""
+    return _new(_rng.random(_shape(size)).astype(_dtype(dtype), copy=False), requires_grad)
+
+
+def randn(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """Standard normal."""
+    return _new(_rng.standard_normal(_shape(size)).astype(_dtype(dtype), copy=False), requires_grad)
+
+
+def randint(low: int, high: int, size: Any, dtype: Any = np.int64) -> Tensor:
+    return _new(_rng.integers(low, high, size=_shape((size,))).astype(dtype), False)
+
+
+def rand_like(t: Tensor, requires_grad: bool = False) -> Tensor:
+    return rand(t.shape, dtype=t.dtype, requires_grad=requires_grad)
+
+
+def randn_like(t: Tensor, requires_grad: bool = False) -> Tensor:
+    return randn(t.shape, dtype=t.dtype, requires_grad=requires_grad)
+
+
+def randperm(n: int) -> Tensor:
+    return _new(_rng.permutation(n).astype(np.int64), False)

@@ -1,0 +1,364 @@
+"""The autodiff engine: grad mode, the `Function` node, and reverse-mode traversal.
+
+A primitive op is a `Function` subclass with a NumPy `forward(*arrays)` and a
+`backward(grad)` written in Tensor ops. Applying it records a node whose
+`inputs` are the argument Tensors; `run_backward` walks the nodes in reverse
+topological order (iteratively: graph depth is unbounded) and accumulates.
+With `create_graph=False` the backward runs with recording off (the fast path);
+with `create_graph=True` it is recorded like any computation, so it can be
+differentiated again.
+"""
+from __future__ import annotations
+
+import weakref
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from .tensor import Tensor
+
+_grad_enabled = True
+_scope: tuple[tuple[str, str], ...] = ()  # the nn.Module calls we are inside: ((path, class name), ...)
+
+
+class OpError(ValueError):
+    """Bad input to an op, with a message that already names the op and the offending values."""
+
+
+def is_grad_enabled() -> bool:
+    return _grad_enabled
+
+
+class set_grad_enabled:
+    """Context manager (and decorator) that sets grad mode, restoring it on exit."""
+
+    def __init__(self, mode: bool) -> None:
+        self.mode = bool(mode)
+
+    def __enter__(self) -> None:
+        global _grad_enabled
+        self.prev, _grad_enabled = _grad_enabled, self.mode
+
+    def __exit__(self, *exc: Any) -> None:
+        global _grad_enabled
+        _grad_enabled = self.prev
+
+    def __call__(self, fn: Callable) -> Callable:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with set_grad_enabled(self.mode):
+                return fn(*args, **kwargs)
+        wrapper.__name__, wrapper.__doc__ = fn.__name__, fn.__doc__
+        return wrapper
+
+
+class no_grad(set_grad_enabled):
+    """Nothing computed inside is recorded: no graph, no saved arrays."""
+
+    def __init__(self) -> None:
+        super().__init__(False)
+
+
+class enable_grad(set_grad_enabled):
+    def __init__(self) -> None:
+        super().__init__(True)
+
+
+class module_scope:
+    """Marks ops recorded inside as belonging to a module (path, class); the graph viewer clusters them."""
+
+    def __init__(self, path: str, class_name: str) -> None:
+        self.entry = (path, class_name)
+
+    def __enter__(self) -> None:
+        global _scope
+        self.prev, _scope = _scope, _scope + (self.entry,)
+
+    def __exit__(self, *exc: Any) -> None:
+        global _scope
+        _scope = self.prev
+
+
+def current_scope() -> tuple[tuple[str, str], ...]:
+    return _scope
+
+
+class Function:
+    """A primitive op, and once applied, its node in the graph.
+
+    Subclasses define `forward(*arrays) -> ndarray` and
+    `backward(g) -> Tensor | tuple[Tensor | None, ...]` (one gradient per input,
+    given g = dL/d(output)), plus the formula strings the graph viewer shows:
+    `expr` (the forward, inputs named a, b, c, ...) and `grad_exprs` (one
+    chain-rule step per input, with G = dL/d(output)).
+    """
+
+    expr: str = ""
+    grad_exprs: tuple[str, ...] = ()
+    differentiable = True  # False: output never requires grad (comparisons, argmax)
+    twice_differentiable = True  # False: create_graph through it raises, naming the op
+
+    inputs: tuple[Tensor, ...] | None = None
+    released = False
+
+    def forward(self, *arrays: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def backward(self, g: Tensor) -> Tensor | tuple[Tensor | None, ...]:
+        raise NotImplementedError
+
+    def apply(self, *inputs: Tensor) -> Tensor:
+        try:
+            out = self.forward(*[t.data for t in inputs])
+        except (ValueError, IndexError, TypeError) as e:
+            if isinstance(e, OpError):
+                raise
+            shapes = ", ".join(str(t.shape) for t in inputs)
+            raise type(e)(f"{self.op_name}: {e} (input shapes {shapes})") from None
+        if _grad_enabled and self.differentiable:
+            for t in inputs:
+                if t.requires_grad:
+                    self.inputs = inputs
+                    self.versions = [t._version for t in inputs]
+                    self.scope = _scope
+                    result = Tensor._make(out, self)
+                    self.out_ref = weakref.ref(result)
+                    return result
+        return Tensor._make(out)
+
+    def output(self) -> Tensor:
+        """The op's output inside backward (saved as `self.out` by forward).
+
+        Rebuilt as a fresh tensor pointing at this node rather than kept as a
+        reference, which would make a node <-> tensor cycle.
+        """
+        return Tensor._make(self.out, self if _grad_enabled else None)
+
+    @property
+    def name(self) -> str:
+        return type(self).__name__ + "Backward"
+
+    @property
+    def op_name(self) -> str:
+        return type(self).__name__.lower()
+
+    def __repr__(self) -> str:
+        return f"<{self.name}>"
+
+    def parents(self) -> list[Any]:
+        """Per input: its producing node, the leaf tensor needing grad, or an InputStub."""
+        if self.inputs is None:
+            return list(self._parents)
+        return [t.grad_fn if t.grad_fn is not None else (t if t.requires_grad else InputStub(t))
+                for t in self.inputs]
+
+    def release(self) -> None:
+        """Free saved arrays after backward; keep the structure for drawing."""
+        self._parents = self.parents()
+        self.inputs = None
+        self.released = True
+        for key, value in list(vars(self).items()):
+            if isinstance(value, (np.ndarray, Tensor)) or (
+                    isinstance(value, (tuple, list)) and value and isinstance(value[0], (np.ndarray, Tensor))):
+                setattr(self, key, None)
+
+
+class InputStub:
+    """A constant input of a released node: its metadata and a weak link to the value."""
+
+    __slots__ = ("ref", "shape", "dtype", "name")
+
+    def __init__(self, t: Tensor) -> None:
+        self.ref, self.shape, self.dtype, self.name = weakref.ref(t), t.shape, t.dtype, t.name
+
+
+def _add_grads(a: Tensor | None, b: Tensor) -> Tensor:
+    return b if a is None else a + b
+
+
+def _fit_grad(g: Tensor, like: Tensor, fn: Function, i: int) -> Tensor:
+    """Reduce a broadcast gradient to the input's exact shape and dtype (the one shared helper)."""
+    if g.shape != like.shape:
+        from .ops.shape import sum_to
+        try:
+            g = sum_to(g, like.shape)
+        except ValueError:
+            raise RuntimeError(f"{fn.name} returned a gradient of shape {g.shape} for input {i} "
+                               f"of shape {like.shape}") from None
+    if g.dtype != like.dtype:
+        g = g.astype(like.dtype)
+    return g
+
+
+def _topological_order(roots: Sequence[Function]) -> list[Function]:
+    """Nodes reachable from roots, each after all of its parents (iterative DFS)."""
+    order: list[Function] = []
+    visited: set[int] = set()
+    stack: list[tuple[Function, bool]] = [(r, False) for r in roots]
+    while stack:
+        node, expanded = stack.pop()
+        if expanded:
+            order.append(node)
+            continue
+        if id(node) in visited:
+            continue
+        visited.add(id(node))
+        stack.append((node, True))
+        for p in node.parents():
+            if isinstance(p, Function) and id(p) not in visited:
+                stack.append((p, False))
+    return order
+
+
+def _check_saved(node: Function) -> None:
+    if node.released:
+        raise RuntimeError(
+            f"backward through {node.name} a second time: its saved values were freed by the "
+            "first backward(). Pass retain_graph=True to the first call to backward twice.")
+    for i, (t, v) in enumerate(zip(node.inputs, node.versions)):
+        if t._version != v:
+            raise RuntimeError(
+                f"{node.name}: input {i} (shape {t.shape}) was modified in place after it was used; "
+                "its gradient would be wrong. Modify a clone() instead.")
+    if _grad_enabled and not node.twice_differentiable:
+        raise RuntimeError(f"{node.name} does not support higher-order gradients (create_graph=True)")
+
+
+def run_backward(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_graph: bool,
+                 create_graph: bool, capture: Sequence[Tensor] | None = None) -> list[Tensor | None] | None:
+    """Propagate root_grads from roots to the leaves.
+
+    Without `capture`, accumulates into the `.grad` of every leaf that requires
+    grad. With `capture`, returns the gradients of those tensors instead and
+    touches no `.grad` (this is `al.grad`).
+    """
+    node_grads: dict[Function, Tensor] = {}
+    leaf_grads: dict[int, list] = {}
+    seen_arrays: set[int] = set()
+
+    def to_leaf(leaf: Tensor, g: Tensor) -> None:
+        entry = leaf_grads.get(id(leaf))
+        if entry is None:
+            leaf_grads[id(leaf)] = [leaf, g]
+        else:
+            entry[1] = entry[1] + g
+
+    for t, g in zip(roots, root_grads):
+        if t.grad_fn is None:
+            to_leaf(t, g)
+        else:
+            node_grads[t.grad_fn] = _add_grads(node_grads.get(t.grad_fn), g)
+    order = _topological_order(list({id(t.grad_fn): t.grad_fn for t in roots if t.grad_fn}.values()))
+
+    wanted_nodes: dict[int, int] = {}
+    needed: set[int] | None = None
+    if capture is not None:  # prune to the nodes that lead to a captured tensor
+        wanted_nodes = {id(t.grad_fn): i for i, t in enumerate(capture) if t.grad_fn is not None}
+        wanted_leaves = {id(t) for t in capture if t.grad_fn is None}
+        needed = set()
+        for node in order:
+            if id(node) in wanted_nodes or any(
+                    (id(p) in needed) if isinstance(p, Function) else (id(p) in wanted_leaves)
+                    for p in node.parents()):
+                needed.add(id(node))
+    captured: list[Tensor | None] = [None] * len(capture or ())
+
+    with set_grad_enabled(create_graph):
+        for node in reversed(order):
+            g = node_grads.pop(node, None)
+            if g is None or (needed is not None and id(node) not in needed):
+                continue
+            for hook in getattr(node, "hooks", ()):
+                g = hook(g) or g
+            if id(node) in wanted_nodes:
+                captured[wanted_nodes[id(node)]] = g
+            _check_saved(node)
+            grads = node.backward(g)
+            if not isinstance(grads, tuple):
+                grads = (grads,)
+            for i, (inp, gi) in enumerate(zip(node.inputs, grads)):
+                if gi is None or not inp.requires_grad:
+                    continue
+                gi = _fit_grad(gi, inp, node, i)
+                if inp.grad_fn is None:
+                    to_leaf(inp, gi)
+                else:
+                    node_grads[inp.grad_fn] = _add_grads(node_grads.get(inp.grad_fn), gi)
+            if not retain_graph:
+                node.release()
+
+        if capture is not None:
+            for i, t in enumerate(capture):
+                if t.grad_fn is None and id(t) in leaf_grads:
+                    captured[i] = _run_hooks(t, leaf_grads[id(t)][1])
+            return captured
+        for leaf, g in leaf_grads.values():
+            g = _run_hooks(leaf, g)
+            if not create_graph:
+                g = g.detach()
+                if id(g.data) in seen_arrays or not g.data.flags.writeable or g.data.base is not None:
+                    g = Tensor._make(g.data.copy())  # a leaf's .grad never aliases another array
+                seen_arrays.add(id(g.data))
+            leaf.grad = g if leaf.grad is None else (leaf.grad + g if create_graph
+                                                     else Tensor._make(leaf.grad.data + g.data))
+    return None
+
+
+def _run_hooks(t: Tensor, g: Tensor) -> Tensor:
+    for hook in t._hooks or ():
+        g = hook(g) or g
+    return g
+
+
+def _as_grad_list(outputs: Sequence[Tensor], grads: Sequence[Any] | None, caller: str) -> list[Tensor]:
+    result = []
+    for i, out in enumerate(outputs):
+        g = None if grads is None else grads[i]
+        if not out.requires_grad:
+            raise RuntimeError(f"{caller}: output {i} (shape {out.shape}) does not require grad: no input "
+                               "had requires_grad=True, or it was computed under no_grad()")
+        if g is None:
+            if out.data.size != 1:
+                raise RuntimeError(f"{caller}: output {i} has shape {out.shape}; a gradient can be implied "
+                                   "only for a single-element output. Pass gradient= of that shape.")
+            g = Tensor._make(np.ones_like(out.data))
+        elif not isinstance(g, Tensor):
+            g = Tensor._make(np.asarray(g, dtype=out.dtype))
+        if g.shape != out.shape:
+            raise RuntimeError(f"{caller}: gradient of shape {g.shape} given for output {i} of shape {out.shape}")
+        result.append(g)
+    return result
+
+
+def backward(tensor: Tensor, gradient: Any = None, retain_graph: bool | None = None,
+             create_graph: bool = False, inputs: Sequence[Tensor] | None = None) -> None:
+    """`tensor.backward(...)`: accumulate d(tensor)/d(leaf) into every leaf's `.grad`."""
+    grads = _as_grad_list([tensor], None if gradient is None else [gradient], "backward()")
+    keep = create_graph if retain_graph is None else retain_graph
+    if inputs is None:
+        run_backward([tensor], grads, keep, create_graph)
+        return
+    inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+    for t, g in zip(inputs, run_backward([tensor], grads, keep, create_graph, capture=inputs)):
+        if g is not None:
+            t.grad = g if t.grad is None else t.grad + g
+
+
+def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
+         grad_outputs: Any = None, retain_graph: bool | None = None, create_graph: bool = False,
+         allow_unused: bool = False) -> tuple[Tensor | None, ...]:
+    """Gradients of outputs w.r.t. inputs, like `torch.autograd.grad`; `.grad` is not touched."""
+    outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
+    inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+    if isinstance(grad_outputs, Tensor) or (grad_outputs is not None and not isinstance(grad_outputs, (list, tuple))):
+        grad_outputs = [grad_outputs]
+    for i, t in enumerate(inputs):
+        if not t.requires_grad:
+            raise RuntimeError(f"grad(): input {i} (shape {t.shape}) does not require grad")
+    grads = _as_grad_list(outputs, grad_outputs, "grad()")
+    keep = create_graph if retain_graph is None else retain_graph
+    result = run_backward(outputs, grads, keep, create_graph, capture=inputs)
+    for i, g in enumerate(result):
+        if g is None and not allow_unused:
+            raise RuntimeError(f"grad(): input {i} (shape {inputs[i].shape}) was not used to compute the "
+                               "outputs; pass allow_unused=True to get None for it")
+    return tuple(result)

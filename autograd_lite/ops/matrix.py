@@ -1,0 +1,192 @@
+"""Matrix ops: matmul (batched, broadcasting), einsum, trace and diagonals.
+
+Matrix calculus in the Matrix Cookbook's notation, G = dL/dC:
+  C = A·B       ∂L/∂A = G·Bᵀ,  ∂L/∂B = Aᵀ·G
+  c = tr(A)     ∂L/∂A = G·I
+"""
+from __future__ import annotations
+
+import string
+from typing import Any
+
+import numpy as np
+
+from ..engine import OpError, Function
+from ..tensor import Tensor
+from .shape import sum_to, transpose
+
+
+class Matmul(Function):
+    expr, grad_exprs = "a·b", ("G·bᵀ", "aᵀ·G")
+
+    def forward(self, a, b):
+        if a.ndim == 0 or b.ndim == 0:
+            raise OpError(f"matmul: both operands need at least 1 dimension, got shapes {a.shape} and {b.shape}")
+        if a.shape[-1] != b.shape[-2 if b.ndim > 1 else 0]:
+            raise OpError(f"matmul: shapes {a.shape} and {b.shape} are not aligned "
+                          f"({a.shape[-1]} != {b.shape[-2 if b.ndim > 1 else 0]})")
+        return np.matmul(a, b)
+
+    def backward(self, g):
+        a, b = self.inputs
+        a2 = a.reshape(1, -1) if a.ndim == 1 else a  # 1-D operands act as a row / a column
+        b2 = b.reshape(-1, 1) if b.ndim == 1 else b
+        if a.ndim == 1:
+            g = g.unsqueeze(-2)
+        if b.ndim == 1:
+            g = g.unsqueeze(-1)
+        ga = sum_to(g @ transpose(b2), a2.shape).reshape(a.shape) if a.requires_grad else None
+        gb = sum_to(transpose(a2) @ g, b2.shape).reshape(b.shape) if b.requires_grad else None
+        return ga, gb
+
+
+class Einsum(Function):
+    """Einstein summation over operands whose subscripts have no repeated letter.
+
+    The gradient of operand i is the einsum of G with the other operands onto
+    operand i's letters; letters summed only within operand i are broadcast back.
+    """
+    grad_exprs = ("einsum(G, others → a's indices)",)
+
+    def __init__(self, inputs: list[str], output: str) -> None:
+        self.subs, self.out_sub = inputs, output
+        self.expr = ",".join(inputs) + "→" + output
+
+    def forward(self, *arrays):
+        return np.einsum(",".join(self.subs) + "->" + self.out_sub, *arrays, optimize=len(arrays) > 2)
+
+    def backward(self, g):
+        grads = []
+        for i, t in enumerate(self.inputs):
+            if not t.requires_grad:
+                grads.append(None)
+                continue
+            others = [(s, x) for j, (s, x) in enumerate(zip(self.subs, self.inputs)) if j != i]
+            available = set(self.out_sub).union(*[s for s, _ in others])
+            kept = "".join(c for c in self.subs[i] if c in available)
+            gi = Einsum([self.out_sub] + [s for s, _ in others], kept).apply(g, *[x for _, x in others])
+            if kept != self.subs[i]:  # letters summed inside operand i alone: broadcast back
+                gi = gi.reshape(tuple(n if c in kept else 1 for c, n in zip(self.subs[i], t.shape))).expand(t.shape)
+            grads.append(gi)
+        return tuple(grads)
+
+
+class Trace(Function):
+    expr, grad_exprs = "tr(a)", ("G·I",)
+
+    def forward(self, a):
+        if a.ndim < 2:
+            raise OpError(f"trace: expected a matrix (or a batch of them), got shape {a.shape}")
+        return np.trace(a, axis1=-2, axis2=-1)
+
+    def backward(self, g):
+        m, n = self.inputs[0].shape[-2:]
+        return g.reshape(g.shape + (1, 1)) * Tensor._make(np.eye(m, n, dtype=g.dtype))
+
+
+class Diagonal(Function):
+    expr, grad_exprs = "diag(a)", ("diag_embed(G)",)
+
+    def __init__(self, offset: int, dim1: int, dim2: int) -> None:
+        self.offset, self.dim1, self.dim2 = offset, dim1, dim2
+
+    def forward(self, a):
+        return np.diagonal(a, self.offset, self.dim1, self.dim2)
+
+    def backward(self, g):
+        return DiagEmbed(self.offset, self.dim1, self.dim2, self.inputs[0].shape).apply(g)
+
+
+class DiagEmbed(Function):
+    """Zeros of `shape` with the last dim of the input written on a diagonal (the adjoint of Diagonal)."""
+    expr, grad_exprs = "diag_embed(a)", ("diag(G)",)
+
+    def __init__(self, offset: int, dim1: int, dim2: int, shape: tuple[int, ...]) -> None:
+        self.offset, self.dim1, self.dim2, self.shape = offset, dim1, dim2, shape
+
+    def forward(self, a):
+        out = np.zeros(self.shape, dtype=a.dtype)
+        view = np.moveaxis(out, (self.dim1, self.dim2), (-2, -1))
+        k = np.arange(a.shape[-1])
+        view[..., k + max(-self.offset, 0), k + max(self.offset, 0)] = a
+        return out
+
+    def backward(self, gg):
+        return Diagonal(self.offset, self.dim1, self.dim2).apply(gg)
+
+
+# ----- public functions ----------------------------------------------------------
+def matmul(a: Tensor, b: Tensor) -> Tensor:
+    from .elementwise import as_tensor
+    a = as_tensor(a, b if isinstance(b, Tensor) else None)
+    return Matmul().apply(a, as_tensor(b, a))
+
+
+def outer(a: Tensor, b: Tensor) -> Tensor:
+    if a.ndim != 1 or b.ndim != 1:
+        raise OpError(f"outer: expected two vectors, got shapes {a.shape} and {b.shape}")
+    return a.reshape(-1, 1) * b.reshape(1, -1)
+
+
+def trace(a: Tensor) -> Tensor:
+    """Sum of the diagonal of a matrix (batched over leading dims)."""
+    return Trace().apply(a)
+
+
+def diagonal(a: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
+    if a.ndim < 2:
+        raise OpError(f"diagonal: expected at least 2 dimensions, got shape {a.shape}")
+    d1, d2 = dim1 % a.ndim, dim2 % a.ndim
+    if d1 == d2:
+        raise OpError(f"diagonal: dim1 and dim2 must differ, both are {dim1}")
+    return Diagonal(offset, d1, d2).apply(a)
+
+
+def diag(a: Tensor, diagonal: int = 0) -> Tensor:
+    """A vector's diagonal matrix, or a matrix's diagonal vector (like torch.diag)."""
+    if a.ndim == 1:
+        n = a.shape[0] + abs(diagonal)
+        return DiagEmbed(diagonal, 0, 1, (n, n)).apply(a)
+    if a.ndim == 2:
+        return Diagonal(diagonal, 0, 1).apply(a)
+    raise OpError(f"diag: expected a 1-D or 2-D tensor, got shape {a.shape}")
+
+
+def diag_embed(a: Tensor, offset: int = 0) -> Tensor:
+    n = a.shape[-1] + abs(offset)
+    return DiagEmbed(offset, a.ndim - 1, a.ndim, a.shape[:-1] + (n, n)).apply(a)
+
+
+def einsum(equation: str, *operands: Tensor) -> Tensor:
+    """np.einsum with gradients; '...' and repeated letters (traces, diagonals) are supported."""
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    eq = equation.replace(" ", "")
+    lhs, arrow, rhs = eq.partition("->")
+    subs = lhs.split(",")
+    if len(subs) != len(operands):
+        raise OpError(f"einsum: {equation!r} names {len(subs)} operands but {len(operands)} were given")
+    spare = iter(c for c in string.ascii_letters if c not in eq)
+    ell_dims = max((t.ndim - len(s.replace("...", "")) for s, t in zip(subs, operands) if "..." in s), default=0)
+    ell = "".join(next(spare) for _ in range(ell_dims))
+    expanded = []
+    for i, (s, t) in enumerate(zip(subs, operands)):
+        if "..." in s:
+            s = s.replace("...", ell[ell_dims - (t.ndim - len(s.replace("...", ""))):])
+        if len(s) != t.ndim:
+            raise OpError(f"einsum: subscripts {subs[i]!r} do not match operand {i} of shape {t.shape}")
+        expanded.append(s)
+    if arrow:
+        out = rhs.replace("...", ell)
+    else:  # implicit mode: the letters that occur once, in alphabetical order
+        counts = "".join(expanded)
+        out = ell + "".join(sorted(c for c in set(counts) if counts.count(c) == 1 and c not in ell))
+    ops, letters = list(operands), []
+    for i, s in enumerate(expanded):
+        while len(set(s)) < len(s):  # a repeated letter takes a diagonal first
+            c = next(c for c in s if s.count(c) > 1)
+            p, q = s.index(c), s.index(c, s.index(c) + 1)
+            ops[i] = diagonal(ops[i], 0, p, q)
+            s = s[:p] + s[p + 1:q] + s[q + 1:] + c
+        letters.append(s)
+    return Einsum(letters, out).apply(*ops)

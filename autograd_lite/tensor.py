@@ -1,0 +1,244 @@
+"""`Tensor`: an `np.ndarray` plus the link (`grad_fn`) to the op that made it.
+
+The class holds data and autograd state only; every computation is an op in
+`autograd_lite.ops`, bound here as operators and methods.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import numpy as np
+
+_default_dtype = np.dtype(np.float64)
+
+
+def set_default_dtype(dtype: Any) -> None:
+    """The dtype given to Python numbers and lists (float64 unless changed)."""
+    global _default_dtype
+    d = np.dtype(dtype)
+    if d.kind != "f":
+        raise TypeError(f"set_default_dtype: only floating dtypes can be the default, got {d}")
+    _default_dtype = d
+
+
+def get_default_dtype() -> np.dtype:
+    return _default_dtype
+
+
+def _to_array(data: Any, dtype: Any) -> np.ndarray:
+    if isinstance(data, Tensor):
+        data = data.data
+    if isinstance(data, (np.ndarray, np.generic)):
+        return np.array(data, dtype=dtype, copy=True)
+    if isinstance(data, (list, tuple)) and any(isinstance(x, Tensor) for x in data):
+        data = [x.data if isinstance(x, Tensor) else x for x in data]
+    arr = np.array(data, dtype=dtype)
+    if arr.dtype == object:
+        raise TypeError(f"tensor(): cannot make a numeric tensor from {type(data).__name__} (ragged or non-numeric)")
+    if dtype is None and arr.dtype.kind in "iuf":  # Python numbers take the default dtype
+        arr = arr.astype(_default_dtype)
+    return arr
+
+
+class Tensor:
+    """An n-dimensional array that records the ops applied to it.
+
+    `Tensor(data, requires_grad=False, dtype=None, name=None)` copies `data`
+    (a number, nested list, ndarray or Tensor). NumPy data keeps its dtype;
+    Python numbers get the default dtype (see `set_default_dtype`).
+    """
+
+    __slots__ = ("data", "grad", "grad_fn", "_requires_grad", "name", "_hooks", "_version", "__weakref__")
+    __array_priority__ = 1000
+    __array_ufunc__ = None  # ndarray <op> Tensor defers to Tensor's reflected operator
+
+    def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None, name: str | None = None) -> None:
+        self.data = _to_array(data, dtype)
+        self.grad: Tensor | None = None
+        self.grad_fn = None
+        self._requires_grad = False
+        self.name = name
+        self._hooks: list[Callable] | None = None
+        self._version = 0
+        if requires_grad:
+            self.requires_grad = True
+
+    @classmethod
+    def _make(cls, data: np.ndarray, grad_fn: Any = None) -> Tensor:
+        """Wrap an array without copying (the ops' constructor)."""
+        t = object.__new__(cls)
+        t.data, t.grad, t.grad_fn, t._requires_grad = data, None, grad_fn, grad_fn is not None
+        t.name, t._hooks, t._version = None, None, 0
+        return t
+
+    # ----- autograd state -------------------------------------------------
+    @property
+    def requires_grad(self) -> bool:
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, flag: bool) -> None:
+        if self.grad_fn is not None:
+            if flag:
+                return
+            raise RuntimeError("requires_grad can be changed only on leaf tensors; use detach() on a computed tensor")
+        if flag and self.data.dtype.kind not in "fc":
+            raise TypeError(f"only floating-point tensors can require grad, this one is {self.data.dtype} "
+                            "(a gradient of an integer or bool tensor is meaningless); "
+                            "create it with float data or dtype=np.float64")
+        self._requires_grad = bool(flag)
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        self.requires_grad = requires_grad
+        return self
+
+    @property
+    def is_leaf(self) -> bool:
+        return self.grad_fn is None
+
+    def backward(self, gradient: Any = None, retain_graph: bool | None = None, create_graph: bool = False,
+                 inputs: Any = None) -> None:
+        """Accumulate d(self)/d(leaf) into `.grad` of every leaf that requires grad."""
+        from .engine import backward
+        backward(self, gradient, retain_graph, create_graph, inputs)
+
+    def detach(self) -> Tensor:
+        """The same data, cut from the graph (shares memory, like PyTorch)."""
+        t = Tensor._make(self.data)
+        t.name = self.name
+        return t
+
+    def retain_grad(self) -> None:
+        """Keep `.grad` for this non-leaf tensor after backward."""
+        if self.grad_fn is None:
+            return
+        if not getattr(self.grad_fn, "retains_grad", False):
+            import weakref
+            ref = weakref.ref(self)
+
+            def keep(g: Tensor) -> None:
+                t = ref()
+                if t is not None:
+                    g_saved = g if g.requires_grad else g.detach()
+                    t.grad = g_saved if t.grad is None else t.grad + g_saved
+            self.grad_fn.retains_grad = True
+            self._add_hook(keep)
+
+    def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> Any:
+        """Call hook(grad) when this tensor's gradient is computed; a returned Tensor replaces it."""
+        if not self.requires_grad:
+            raise RuntimeError("register_hook: cannot register a hook on a tensor that does not require grad")
+        return self._add_hook(hook)
+
+    def _add_hook(self, hook: Callable) -> Any:
+        if self.grad_fn is None:
+            owner, attr = self, "_hooks"
+            if self._hooks is None:
+                self._hooks = []
+            hooks = self._hooks
+        else:
+            owner, attr = self.grad_fn, "hooks"
+            hooks = self.grad_fn.__dict__.setdefault("hooks", [])
+        hooks.append(hook)
+        return _HookHandle(hooks, hook)
+
+    # ----- array facts ----------------------------------------------------
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.data.shape
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.data.dtype
+
+    def size(self, dim: int | None = None) -> Any:
+        return self.data.shape if dim is None else self.data.shape[dim]
+
+    def dim(self) -> int:
+        return self.data.ndim
+
+    def numel(self) -> int:
+        return int(self.data.size)
+
+    def __len__(self) -> int:
+        if self.data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.data.shape[0]
+
+    def numpy(self) -> np.ndarray:
+        return self.data
+
+    def item(self) -> Any:
+        if self.data.size != 1:
+            raise ValueError(f"item(): only one-element tensors can be converted to a Python scalar, shape is {self.shape}")
+        return self.data.item()
+
+    def tolist(self) -> Any:
+        return self.data.tolist()
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        return self.data if dtype is None else self.data.astype(dtype)
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __bool__(self) -> bool:
+        if self.data.size != 1:
+            raise ValueError(f"the truth value of a tensor with {self.data.size} elements is ambiguous")
+        return bool(self.data)
+
+    def __index__(self) -> int:
+        if self.data.dtype.kind not in "iu" or self.data.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self.data)
+
+    __hash__ = object.__hash__
+
+    def __iter__(self) -> Any:
+        for i in range(len(self)):
+            yield self[i]
+
+    def __repr__(self) -> str:
+        body = np.array2string(self.data, separator=", ", prefix="tensor(", precision=4,
+                               threshold=1000, edgeitems=3)
+        extras = []
+        if self.data.dtype not in (_default_dtype, np.dtype(bool), np.dtype(np.int64)):
+            extras.append(f"dtype={self.data.dtype}")
+        if self.grad_fn is not None:
+            extras.append(f"grad_fn={self.grad_fn!r}")
+        elif self.requires_grad:
+            extras.append("requires_grad=True")
+        if self.name:
+            extras.append(f"name={self.name!r}")
+        return "tensor(" + body + "".join(", " + e for e in extras) + ")"
+
+    # ----- in-place writes ------------------------------------------------
+    def __setitem__(self, index: Any, value: Any) -> None:
+        from .ops.indexing import setitem
+        setitem(self, index, value)
+
+
+class _HookHandle:
+    def __init__(self, hooks: list, hook: Callable) -> None:
+        self.hooks, self.hook = hooks, hook
+
+    def remove(self) -> None:
+        if self.hook in self.hooks:
+            self.hooks.remove(self.hook)
+
+
+def tensor(data: Any, requires_grad: bool = False, dtype: Any = None, name: str | None = None) -> Tensor:
+    """Make a tensor (a copy of `data`); see `Tensor`."""
+    return Tensor(data, requires_grad=requires_grad, dtype=dtype, name=name)
+
+
+from . import ops as _ops  # noqa: E402  (ops need Tensor; Tensor's operators need ops)
+
+_ops.bind_methods(Tensor)
