@@ -99,6 +99,9 @@ class Function:
 
     inputs: tuple[Tensor, ...] | None = None
     released = False
+    hooks: tuple = ()  # gradient hooks of the output tensor (a list once one is registered)
+    # Attributes holding arrays that backward needs, freed after it. None: find them by scanning.
+    saved: tuple[str, ...] | None = None
 
     def forward(self, *arrays: np.ndarray) -> np.ndarray:
         raise NotImplementedError
@@ -148,18 +151,23 @@ class Function:
         """Per input: its producing node, the leaf tensor needing grad, or an InputStub."""
         if self.inputs is None:
             return list(self._parents)
-        return [t.grad_fn if t.grad_fn is not None else (t if t.requires_grad else InputStub(t))
-                for t in self.inputs]
+        return [t.grad_fn or (t if t._requires_grad else InputStub(t)) for t in self.inputs]
 
     def release(self) -> None:
-        """Free saved arrays after backward; keep the structure for drawing."""
+        """Free saved arrays after backward; keep the structure (and op parameters) for drawing."""
         self._parents = self.parents()
         self.inputs = None
         self.released = True
-        for key, value in list(vars(self).items()):
-            if isinstance(value, (np.ndarray, Tensor)) or (
-                    isinstance(value, (tuple, list)) and value and isinstance(value[0], (np.ndarray, Tensor))):
+        if self.saved is not None:
+            for key in self.saved:
                 setattr(self, key, None)
+            return
+        d = self.__dict__
+        for key, value in d.items():  # values change, keys don't: safe while iterating
+            kind = type(value)
+            if kind is np.ndarray or kind is Tensor or (
+                    (kind is tuple or kind is list) and value and type(value[0]) in (np.ndarray, Tensor)):
+                d[key] = None
 
 
 class InputStub:
@@ -169,10 +177,6 @@ class InputStub:
 
     def __init__(self, t: Tensor) -> None:
         self.ref, self.shape, self.dtype, self.name = weakref.ref(t), t.shape, t.dtype, t.name
-
-
-def _add_grads(a: Tensor | None, b: Tensor) -> Tensor:
-    return b if a is None else a + b
 
 
 def _fit_grad(g: Tensor, like: Tensor, fn: Function, i: int) -> Tensor:
@@ -192,24 +196,26 @@ def _fit_grad(g: Tensor, like: Tensor, fn: Function, i: int) -> Tensor:
 def _topological_order(roots: Sequence[Function]) -> list[Function]:
     """Nodes reachable from roots, each after all of its parents (iterative DFS)."""
     order: list[Function] = []
-    visited: set[int] = set()
+    visited: set[Function] = set()
     stack: list[tuple[Function, bool]] = [(r, False) for r in roots]
     while stack:
         node, expanded = stack.pop()
         if expanded:
             order.append(node)
             continue
-        if id(node) in visited:
+        if node in visited:
             continue
-        visited.add(id(node))
+        visited.add(node)
         stack.append((node, True))
-        for p in node.parents():
-            if isinstance(p, Function) and id(p) not in visited:
+        for t in node.inputs or ():  # a released node has no live inputs: reaching it raises later
+            p = t.grad_fn
+            if p is not None and p not in visited:
                 stack.append((p, False))
     return order
 
 
-def _check_saved(node: Function) -> None:
+def _refuse(node: Function) -> None:
+    """Raise the clear error for a node whose saved values can't be used."""
     if node.released:
         raise RuntimeError(
             f"backward through {node.name} a second time: its saved values were freed by the "
@@ -219,8 +225,7 @@ def _check_saved(node: Function) -> None:
             raise RuntimeError(
                 f"{node.name}: input {i} (shape {t.shape}) was modified in place after it was used; "
                 "its gradient would be wrong. Modify a clone() instead.")
-    if _grad_enabled and not node.twice_differentiable:
-        raise RuntimeError(f"{node.name} does not support higher-order gradients (create_graph=True)")
+    raise RuntimeError(f"{node.name} does not support higher-order gradients (create_graph=True)")
 
 
 def run_backward(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_graph: bool,
@@ -246,43 +251,50 @@ def run_backward(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_g
         if t.grad_fn is None:
             to_leaf(t, g)
         else:
-            node_grads[t.grad_fn] = _add_grads(node_grads.get(t.grad_fn), g)
-    order = _topological_order(list({id(t.grad_fn): t.grad_fn for t in roots if t.grad_fn}.values()))
+            prev = node_grads.get(t.grad_fn)
+            node_grads[t.grad_fn] = g if prev is None else prev + g
+    order = _topological_order(list({t.grad_fn: None for t in roots if t.grad_fn}))
 
-    wanted_nodes: dict[int, int] = {}
-    needed: set[int] | None = None
+    wanted_nodes: dict[Function, int] = {}
+    needed: set[Function] | None = None
     if capture is not None:  # prune to the nodes that lead to a captured tensor
-        wanted_nodes = {id(t.grad_fn): i for i, t in enumerate(capture) if t.grad_fn is not None}
+        wanted_nodes = {t.grad_fn: i for i, t in enumerate(capture) if t.grad_fn is not None}
         wanted_leaves = {id(t) for t in capture if t.grad_fn is None}
         needed = set()
         for node in order:
-            if id(node) in wanted_nodes or any(
-                    (id(p) in needed) if isinstance(p, Function) else (id(p) in wanted_leaves)
-                    for p in node.parents()):
-                needed.add(id(node))
+            if node in wanted_nodes or any(
+                    (t.grad_fn in needed) if t.grad_fn is not None else (id(t) in wanted_leaves)
+                    for t in node.inputs or ()):
+                needed.add(node)
     captured: list[Tensor | None] = [None] * len(capture or ())
 
     with set_grad_enabled(create_graph):
         for node in reversed(order):
             g = node_grads.pop(node, None)
-            if g is None or (needed is not None and id(node) not in needed):
+            if g is None or (needed is not None and node not in needed):
                 continue
-            for hook in getattr(node, "hooks", ()):
+            for hook in node.hooks:
                 g = hook(g) or g
-            if id(node) in wanted_nodes:
-                captured[wanted_nodes[id(node)]] = g
-            _check_saved(node)
+            if wanted_nodes and node in wanted_nodes:
+                captured[wanted_nodes[node]] = g
+            inputs = node.inputs
+            if inputs is None or (create_graph and not node.twice_differentiable) or any(
+                    t._version != v for t, v in zip(inputs, node.versions)):
+                _refuse(node)
             grads = node.backward(g)
-            if not isinstance(grads, tuple):
+            if type(grads) is not tuple:
                 grads = (grads,)
-            for i, (inp, gi) in enumerate(zip(node.inputs, grads)):
-                if gi is None or not inp.requires_grad:
+            for i, (inp, gi) in enumerate(zip(inputs, grads)):
+                if gi is None or not inp._requires_grad:
                     continue
-                gi = _fit_grad(gi, inp, node, i)
-                if inp.grad_fn is None:
+                if gi.data.shape != inp.data.shape or gi.data.dtype != inp.data.dtype:
+                    gi = _fit_grad(gi, inp, node, i)
+                parent = inp.grad_fn
+                if parent is None:
                     to_leaf(inp, gi)
                 else:
-                    node_grads[inp.grad_fn] = _add_grads(node_grads.get(inp.grad_fn), gi)
+                    prev = node_grads.get(parent)
+                    node_grads[parent] = gi if prev is None else prev + gi
             if not retain_graph:
                 node.release()
 
@@ -305,7 +317,8 @@ def run_backward(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_g
 
 def _run_hooks(t: Tensor, g: Tensor) -> Tensor:
     for hook in t._hooks or ():
-        g = hook(g) or g
+        replaced = hook(g)
+        g = g if replaced is None else replaced
     return g
 
 

@@ -48,18 +48,21 @@ class Tensor:
     Python numbers get the default dtype (see `set_default_dtype`).
     """
 
-    __slots__ = ("data", "grad", "grad_fn", "_requires_grad", "name", "_hooks", "_version", "__weakref__")
+    __slots__ = ("data", "grad_fn", "_requires_grad", "__dict__", "__weakref__")
+    # Rarely-set state lives in the class until first assigned: cheaper construction for every op result.
+    grad: Tensor | None = None
+    name: str | None = None
+    _hooks: list[Callable] | None = None
+    _version = 0  # bumped by in-place writes; nodes compare it with what they saw
     __array_priority__ = 1000
     __array_ufunc__ = None  # ndarray <op> Tensor defers to Tensor's reflected operator
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None, name: str | None = None) -> None:
         self.data = _to_array(data, dtype)
-        self.grad: Tensor | None = None
         self.grad_fn = None
         self._requires_grad = False
-        self.name = name
-        self._hooks: list[Callable] | None = None
-        self._version = 0
+        if name is not None:
+            self.name = name
         if requires_grad:
             self.requires_grad = True
 
@@ -67,8 +70,7 @@ class Tensor:
     def _make(cls, data: np.ndarray, grad_fn: Any = None) -> Tensor:
         """Wrap an array without copying (the ops' constructor)."""
         t = object.__new__(cls)
-        t.data, t.grad, t.grad_fn, t._requires_grad = data, None, grad_fn, grad_fn is not None
-        t.name, t._hooks, t._version = None, None, 0
+        t.data, t.grad_fn, t._requires_grad = data, grad_fn, grad_fn is not None
         return t
 
     # ----- autograd state -------------------------------------------------

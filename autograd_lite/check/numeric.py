@@ -5,7 +5,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from ..engine import grad, no_grad
+from ..engine import enable_grad, grad, no_grad
 from ..tensor import Tensor
 
 
@@ -135,11 +135,12 @@ def gradgradcheck(f: Callable[..., Tensor], inputs: Any, eps: float = 1e-6, atol
     vs = [Tensor._make(rng.standard_normal(o.shape).astype(o.dtype)) for o in outs0]
 
     def first_grad(*args: Tensor) -> tuple[Tensor, ...]:
-        out = f(*args)
-        outs = out if isinstance(out, (tuple, list)) else (out,)
-        used = [(o, v) for o, v in zip(outs, vs) if o.requires_grad]
-        gs = grad([o for o, _ in used], [args[i] for i in wrt], [v for _, v in used],
-                  create_graph=True, allow_unused=True)
+        with enable_grad():  # also when finite differences evaluate this under no_grad
+            out = f(*args)
+            outs = out if isinstance(out, (tuple, list)) else (out,)
+            used = [(o, v) for o, v in zip(outs, vs) if o.requires_grad]
+            gs = grad([o for o, _ in used], [args[i] for i in wrt], [v for _, v in used],
+                      create_graph=True, allow_unused=True)
         return tuple(g if g is not None else args[i] * 0.0 for g, i in zip(gs, wrt))
 
     return gradcheck(first_grad, xs, eps=eps, atol=atol, rtol=rtol)

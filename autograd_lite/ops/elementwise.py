@@ -27,7 +27,7 @@ def as_tensor(x: Any, like: Tensor | None = None) -> Tensor:
 
 
 def _scalar(c: Any) -> Any:
-    return c.item() if isinstance(c, np.generic) else c  # NumPy scalars would promote float32
+    return c if type(c) is float or type(c) is int else c.item()  # NumPy scalars would promote float32
 
 
 def _zero(like: Tensor) -> Tensor:
@@ -40,6 +40,7 @@ def _mask(cond: np.ndarray, dtype: np.dtype) -> Tensor:
 
 # ----- arithmetic ------------------------------------------------------------
 class Add(Function):
+    saved = ()
     expr, grad_exprs = "a + b", ("G", "G")
 
     def forward(self, a, b):
@@ -50,6 +51,7 @@ class Add(Function):
 
 
 class Sub(Function):
+    saved = ()
     expr, grad_exprs = "a − b", ("G", "−G")
 
     def forward(self, a, b):
@@ -60,6 +62,7 @@ class Sub(Function):
 
 
 class Mul(Function):
+    saved = ()
     expr, grad_exprs = "a ⊙ b", ("G ⊙ b", "G ⊙ a")
 
     def forward(self, a, b):
@@ -71,6 +74,7 @@ class Mul(Function):
 
 
 class Div(Function):
+    saved = ()
     expr, grad_exprs = "a / b", ("G / b", "−G ⊙ a / b²")
 
     def forward(self, a, b):
@@ -83,6 +87,7 @@ class Div(Function):
 
 
 class Neg(Function):
+    saved = ()
     expr, grad_exprs = "−a", ("−G",)
 
     def forward(self, a):
@@ -93,11 +98,12 @@ class Neg(Function):
 
 
 class AddScalar(Function):
+    saved = ()
     grad_exprs = ("G",)
+    expr = property(lambda self: f"a + {self.c:g}")
 
     def __init__(self, c: Any) -> None:
         self.c = _scalar(c)
-        self.expr = f"a + {self.c:g}"
 
     def forward(self, a):
         return a + self.c
@@ -107,9 +113,12 @@ class AddScalar(Function):
 
 
 class MulScalar(Function):
+    saved = ()
+    expr = property(lambda self: f"{self.c:g}·a")
+    grad_exprs = property(lambda self: (f"{self.c:g}·G",))
+
     def __init__(self, c: Any) -> None:
         self.c = _scalar(c)
-        self.expr, self.grad_exprs = f"{self.c:g}·a", (f"{self.c:g}·G",)
 
     def forward(self, a):
         return a * self.c
@@ -119,9 +128,12 @@ class MulScalar(Function):
 
 
 class PowScalar(Function):
+    saved = ()
+    expr = property(lambda self: f"a^{self.p:g}")
+    grad_exprs = property(lambda self: (f"{self.p:g}·a^{self.p - 1:g} ⊙ G",))
+
     def __init__(self, p: Any) -> None:
         self.p = _scalar(p)
-        self.expr, self.grad_exprs = f"a^{self.p:g}", (f"{self.p:g}·a^{self.p - 1:g} ⊙ G",)
 
     def forward(self, a):
         return a * a if self.p == 2 else a ** self.p
@@ -136,6 +148,7 @@ class PowScalar(Function):
 
 
 class Pow(Function):
+    saved = ("out",)
     expr, grad_exprs = "a^b", ("G ⊙ b·a^(b−1)", "G ⊙ a^b·log a")
 
     def forward(self, a, b):
@@ -154,6 +167,7 @@ class Pow(Function):
 
 # ----- unary math --------------------------------------------------------------
 class Exp(Function):
+    saved = ("out",)
     expr, grad_exprs = "exp(a)", ("G ⊙ exp(a)",)
 
     def forward(self, a):
@@ -165,6 +179,7 @@ class Exp(Function):
 
 
 class Log(Function):
+    saved = ()
     expr, grad_exprs = "log(a)", ("G / a",)
 
     def forward(self, a):
@@ -175,6 +190,7 @@ class Log(Function):
 
 
 class Sqrt(Function):
+    saved = ("out",)
     expr, grad_exprs = "√a", ("G / (2√a)",)
 
     def forward(self, a):
@@ -186,6 +202,7 @@ class Sqrt(Function):
 
 
 class Abs(Function):
+    saved = ()
     expr, grad_exprs = "|a|", ("G ⊙ sign(a)",)
 
     def forward(self, a):
@@ -196,6 +213,7 @@ class Abs(Function):
 
 
 class Sin(Function):
+    saved = ()
     expr, grad_exprs = "sin(a)", ("G ⊙ cos(a)",)
 
     def forward(self, a):
@@ -206,6 +224,7 @@ class Sin(Function):
 
 
 class Cos(Function):
+    saved = ()
     expr, grad_exprs = "cos(a)", ("−G ⊙ sin(a)",)
 
     def forward(self, a):
@@ -216,6 +235,7 @@ class Cos(Function):
 
 
 class Tanh(Function):
+    saved = ("out",)
     expr, grad_exprs = "tanh(a)", ("G ⊙ (1 − tanh²a)",)
 
     def forward(self, a):
@@ -228,6 +248,7 @@ class Tanh(Function):
 
 class TanhGrad(Function):
     """G ⊙ (1 − y²), fused: the hot backward of tanh as one op."""
+    saved = ()
     expr, grad_exprs = "a ⊙ (1 − b²)", ("G ⊙ (1 − b²)", "−2 G ⊙ a ⊙ b")
 
     def forward(self, g, y):
@@ -239,6 +260,7 @@ class TanhGrad(Function):
 
 
 class Sigmoid(Function):
+    saved = ("out",)
     expr, grad_exprs = "σ(a)", ("G ⊙ σ(a)(1 − σ(a))",)
 
     def forward(self, a):
@@ -252,6 +274,7 @@ class Sigmoid(Function):
 
 class SigmoidGrad(Function):
     """G ⊙ y(1 − y), fused: the hot backward of sigmoid as one op."""
+    saved = ()
     expr, grad_exprs = "a ⊙ b(1 − b)", ("G ⊙ b(1 − b)", "G ⊙ a ⊙ (1 − 2b)")
 
     def forward(self, g, y):
@@ -263,6 +286,7 @@ class SigmoidGrad(Function):
 
 
 class Relu(Function):
+    saved = ("out",)
     expr, grad_exprs = "max(a, 0)", ("G ⊙ [a > 0]",)
 
     def forward(self, a):
@@ -274,6 +298,7 @@ class Relu(Function):
 
 
 class Maximum(Function):
+    saved = ()
     expr, grad_exprs = "max(a, b)", ("G ⊙ [a > b]", "G ⊙ [b > a]")  # ties split evenly
 
     def forward(self, a, b):
@@ -286,6 +311,7 @@ class Maximum(Function):
 
 
 class Minimum(Function):
+    saved = ()
     expr, grad_exprs = "min(a, b)", ("G ⊙ [a < b]", "G ⊙ [b < a]")
 
     def forward(self, a, b):
@@ -298,6 +324,7 @@ class Minimum(Function):
 
 
 class Where(Function):
+    saved = ("cond",)
     expr, grad_exprs = "c ? a : b", ("[c] ⊙ G", "[¬c] ⊙ G")
 
     def __init__(self, cond: np.ndarray) -> None:
@@ -314,6 +341,7 @@ class Where(Function):
 
 
 class Clamp(Function):
+    saved = ()
     expr, grad_exprs = "clamp(a)", ("G ⊙ [lo ≤ a ≤ hi]",)
 
     def __init__(self, lo: Any, hi: Any) -> None:
@@ -333,9 +361,12 @@ class Clamp(Function):
 
 
 class Cast(Function):
+    saved = ()
+    grad_exprs = ("G",)
+    expr = property(lambda self: f"({self.dtype}) a")
+
     def __init__(self, dtype: np.dtype) -> None:
         self.dtype = dtype
-        self.expr, self.grad_exprs = f"({dtype}) a", ("G",)
 
     def forward(self, a):
         return a.astype(self.dtype)
@@ -485,6 +516,7 @@ def isfinite(a: Tensor) -> Tensor:
 
 
 class Clone(Function):
+    saved = ()
     expr, grad_exprs = "copy(a)", ("G",)
 
     def forward(self, a):

@@ -37,6 +37,7 @@ def normalize_index(index: Any) -> tuple[Any, bool]:
 
 
 class Index(Function):
+    saved = ()
     expr, grad_exprs = "a[i]", ("G scattered into zeros at i (summed on repeats)",)
 
     def __init__(self, index: Any, basic: bool) -> None:
@@ -50,6 +51,7 @@ class Index(Function):
 
 
 class IndexAdd(Function):
+    saved = ()
     expr, grad_exprs = "zeros + a at i", ("G[i]",)
 
     def __init__(self, index: Any, basic: bool, shape: tuple[int, ...]) -> None:
@@ -69,6 +71,7 @@ class IndexAdd(Function):
 
 class IndexPut(Function):
     """a with a[i] replaced by v: the out-of-place form of `a[i] = v`."""
+    saved = ()
     expr, grad_exprs = "a with a[i] = v", ("G with G[i] = 0", "G[i] (summed to v's shape)")
 
     def __init__(self, index: Any, basic: bool) -> None:

@@ -17,6 +17,7 @@ from .shape import sum_to, transpose
 
 
 class Matmul(Function):
+    saved = ()
     expr, grad_exprs = "a·b", ("G·bᵀ", "aᵀ·G")
 
     def forward(self, a, b):
@@ -41,6 +42,7 @@ class Matmul(Function):
 
 
 class Einsum(Function):
+    saved = ()
     """Einstein summation over operands whose subscripts have no repeated letter.
 
     The gradient of operand i is the einsum of G with the other operands onto
@@ -72,6 +74,7 @@ class Einsum(Function):
 
 
 class Trace(Function):
+    saved = ()
     expr, grad_exprs = "tr(a)", ("G·I",)
 
     def forward(self, a):
@@ -85,6 +88,7 @@ class Trace(Function):
 
 
 class Diagonal(Function):
+    saved = ()
     expr, grad_exprs = "diag(a)", ("diag_embed(G)",)
 
     def __init__(self, offset: int, dim1: int, dim2: int) -> None:
@@ -99,6 +103,7 @@ class Diagonal(Function):
 
 class DiagEmbed(Function):
     """Zeros of `shape` with the last dim of the input written on a diagonal (the adjoint of Diagonal)."""
+    saved = ()
     expr, grad_exprs = "diag_embed(a)", ("diag(G)",)
 
     def __init__(self, offset: int, dim1: int, dim2: int, shape: tuple[int, ...]) -> None:

@@ -18,11 +18,12 @@ def normalize_dims(dim: Any, ndim: int, op: str) -> tuple[int, ...]:
     if dim is None:
         return tuple(range(ndim))
     dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
+    n = ndim or 1  # a 0-d tensor accepts dim 0 and -1, as in PyTorch (`max` is shadowed in this module)
     out = []
     for d in dims:
-        if not -max(ndim, 1) <= d < max(ndim, 1):
+        if not -n <= d < n:
             raise OpError(f"{op}: dim {d} is out of range for a tensor with {ndim} dimensions")
-        out.append(int(d) % max(ndim, 1))
+        out.append(int(d) % n)
     return tuple(sorted(set(out)))
 
 
@@ -44,6 +45,7 @@ def expand_back(g: Tensor, node: Function) -> Tensor:
 
 
 class Sum(Function):
+    saved = ()
     expr, grad_exprs = "Σ a", ("G (broadcast)",)
 
     def __init__(self, dims: tuple[int, ...] | None, keepdim: bool) -> None:
@@ -57,6 +59,7 @@ class Sum(Function):
 
 
 class Mean(Function):
+    saved = ()
     expr, grad_exprs = "mean(a)", ("G / n (broadcast)",)
 
     def __init__(self, dims: tuple[int, ...] | None, keepdim: bool) -> None:
@@ -72,6 +75,7 @@ class Mean(Function):
 
 class Extremum(Function):
     """max or min; the gradient goes to the extremal elements, split evenly among ties."""
+    saved = ("out",)
 
     def __init__(self, ufunc: np.ufunc, dims: tuple[int, ...] | None, keepdim: bool) -> None:
         self.ufunc, self.dims, self.keepdim = ufunc, dims, keepdim
@@ -96,6 +100,7 @@ class Extremum(Function):
 
 
 class Var(Function):
+    saved = ()
     expr, grad_exprs = "var(a)", ("G ⊙ 2(a − ā)/(n − c)",)
 
     def __init__(self, dims: tuple[int, ...] | None, keepdim: bool, correction: float) -> None:
@@ -112,6 +117,7 @@ class Var(Function):
 
 
 class LogSumExp(Function):
+    saved = ("out",)
     expr, grad_exprs = "log Σ exp(a)", ("G ⊙ softmax(a)",)
 
     def __init__(self, dims: tuple[int, ...] | None, keepdim: bool) -> None:
@@ -120,7 +126,8 @@ class LogSumExp(Function):
     def forward(self, a):
         m = np.max(a, axis=self.dims, keepdims=True)
         m = np.where(np.isfinite(m), m, 0)  # all -inf rows give -inf, not NaN
-        out = np.log(np.sum(np.exp(a - m), axis=self.dims, keepdims=True)) + m
+        with np.errstate(divide="ignore"):  # log(0) = -inf is the right answer for all -inf rows
+            out = np.log(np.sum(np.exp(a - m), axis=self.dims, keepdims=True)) + m
         self.out = out if self.keepdim else np.squeeze(out, axis=self.dims)
         return self.out
 

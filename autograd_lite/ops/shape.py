@@ -18,6 +18,7 @@ def _shape_arg(shape: Any) -> tuple[int, ...]:
 
 
 class Reshape(Function):
+    saved = ()
     expr, grad_exprs = "reshape(a)", ("reshape(G)",)
 
     def __init__(self, shape: tuple[int, ...]) -> None:
@@ -35,6 +36,7 @@ class Reshape(Function):
 
 
 class Permute(Function):
+    saved = ()
     expr, grad_exprs = "permute(a)", ("permute⁻¹(G)",)
 
     def __init__(self, dims: tuple[int, ...]) -> None:
@@ -48,6 +50,7 @@ class Permute(Function):
 
 
 class BroadcastTo(Function):
+    saved = ()
     expr, grad_exprs = "broadcast(a)", ("sum of G over the broadcast dims",)
 
     def __init__(self, shape: tuple[int, ...]) -> None:
@@ -65,6 +68,7 @@ class BroadcastTo(Function):
 
 class SumTo(Function):
     """Sums a broadcast result back down to `shape`: the adjoint of broadcasting."""
+    saved = ()
     expr, grad_exprs = "sum_to(a)", ("broadcast(G)",)
 
     def __init__(self, shape: tuple[int, ...]) -> None:
@@ -83,6 +87,7 @@ class SumTo(Function):
 
 
 class Concat(Function):
+    saved = ()
     expr, grad_exprs = "cat(a, b, …)", ("G[slice of each input]",)
 
     def __init__(self, dim: int) -> None:
@@ -102,6 +107,7 @@ class Concat(Function):
 
 
 class Pad(Function):
+    saved = ()
     expr, grad_exprs = "pad(a)", ("G[interior]",)
 
     def __init__(self, widths: tuple[tuple[int, int], ...], value: float) -> None:
@@ -121,6 +127,7 @@ class Pad(Function):
 
 
 class Flip(Function):
+    saved = ()
     expr, grad_exprs = "flip(a)", ("flip(G)",)
 
     def __init__(self, dims: tuple[int, ...]) -> None:

@@ -1,0 +1,30 @@
+"""Adagrad (PyTorch's rule): per-coordinate steps shrinking with the sum of squared gradients."""
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+import numpy as np
+
+from .optimizer import Optimizer
+
+
+class Adagrad(Optimizer):
+    """t ← t+1;  g = ∇ + wd·p;  s ← s + g²;  p ← p − lr/(1 + (t−1)·lr_decay) · g / (√s + ε)."""
+
+    def __init__(self, params: Iterable[Any], lr: float = 1e-2, lr_decay: float = 0.0, weight_decay: float = 0.0,
+                 initial_accumulator_value: float = 0.0, eps: float = 1e-10) -> None:
+        if lr < 0 or lr_decay < 0 or eps < 0 or initial_accumulator_value < 0:
+            raise ValueError(f"Adagrad: invalid lr={lr}, lr_decay={lr_decay}, eps={eps} or "
+                             f"initial_accumulator_value={initial_accumulator_value}")
+        super().__init__(params, dict(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
+                                      initial_accumulator_value=initial_accumulator_value, eps=eps))
+
+    def _update(self, p: np.ndarray, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any]) -> None:
+        if not state:
+            state["step"] = 0
+            state["sum"] = np.full_like(p, group["initial_accumulator_value"])
+        state["step"] += 1
+        g = grad + group["weight_decay"] * p if group["weight_decay"] else grad
+        clr = group["lr"] / (1 + (state["step"] - 1) * group["lr_decay"])
+        state["sum"] += g * g
+        p -= clr * g / (np.sqrt(state["sum"]) + group["eps"])
