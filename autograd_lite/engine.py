@@ -274,7 +274,10 @@ def run_backward(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_g
             if g is None or (needed is not None and node not in needed):
                 continue
             for hook in node.hooks:
-                g = hook(g) or g
+                if capture is not None and getattr(hook, "retains_grad", False):
+                    continue  # al.grad leaves every .grad alone, like torch.autograd.grad
+                replaced = hook(g)  # not `hook(g) or g`: bool() of a Tensor is ambiguous
+                g = g if replaced is None else replaced
             if wanted_nodes and node in wanted_nodes:
                 captured[wanted_nodes[node]] = g
             inputs = node.inputs
@@ -296,6 +299,7 @@ def run_backward(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_g
                     prev = node_grads.get(parent)
                     node_grads[parent] = gi if prev is None else prev + gi
             if not retain_graph:
+                node.out_shape, node.out_dtype = g.shape, g.dtype  # kept for drawing the released graph
                 node.release()
 
         if capture is not None:

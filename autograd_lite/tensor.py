@@ -123,6 +123,7 @@ class Tensor:
                 if t is not None:
                     g_saved = g if g.requires_grad else g.detach()
                     t.grad = g_saved if t.grad is None else t.grad + g_saved
+            keep.retains_grad = True
             self.grad_fn.retains_grad = True
             self._add_hook(keep)
 

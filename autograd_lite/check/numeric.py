@@ -5,7 +5,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from ..engine import enable_grad, grad, no_grad
+from ..engine import enable_grad, grad
 from ..tensor import Tensor
 
 
@@ -21,8 +21,7 @@ def _as_tensor_list(inputs: Any) -> list[Tensor]:
 
 
 def _evaluate(f: Callable[..., Any], inputs: Sequence[Tensor]) -> np.ndarray:
-    with no_grad():
-        out = f(*inputs)
+    out = f(*inputs)  # in the caller's grad mode (not no_grad): f may itself call al.grad, as in PyTorch
     return np.asarray(out.data if isinstance(out, Tensor) else out, dtype=np.float64)
 
 
@@ -31,7 +30,9 @@ def numerical_grad(f: Callable[..., Any], *inputs: Any, eps: float = 1e-6, grad_
 
     `f` receives Tensors; returns one float64 array per input (a tuple when several).
     """
-    xs = [Tensor(np.array(x.data if isinstance(x, Tensor) else x, dtype=np.float64)) for x in inputs]
+    # float64 copies; they require grad where the caller's did, so f may call al.grad on them
+    xs = [Tensor(np.array(x.data if isinstance(x, Tensor) else x, dtype=np.float64),
+                 requires_grad=isinstance(x, Tensor) and x.requires_grad) for x in inputs]
     weight = None if grad_output is None else np.asarray(getattr(grad_output, "data", grad_output), np.float64)
     grads = []
     for x in xs:
@@ -89,8 +90,7 @@ def _jacobians(f: Callable[..., Tensor], xs: list[Tensor], eps: float) -> tuple[
 
 
 def _flat_outputs(f: Callable[..., Any], xs: Sequence[Tensor]) -> np.ndarray:
-    with no_grad():
-        out = f(*xs)
+    out = f(*xs)  # in the caller's grad mode, like _evaluate
     outs = out if isinstance(out, (tuple, list)) else (out,)
     return np.concatenate([np.asarray(o.data, np.float64).reshape(-1) for o in outs])
 
@@ -135,7 +135,7 @@ def gradgradcheck(f: Callable[..., Tensor], inputs: Any, eps: float = 1e-6, atol
     vs = [Tensor._make(rng.standard_normal(o.shape).astype(o.dtype)) for o in outs0]
 
     def first_grad(*args: Tensor) -> tuple[Tensor, ...]:
-        with enable_grad():  # also when finite differences evaluate this under no_grad
+        with enable_grad():  # also when the caller is under no_grad
             out = f(*args)
             outs = out if isinstance(out, (tuple, list)) else (out,)
             used = [(o, v) for o, v in zip(outs, vs) if o.requires_grad]

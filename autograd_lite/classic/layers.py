@@ -80,8 +80,9 @@ def dropout_forward(x: np.ndarray, dropout_param: dict) -> tuple[np.ndarray, Cac
         raise ValueError(f"dropout_forward: p is the keep probability and must be in (0, 1], got {p}")
     xt = leaf(x)
     if mode == "train":
-        draw = np.random.RandomState(dropout_param["seed"]).rand if "seed" in dropout_param else np.random.rand
-        mask = (draw(*xt.shape) < p) / p
+        if "seed" in dropout_param:
+            np.random.seed(dropout_param["seed"])  # reseeds the global state, exactly as cs231n does
+        mask = (np.random.rand(*xt.shape) < p) / p
         out = xt * const(mask, like=xt)
     elif mode == "test":
         mask = None

@@ -16,7 +16,7 @@ Pooling walks the KH·KW kernel offsets, each a strided view of the input
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
@@ -74,6 +74,10 @@ class Window:
         (ph, pw), (h, w) = self.padding, self.in_hw
         return xp[..., ph:ph + h, pw:pw + w]
 
+    @property
+    def overlapping(self) -> bool:
+        return any(s < e for s, e in zip(self.stride, self.span))
+
     def offsets(self, xp: np.ndarray) -> Iterator[np.ndarray]:
         """For each kernel offset (row-major), the (…, OH, OW) view of padded xp it touches."""
         (oh, ow), (sh, sw), (dh, dw) = self.out_hw, self.stride, self.dilation
@@ -81,21 +85,38 @@ class Window:
             for j in range(self.kernel[1]):
                 yield xp[..., i * dh:i * dh + sh * (oh - 1) + 1:sh, j * dw:j * dw + sw * (ow - 1) + 1:sw]
 
+    def windows(self, x: np.ndarray, fill: float = 0.0) -> np.ndarray:
+        """A strided view (N, C, OH, OW, KH, KW) of every window of x padded with `fill` (no copy)."""
+        windows = sliding_window_view(self.pad(x, fill), self.span, axis=(2, 3))
+        (sh, sw), (dh, dw) = self.stride, self.dilation
+        return windows[:, :, ::sh, ::sw, ::dh, ::dw]
+
     def im2col(self, x: np.ndarray) -> np.ndarray:
         """(N, C, H, W) -> contiguous (C, KH, KW, N, OH, OW): every window, one strided copy."""
-        windows = sliding_window_view(self.pad(x), self.span, axis=(2, 3))
-        (sh, sw), (dh, dw) = self.stride, self.dilation
-        windows = windows[:, :, ::sh, ::sw, ::dh, ::dw]  # (N, C, OH, OW, KH, KW)
-        return np.ascontiguousarray(windows.transpose(1, 4, 5, 0, 2, 3))
+        return np.ascontiguousarray(self.windows(x).transpose(1, 4, 5, 0, 2, 3))
+
+    def slabs(self, x: np.ndarray, fill: float = 0.0) -> np.ndarray:
+        """(N, C, H, W) -> contiguous (KH·KW, N, C, OH, OW): per kernel offset, the values it sees."""
+        n, c = x.shape[:2]
+        return np.ascontiguousarray(self.windows(x, fill).transpose(4, 5, 0, 1, 2, 3)).reshape(-1, n, c, *self.out_hw)
+
+    def fold(self, pieces: Iterable[np.ndarray], shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
+        """The adjoint of gathering windows: each kernel offset's (N, C, OH, OW) piece added back at its
+        place in an (N, C, H, W) array of zeros (overlapping windows sum)."""
+        xp = np.zeros(shape[:2] + self.padded_hw, dtype=dtype)
+        for view, piece in zip(self.offsets(xp), pieces):
+            if self.overlapping:
+                view += piece
+            else:
+                view[...] = piece
+        return np.ascontiguousarray(self.crop(xp))
 
     def col2im(self, cols: np.ndarray, n: int) -> np.ndarray:
-        """The adjoint of im2col: (C, KH, KW, N, OH, OW) -> (N, C, H, W), overlapping windows summed."""
+        """The adjoint of im2col: (C, KH, KW, N, OH, OW) -> (N, C, H, W)."""
         c = cols.shape[0]
-        xp = np.zeros((n, c) + self.padded_hw, dtype=cols.dtype)
         flat = cols.reshape(c, -1, n, *self.out_hw)
-        for k, view in enumerate(self.offsets(xp)):
-            view += flat[:, k].transpose(1, 0, 2, 3)
-        return np.ascontiguousarray(self.crop(xp))
+        pieces = (flat[:, k].transpose(1, 0, 2, 3) for k in range(flat.shape[1]))
+        return self.fold(pieces, (n, c) + self.in_hw, cols.dtype)
 
 
 def _grouped(a: np.ndarray, groups: int) -> np.ndarray:
@@ -184,13 +205,15 @@ class MaxPool2d(Function):
         self.window = window
 
     def forward(self, x):
-        views = self.window.offsets(self.window.pad(x, -np.inf))
-        out = next(views).copy()
-        self.argmax = np.zeros(out.shape, dtype=np.int16)  # which kernel offset won, per output
-        for k, view in enumerate(views, start=1):
-            better = (view > out) | np.isnan(view)  # NaN propagates, as in PyTorch
-            np.copyto(out, view, where=better)
-            self.argmax[better] = k
+        slabs = self.window.slabs(x, -np.inf)
+        out = slabs.max(axis=0)  # NaN propagates, as in PyTorch
+        argmax = np.zeros(out.shape, dtype=np.uint8 if len(slabs) < 256 else np.int32)
+        for k in range(len(slabs) - 1, 0, -1):  # which kernel offset won: the first maximal one
+            hit = slabs[k] == out
+            if np.isnan(out).any():
+                hit |= np.isnan(slabs[k])
+            argmax = np.where(hit, argmax.dtype.type(k), argmax)
+        self.argmax = argmax
         return out
 
     def backward(self, g):
@@ -206,11 +229,12 @@ class PoolScatter(Function):
 
     def forward(self, g):
         n_offsets = self.window.kernel[0] * self.window.kernel[1]
-        xp = np.zeros(g.shape[:-2] + self.window.padded_hw, dtype=g.dtype)
-        share = g * (1.0 / n_offsets) if self.argmax is None else None
-        for k, view in enumerate(self.window.offsets(xp)):
-            view += share if self.argmax is None else np.where(self.argmax == k, g, 0)
-        return np.ascontiguousarray(self.window.crop(xp))
+        if self.argmax is None:
+            share = g * (1.0 / n_offsets)
+            pieces = (share for _ in range(n_offsets))
+        else:
+            pieces = (np.where(self.argmax == k, g, 0) for k in range(n_offsets))
+        return self.window.fold(pieces, g.shape[:2] + self.window.in_hw, g.dtype)
 
     def backward(self, gg):
         return PoolGather(self.window, self.argmax).apply(gg)
@@ -226,12 +250,10 @@ class PoolGather(Function):
             self.expr = "avg_pool2d(a)"
 
     def forward(self, x):
-        out = np.zeros(x.shape[:-2] + self.window.out_hw, dtype=x.dtype)
-        for k, view in enumerate(self.window.offsets(self.window.pad(x))):
-            out += view if self.argmax is None else np.where(self.argmax == k, view, 0)
+        slabs = self.window.slabs(x)
         if self.argmax is None:
-            out *= 1.0 / (self.window.kernel[0] * self.window.kernel[1])
-        return out
+            return slabs.mean(axis=0)
+        return np.take_along_axis(slabs, self.argmax[None].astype(np.intp), axis=0)[0]
 
     def backward(self, g):
         return PoolScatter(self.window, self.argmax).apply(g)

@@ -27,7 +27,9 @@ def as_tensor(x: Any, like: Tensor | None = None) -> Tensor:
 
 
 def _scalar(c: Any) -> Any:
-    return c if type(c) is float or type(c) is int else c.item()  # NumPy scalars would promote float32
+    if type(c) is float or type(c) is int:  # the common case, checked first for speed
+        return c
+    return c.item() if isinstance(c, np.generic) else c  # NumPy scalars would promote float32; None, bool pass
 
 
 def _zero(like: Tensor) -> Tensor:
@@ -98,6 +100,7 @@ class Neg(Function):
 
 
 class AddScalar(Function):
+    op_name = "add"  # drawn as the op it is; the constant shows in expr
     saved = ()
     grad_exprs = ("G",)
     expr = property(lambda self: f"a + {self.c:g}")
@@ -113,6 +116,7 @@ class AddScalar(Function):
 
 
 class MulScalar(Function):
+    op_name = "mul"  # drawn as the op it is; the constant shows in expr
     saved = ()
     expr = property(lambda self: f"{self.c:g}·a")
     grad_exprs = property(lambda self: (f"{self.c:g}·G",))
@@ -128,9 +132,10 @@ class MulScalar(Function):
 
 
 class PowScalar(Function):
+    op_name = "pow"  # drawn as the op it is; the constant shows in expr
     saved = ()
     expr = property(lambda self: f"a^{self.p:g}")
-    grad_exprs = property(lambda self: (f"{self.p:g}·a^{self.p - 1:g} ⊙ G",))
+    grad_exprs = property(lambda self: (f"{self.p:g}·a ⊙ G" if self.p == 2 else f"{self.p:g}·a^{self.p - 1:g} ⊙ G",))
 
     def __init__(self, p: Any) -> None:
         self.p = _scalar(p)

@@ -107,6 +107,10 @@ def setitem(a: Tensor, index: Any, value: Any) -> None:
     earlier ops that used a then refuse to backward (their input was modified)."""
     idx, basic = normalize_index(index)
     v = as_tensor(value, a)
+    if v.ndim and v.shape[0] == 1:  # PyTorch drops a value's extra leading 1s: x[0] = t of shape (1,) works
+        target_ndim = np.ndim(a.data[idx])
+        while v.ndim > target_ndim and v.shape[0] == 1:
+            v = v.reshape(v.shape[1:])
     if a.is_leaf and a.requires_grad and is_grad_enabled():
         raise RuntimeError(f"setitem: a leaf tensor that requires grad (shape {a.shape}) cannot be modified in "
                            "place; write to a clone(), or to .data under no_grad()")

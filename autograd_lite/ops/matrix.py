@@ -32,10 +32,8 @@ class Matmul(Function):
         a, b = self.inputs
         a2 = a.reshape(1, -1) if a.ndim == 1 else a  # 1-D operands act as a row / a column
         b2 = b.reshape(-1, 1) if b.ndim == 1 else b
-        if a.ndim == 1:
-            g = g.unsqueeze(-2)
-        if b.ndim == 1:
-            g = g.unsqueeze(-1)
+        shape = g.shape + (1,) if b.ndim == 1 else g.shape  # G with the dropped row/column dims put back
+        g = g.reshape(shape[:-1] + (1,) + shape[-1:] if a.ndim == 1 else shape)
         ga = sum_to(g @ transpose(b2), a2.shape).reshape(a.shape) if a.requires_grad else None
         gb = sum_to(transpose(a2) @ g, b2.shape).reshape(b.shape) if b.requires_grad else None
         return ga, gb

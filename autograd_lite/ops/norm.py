@@ -37,7 +37,7 @@ class Standardize(Function):
         if is_grad_enabled():  # create_graph: x̂ and σ⁻¹ as functions of x, so the result differentiates again
             x = self.inputs[0]
             centered = x - x.mean(self.dims, keepdim=True)
-            inv_std = (centered * centered).mean(self.dims, keepdim=True).__add__(self.eps) ** -0.5
+            inv_std = ((centered * centered).mean(self.dims, keepdim=True) + self.eps) ** -0.5
             x_hat = centered * inv_std
         else:
             x_hat, inv_std = self.output(), Tensor._make(self.inv_std)
@@ -92,20 +92,13 @@ def batch_norm(input: Tensor, running_mean: Any, running_var: Any, weight: Tenso
     count = input.numel() // c
     if count <= 1:
         raise OpError(f"{op}: expected more than 1 value per channel when training, got input shape {input.shape}")
-    node_input = input
-    x_hat = standardize(node_input, dims, eps)
-    if running_mean is not None or running_var is not None:
-        stats = x_hat.grad_fn if x_hat.grad_fn is not None else None
-        mean, var = _batch_stats(input.data, dims) if stats is None else (stats.mean, stats.var)
-        if running_mean is not None:
-            _update(running_mean, mean.reshape(c), momentum)
-        if running_var is not None:
-            _update(running_var, var.reshape(c) * (count / (count - 1)), momentum)
+    node = Standardize(tuple(dims), float(eps))
+    x_hat = node.apply(input)
+    if running_mean is not None:
+        _update(running_mean, node.mean.reshape(c), momentum)
+    if running_var is not None:
+        _update(running_var, node.var.reshape(c) * (count / (count - 1)), momentum)
     return _affine(x_hat, weight, bias, shape)
-
-
-def _batch_stats(x: np.ndarray, dims: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
-    return np.mean(x, axis=dims), np.var(x, axis=dims)
 
 
 def _update(buffer: Any, batch_value: np.ndarray, momentum: float) -> None:

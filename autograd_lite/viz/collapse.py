@@ -65,10 +65,14 @@ def collapse_modules(graph: Graph, depth: bool | int = True) -> None:
         module.text = [f"{path} ({cls})" if path else cls]
         owner.update((m.key, key) for m in members)
         new_nodes.append(module)
-    _absorb_leaves(graph, owner, lambda n: n.kind in ("parameter", "constant"))
+    owner_scope = {m.key: m.scope for m in new_nodes}
+    _absorb_leaves(graph, owner, lambda n: n.kind == "parameter" or (n.kind == "constant" and n.shape in ((), (1,))))
+    for node in graph.nodes.values():
+        if node.is_root and node.fn is not None and f"F{id(node.fn)}" in owner:
+            node.scope = owner_scope[owner[f"F{id(node.fn)}"]]  # the output leaves the collapsed module
     cons = graph.consumers()
     for module in new_nodes:
-        inside = [graph.nodes[k] for k, o in owner.items() if o == module.key]
+        inside = [graph.nodes[k] for k, o in owner.items() if o == module.key][::-1]  # walk order is outputs first
         ops = Counter(n.name for n in inside if n.kind == "op")
         module.text.append(", ".join(f"{op}×{c}" if c > 1 else op for op, c in ops.items()))
         params = [f"{n.name} {_shape(n.shape)}" for n in inside if n.kind == "parameter"]
@@ -125,8 +129,9 @@ def fold_chains(graph: Graph, keep: int = 2, min_length: int = 8) -> None:
 def _pattern(names: list[str]) -> str:
     """'(mul → add → tanh) × 998' for a periodic sequence, else counts per op."""
     for period in range(1, min(8, len(names) // 2) + 1):
-        if all(names[i] == names[i % period] for i in range(len(names))) and len(names) % period == 0:
-            return f"({' → '.join(names[:period])}) × {len(names) // period}"
+        if all(names[i] == names[i % period] for i in range(len(names))):
+            reps, rest = divmod(len(names), period)
+            return f"({' → '.join(names[:period])}) × {reps}" + (f" → {' → '.join(names[:rest])}" if rest else "")
     return ", ".join(f"{op}×{c}" for op, c in Counter(names).most_common(4))
 
 

@@ -1,0 +1,226 @@
+"""Activations, softmax / log-softmax and dropout as primitives.
+
+Every forward is stable for any finite x (no overflow warnings, no NaN at ±1000):
+exponentials only ever see non-positive arguments. Each backward is written in
+Tensor ops of the input or the saved output, so second derivatives work.
+(relu, sigmoid and tanh live with the core elementwise ops.)
+"""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from ..creation import get_rng
+from ..engine import Function, OpError
+from ..tensor import Tensor
+from .elementwise import exp, minimum, sigmoid, tanh, where
+from .reduction import normalize_dims
+
+
+def _mask(cond: np.ndarray, dtype: np.dtype) -> Tensor:
+    return Tensor._make(cond.astype(dtype, copy=False))
+
+
+class LeakyRelu(Function):
+    grad_exprs = ("G ⊙ (a > 0 ? 1 : s)",)
+
+    def __init__(self, slope: float) -> None:
+        self.slope = float(slope)
+        self.expr = f"a > 0 ? a : {self.slope:g}·a"
+
+    def forward(self, x):
+        return np.where(x > 0, x, x * self.slope)
+
+    def backward(self, g):
+        x = self.inputs[0].data
+        return g * Tensor._make(np.where(x > 0, 1.0, self.slope).astype(g.dtype))
+
+
+class Silu(Function):
+    """silu(x) = x·σ(x) (swish); d/dx = σ(x)·(1 + x·(1 − σ(x)))."""
+    expr, grad_exprs = "a·σ(a)", ("G ⊙ σ(a)(1 + a(1 − σ(a)))",)
+
+    def forward(self, x):
+        e = np.exp(-np.abs(x))
+        return x * np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+
+    def backward(self, g):
+        x = self.inputs[0]
+        s = sigmoid(x)
+        return g * (s * (x * (1.0 - s) + 1.0))
+
+
+def _erf(x: np.ndarray) -> np.ndarray:
+    try:
+        from scipy.special import erf
+        return erf(x)
+    except ImportError:  # exact but slower
+        return np.vectorize(math.erf, otypes=[x.dtype])(x)
+
+
+class Gelu(Function):
+    """gelu(x) = x·Φ(x) with Φ the standard normal CDF; d/dx = Φ(x) + x·φ(x)."""
+    expr, grad_exprs = "a·Φ(a)", ("G ⊙ (Φ(a) + a·φ(a))",)
+
+    def forward(self, x):
+        return x * (0.5 * (1.0 + _erf(x * (1 / math.sqrt(2)))))
+
+    def backward(self, g):
+        x = self.inputs[0]
+        return g * GeluGrad().apply(x)
+
+
+class GeluGrad(Function):
+    """Φ(x) + x·φ(x), whose own derivative is φ(x)·(2 − x²)."""
+    expr, grad_exprs = "Φ(a) + a·φ(a)", ("G ⊙ φ(a)(2 − a²)",)
+
+    def forward(self, x):
+        pdf = np.exp(-0.5 * x * x) * (1 / math.sqrt(2 * math.pi))
+        return 0.5 * (1.0 + _erf(x * (1 / math.sqrt(2)))) + x * pdf
+
+    def backward(self, g):
+        x = self.inputs[0]
+        pdf = exp(x * x * -0.5) * (1 / math.sqrt(2 * math.pi))
+        return g * pdf * (2.0 - x * x)
+
+
+class Elu(Function):
+    """elu(x) = x for x > 0, α(eˣ − 1) otherwise; d/dx = 1, resp. α·eˣ."""
+    grad_exprs = ("G ⊙ (a > 0 ? 1 : α·exp(a))",)
+
+    def __init__(self, alpha: float) -> None:
+        self.alpha = float(alpha)
+        self.expr = f"a > 0 ? a : {self.alpha:g}(exp(a) − 1)"
+
+    def forward(self, x):
+        return np.where(x > 0, x, np.expm1(np.minimum(x, 0)) * self.alpha)
+
+    def backward(self, g):
+        x = self.inputs[0]
+        negative_part = exp(minimum(x, 0.0)) * self.alpha
+        return g * where(x.data > 0, 1.0, negative_part)
+
+
+class Softplus(Function):
+    """softplus(x) = log(1 + exp(βx))/β, and x itself where βx > threshold (as PyTorch); d/dx = σ(βx)."""
+    grad_exprs = ("G ⊙ σ(βa)",)
+
+    def __init__(self, beta: float, threshold: float) -> None:
+        self.beta, self.threshold = float(beta), float(threshold)
+        self.expr = f"log(1 + exp({self.beta:g}a))/{self.beta:g}"
+
+    def forward(self, x):
+        bx = x * self.beta
+        soft = (np.maximum(bx, 0) + np.log1p(np.exp(-np.abs(bx)))) * (1 / self.beta)
+        return np.where(bx > self.threshold, x, soft)
+
+    def backward(self, g):
+        x = self.inputs[0]
+        linear = x.data * self.beta > self.threshold
+        return g * where(linear, 1.0, sigmoid(x * self.beta))
+
+
+class Softmax(Function):
+    """y = exp(x − max x)/Σ exp(x − max x) along dim; dx = y ⊙ (G − Σ G⊙y)."""
+    expr, grad_exprs = "softmax(a)", ("y ⊙ (G − Σ G⊙y)",)
+
+    def __init__(self, dim: int) -> None:
+        self.dim = dim
+
+    def forward(self, x):
+        e = np.exp(x - np.max(x, axis=self.dim, keepdims=True))
+        self.out = e / np.sum(e, axis=self.dim, keepdims=True)
+        return self.out
+
+    def backward(self, g):
+        y = self.output()
+        return y * (g - (g * y).sum(self.dim, keepdim=True))
+
+
+class LogSoftmax(Function):
+    """y = x − logsumexp(x) along dim; dx = G − exp(y)·Σ G."""
+    expr, grad_exprs = "a − logΣexp(a)", ("G − softmax(a)·Σ G",)
+
+    def __init__(self, dim: int) -> None:
+        self.dim = dim
+
+    def forward(self, x):
+        shifted = x - np.max(x, axis=self.dim, keepdims=True)
+        self.out = shifted - np.log(np.sum(np.exp(shifted), axis=self.dim, keepdims=True))
+        return self.out
+
+    def backward(self, g):
+        return g - exp(self.output()) * g.sum(self.dim, keepdim=True)
+
+
+class Dropout(Function):
+    """y = x ⊙ m / (1 − p), m ~ Bernoulli(1 − p) drawn from al.get_rng(); dx = G ⊙ m / (1 − p)."""
+    grad_exprs = ("G ⊙ m/(1 − p)",)
+
+    def __init__(self, p: float) -> None:
+        self.p = p
+        self.expr = f"dropout(a, p={p:g})"
+
+    def forward(self, x):
+        dtype = x.dtype if x.dtype in (np.float32, np.float64) else np.float64
+        keep = get_rng().random(x.shape, dtype=dtype) >= self.p
+        self.scaled_mask = keep.astype(x.dtype) * (1.0 / (1.0 - self.p))
+        return x * self.scaled_mask
+
+    def backward(self, g):
+        return g * Tensor._make(self.scaled_mask)
+
+
+# ----- public functions ----------------------------------------------------------
+def leaky_relu(input: Tensor, negative_slope: float = 0.01) -> Tensor:
+    return LeakyRelu(negative_slope).apply(input)
+
+
+def silu(input: Tensor) -> Tensor:
+    """x·σ(x), also called swish."""
+    return Silu().apply(input)
+
+
+def gelu(input: Tensor, approximate: str = "none") -> Tensor:
+    """x·Φ(x); approximate='tanh' uses 0.5x(1 + tanh(√(2/π)(x + 0.044715x³))) like PyTorch."""
+    if approximate == "tanh":
+        inner = (input + input ** 3 * 0.044715) * math.sqrt(2 / math.pi)
+        return input * (tanh(inner) + 1.0) * 0.5
+    if approximate != "none":
+        raise OpError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+    return Gelu().apply(input)
+
+
+def elu(input: Tensor, alpha: float = 1.0) -> Tensor:
+    return Elu(alpha).apply(input)
+
+
+def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    return Softplus(beta, threshold).apply(input)
+
+
+def _softmax_dim(op: str, x: Tensor, dim: int | None) -> int:
+    if dim is None:  # PyTorch's legacy implicit choice
+        dim = 0 if x.ndim in (0, 1, 3) else 1
+    return normalize_dims(dim, x.ndim, op)[0] if x.ndim else 0
+
+
+def softmax(input: Tensor, dim: int | None = None) -> Tensor:
+    """exp(x)/Σ exp(x) along dim, computed without overflow."""
+    return Softmax(_softmax_dim("softmax", input, dim)).apply(input)
+
+
+def log_softmax(input: Tensor, dim: int | None = None) -> Tensor:
+    """x − logsumexp(x) along dim, computed without overflow."""
+    return LogSoftmax(_softmax_dim("log_softmax", input, dim)).apply(input)
+
+
+def dropout(input: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
+    """Zero each element with probability p and scale the rest by 1/(1 − p); the identity if not training."""
+    if not 0 <= p < 1:
+        raise OpError(f"dropout: p is the probability of zeroing and must be in [0, 1), got p={p}")
+    if not training or p == 0:
+        return input
+    return Dropout(float(p)).apply(input)

@@ -1,0 +1,34 @@
+"""The affine map of fully-connected layers, fused: one node instead of transpose, matmul and add."""
+from __future__ import annotations
+
+from ..engine import Function, OpError
+from ..tensor import Tensor
+
+
+class Linear(Function):
+    """y = x·Wᵀ + b for x (..., in), W (out, in), b (out,); dx = G·W, dW = Gᵀ·x, db = Σ G."""
+    expr, grad_exprs = "a·bᵀ + c", ("G·b", "Gᵀ·a", "Σ G")
+
+    def forward(self, x, w, b=None):
+        out = x @ w.T
+        if b is not None:
+            out += b
+        return out
+
+    def backward(self, g):
+        x, w = self.inputs[:2]
+        g2, x2 = g.reshape(-1, g.shape[-1]), x.reshape(-1, x.shape[-1])  # leading dims as rows
+        gx = g @ w if x.requires_grad else None
+        gw = g2.mT @ x2 if w.requires_grad else None
+        gb = g2.sum(0) if len(self.inputs) > 2 and self.inputs[2].requires_grad else None
+        return (gx, gw, gb)[:len(self.inputs)]
+
+
+def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """input·weightᵀ + bias, weight of shape (out_features, in_features) as in PyTorch."""
+    if weight.ndim != 2 or input.ndim < 1 or input.shape[-1] != weight.shape[1]:
+        raise OpError(f"linear: input of shape {input.shape} does not fit weight of shape {weight.shape} "
+                      "(expected input (..., in_features), weight (out_features, in_features))")
+    if bias is not None and bias.shape != (weight.shape[0],):
+        raise OpError(f"linear: bias must have shape ({weight.shape[0]},), got {bias.shape}")
+    return Linear().apply(input, weight) if bias is None else Linear().apply(input, weight, bias)

@@ -1,0 +1,230 @@
+"""Loss functions, with PyTorch's argument names, reduction rules and edge cases.
+
+Cross-entropy is one fused, stable primitive: for logits x (N, C) and a target
+distribution q (N, C) — a one-hot of the class index times its weight, label-smoothed
+or given as probabilities —
+
+    loss_i = −Σ_c q_ic · log softmax(x_i)_c,     dx_i = G_i · (softmax(x_i)·Σ_c q_ic − q_i)
+
+(for one-hot q: softmax − onehot). log softmax is x − max − log Σ exp(x − max),
+so logits of 1e4 give a finite loss and gradient.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..engine import Function, OpError, is_grad_enabled
+from ..tensor import Tensor
+from .activation import Softplus, log_softmax, softmax
+from .elementwise import as_tensor, clamp, log, relu
+
+REDUCTIONS = ("mean", "sum", "none")
+
+
+class SoftmaxCrossEntropy(Function):
+    """loss_i = −Σ_c q_ic·log softmax(x_i)_c for x, q of shape (N, C); returns (N,)."""
+    expr, grad_exprs = "−Σ b ⊙ log softmax(a)", ("G·(softmax(a)·Σb − b)", "−G·log softmax(a)")
+
+    def forward(self, x, q):
+        shifted = x - np.max(x, axis=1, keepdims=True)
+        self.log_probs = shifted - np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))
+        return -np.sum(q * self.log_probs, axis=1)
+
+    def backward(self, g):
+        x, q = self.inputs
+        g = g.reshape(-1, 1)
+        if is_grad_enabled():  # create_graph: softmax as a function of x, so this differentiates again
+            log_probs = log_softmax(x, dim=1)
+            probs = softmax(x, dim=1)
+        else:
+            log_probs = Tensor._make(self.log_probs)
+            probs = Tensor._make(np.exp(self.log_probs))
+        gx = g * (probs * q.sum(1, keepdim=True) - q) if x.requires_grad else None
+        gq = g * -log_probs if q.requires_grad else None
+        return gx, gq
+
+
+class BinaryCrossEntropy(Function):
+    """loss = −(t·log p + (1 − t)·log(1 − p)), each log clamped at −100 (as PyTorch).
+
+    dp = G·(p − t)/max(p(1 − p), 1e-12),  dt = G·(log(1 − p) − log p).
+    """
+    expr, grad_exprs = "−(b log a + (1 − b) log(1 − a))", ("G(a − b)/(a(1 − a))", "G(log(1 − a) − log a)")
+
+    def forward(self, p, t):
+        with np.errstate(divide="ignore"):
+            self.log_p = np.maximum(np.log(p), -100)
+            self.log_1mp = np.maximum(np.log1p(-p), -100)
+        return -(t * self.log_p + (1 - t) * self.log_1mp)
+
+    def backward(self, g):
+        p, t = self.inputs
+        gp = g * (p - t) / clamp(p * (1.0 - p), min=1e-12) if p.requires_grad else None
+        gt = None
+        if t.requires_grad:
+            gt = g * Tensor._make((self.log_1mp - self.log_p).astype(g.dtype))
+        return gp, gt
+
+
+def reduce(loss: Tensor, reduction: str, op: str, denominator: float | None = None) -> Tensor:
+    """'none': as is; 'sum': Σ; 'mean': Σ / denominator (the number of elements by default)."""
+    if reduction == "none":
+        return loss
+    if reduction == "sum":
+        return loss.sum()
+    if reduction == "mean":
+        return loss.sum() * (1.0 / (loss.numel() if denominator is None else denominator))
+    raise OpError(f"{op}: reduction must be one of {REDUCTIONS}, got {reduction!r}")
+
+
+def _class_targets(op: str, input: Tensor, target: Any, weight: Tensor | None, ignore_index: int | None
+                   ) -> tuple[Tensor, np.ndarray | None, tuple[int, ...]]:
+    """Logits as (M, C) rows plus the target: an int array (M,), or (M, C) probabilities (array None).
+
+    Also returns the per-sample shape (N, d1, ...) that reduction='none' restores.
+    """
+    if input.ndim == 0:
+        raise OpError(f"{op}: input needs a class dimension, got a 0-d tensor")
+    c = input.shape[1] if input.ndim > 1 else input.shape[0]
+    if weight is not None and weight.shape != (c,):
+        raise OpError(f"{op}: weight must have shape ({c},) for {c} classes, got {weight.shape}")
+    rows = input.unsqueeze(0) if input.ndim == 1 else input
+    sample_shape = (rows.shape[0],) + rows.shape[2:]
+    if rows.ndim > 2:  # (N, C, d1, ...) -> (N·d1·..., C)
+        rows = rows.movedim(1, -1).reshape(-1, c)
+    t = target.data if isinstance(target, Tensor) else np.asarray(target)
+    if t.dtype.kind == "f" and t.shape == input.shape:
+        return rows, None, sample_shape if input.ndim > 1 else ()
+    if t.dtype.kind not in "iu":
+        raise OpError(f"{op}: target must hold integer class indices (or class probabilities of the input's shape "
+                      f"{input.shape}), got dtype {t.dtype} and shape {t.shape}")
+    expected = sample_shape if input.ndim > 1 else ()
+    if t.shape != expected:
+        raise OpError(f"{op}: target of shape {t.shape} does not match input of shape {input.shape} "
+                      f"(expected target shape {expected})")
+    t = t.reshape(-1)
+    bad = (t < 0) | (t >= c)
+    if ignore_index is not None:
+        bad &= t != ignore_index
+    if bad.any():
+        raise OpError(f"{op}: target class index {int(t[bad][0])} is out of range for {c} classes "
+                      f"(valid: 0..{c - 1})")
+    return rows, t, expected
+
+
+def _onehot_weights(t: np.ndarray, c: int, weight: Tensor | None, ignore_index: int, dtype: np.dtype
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """(q, w_t): q (M, C) is w[t] at column t (zero rows for ignored samples); w_t (M,) is w[t] (0 if ignored)."""
+    kept = t != ignore_index
+    w = np.ones(c, dtype=dtype) if weight is None else weight.data.astype(dtype, copy=False)
+    w_t = np.where(kept, w[np.where(kept, t, 0)], 0).astype(dtype, copy=False)
+    q = np.zeros((t.size, c), dtype=dtype)
+    q[np.arange(t.size), np.where(kept, t, 0)] = w_t
+    return q, w_t
+
+
+def cross_entropy(input: Tensor, target: Any, weight: Tensor | None = None, ignore_index: int = -100,
+                  reduction: str = "mean", label_smoothing: float = 0.0) -> Tensor:
+    """Softmax cross-entropy of logits (N, C) or (N, C, d1, ...) against class indices or probabilities.
+
+    mean divides by the total weight w[target] of the non-ignored samples (their count without
+    weight), or by the number of samples for probability targets, exactly as PyTorch.
+    """
+    op = "cross_entropy"
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise OpError(f"{op}: label_smoothing must be in [0, 1], got {label_smoothing}")
+    rows, t, sample_shape = _class_targets(op, input, target, weight, ignore_index)
+    c = rows.shape[1]
+    if t is None:  # probabilities: q = w ⊙ ((1 − ε)·t + ε/C), differentiable in the target
+        q = as_tensor(target).astype(input.dtype)
+        q = (q.unsqueeze(0) if input.ndim == 1 else q)
+        q = q.movedim(1, -1).reshape(-1, c) if q.ndim > 2 else q
+        if label_smoothing:
+            q = q * (1.0 - label_smoothing) + label_smoothing / c
+        if weight is not None:
+            q = q * weight
+        denominator = float(rows.shape[0])
+    else:
+        q_arr, w_t = _onehot_weights(t, c, weight, ignore_index, input.dtype)
+        if label_smoothing:  # (1 − ε)·w[t]·onehot + ε/C·w for every kept sample
+            w = np.ones(c, dtype=input.dtype) if weight is None else weight.data.astype(input.dtype)
+            kept = (t != ignore_index)[:, None]
+            q_arr = (q_arr * (1.0 - label_smoothing) + kept * w * (label_smoothing / c)).astype(input.dtype)
+        q = Tensor._make(q_arr)
+        denominator = float(w_t.sum())
+    loss = SoftmaxCrossEntropy().apply(rows, q).reshape(sample_shape)
+    return reduce(loss, reduction, op, denominator)
+
+
+def nll_loss(input: Tensor, target: Any, weight: Tensor | None = None, ignore_index: int = -100,
+             reduction: str = "mean") -> Tensor:
+    """−w[t]·input[t] per sample for log-probabilities input (N, C) or (N, C, d1, ...); mean divides by Σ w[t]."""
+    rows, t, sample_shape = _class_targets("nll_loss", input, target, weight, ignore_index)
+    if t is None:
+        raise OpError(f"nll_loss: target must hold integer class indices, got dtype {np.asarray(target).dtype}")
+    q, w_t = _onehot_weights(t, rows.shape[1], weight, ignore_index, input.dtype)
+    loss = -(rows * Tensor._make(q)).sum(1).reshape(sample_shape)
+    return reduce(loss, reduction, "nll_loss", float(w_t.sum()))
+
+
+def mse_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
+    """(input − target)² reduced; mean over all elements."""
+    diff = input - target
+    return reduce(diff * diff, reduction, "mse_loss")
+
+
+def _weighted(loss: Tensor, weight: Any) -> Tensor:
+    return loss if weight is None else loss * weight
+
+
+def binary_cross_entropy(input: Tensor, target: Any, weight: Any = None, reduction: str = "mean") -> Tensor:
+    """−(t·log p + (1 − t)·log(1 − p)) for probabilities p in [0, 1] (logs clamped at −100, like PyTorch)."""
+    target = as_tensor(target, input).astype(input.dtype)
+    if target.shape != input.shape:
+        raise OpError(f"binary_cross_entropy: target shape {target.shape} differs from input shape {input.shape}")
+    if np.any((input.data < 0) | (input.data > 1)):
+        raise OpError("binary_cross_entropy: all elements of input must be probabilities in [0, 1], got values in "
+                      f"[{input.data.min():g}, {input.data.max():g}]")
+    loss = BinaryCrossEntropy().apply(input, target)
+    return reduce(_weighted(loss, weight), reduction, "binary_cross_entropy")
+
+
+def binary_cross_entropy_with_logits(input: Tensor, target: Any, weight: Any = None, reduction: str = "mean",
+                                     pos_weight: Any = None) -> Tensor:
+    """BCE of σ(x), computed stably from the logits: (1 − t)·x + (1 + (pw − 1)·t)·softplus(−x)."""
+    target = as_tensor(target, input).astype(input.dtype)
+    if target.shape != input.shape:
+        raise OpError(f"binary_cross_entropy_with_logits: target shape {target.shape} differs from input shape "
+                      f"{input.shape}")
+    softplus_neg = Softplus(1.0, np.inf).apply(-input)  # log(1 + e^(−x)), exact for all x
+    if pos_weight is None:
+        loss = softplus_neg + input * (1.0 - target)
+    else:
+        loss = softplus_neg * ((as_tensor(pos_weight, input) - 1.0) * target + 1.0) + input * (1.0 - target)
+    return reduce(_weighted(loss, weight), reduction, "binary_cross_entropy_with_logits")
+
+
+def multi_margin_loss(input: Tensor, target: Any, p: int = 1, margin: float = 1.0, weight: Tensor | None = None,
+                      reduction: str = "mean") -> Tensor:
+    """Multiclass hinge: loss_i = Σ_{j≠y_i} w[y_i]·max(0, margin − x_{i,y_i} + x_{i,j})^p / C (PyTorch's rule)."""
+    op = "multi_margin_loss"
+    if p not in (1, 2):
+        raise OpError(f"{op}: only p=1 and p=2 are supported, got p={p}")
+    if input.ndim not in (1, 2):
+        raise OpError(f"{op}: expected input (N, C) or (C,), got shape {input.shape}")
+    rows, t, sample_shape = _class_targets(op, input, target, weight, ignore_index=None)
+    if t is None:
+        raise OpError(f"{op}: target must hold integer class indices, got dtype {np.asarray(target).dtype}")
+    n, c = rows.shape
+    correct = rows[np.arange(n), t].reshape(n, 1)
+    hinge = relu(rows - correct + float(margin))
+    if p == 2:
+        hinge = hinge * hinge
+    others = np.ones((n, c), dtype=input.dtype)
+    others[np.arange(n), t] = 0  # j ≠ y_i
+    if weight is not None:
+        others = others * weight.data.astype(input.dtype)[t][:, None]
+    loss = (hinge * Tensor._make(others)).sum(1) * (1.0 / c)
+    return reduce(loss.reshape(sample_shape), reduction, op)

@@ -1,0 +1,202 @@
+"""`autograd-lite train`: train a model on a data set, print accuracies, and write the run's files.
+
+Output folder (default runs/<timestamp>): checkpoint.npz (best model by validation accuracy,
+optimizer state, options, accuracies; read with al.load), history.json, curves.png (loss,
+accuracy, learning rate) and graph.svg (the model's computational graph; graph.dot when
+Graphviz's `dot` is not installed).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import time
+from typing import Any
+
+import numpy as np
+
+DEFAULT_LR = {"sgd": 0.05, "adam": 3e-3, "adamw": 3e-3, "rmsprop": 1e-3, "adagrad": 0.05}
+DEFAULT_EPOCHS = {"convnet": 8, "mlp": 30, "kbn": 20}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="autograd-lite train", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--model", choices=["convnet", "mlp", "kbn"], default="convnet",
+                   help="convnet (default), mlp, or kbn: the k-layer MLP with batch norm from the homework")
+    p.add_argument("--data", choices=["digits", "cifar10", "spirals"], default="digits",
+                   help="digits: scikit-learn's bundled 8x8 digits (default); cifar10 needs --data-dir")
+    p.add_argument("--data-dir", default=None, help="folder containing cifar-10-batches-py")
+    p.add_argument("--optimizer", choices=sorted(DEFAULT_LR), default="adam")
+    p.add_argument("--lr", type=float, default=None, help="learning rate (the maximum for --schedule cyclic); "
+                   "default depends on the optimizer")
+    p.add_argument("--momentum", type=float, default=0.9, help="SGD/RMSprop momentum (default 0.9)")
+    p.add_argument("--weight-decay", type=float, default=0.0)
+    p.add_argument("--schedule", choices=["none", "step", "exp", "cosine", "cyclic"], default="cosine",
+                   help="learning-rate schedule (cyclic: triangular from lr/1e4 to lr, two cycles per run)")
+    p.add_argument("--epochs", type=int, default=None, help="default: 8 convnet, 30 mlp, 20 kbn")
+    p.add_argument("--batch-size", type=int, default=64)
+    p.add_argument("--hidden", type=int, nargs="+", default=None,
+                   help="hidden layer sizes for mlp/kbn (default 256 128 / eight times 50)")
+    p.add_argument("--no-batch-norm", action="store_true", help="kbn without its batch norm layers")
+    p.add_argument("--init-std", type=float, default=None,
+                   help="kbn/mlp: draw weights from N(0, std^2) (the homework's sigma, e.g. 1e-4)")
+    p.add_argument("--flip", action="store_true", help="random horizontal flips (images; cifar10)")
+    p.add_argument("--dtype", choices=["float32", "float64"], default="float32")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", default=None, help="output folder (default runs/<timestamp>)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--no-graph", action="store_true", help="skip drawing the computational graph")
+    return p
+
+
+def _load_data(args: argparse.Namespace, dtype: np.dtype) -> Any:
+    from .. import data
+    if args.data == "digits":
+        splits = data.load_digits()
+    elif args.data == "spirals":
+        splits = data.load_spirals()
+    else:
+        if args.data_dir is None:
+            raise FileNotFoundError("--data cifar10 needs --data-dir: the folder that contains "
+                                    "cifar-10-batches-py (download it from https://www.cs.toronto.edu/~kriz/cifar.html)")
+        splits = data.load_cifar10(args.data_dir)
+    cast = [data.TensorDataset(ds.arrays[0].astype(dtype), ds.arrays[1]) for ds in splits[:3]]
+    return data.Splits(*cast, splits.classes)
+
+
+def _build_model(args: argparse.Namespace, in_shape: tuple[int, ...], num_classes: int) -> Any:
+    from .. import nn
+    from .models import ConvNet, k_layer_mlp, mlp
+    if args.model == "convnet":
+        if len(in_shape) != 3:
+            raise ValueError(f"--model convnet needs image data; {args.data} samples have shape {in_shape}")
+        return ConvNet(in_shape, num_classes)
+    if args.model == "kbn":
+        return k_layer_mlp(in_shape, num_classes, tuple(args.hidden or (50,) * 8),
+                           batch_norm=not args.no_batch_norm, init_std=args.init_std)
+    model = mlp(in_shape, num_classes, tuple(args.hidden or (256, 128)))
+    if args.init_std is not None:
+        for m in model.modules():
+            if isinstance(m, nn.Linear):
+                nn.init.normal_(m.weight, 0.0, args.init_std)
+                nn.init.zeros_(m.bias)
+    return model
+
+
+def _build_optimizer(args: argparse.Namespace, params: Any, lr: float) -> Any:
+    from .. import optim
+    if args.optimizer == "sgd":
+        return optim.SGD(params, lr=lr, momentum=args.momentum, weight_decay=args.weight_decay)
+    if args.optimizer == "rmsprop":
+        return optim.RMSprop(params, lr=lr, weight_decay=args.weight_decay)
+    if args.optimizer == "adagrad":
+        return optim.Adagrad(params, lr=lr, weight_decay=args.weight_decay)
+    cls = optim.Adam if args.optimizer == "adam" else optim.AdamW
+    return cls(params, lr=lr, weight_decay=args.weight_decay)
+
+
+def _build_scheduler(args: argparse.Namespace, optimizer: Any, lr: float, epochs: int, steps_per_epoch: int) -> Any:
+    from ..optim import lr_scheduler as sched
+    if args.schedule == "step":
+        return sched.StepLR(optimizer, step_size=max(1, epochs // 3), gamma=0.1)
+    if args.schedule == "exp":
+        return sched.ExponentialLR(optimizer, gamma=0.9)
+    if args.schedule == "cosine":
+        return sched.CosineAnnealingLR(optimizer, T_max=epochs)
+    if args.schedule == "cyclic":  # two full cycles over the run, as in the k-layer homework
+        return sched.CyclicLR(optimizer, base_lr=lr * 1e-4, max_lr=lr,
+                              step_size_up=max(1, epochs * steps_per_epoch // 4), cycle_momentum=False)
+    return None
+
+
+def write_graph(model: Any, loss_fn: Any, x: Any, y: Any, folder: str) -> str | None:
+    """Draw the graph of loss_fn(model(x), y) (in eval mode, so no statistics change) as SVG or DOT."""
+    from .. import viz
+    was_training = model.training
+    model.eval()
+    try:
+        loss = loss_fn(model(x), y)
+    finally:
+        model.train(was_training)
+    if shutil.which("dot"):
+        try:
+            svg = viz.draw_graph(loss, tooltips=False).pipe(format="svg")
+            path = os.path.join(folder, "graph.svg")
+            with open(path, "wb") as f:
+                f.write(svg if isinstance(svg, bytes) else svg.encode())
+            return path
+        except Exception as e:  # drawing is a bonus: fall back to the DOT text
+            print(f"(could not render the graph with Graphviz: {e}; writing DOT text instead)", file=sys.stderr)
+    path = os.path.join(folder, "graph.dot")
+    with open(path, "w") as f:
+        f.write(viz.to_dot(loss, tooltips=False))
+    return path
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    import autograd_lite as al
+    from .. import data, nn
+    from ..data import DataLoader
+    from .trainer import Trainer, evaluate
+
+    dtype = np.dtype(args.dtype)
+    al.manual_seed(args.seed)
+    try:
+        splits = _load_data(args, dtype)
+    except (FileNotFoundError, ValueError, ImportError) as e:
+        print(f"autograd-lite train: {e}", file=sys.stderr)
+        return 2
+    in_shape = splits.train.arrays[0].shape[1:]
+    try:
+        model = _build_model(args, in_shape, len(splits.classes)).to(dtype)
+    except ValueError as e:
+        print(f"autograd-lite train: {e}", file=sys.stderr)
+        return 2
+    epochs = args.epochs or DEFAULT_EPOCHS[args.model]
+    lr = args.lr or DEFAULT_LR[args.optimizer]
+    flip = data.RandomHorizontalFlip() if args.flip else None
+    train_loader = DataLoader(splits.train, args.batch_size, shuffle=True, seed=args.seed, transform=flip)
+    val_loader = DataLoader(splits.val, 500)
+    test_loader = DataLoader(splits.test, 500)
+    optimizer = _build_optimizer(args, model.parameters(), lr)
+    scheduler = _build_scheduler(args, optimizer, lr, epochs, len(train_loader))
+    loss_fn = nn.CrossEntropyLoss()
+
+    out = args.out or os.path.join("runs", time.strftime("%Y%m%d-%H%M%S"))
+    os.makedirs(out, exist_ok=True)
+    checkpoint = os.path.join(out, "checkpoint.npz")
+    print(f"training {args.model} ({model.num_parameters():,} parameters) on {args.data} "
+          f"({len(splits.train)} train / {len(splits.val)} val / {len(splits.test)} test) for {epochs} epochs "
+          f"with {args.optimizer} lr={lr:g}, schedule {args.schedule}; writing to {out}")
+    trainer = Trainer(model, loss_fn, optimizer, scheduler, progress=not args.no_progress, checkpoint=checkpoint)
+    started = time.perf_counter()
+    history = trainer.fit(train_loader, val_loader, epochs)
+    seconds = time.perf_counter() - started
+
+    _, val_acc = evaluate(model, val_loader)
+    _, test_acc = evaluate(model, test_loader)
+    best = f" (best epoch {history.best_epoch})" if history.best_epoch else ""
+    print(f"validation accuracy {val_acc:.4f}{best}   test accuracy {test_acc:.4f}   "
+          f"({seconds:.1f} s{', interrupted' if history.interrupted else ''})")
+    al.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(),
+             "options": {k: v for k, v in vars(args).items() if v is not None},
+             "val_acc": val_acc, "test_acc": test_acc, "best_epoch": history.best_epoch}, checkpoint)
+    history.save(os.path.join(out, "history.json"))
+    written = [checkpoint, os.path.join(out, "history.json")]
+    try:
+        history.plot(os.path.join(out, "curves.png"),
+                     title=f"{args.model} on {args.data}: test accuracy {test_acc:.3f}")
+        written.append(os.path.join(out, "curves.png"))
+    except ImportError:
+        print("(matplotlib is not installed: no curves.png)", file=sys.stderr)
+    if not args.no_graph:
+        x, y = splits.val.get_batch(np.arange(min(2, len(splits.val))))
+        try:
+            written.append(write_graph(model, loss_fn, x, y, out))
+        except Exception as e:
+            print(f"(could not draw the computational graph: {e})", file=sys.stderr)
+    print("wrote " + ", ".join(written))
+    return 0

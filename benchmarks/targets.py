@@ -1,0 +1,90 @@
+"""The issues' performance targets, each checked against one run's results.
+
+A target reads the per-library `Timing`s and memory of its workload; `ratio` is
+autograd_lite's median over the named library's median, measured side by side.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+Results = dict[str, dict[str, Any]]  # workload -> {"timings": {lib: Timing}, "memory": {lib: MiB|str}, ...}
+
+
+@dataclass
+class Target:
+    workload: str
+    text: str
+    measure: Callable[[Results], tuple[float | None, str]]  # (value, how it reads)
+    limit: float
+    issue: str
+    cause: str = ""  # what the profile shows when the target is missed
+
+    def verdict(self, results: Results) -> tuple[str, str]:
+        if self.workload not in results:
+            return "not run", ""
+        value, shown = self.measure(results)
+        if value is None:
+            return "not measured", shown
+        return ("met" if value <= self.limit else "NOT met"), shown
+
+
+def _median(results: Results, workload: str, lib: str) -> float | None:
+    timing = results[workload]["timings"].get(lib)
+    return None if timing is None else timing.median
+
+
+def time_ratio(workload: str, peer: str) -> Callable[[Results], tuple[float | None, str]]:
+    def measure(results: Results) -> tuple[float | None, str]:
+        ours, theirs = _median(results, workload, "autograd_lite"), _median(results, workload, peer)
+        if ours is None or theirs is None:
+            return None, f"{peer} not timed"
+        return ours / theirs, f"{ours / theirs:.2f}×"
+    return measure
+
+
+def memory_ratio(workload: str, peer: str) -> Callable[[Results], tuple[float | None, str]]:
+    def measure(results: Results) -> tuple[float | None, str]:
+        memory = results[workload].get("memory") or {}
+        ours, theirs = memory.get("autograd_lite"), memory.get(peer)
+        if not isinstance(ours, float) or not isinstance(theirs, float) or theirs <= 0:
+            return None, "memory not measured"
+        return ours / theirs, f"{ours:.1f} / {theirs:.1f} MiB = {ours / theirs:.2f}×"
+    return measure
+
+
+def no_error(workload: str) -> Callable[[Results], tuple[float | None, str]]:
+    def measure(results: Results) -> tuple[float | None, str]:
+        error = results[workload]["timings"]["autograd_lite"].error
+        return (1.0, error) if error else (0.0, "completed")
+    return measure
+
+
+def efficiency_gap(workload: str, minimum: float) -> Callable[[Results], tuple[float | None, str]]:
+    """Expressed as minimum/efficiency so that ≤ 1 means met."""
+    def measure(results: Results) -> tuple[float | None, str]:
+        eff = results[workload].get("efficiency", {}).get("autograd_lite")
+        if eff is None:
+            return None, "efficiency not measured"
+        return minimum / eff, f"{100 * eff:.0f}% of the matmul limit"
+    return measure
+
+
+TARGETS = [
+    Target("two_layer", "two-layer step ≤ 1.0× PyTorch", time_ratio("two_layer", "torch"), 1.0, "#9"),
+    Target("two_layer", "two-layer step ≤ 1.15× the NumPy baseline", time_ratio("two_layer", "numpy"), 1.15, "#9"),
+    Target("two_layer", "two-layer efficiency ≥ 60% of the matmul limit", efficiency_gap("two_layer", 0.6), 1.0,
+           "#9"),
+    Target("convnet", "ConvNet step ≤ 2× PyTorch", time_ratio("convnet", "torch"), 2.0, "#9, #4"),
+    Target("convnet", "ConvNet peak memory ≤ 1.5× PyTorch (#4: ≤ 2×)", memory_ratio("convnet", "torch"), 1.5,
+           "#9"),
+    Target("bn_mlp", "batch-norm MLP step ≤ 1.0× PyTorch (#4: ≤ 1.5×)", time_ratio("bn_mlp", "torch"), 1.0, "#9"),
+    Target("op_overhead", "per-op overhead ≤ 1.25× PyTorch (#2: ≤ 2×)", time_ratio("op_overhead", "torch"), 1.25,
+           "#9"),
+    Target("op_overhead", "per-op overhead below HIPS autograd's", time_ratio("op_overhead", "autograd"), 1.0,
+           "#9"),
+    Target("op_overhead", "per-op overhead below MyGrad's", time_ratio("op_overhead", "mygrad"), 1.0, "#9"),
+    Target("gplvm", "GP-LVM gradient ≤ 1.0× PyTorch", time_ratio("gplvm", "torch"), 1.0, "#9"),
+    Target("long_chain", "20,000-op chain: no RecursionError", no_error("long_chain"), 0.5, "#9, #2"),
+    Target("long_chain", "20,000-op chain ≤ 1.0× PyTorch", time_ratio("long_chain", "torch"), 1.0, "#9"),
+]

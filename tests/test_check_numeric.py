@@ -1,0 +1,130 @@
+"""al.check: rel_error (the homework's formula), numerical_grad (one array per
+input, a tuple for several), gradcheck / gradgradcheck (raise naming input and element)."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import autograd_lite as al
+from autograd_lite.check import GradcheckError, gradcheck, gradgradcheck, numerical_grad, rel_error
+from autograd_lite.engine import Function
+from tests.helpers import rand
+
+
+def test_rel_error_is_the_homework_formula():
+    x, y = np.array([1.0, 2.0, 0.0]), np.array([1.1, 2.0, 0.0])
+    assert rel_error(x, y) == pytest.approx(0.1 / 2.1)
+    assert rel_error(x, x) == 0.0
+    assert rel_error(0.0, 1e-9) == pytest.approx(1e-9 / 1e-8)  # the 1e-8 floor
+    assert rel_error(al.tensor([1.0]), [3.0]) == pytest.approx(0.5)  # accepts Tensors and lists
+
+
+def test_numerical_grad_of_one_input_is_one_array():
+    x = np.array([[1.0, 2.0], [3.0, 4.0]])
+    g = numerical_grad(lambda t: (t ** 3).sum(), x)
+    assert isinstance(g, np.ndarray) and g.dtype == np.float64 and g.shape == (2, 2)
+    np.testing.assert_allclose(g, 3 * x ** 2, rtol=1e-8)
+
+
+def test_numerical_grad_of_several_inputs_is_a_tuple_and_inputs_are_tensors():
+    seen = []
+
+    def f(a, b):
+        seen.append((type(a), type(b)))
+        return (a * b).sum()
+    a, b = rand(3, seed=141), rand(3, seed=142)
+    ga, gb = numerical_grad(f, a, b)
+    np.testing.assert_allclose(ga, b.data, rtol=1e-8, atol=1e-9)
+    np.testing.assert_allclose(gb, a.data, rtol=1e-8, atol=1e-9)
+    assert seen[0] == (al.Tensor, al.Tensor)
+    assert a.grad is None  # the caller's tensors are not perturbed or touched
+    np.testing.assert_array_equal(a.data, rand(3, seed=141).data)
+
+
+def test_numerical_grad_with_grad_output_for_non_scalar_functions():
+    x = rand(3, seed=143)
+    dout = np.array([1.0, -2.0, 0.5])
+    g = numerical_grad(lambda t: t.exp(), x, grad_output=dout)
+    np.testing.assert_allclose(g, np.exp(x.data) * dout, rtol=1e-7)
+
+
+def test_numerical_grad_runs_in_float64_even_for_float32_inputs():
+    x = al.tensor(np.array([1.0, 2.0], np.float32))
+    g = numerical_grad(lambda t: (t * t).sum(), x)
+    assert g.dtype == np.float64
+    np.testing.assert_allclose(g, [2.0, 4.0], rtol=1e-7)
+
+
+def test_gradcheck_passes_for_correct_ops_with_several_inputs():
+    assert gradcheck(lambda a, b: (a @ b).tanh(), (rand(2, 3, seed=144), rand(3, 2, seed=145)))
+    assert gradcheck(lambda a: a.exp(), rand(3, seed=146))  # a single tensor
+    assert gradcheck(lambda a: a.sin(), [np.array([0.1, 0.2])])  # plain arrays: all checked
+
+
+def test_gradcheck_only_checks_inputs_requiring_grad():
+    w = rand(3, seed=147)
+    c = al.tensor([1.0, 2.0, 3.0])
+    assert gradcheck(lambda w, c: w * c, (w, c))
+
+
+def test_gradcheck_multiple_outputs():
+    assert gradcheck(lambda a: (a.exp(), a.sum()), rand(3, seed=148))
+
+
+class WrongSquare(Function):
+    """x², with a deliberately wrong gradient at element 2 (3x instead of 2x)."""
+
+    def forward(self, a):
+        return a * a
+
+    def backward(self, g):
+        a = self.inputs[0]
+        w = np.array([2.0, 2.0, 3.0, 2.0])
+        return g * a * al.tensor(w)
+
+
+def test_gradcheck_raises_naming_input_and_worst_element():
+    x, y = rand(2, seed=149), al.tensor([1.0, 2.0, 3.0, 4.0], requires_grad=True)
+    with pytest.raises(GradcheckError) as info:
+        gradcheck(lambda a, b: a.sum() + WrongSquare().apply(b), (x, y))
+    msg = str(info.value)
+    assert "input 1" in msg and "(4,)" in msg and "element (2,)" in msg
+    assert "analytical 9" in msg and "numerical 6" in msg
+    assert isinstance(info.value, AssertionError)
+
+
+def test_gradcheck_can_return_false_instead_of_raising():
+    y = al.tensor([1.0, 2.0, 3.0, 4.0], requires_grad=True)
+    assert gradcheck(lambda b: WrongSquare().apply(b), y, raise_exception=False) is False
+
+
+def test_gradcheck_flags_non_finite_gradients():
+    with pytest.raises(GradcheckError):
+        gradcheck(lambda a: al.sqrt(a), al.tensor([0.0, 1.0], requires_grad=True))
+
+
+class LinearWrongSecondOrder(Function):
+    """x³ whose backward 3x²·G is built from constants: right first derivative, wrong second."""
+
+    def forward(self, a):
+        return a ** 3
+
+    def backward(self, g):
+        return g * al.tensor(3 * self.inputs[0].data ** 2)
+
+
+def test_gradgradcheck_checks_second_derivatives():
+    x = rand(3, seed=150)
+    assert gradcheck(lambda t: LinearWrongSecondOrder().apply(t), x)
+    with pytest.raises(GradcheckError):
+        gradgradcheck(lambda t: LinearWrongSecondOrder().apply(t), x)
+    assert gradgradcheck(lambda t: t ** 3, x)
+
+
+def test_checks_of_a_function_that_itself_calls_grad():
+    def grad_norm(x):
+        (g,) = al.grad((x ** 3).sum(), x, create_graph=True)
+        return (g * g).sum()
+    x = rand(3, seed=151)
+    assert gradcheck(grad_norm, x)
+    np.testing.assert_allclose(numerical_grad(grad_norm, x), 36 * x.data ** 3, rtol=1e-6)

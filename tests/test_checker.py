@@ -1,0 +1,177 @@
+"""check_derivative and `autograd-lite check`: passing, failing, shape mistakes, broken files, exit codes."""
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from autograd_lite.check import DerivativeCheckError, check_derivative
+from autograd_lite.check.cli import main
+from autograd_lite.examples import autoencoder, check_file, gplvm
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def gplvm_f(X, Y):
+    return gplvm.log_likelihood(X, Y, return_intermediates=True)
+
+
+def test_passing_report_input_and_intermediate():
+    X, Y = gplvm.example_inputs()
+    report = check_derivative(gplvm_f, {"X": X, "Y": Y}, {"X": gplvm.grad_X, "K": gplvm.grad_K})
+    assert report.passed and bool(report)
+    assert [c.name for c in report.checks] == ["X", "K"]
+    assert report["X"].kind == "input" and report["X"].error_autodiff < 1e-10 and report["X"].error_fd < 1e-5
+    assert report["K"].kind == "intermediate" and report["K"].error_fd is None
+    text = str(report)
+    assert "PASS" in text and "intermediate" in text and "1e-06" in text
+
+
+def test_hand_grads_mapping_is_keyed_by_the_graph_tensors():
+    X, Y = gplvm.example_inputs()
+    report = check_derivative(gplvm_f, {"X": X, "Y": Y}, {"X": gplvm.grad_X, "K": gplvm.grad_K})
+    assert set(map(id, report.hand_grads)) == {id(report.tensors["X"]), id(report.tensors["K"])}
+    k = report.tensors["K"]
+    assert k.grad_fn is not None and k.name == "K"
+    np.testing.assert_allclose(report.hand_grads[k], gplvm.grad_K(X, Y))
+    assert report.loss.grad_fn is not None  # the graph is kept for drawing
+
+
+def test_wrong_formula_fails_and_points_at_w():
+    W, x = autoencoder.example_inputs()
+    report = check_derivative(autoencoder.loss, (W, x), {"W": autoencoder.grad_W_one_path})
+    assert not report.passed and not report
+    check = report["W"]
+    assert check.verdict == "WRONG" and check.error_autodiff > 1e-2 and check.error_fd > 1e-2
+    i = check.worst_index
+    assert check.worst_hand == pytest.approx(autoencoder.grad_W_one_path(W, x)[i])
+    assert check.worst_autodiff == pytest.approx(autoencoder.grad_W(W, x)[i])
+    assert "W: the hand formula is wrong" in str(report) and f"W[{i[0]}, {i[1]}]" in str(report)
+
+
+def test_transpose_is_reported_as_shape_mistake():
+    W, x = autoencoder.example_inputs()
+    report = check_derivative(autoencoder.loss, {"W": W, "x": x}, {"W": lambda W, x: autoencoder.grad_W(W, x).T})
+    check = report["W"]
+    assert check.shape_mistake and not report.passed
+    assert check.hand_shape == (4, 2) and check.shape == (2, 4)
+    assert "transpose" in check.message and "SHAPE" in str(report)
+
+
+def test_other_shape_mistakes():
+    W, x = autoencoder.example_inputs()
+    flat = check_derivative(autoencoder.loss, (W, x), {"W": lambda W, x: autoencoder.grad_W(W, x).ravel()})
+    assert flat["W"].shape_mistake and "reshaped" in flat["W"].message
+    batch = check_derivative(lambda b: (b * b).sum(), [np.ones(3)], {"b": lambda b: np.tile(2 * b, (5, 1))})
+    assert batch["b"].shape_mistake and "sum over the leading" in batch["b"].message
+
+
+def test_gradient_as_array_and_untouched_inputs():
+    X, Y = gplvm.example_inputs()
+    report = check_derivative(gplvm_f, {"X": X, "Y": Y}, {"X": gplvm.grad_X(X, Y)})
+    assert report.passed and [c.name for c in report.checks] == ["X"]
+
+
+def test_hand_functions_get_copies():
+    def sloppy_grad(a):
+        a *= 2  # modifies its argument in place
+        return a
+
+    report = check_derivative(lambda a: (a * a).sum(), [np.arange(3.0)], {"a": sloppy_grad})
+    assert report.passed
+
+
+def test_html_rendering():
+    W, x = autoencoder.example_inputs()
+    html = check_derivative(autoencoder.loss, (W, x), {"W": autoencoder.grad_W_one_path})._repr_html_()
+    assert html.count("<tr>") == 2 and "<table>" in html and "WRONG" in html and "FAILED" in html
+
+
+def test_check_errors_name_the_problem():
+    W, x = autoencoder.example_inputs()
+    with pytest.raises(DerivativeCheckError, match="for 'V', but f has no input or intermediate.*inputs: W, x"):
+        check_derivative(autoencoder.loss, (W, x), {"V": autoencoder.grad_W})
+    with pytest.raises(DerivativeCheckError, match="scalar"):
+        check_derivative(lambda W, x: W @ x, (W, x), {"W": autoencoder.grad_W})
+
+
+# ----- the command line --------------------------------------------------------------
+@pytest.mark.parametrize("name,code", [("autoencoder", 0), ("autoencoder_wrong", 1), ("gplvm", 0), ("swish_net", 0)])
+def test_shipped_check_files(name, code, capsys):
+    assert main([str(check_file(name))]) == code
+    out = capsys.readouterr().out
+    assert ("PASSED" in out) == (code == 0)
+    if code:
+        assert "✗ W: the hand formula is wrong" in out
+
+
+def write(tmp_path: Path, body: str) -> str:
+    path = tmp_path / "homework.py"
+    path.write_text(textwrap.dedent(body))
+    return str(path)
+
+
+GOOD_F = textwrap.dedent("""
+    import numpy as np
+    def f(a):
+        return (a * a * a).sum()
+    def inputs():
+        return {"a": np.array([1.0, -2.0, 3.0])}
+""")
+
+
+@pytest.mark.parametrize("tail,code,message", [
+    ("def grad_a(a):\n    return 3 * a ** 2\n", 0, "PASSED"),
+    ("def grad_a(a):\n    return 2 * a\n", 1, "wrong"),
+    ("def grad_a(a):\n    return (3 * a ** 2).reshape(3, 1)\n", 1, "shape mistake"),
+    ("def grad_a(a):\n    return undefined_name * a\n", 2, "line 8, in grad_a"),
+    ("def grad_b(a):\n    return a\n", 2, "no input or intermediate"),
+    ("", 2, "does not define at least one grad_<name>"),
+    ("def grad_a(a)\n    return a\n", 2, "SyntaxError"),
+])
+def test_cli_exit_codes(tmp_path, capsys, tail, code, message):
+    assert main([write(tmp_path, GOOD_F + tail)]) == code
+    captured = capsys.readouterr()
+    assert message in captured.out + captured.err
+
+
+def test_cli_missing_definitions_and_file(tmp_path, capsys):
+    assert main([write(tmp_path, "def f(a):\n    return a.sum()\n")]) == 2
+    assert "does not define inputs" in capsys.readouterr().err
+    assert main([str(tmp_path / "nowhere.py")]) == 2
+    assert "no such file" in capsys.readouterr().err
+
+
+def test_cli_raising_inputs_names_the_line(tmp_path, capsys):
+    path = write(tmp_path, """
+        def f(a):
+            return a.sum()
+        def inputs():
+            raise RuntimeError("no data")
+        def grad_a(a):
+            return a * 0 + 1
+    """)
+    assert main([path]) == 2
+    err = capsys.readouterr().err
+    assert "line 5, in inputs" in err and "RuntimeError: no data" in err
+
+
+def test_cli_subprocess_exit_code():
+    for name, code in [("gplvm", 0), ("autoencoder_wrong", 1)]:
+        result = subprocess.run([sys.executable, "-m", "autograd_lite.cli", "check", name],
+                                capture_output=True, text=True, cwd=REPO, timeout=60)
+        assert result.returncode == code, result.stderr
+
+
+def test_readme_section_shows_the_real_report():
+    """docs/sections/check.md: running its GP-LVM code prints the report shown under it."""
+    import re
+    doc = (REPO / "docs" / "sections" / "check.md").read_text()
+    code, shown = re.search(r"```python\n(.*?)```\n\nprints\n\n```\n(.*?)```", doc, re.S).groups()
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=60)
+    mask = lambda s: re.sub(r"\d\.\de[-+]\d+", "#", s).strip()  # error digits may vary with the BLAS
+    assert mask(result.stdout) == mask(shown)

@@ -1,0 +1,222 @@
+"""Optimizers and schedulers: PyTorch's exact update rules and lr sequences, state_dict round trips."""
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import pytest
+
+import autograd_lite as al
+import autograd_lite.optim as optim
+from autograd_lite.optim import lr_scheduler
+from tests.helpers import torch_or_skip
+
+CONFIGS = [
+    ("SGD", dict(lr=0.1)),
+    ("SGD", dict(lr=0.1, momentum=0.9)),
+    ("SGD", dict(lr=0.1, momentum=0.9, dampening=0.3, weight_decay=0.01)),
+    ("SGD", dict(lr=0.05, momentum=0.8, nesterov=True, weight_decay=0.1)),
+    ("SGD", dict(lr=0.05, momentum=0.5, maximize=True)),
+    ("RMSprop", dict(lr=0.01)),
+    ("RMSprop", dict(lr=0.01, alpha=0.9, momentum=0.5, centered=True, weight_decay=0.1)),
+    ("Adam", dict(lr=0.01)),
+    ("Adam", dict(lr=0.01, betas=(0.8, 0.99), weight_decay=0.1, amsgrad=True)),
+    ("AdamW", dict(lr=0.01)),
+    ("AdamW", dict(lr=0.02, weight_decay=0.3, amsgrad=True)),
+    ("Adagrad", dict(lr=0.1)),
+    ("Adagrad", dict(lr=0.1, lr_decay=0.01, weight_decay=0.05, initial_accumulator_value=0.1)),
+]
+
+
+def _grads(step: int, shapes: list[tuple[int, ...]]) -> list[np.ndarray]:
+    rng = np.random.default_rng(100 + step)
+    return [rng.standard_normal(s) for s in shapes]
+
+
+@pytest.mark.parametrize("name,kwargs", CONFIGS, ids=[f"{n}-{i}" for i, (n, _) in enumerate(CONFIGS)])
+def test_five_steps_match_pytorch(name: str, kwargs: dict) -> None:
+    torch = torch_or_skip()
+    shapes = [(3, 4), (4,)]
+    start = [np.random.default_rng(i).standard_normal(s) for i, s in enumerate(shapes)]
+    ours = [al.tensor(a, requires_grad=True) for a in start]
+    theirs = [torch.tensor(a, requires_grad=True) for a in start]
+    opt = getattr(optim, name)(ours, **kwargs)
+    topt = getattr(torch.optim, name)(theirs, **kwargs)
+    for step in range(5):
+        grads = _grads(step, shapes)
+        for p, tp, g in zip(ours, theirs, grads):
+            p.grad, tp.grad = al.tensor(g), torch.tensor(g)
+        opt.step()
+        topt.step()
+        for p, tp in zip(ours, theirs):
+            np.testing.assert_allclose(p.data, tp.detach().numpy(), rtol=1e-10, atol=1e-12)
+
+
+def test_param_groups_have_their_own_hyperparameters() -> None:
+    a, b = al.tensor([1.0], requires_grad=True), al.tensor([1.0], requires_grad=True)
+    opt = optim.SGD([{"params": [a]}, {"params": [b], "lr": 1.0}], lr=0.1)
+    a.grad, b.grad = al.tensor([1.0]), al.tensor([1.0])
+    opt.step()
+    assert a.data[0] == pytest.approx(0.9) and b.data[0] == pytest.approx(0.0)
+    with pytest.raises(ValueError, match="lr"):
+        optim.SGD([{"params": [a]}])  # SGD's lr has no default
+
+
+def test_parameters_without_grad_are_skipped_and_update_in_place() -> None:
+    a, b = al.tensor([1.0, 2.0], requires_grad=True), al.tensor([3.0], requires_grad=True)
+    array = a.data
+    opt = optim.Adam([a, b], lr=0.1)
+    a.grad = al.tensor([1.0, -1.0])
+    opt.step()
+    assert a.data is array and b.data[0] == 3.0 and b not in opt.state
+
+
+@pytest.mark.parametrize("set_to_none", [True, False])
+def test_zero_grad(set_to_none: bool) -> None:
+    p = al.tensor([1.0, 2.0], requires_grad=True)
+    (p * p).sum().backward()
+    opt = optim.SGD([p], lr=0.1)
+    opt.zero_grad(set_to_none=set_to_none)
+    assert p.grad is None if set_to_none else np.array_equal(p.grad.data, [0.0, 0.0])
+
+
+def test_zero_grad_defaults_to_none() -> None:
+    p = al.tensor([1.0], requires_grad=True)
+    p.grad = al.tensor([2.0])
+    optim.SGD([p], lr=0.1).zero_grad()
+    assert p.grad is None
+
+
+@pytest.mark.parametrize("name,kwargs", [c for c in CONFIGS if c[0] != "SGD" or "momentum" in c[1]],
+                         ids=lambda v: v if isinstance(v, str) else "")
+def test_state_dict_is_a_snapshot_and_round_trips(name: str, kwargs: dict, tmp_path) -> None:
+    def run(opt, params, steps):
+        for s in range(steps):
+            for p, g in zip(params, _grads(s, [p.shape for p in params])):
+                p.grad = al.tensor(g)
+            opt.step()
+
+    params = [al.tensor(np.ones((2, 3)), requires_grad=True)]
+    opt = getattr(optim, name)(params, **kwargs)
+    run(opt, params, 3)
+    saved = opt.state_dict()
+    frozen = copy.deepcopy(saved)
+    run(opt, params, 1)  # the snapshot must not follow later steps
+    for key, value in saved["state"][0].items():
+        np.testing.assert_array_equal(value, frozen["state"][0][key])
+
+    al.save(saved, tmp_path / "opt.npz")
+    clone = [al.tensor(np.ones((2, 3)), requires_grad=True)]
+    opt2 = getattr(optim, name)(clone, **kwargs)
+    run(opt2, clone, 3)
+    opt2.load_state_dict(al.load(tmp_path / "opt.npz"))
+    run(opt2, clone, 1)
+    np.testing.assert_allclose(clone[0].data, params[0].data, rtol=1e-12)
+
+
+def test_load_state_dict_rejects_mismatched_shapes() -> None:
+    p = al.tensor(np.ones(3), requires_grad=True)
+    opt = optim.Adam([p])
+    p.grad = al.tensor(np.ones(3))
+    opt.step()
+    q = al.tensor(np.ones(4), requires_grad=True)
+    other = optim.Adam([q])
+    with pytest.raises(ValueError, match="shape"):
+        other.load_state_dict(opt.state_dict())
+    assert other.state == {}
+
+
+# ----- schedulers ---------------------------------------------------------------
+
+def _pair(torch, sgd_kwargs):
+    p = al.tensor([1.0], requires_grad=True)
+    tp = torch.tensor([1.0], requires_grad=True)
+    return optim.SGD([p], **sgd_kwargs), torch.optim.SGD([tp], **sgd_kwargs)
+
+
+SCHEDULES = [
+    ("StepLR", dict(step_size=3, gamma=0.5), {}),
+    ("ExponentialLR", dict(gamma=0.9), {}),
+    ("CosineAnnealingLR", dict(T_max=7, eta_min=0.01), {}),
+    ("CyclicLR", dict(base_lr=0.01, max_lr=0.1, step_size_up=4), dict(momentum=0.9)),
+    ("CyclicLR", dict(base_lr=0.01, max_lr=0.1, step_size_up=3, step_size_down=5, mode="triangular2"),
+     dict(momentum=0.9)),
+    ("CyclicLR", dict(base_lr=0.01, max_lr=0.1, step_size_up=2, mode="exp_range", gamma=0.9,
+                      cycle_momentum=False), {}),
+]
+
+
+@pytest.mark.parametrize("name,kwargs,opt_kwargs", SCHEDULES, ids=[f"{s[0]}-{i}" for i, s in enumerate(SCHEDULES)])
+def test_lr_sequence_matches_pytorch(name: str, kwargs: dict, opt_kwargs: dict) -> None:
+    torch = torch_or_skip()
+    opt, topt = _pair(torch, dict(lr=0.1, **opt_kwargs))
+    sched = getattr(lr_scheduler, name)(opt, **kwargs)
+    tsched = getattr(torch.optim.lr_scheduler, name)(topt, **kwargs)
+    for _ in range(25):
+        assert sched.get_last_lr() == pytest.approx(tsched.get_last_lr(), rel=1e-12)
+        assert opt.param_groups[0]["momentum"] == pytest.approx(topt.param_groups[0]["momentum"], rel=1e-12)
+        opt.step()
+        topt.step()
+        sched.step()
+        tsched.step()
+
+
+def test_cyclic_lr_cycles_adam_beta1_like_pytorch() -> None:
+    torch = torch_or_skip()
+    p, tp = al.tensor([1.0], requires_grad=True), torch.tensor([1.0], requires_grad=True)
+    opt, topt = optim.Adam([p]), torch.optim.Adam([tp])
+    sched = lr_scheduler.CyclicLR(opt, 1e-4, 1e-2, step_size_up=3)
+    tsched = torch.optim.lr_scheduler.CyclicLR(topt, 1e-4, 1e-2, step_size_up=3)
+    for _ in range(10):
+        opt.step()
+        topt.step()
+        sched.step()
+        tsched.step()
+        assert opt.param_groups[0]["betas"][0] == pytest.approx(topt.param_groups[0]["betas"][0], rel=1e-12)
+        assert sched.get_last_lr() == pytest.approx(tsched.get_last_lr(), rel=1e-12)
+
+
+def test_cyclic_lr_is_the_homework_triangle() -> None:
+    """The k-layer homework's formula: up from eta_min to eta_max in n_s steps, then down."""
+    def homework(eta_min, eta_max, n_s, t):
+        cycle = t // (2 * n_s)
+        if 2 * cycle * n_s <= t <= (2 * cycle + 1) * n_s:
+            return eta_min + (t - 2 * cycle * n_s) / n_s * (eta_max - eta_min)
+        return eta_max - (t - (2 * cycle + 1) * n_s) / n_s * (eta_max - eta_min)
+
+    opt = optim.SGD([al.tensor([0.0], requires_grad=True)], lr=1.0)
+    sched = lr_scheduler.CyclicLR(opt, 1e-5, 1e-1, step_size_up=5, cycle_momentum=False)
+    for t in range(30):
+        assert opt.param_groups[0]["lr"] == pytest.approx(homework(1e-5, 1e-1, 5, t), rel=1e-9)
+        sched.step()
+
+
+def test_cyclic_lr_needs_momentum_to_cycle_it() -> None:
+    opt = optim.Adagrad([al.tensor([0.0], requires_grad=True)])
+    with pytest.raises(ValueError, match="momentum"):
+        lr_scheduler.CyclicLR(opt, 0.01, 0.1)
+
+
+@pytest.mark.parametrize("name,kwargs,opt_kwargs", SCHEDULES, ids=[f"{s[0]}-{i}" for i, s in enumerate(SCHEDULES)])
+def test_scheduler_state_dict_resumes(name: str, kwargs: dict, opt_kwargs: dict, tmp_path) -> None:
+    def make():
+        opt = optim.SGD([al.tensor([1.0], requires_grad=True)], lr=0.1, **opt_kwargs)
+        return opt, getattr(lr_scheduler, name)(opt, **kwargs)
+
+    opt, sched = make()
+    for _ in range(7):
+        sched.step()
+    al.save({"opt": opt.state_dict(), "sched": sched.state_dict()}, tmp_path / "s.npz")
+    expected = []
+    for _ in range(5):
+        sched.step()
+        expected.append(sched.get_last_lr()[0])
+    opt2, sched2 = make()
+    saved = al.load(tmp_path / "s.npz")
+    opt2.load_state_dict(saved["opt"])
+    sched2.load_state_dict(saved["sched"])
+    got = []
+    for _ in range(5):
+        sched2.step()
+        got.append(sched2.get_last_lr()[0])
+    assert got == pytest.approx(expected, rel=1e-12)
