@@ -29,11 +29,10 @@ def is_grad_enabled() -> bool:
     return _grad_enabled
 
 
-class set_grad_enabled:
-    """Context manager (and decorator) that sets grad mode, restoring it on exit."""
+class _GradMode:
+    """Sets grad mode inside a `with` block (or a decorated function), restoring it on exit."""
 
-    def __init__(self, mode: bool) -> None:
-        self.mode = bool(mode)
+    mode: bool
 
     def __enter__(self) -> None:
         global _grad_enabled
@@ -44,23 +43,48 @@ class set_grad_enabled:
         _grad_enabled = self.prev
 
     def __call__(self, fn: Callable) -> Callable:
+        mode = self.mode
+
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            with set_grad_enabled(self.mode):
+            global _grad_enabled
+            prev, _grad_enabled = _grad_enabled, mode
+            try:
                 return fn(*args, **kwargs)
+            finally:
+                _grad_enabled = prev
         wrapper.__name__, wrapper.__doc__ = fn.__name__, fn.__doc__
         return wrapper
 
 
-class no_grad(set_grad_enabled):
-    """Nothing computed inside is recorded: no graph, no saved arrays."""
+class set_grad_enabled(_GradMode):
+    """`al.set_grad_enabled(False)` switches recording off at once; as a context manager or
+    decorator it restores the previous mode afterwards (like torch.set_grad_enabled)."""
 
-    def __init__(self) -> None:
-        super().__init__(False)
+    def __init__(self, mode: bool) -> None:
+        global _grad_enabled
+        self.mode = bool(mode)
+        self.prev_at_call, _grad_enabled = _grad_enabled, self.mode
+
+    def __enter__(self) -> None:
+        self.prev = self.prev_at_call
+
+    def __call__(self, fn: Callable) -> Callable:
+        global _grad_enabled
+        _grad_enabled = self.prev_at_call  # as a decorator it changes nothing until called
+        return super().__call__(fn)
 
 
-class enable_grad(set_grad_enabled):
-    def __init__(self) -> None:
-        super().__init__(True)
+class no_grad(_GradMode):
+    """Nothing computed inside is recorded: no graph, no saved arrays. `@al.no_grad` works bare too."""
+
+    mode = False
+
+    def __new__(cls, fn: Callable | None = None) -> Any:
+        return cls.__call__(super().__new__(cls), fn) if callable(fn) else super().__new__(cls)
+
+
+class enable_grad(no_grad):
+    mode = True
 
 
 class module_scope:

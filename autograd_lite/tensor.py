@@ -209,8 +209,10 @@ class Tensor:
             yield self[i]
 
     def __repr__(self) -> str:
-        body = np.array2string(self.data, separator=", ", prefix="tensor(", precision=4,
-                               threshold=1000, edgeitems=3)
+        d = self.data
+        integral = d.dtype.kind != "f" or not d.size or bool(np.all(np.mod(d[np.isfinite(d)], 1) == 0))
+        body = np.array2string(d, separator=", ", prefix="tensor(", precision=4, threshold=1000, edgeitems=3,
+                               floatmode="maxprec" if integral else "fixed")  # PyTorch: 1.5000, but 1.
         extras = []
         if self.data.dtype not in (_default_dtype, np.dtype(bool), np.dtype(np.int64)):
             extras.append(f"dtype={self.data.dtype}")

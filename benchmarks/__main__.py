@@ -34,7 +34,6 @@ def main(argv: list[str] | None = None) -> int:
     from . import efficiency, report, viz_timing
     from .harness import environment, measure_memory, pin_torch_threads, time_interleaved
     from .workloads import WORKLOADS
-    pin_torch_threads(threads)
 
     settings = {"quick": args.quick, "threads": threads, "repeats": args.repeats or (3 if args.quick else 15),
                 "warmup": 1 if args.quick else 3, "min_sample": 0.0 if args.quick else 0.05}
@@ -44,6 +43,8 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         print(f"unknown workload or library: {', '.join(unknown)}", file=sys.stderr)
         return 2
+    if "torch" in libs:
+        pin_torch_threads(threads)
     env = environment(threads)
     extras: dict = {}
     if any(w in names for w in ("two_layer", "convnet")):
@@ -55,11 +56,15 @@ def main(argv: list[str] | None = None) -> int:
         spec = module.make_spec(args.quick)
         builders = {lib: module.BUILDERS[lib] for lib in libs if lib in module.BUILDERS}
         print(f"{module.TITLE}", flush=True)
-        timings = time_interleaved(builders, spec, settings["repeats"], settings["warmup"], settings["min_sample"])
+        peak_step = efficiency.build_peak_step(args.quick)
+        timed = dict(builders, matmul_peak=lambda spec: peak_step) if hasattr(module, "flops") else builders
+        timings = time_interleaved(timed, spec, settings["repeats"], settings["warmup"], settings["min_sample"])
         entry = {"module": module, "spec": spec, "timings": timings}
-        if hasattr(module, "flops") and "peak_gflops" in extras:
-            entry["flops"] = module.flops(spec)
-            ideal = entry["flops"] / (extras["peak_gflops"] * 1e9)
+        peak = timings.pop("matmul_peak", None)
+        if peak is not None and peak.median:
+            # the limit under this run's load: a big matmul's median, timed in the same rounds
+            entry["flops"], entry["peak_gflops"] = module.flops(spec), peak_step.flops / peak.median / 1e9
+            ideal = entry["flops"] / (entry["peak_gflops"] * 1e9)
             entry["efficiency"] = {lib: ideal / t.median for lib, t in timings.items() if t.median}
         if not args.no_memory:
             entry["memory"] = {lib: measure_memory(name, lib, args.quick) for lib in builders}

@@ -159,11 +159,8 @@ def environment(threads: int) -> dict[str, Any]:
     for dist, module in (("autograd_lite", "autograd_lite"), ("torch", "torch"), ("autograd", "autograd"),
                          ("mygrad", "mygrad")):
         env["versions"][dist] = _version(module)
-    try:
-        import torch
-        env["threads"]["torch.get_num_threads()"] = torch.get_num_threads()
-    except ImportError:
-        pass
+    if "torch" in sys.modules:  # imported (and pinned) only when it is benchmarked
+        env["threads"]["torch.get_num_threads()"] = sys.modules["torch"].get_num_threads()
     try:
         from threadpoolctl import threadpool_info
         env["threads"]["BLAS pools"] = ", ".join(f"{p['internal_api']} {p['num_threads']}"

@@ -16,7 +16,7 @@ import gc
 import json
 import sys
 
-from .harness import pin_threads
+from .harness import Skip, pin_threads
 
 
 def _status_kib(key: str) -> int:
@@ -49,6 +49,8 @@ def main(argv: list[str]) -> dict:
         step()
     except ImportError:
         return {"error": "not installed"}
+    except Skip:
+        return {"error": "unsupported"}
     except RecursionError:
         return {"error": "RecursionError"}
     except Exception as e:

@@ -89,22 +89,26 @@ def render(env: dict[str, Any], results: Results, extras: dict[str, Any], settin
     for name, entry in results.items():
         lines += [f"## {entry['module'].TITLE}", ""] + workload_table(entry) + [""]
         if entry.get("flops"):
-            lines += [f"Matmul work: {entry['flops'] / 1e6:.0f} MFLOP; ideal time at NumPy's peak "
-                      f"{extras['peak_gflops']:.0f} GFLOP/s: {1e3 * entry['flops'] / extras['peak_gflops'] / 1e9:.2f} ms."
-                      " Efficiency = ideal time / median time.", ""]
+            peak = entry["peak_gflops"]
+            lines += [f"Matmul work: {entry['flops'] / 1e6:.0f} MFLOP; at NumPy's float32 matmul throughput "
+                      f"measured in the same rounds ({peak:.1f} GFLOP/s, a square matmul timed interleaved with "
+                      f"the steps) the ideal time is {1e3 * entry['flops'] / peak / 1e9:.2f} ms. "
+                      "Efficiency = ideal time / median time.", ""]
     if "peak_gflops" in extras:
         lines += ["## 7. Efficiency (the physical limit)", "",
-                  f"NumPy float32 matmul peak on this machine: {extras['peak_gflops']:.1f} GFLOP/s "
-                  "(best of square 1024 and 2048 matmuls). See the efficiency columns of workloads 1 and 2.", ""]
+                  f"Best NumPy float32 matmul throughput seen on this machine before the run: "
+                  f"{extras['peak_gflops']:.1f} GFLOP/s (square 1024 and 2048 matmuls). Efficiencies in the tables "
+                  "of workloads 1 and 2 use the throughput measured interleaved with those workloads instead, so "
+                  "the machine's load affects the limit and the libraries alike.", ""]
     if "viz" in extras:
         v = extras["viz"]
         lines += ["## Graph viewer: DOT source of a large graph", "",
-                  f"`al.viz.to_dot` on a chain of {v['nodes']:,} op nodes: {v['full']['median_s']:.2f} s for the "
-                  f"whole graph (max_nodes=None, {v['full']['dot_chars']:,} characters); "
-                  f"{v['default']['median_s']:.2f} s with the default limit (folded to ≤ 1,000 nodes, "
-                  f"{v['default']['dot_chars']:,} characters).", ""]
-        if v.get("bench_viz"):
-            lines += [v["bench_viz"], ""]
+                  f"`al.viz.to_dot` on a graph of about {v['nodes']:,} drawn nodes ({v['source']}), median of 3:", "",
+                  "| view | time | DOT size |", "|---|---|---|"]
+        for label, text in (("full", "whole graph (max_nodes=None)"), ("default", "default limit (folded)"),
+                            ("backward", "backward view, whole graph")):
+            lines.append(f"| {text} | {v[label]['median_s']:.2f} s | {v[label]['dot_chars'] / 1e6:.2f} MB |")
+        lines.append("")
     if extras.get("notes"):
         lines += ["## Profile notes", "", extras["notes"].strip(), ""]
     return "\n".join(lines)

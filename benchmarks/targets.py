@@ -55,7 +55,10 @@ def memory_ratio(workload: str, peer: str) -> Callable[[Results], tuple[float | 
 
 def no_error(workload: str) -> Callable[[Results], tuple[float | None, str]]:
     def measure(results: Results) -> tuple[float | None, str]:
-        error = results[workload]["timings"]["autograd_lite"].error
+        timing = results[workload]["timings"].get("autograd_lite")
+        if timing is None:
+            return None, "autograd_lite not run"
+        error = timing.error
         return (1.0, error) if error else (0.0, "completed")
     return measure
 

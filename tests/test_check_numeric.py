@@ -61,6 +61,16 @@ def test_gradcheck_passes_for_correct_ops_with_several_inputs():
     assert gradcheck(lambda a: a.sin(), [np.array([0.1, 0.2])])  # plain arrays: all checked
 
 
+def test_gradcheck_runs_in_float64_on_copies_of_any_input():
+    x32 = al.tensor(np.array([0.3, -1.2, 2.0], np.float32), requires_grad=True)
+    assert gradcheck(lambda t: t.tanh() * t, x32)  # float32 differences would be noise at eps=1e-6
+    strided = al.tensor(np.arange(6.0).reshape(2, 3)).T.detach().requires_grad_()
+    assert not strided.data.flags.c_contiguous
+    assert gradcheck(lambda t: t ** 2, strided)
+    np.testing.assert_array_equal(strided.data, np.arange(6.0).reshape(2, 3).T)
+    assert strided.grad is None and x32.grad is None
+
+
 def test_gradcheck_only_checks_inputs_requiring_grad():
     w = rand(3, seed=147)
     c = al.tensor([1.0, 2.0, 3.0])
@@ -98,6 +108,7 @@ def test_gradcheck_can_return_false_instead_of_raising():
     assert gradcheck(lambda b: WrongSquare().apply(b), y, raise_exception=False) is False
 
 
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # sqrt(-eps) and 1/0 are the point here
 def test_gradcheck_flags_non_finite_gradients():
     with pytest.raises(GradcheckError):
         gradcheck(lambda a: al.sqrt(a), al.tensor([0.0, 1.0], requires_grad=True))

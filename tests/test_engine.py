@@ -133,10 +133,18 @@ def test_no_grad_and_enable_grad_as_decorators():
     def recorded(t):
         return t * 2.0
 
+    @al.no_grad  # without parentheses too, as in PyTorch
+    def bare(t):
+        return t * 2.0
+
     assert not frozen(x).requires_grad and frozen.__doc__ == "Docstring kept." and frozen.__name__ == "frozen"
+    assert not bare(x).requires_grad and bare.__name__ == "bare"
     with al.no_grad():
         assert recorded(x).requires_grad
+        assert al.enable_grad(lambda t: t * 2.0)(x).requires_grad
     assert al.is_grad_enabled()
+    with al.set_grad_enabled(False):
+        assert not (x * 2.0).requires_grad
 
 
 def test_grad_mode_is_restored_after_an_exception():

@@ -94,6 +94,15 @@ def test_where_gradcheck(shapes):
     check_op(lambda a, b: al.where(al.tensor(cond), a, b), a, b)
 
 
+@pytest.mark.parametrize("bounds", ["both", "min", "max"])
+def test_clamp_with_tensor_bounds_gradcheck(bounds):
+    x = al.tensor(np.round(rand(2, 3, seed=7).data, 1) + 0.05, requires_grad=True)  # off the 0.1 grid
+    lo, hi = al.tensor(np.array([-0.5, 0.0, 0.3]), requires_grad=True), al.tensor([0.6], requires_grad=True)
+    fns = {"both": lambda x, lo, hi: al.clamp(x, lo, hi), "min": lambda x, lo, hi: x.clamp(min=lo) * hi,
+           "max": lambda x, lo, hi: al.clamp(x, max=hi) * lo}
+    check_op(fns[bounds], x, lo, hi)
+
+
 def test_where_values_and_scalar_branches():
     x = al.tensor([-1.0, 2.0, -3.0], requires_grad=True)
     y = al.where(x > 0, x, 0.0)

@@ -44,6 +44,11 @@ def test_values_and_the_axis_keepdims_aliases(name, shape, dim):
     np.testing.assert_allclose(method.data, NUMPY[name](x.data, axis=dim, keepdims=True), rtol=1e-12)
 
 
+def test_empty_dim_tuple_reduces_everything_like_pytorch():
+    x = rand(2, 3, seed=25)
+    assert al.sum(x, ()).shape == () and al.mean(x, dim=[]).item() == pytest.approx(x.data.mean())
+
+
 def test_dim_and_axis_together_is_an_error():
     with pytest.raises(TypeError, match="dim or axis"):
         al.sum(rand(2, 3), 0, axis=1)

@@ -54,6 +54,9 @@ CASES = {
     "where": (lambda m, a, b: m.where(a > 0, a, b), [(2, 3), (3,)]),
     "clamp": (lambda m, a: m.clamp(a, -0.5, 0.5), [np.array([-1.0, -0.5, 0.0, 0.5, 1.0])]),
     "clamp_min": (lambda m, a: a.clamp(min=0.0), [np.array([-1.0, 0.0, 2.0])]),
+    "clamp_tensor_bounds": (lambda m, a, lo, hi: m.clamp(a, lo, hi),
+                            [np.array([[-1.0, 0.0, 2.0], [1.0, 3.0, 0.5]]), np.array([-0.5, 0.0, 0.0]), np.array([2.5])]),
+    "sum_empty_dims": (lambda m, a: m.sum(a, ()), [(2, 3)]),
     # reductions
     "sum_all": (lambda m, a: m.sum(a), [(2, 3)]),
     "sum_dims_keepdim": (lambda m, a: a.sum((0, 2), keepdim=True), [(2, 3, 4)]),
@@ -199,5 +202,5 @@ def test_var_std_defaults_match_torch():
 def test_creation_dtypes_match_torch_defaults():
     assert al.arange(5).dtype == np.int64 and torch.arange(5).dtype == torch.int64
     assert al.arange(0.0, 1.0, 0.25).shape == tuple(torch.arange(0.0, 1.0, 0.25).shape)
-    np.testing.assert_allclose(al.linspace(-1, 1, 7).data, torch.linspace(-1, 1, 7, dtype=torch.float64).numpy())
+    np.testing.assert_allclose(al.linspace(-1, 1, 7).data, torch.linspace(-1, 1, 7, dtype=torch.float64).numpy(), atol=1e-15)
     np.testing.assert_array_equal(al.eye(3, 4).data, torch.eye(3, 4).numpy())

@@ -20,6 +20,16 @@ def _as_tensor_list(inputs: Any) -> list[Tensor]:
     return [x if isinstance(x, Tensor) else Tensor(x) for x in items]
 
 
+def _checked_inputs(inputs: Any) -> list[Tensor]:
+    """Fresh contiguous float64 leaves for the inputs to check (those requiring grad, or all float
+    inputs if none does): finite differences need float64, and perturbing a copy never touches
+    the caller's tensors. Other inputs pass through unchanged."""
+    xs = _as_tensor_list(inputs)
+    check_all = not any(x.requires_grad for x in xs)
+    return [Tensor(np.array(x.data, dtype=np.float64, order="C"), requires_grad=True)
+            if x.requires_grad or (check_all and x.dtype.kind == "f") else x for x in xs]
+
+
 def _evaluate(f: Callable[..., Any], inputs: Sequence[Tensor]) -> np.ndarray:
     out = f(*inputs)  # in the caller's grad mode (not no_grad): f may itself call al.grad, as in PyTorch
     return np.asarray(out.data if isinstance(out, Tensor) else out, dtype=np.float64)
@@ -31,7 +41,7 @@ def numerical_grad(f: Callable[..., Any], *inputs: Any, eps: float = 1e-6, grad_
     `f` receives Tensors; returns one float64 array per input (a tuple when several).
     """
     # float64 copies; they require grad where the caller's did, so f may call al.grad on them
-    xs = [Tensor(np.array(x.data if isinstance(x, Tensor) else x, dtype=np.float64),
+    xs = [Tensor(np.array(x.data if isinstance(x, Tensor) else x, dtype=np.float64, order="C"),
                  requires_grad=isinstance(x, Tensor) and x.requires_grad) for x in inputs]
     weight = None if grad_output is None else np.asarray(getattr(grad_output, "data", grad_output), np.float64)
     grads = []
@@ -103,9 +113,7 @@ def gradcheck(f: Callable[..., Tensor], inputs: Any, eps: float = 1e-6, atol: fl
     |analytical − numerical| <= atol + rtol·|numerical| everywhere; otherwise raises
     GradcheckError naming the input, the worst element and both values.
     """
-    xs = _as_tensor_list(inputs)
-    if not any(x.requires_grad for x in xs):
-        xs = [x.detach().requires_grad_(True) if x.dtype.kind == "f" else x for x in xs]
+    xs = _checked_inputs(inputs)
     analytical, numerical = _jacobians(f, xs, eps)
     positions = [i for i, x in enumerate(xs) if x.requires_grad]
     for pos, a, n in zip(positions, analytical, numerical):
@@ -125,9 +133,7 @@ def gradcheck(f: Callable[..., Tensor], inputs: Any, eps: float = 1e-6, atol: fl
 def gradgradcheck(f: Callable[..., Tensor], inputs: Any, eps: float = 1e-6, atol: float = 1e-5,
                   rtol: float = 1e-3, seed: int = 0) -> bool:
     """Check second derivatives: gradcheck of x ↦ d<f(x), v>/dx for a fixed random v."""
-    xs = _as_tensor_list(inputs)
-    if not any(x.requires_grad for x in xs):
-        xs = [x.detach().requires_grad_(True) if x.dtype.kind == "f" else x for x in xs]
+    xs = _checked_inputs(inputs)
     wrt = [i for i, x in enumerate(xs) if x.requires_grad]
     out0 = f(*xs)
     outs0 = out0 if isinstance(out0, (tuple, list)) else (out0,)

@@ -9,7 +9,7 @@ backward passes against.
 Conventions (cs231n assignment 2): `w` has shape (D, M); dropout's `p` is the
 probability of KEEPING a unit; the `*_param` dicts carry 'mode' ('train' or
 'test'). Randomness (dropout masks) draws from NumPy's global state, which the
-notebooks seed with `np.random.seed`, or from `dropout_param['seed']`.
+notebooks seed with `np.random.seed` (and `dropout_param['seed']` reseeds).
 
 Normalization layers live in `norm_layers`, convolution and pooling in
 `conv_layers`; all are importable from here.
@@ -44,7 +44,7 @@ def affine_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> tuple[np.ndar
     x: (N, d_1, ..., d_k) with D = d_1·…·d_k; w: (D, M); b: (M,). out: (N, M).
     """
     xt, wt, bt = leaf(x), leaf(w), leaf(b)
-    out = xt.reshape(xt.shape[0], -1) @ wt + bt
+    out = al.matmul(xt.reshape(xt.shape[0], -1), wt) + bt
     return out.data.copy(), Cache(out, (xt, wt, bt))
 
 
@@ -71,9 +71,10 @@ def dropout_forward(x: np.ndarray, dropout_param: dict) -> tuple[np.ndarray, Cac
     """Inverted dropout: in 'train' mode out = x * mask / p, mask ~ Bernoulli(p); in 'test' mode out = x.
 
     dropout_param: 'p' the probability of KEEPING each unit, 'mode' 'train' or
-    'test', optional 'seed' (then the mask is the same on every call, as the
-    notebooks' gradient checks need). The mask is drawn as
-    `np.random.rand(*x.shape) < p`, so `np.random.seed` reproduces the notebooks.
+    'test', optional 'seed' (NumPy's global state is reseeded with it before
+    the draw, exactly as cs231n does, so the mask is the same on every call as
+    the notebooks' gradient checks need). The mask is `np.random.rand(*x.shape) < p`,
+    so `np.random.seed` reproduces the notebooks' numbers.
     """
     p, mode = dropout_param["p"], dropout_param["mode"]
     if not 0 < p <= 1:

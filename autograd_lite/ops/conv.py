@@ -74,9 +74,18 @@ class Window:
         (ph, pw), (h, w) = self.padding, self.in_hw
         return xp[..., ph:ph + h, pw:pw + w]
 
+    def __len__(self) -> int:  # number of kernel offsets
+        return self.kernel[0] * self.kernel[1]
+
     @property
     def overlapping(self) -> bool:
         return any(s < e for s, e in zip(self.stride, self.span))
+
+    @property
+    def tiles(self) -> bool:
+        """Windows are disjoint and cover the input exactly (stride = kernel, no padding or dilation)."""
+        return self.stride == self.kernel and self.padding == (0, 0) and self.dilation == (1, 1) and \
+            all(n % k == 0 for n, k in zip(self.in_hw, self.kernel))
 
     def offsets(self, xp: np.ndarray) -> Iterator[np.ndarray]:
         """For each kernel offset (row-major), the (…, OH, OW) view of padded xp it touches."""
@@ -92,13 +101,8 @@ class Window:
         return windows[:, :, ::sh, ::sw, ::dh, ::dw]
 
     def im2col(self, x: np.ndarray) -> np.ndarray:
-        """(N, C, H, W) -> contiguous (C, KH, KW, N, OH, OW): every window, one strided copy."""
-        return np.ascontiguousarray(self.windows(x).transpose(1, 4, 5, 0, 2, 3))
-
-    def slabs(self, x: np.ndarray, fill: float = 0.0) -> np.ndarray:
-        """(N, C, H, W) -> contiguous (KH·KW, N, C, OH, OW): per kernel offset, the values it sees."""
-        n, c = x.shape[:2]
-        return np.ascontiguousarray(self.windows(x, fill).transpose(4, 5, 0, 1, 2, 3)).reshape(-1, n, c, *self.out_hw)
+        """(N, C, H, W) -> contiguous (N, C, KH, KW, OH, OW): every window, one strided copy."""
+        return np.ascontiguousarray(self.windows(x).transpose(0, 1, 4, 5, 2, 3))
 
     def fold(self, pieces: Iterable[np.ndarray], shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
         """The adjoint of gathering windows: each kernel offset's (N, C, OH, OW) piece added back at its
@@ -111,27 +115,22 @@ class Window:
                 view[...] = piece
         return np.ascontiguousarray(self.crop(xp))
 
-    def col2im(self, cols: np.ndarray, n: int) -> np.ndarray:
-        """The adjoint of im2col: (C, KH, KW, N, OH, OW) -> (N, C, H, W)."""
-        c = cols.shape[0]
-        flat = cols.reshape(c, -1, n, *self.out_hw)
-        pieces = (flat[:, k].transpose(1, 0, 2, 3) for k in range(flat.shape[1]))
+    def col2im(self, cols: np.ndarray) -> np.ndarray:
+        """The adjoint of im2col: (N, C, KH, KW, OH, OW) -> (N, C, H, W)."""
+        n, c = cols.shape[:2]
+        flat = cols.reshape(n, c, -1, *self.out_hw)
+        pieces = (flat[:, :, k] for k in range(flat.shape[2]))
         return self.fold(pieces, (n, c) + self.in_hw, cols.dtype)
 
 
-def _grouped(a: np.ndarray, groups: int) -> np.ndarray:
-    """(rows, cols) -> (groups, rows/groups, cols), a view."""
-    return a.reshape(groups, a.shape[0] // groups, -1)
+def _weight_rows(w: np.ndarray, groups: int) -> np.ndarray:
+    """W (F, C/groups, KH, KW) -> (groups, F/groups, C/groups·KH·KW)."""
+    return w.reshape(groups, w.shape[0] // groups, -1)
 
 
-def _out_to_nchw(out: np.ndarray, n: int, hw: tuple[int, int]) -> np.ndarray:
-    """(groups, F/groups, N·OH·OW) -> contiguous (N, F, OH, OW)."""
-    return np.ascontiguousarray(out.reshape(-1, n, *hw).transpose(1, 0, 2, 3))
-
-
-def _g_rows(g: np.ndarray, groups: int) -> np.ndarray:
-    """G (N, F, OH, OW) -> (groups, F/groups, N·OH·OW)."""
-    return _grouped(np.ascontiguousarray(g.transpose(1, 0, 2, 3)).reshape(g.shape[1], -1), groups)
+def _per_group(a: np.ndarray, groups: int) -> np.ndarray:
+    """(N, channels, ...) -> (N, groups, channels/groups·…, OH·OW): cols or G, split by group."""
+    return a.reshape(a.shape[0], groups, -1, a.shape[-2] * a.shape[-1])
 
 
 class Conv2d(Function):
@@ -146,9 +145,8 @@ class Conv2d(Function):
 
     def forward(self, x, w):
         self.cols = self.window.im2col(x)
-        cols = _grouped(self.cols.reshape(-1, x.shape[0] * np.prod(self.window.out_hw)), self.groups)
-        out = np.matmul(_grouped(w.reshape(w.shape[0], -1), self.groups), cols)
-        return _out_to_nchw(out, x.shape[0], self.window.out_hw)
+        out = np.matmul(_weight_rows(w, self.groups), _per_group(self.cols, self.groups))  # (N, groups, F/groups, P)
+        return out.reshape(x.shape[0], w.shape[0], *self.window.out_hw)
 
     def backward(self, g):
         x, w = self.inputs
@@ -165,9 +163,8 @@ class Conv2dGradInput(Function):
         self.window, self.groups, self.x_shape = window, groups, x_shape
 
     def forward(self, g, w):
-        w_rows = _grouped(w.reshape(w.shape[0], -1), self.groups)
-        cols = np.matmul(w_rows.transpose(0, 2, 1), _g_rows(g, self.groups))  # (groups, C/groups·KH·KW, N·OH·OW)
-        return self.window.col2im(cols.reshape(self.x_shape[1], *w.shape[2:], g.shape[0], -1), g.shape[0])
+        cols = np.matmul(_weight_rows(w, self.groups).transpose(0, 2, 1), _per_group(g, self.groups))
+        return self.window.col2im(cols.reshape(g.shape[0], self.x_shape[1], *w.shape[2:], *g.shape[2:]))
 
     def backward(self, gg):
         g, w = self.inputs
@@ -186,8 +183,8 @@ class Conv2dGradWeight(Function):
     def forward(self, x, g):
         cols = self.window.im2col(x) if self.cols is None else self.cols  # reuse the forward's windows
         self.cols = None
-        cols = _grouped(cols.reshape(-1, g.shape[0] * g.shape[2] * g.shape[3]), self.groups)
-        return np.matmul(_g_rows(g, self.groups), cols.transpose(0, 2, 1)).reshape(self.w_shape)
+        per_sample = np.matmul(_per_group(g, self.groups), _per_group(cols, self.groups).transpose(0, 1, 3, 2))
+        return per_sample.sum(axis=0).reshape(self.w_shape)
 
     def backward(self, gg):
         x, g = self.inputs
@@ -197,6 +194,70 @@ class Conv2dGradWeight(Function):
 
 
 # ----- pooling -------------------------------------------------------------------
+def _upsample(a: np.ndarray, window: Window) -> np.ndarray:
+    """Each (oh, ow) entry repeated over its KH×KW tile: (…, OH, OW) -> (…, H, W) for tiling windows."""
+    return a.repeat(window.kernel[0], axis=-2).repeat(window.kernel[1], axis=-1)
+
+
+class Average:
+    """Routing of avg-pool: every window element gets 1/(KH·KW) (padded zeros count, as in PyTorch)."""
+
+    def __init__(self, window: Window) -> None:
+        self.window, self.share = window, 1.0 / (window.kernel[0] * window.kernel[1])
+
+    def gather(self, x: np.ndarray) -> np.ndarray:
+        views = list(self.window.offsets(self.window.pad(x)))
+        out = views[0] * self.share
+        for view in views[1:]:
+            out += view * self.share
+        return out
+
+    def scatter(self, g: np.ndarray) -> np.ndarray:
+        share = g * self.share
+        if self.window.tiles:
+            return _upsample(share, self.window)
+        return self.window.fold((share for _ in range(len(self.window))), g.shape[:2] + self.window.in_hw, g.dtype)
+
+
+class Argmax:
+    """Routing of max-pool: argmax[n,c,oh,ow] = the kernel offset (row-major) of the window's winner."""
+
+    def __init__(self, window: Window, argmax: np.ndarray) -> None:
+        self.window, self.argmax = window, argmax
+
+    @classmethod
+    def of(cls, x: np.ndarray, window: Window) -> tuple[np.ndarray, "Argmax"]:
+        """(max-pool of x, its routing): the first maximal element of each window wins, as in PyTorch."""
+        views = list(window.offsets(window.pad(x, -np.inf)))
+        out = views[0].copy()
+        for view in views[1:]:
+            np.maximum(out, view, out=out)  # NaN propagates, as in PyTorch
+        has_nan = bool(np.isnan(out).any())
+        argmax = np.zeros(out.shape, dtype=np.uint8 if len(views) < 256 else np.int32)
+        found = np.zeros(out.shape, dtype=bool)
+        for k, view in enumerate(views):
+            hit = (view == out) | np.isnan(view) if has_nan else view == out
+            hit &= ~found
+            found |= hit
+            argmax += hit * argmax.dtype.type(k)
+        return out, cls(window, argmax)
+
+    def gather(self, x: np.ndarray) -> np.ndarray:
+        out = np.zeros(self.argmax.shape, dtype=x.dtype)
+        for k, view in enumerate(self.window.offsets(self.window.pad(x))):
+            out += view * (self.argmax == k)
+        return out
+
+    def scatter(self, g: np.ndarray) -> np.ndarray:
+        if self.window.tiles:  # one contiguous pass: is this element its tile's winner?
+            kh, kw = self.window.kernel
+            offset_of = (np.arange(kh)[:, None] * kw + np.arange(kw)).astype(self.argmax.dtype)
+            winner = _upsample(self.argmax, self.window) == np.tile(offset_of, self.window.out_hw)
+            return winner * _upsample(g, self.window)
+        pieces = (g * (self.argmax == k) for k in range(len(self.window)))
+        return self.window.fold(pieces, g.shape[:2] + self.window.in_hw, g.dtype)
+
+
 class MaxPool2d(Function):
     """out[n,c,oh,ow] = max over the window of x padded with −inf; G goes to the (first) maximal element."""
     expr, grad_exprs = "max_pool2d(a)", ("G routed to each window's argmax",)
@@ -205,58 +266,41 @@ class MaxPool2d(Function):
         self.window = window
 
     def forward(self, x):
-        slabs = self.window.slabs(x, -np.inf)
-        out = slabs.max(axis=0)  # NaN propagates, as in PyTorch
-        argmax = np.zeros(out.shape, dtype=np.uint8 if len(slabs) < 256 else np.int32)
-        for k in range(len(slabs) - 1, 0, -1):  # which kernel offset won: the first maximal one
-            hit = slabs[k] == out
-            if np.isnan(out).any():
-                hit |= np.isnan(slabs[k])
-            argmax = np.where(hit, argmax.dtype.type(k), argmax)
-        self.argmax = argmax
+        out, self.routing = Argmax.of(x, self.window)
         return out
 
     def backward(self, g):
-        return PoolScatter(self.window, self.argmax).apply(g)
+        return PoolScatter(self.routing).apply(g)
 
 
 class PoolScatter(Function):
-    """dx: each G[n,c,oh,ow] added at its window's chosen offset (all offsets, / KH·KW, when argmax is None)."""
+    """dx: each G[n,c,oh,ow] sent back to its window (to the winner for max, shared equally for avg)."""
     expr, grad_exprs = "scatter(a)", ("gather(G)",)
 
-    def __init__(self, window: Window, argmax: np.ndarray | None) -> None:
-        self.window, self.argmax = window, argmax
+    def __init__(self, routing: Any) -> None:
+        self.routing = routing
 
     def forward(self, g):
-        n_offsets = self.window.kernel[0] * self.window.kernel[1]
-        if self.argmax is None:
-            share = g * (1.0 / n_offsets)
-            pieces = (share for _ in range(n_offsets))
-        else:
-            pieces = (np.where(self.argmax == k, g, 0) for k in range(n_offsets))
-        return self.window.fold(pieces, g.shape[:2] + self.window.in_hw, g.dtype)
+        return self.routing.scatter(g)
 
     def backward(self, gg):
-        return PoolGather(self.window, self.argmax).apply(gg)
+        return PoolGather(self.routing).apply(gg)
 
 
 class PoolGather(Function):
-    """out[n,c,oh,ow] = x at the window's chosen offset (the window mean when argmax is None)."""
+    """out[n,c,oh,ow] = x's window reduced by the routing (the winner for max, the mean for avg)."""
     expr, grad_exprs = "gather(a)", ("scatter(G)",)
 
-    def __init__(self, window: Window, argmax: np.ndarray | None) -> None:
-        self.window, self.argmax = window, argmax
-        if argmax is None:
+    def __init__(self, routing: Any) -> None:
+        self.routing = routing
+        if isinstance(routing, Average):
             self.expr = "avg_pool2d(a)"
 
     def forward(self, x):
-        slabs = self.window.slabs(x)
-        if self.argmax is None:
-            return slabs.mean(axis=0)
-        return np.take_along_axis(slabs, self.argmax[None].astype(np.intp), axis=0)[0]
+        return self.routing.gather(x)
 
     def backward(self, g):
-        return PoolScatter(self.window, self.argmax).apply(g)
+        return PoolScatter(self.routing).apply(g)
 
 
 # ----- public functions ----------------------------------------------------------
@@ -309,4 +353,4 @@ def avg_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
     """Mean over KH×KW windows; padded zeros count in the mean (PyTorch's count_include_pad=True)."""
     if ceil_mode or not count_include_pad:
         raise NotImplementedError("avg_pool2d: only ceil_mode=False and count_include_pad=True are supported")
-    return PoolGather(_pool_window("avg_pool2d", input, kernel_size, stride, padding, 1), None).apply(input)
+    return PoolGather(Average(_pool_window("avg_pool2d", input, kernel_size, stride, padding, 1))).apply(input)

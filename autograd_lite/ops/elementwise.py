@@ -476,8 +476,12 @@ def where(condition: Any, a: Any, b: Any) -> Tensor:
 
 
 def clamp(a: Tensor, min: Any = None, max: Any = None) -> Tensor:
+    """Limit a to [min, max]. Tensor bounds broadcast and get the gradient where they are the result."""
     if min is None and max is None:
         raise ValueError("clamp: at least one of min and max must be given")
+    if isinstance(min, Tensor) or isinstance(max, Tensor):  # as PyTorch: a keeps G at ties with a bound
+        out = a if min is None else where(a.data < as_tensor(min).data, as_tensor(min, a), a)
+        return out if max is None else where(out.data > as_tensor(max).data, as_tensor(max, a), out)
     return Clamp(min, max).apply(a)
 
 

@@ -63,8 +63,11 @@ class BinaryCrossEntropy(Function):
         p, t = self.inputs
         gp = g * (p - t) / clamp(p * (1.0 - p), min=1e-12) if p.requires_grad else None
         gt = None
-        if t.requires_grad:
-            gt = g * Tensor._make((self.log_1mp - self.log_p).astype(g.dtype))
+        if t.requires_grad and is_grad_enabled():  # create_graph: the logs as functions of p
+            with np.errstate(divide="ignore"):
+                gt = g * (clamp(log(1.0 - p), min=-100.0) - clamp(log(p), min=-100.0))
+        elif t.requires_grad:
+            gt = g * Tensor._make(self.log_1mp - self.log_p)
         return gp, gt
 
 

@@ -5,8 +5,11 @@ statistics, σ = √(σ² + eps)); its backward is the simplified fused form
 
     dx = (1/M)·σ⁻¹·(M·G − ΣG − x̂·Σ(G⊙x̂))          (sums and M over the same dims)
 
-The learned scale γ and shift β are then ordinary broadcasting ops (γ⊙x̂ + β),
-so their gradients (Σ G⊙x̂ and Σ G) come from the engine.
+For layer and group norm the learned scale γ and shift β are then ordinary
+broadcasting ops (γ⊙x̂ + β). Batch norm in training mode, the hot path of MLPs
+and ConvNets, fuses them in: with M values per channel,
+
+    dβ = ΣG,   dγ = Σ G⊙x̂,   dx = (γ·σ⁻¹/M)·(M·G − dβ − x̂·dγ).
 """
 from __future__ import annotations
 
@@ -18,6 +21,25 @@ from ..engine import Function, OpError, is_grad_enabled
 from ..tensor import Tensor
 
 
+def _statistics(x: np.ndarray, dims: tuple[int, ...], eps: float) -> tuple[np.ndarray, ...]:
+    """(mean, biased var, σ⁻¹, x̂) over dims, kept as broadcastable arrays."""
+    mean = np.mean(x, axis=dims, keepdims=True)
+    centered = x - mean
+    var = np.mean(centered * centered, axis=dims, keepdims=True)
+    inv_std = 1.0 / np.sqrt(var + eps)
+    return mean, var, inv_std, centered * inv_std
+
+
+def _x_hat_and_inv_std(node: Function, x: Tensor) -> tuple[Tensor, Tensor]:
+    """x̂ and σ⁻¹ for a backward: recomputed in Tensor ops of x under create_graph (so the gradient
+    differentiates again), else the arrays saved by the forward."""
+    if not is_grad_enabled():
+        return Tensor._make(node.x_hat), Tensor._make(node.inv_std)
+    centered = x - x.mean(node.dims, keepdim=True)
+    inv_std = ((centered * centered).mean(node.dims, keepdim=True) + node.eps) ** -0.5
+    return centered * inv_std, inv_std
+
+
 class Standardize(Function):
     """x̂ = (x − mean(x)) / √(var(x) + eps) over `dims` (biased variance)."""
     expr, grad_exprs = "(a − μ)/σ", ("σ⁻¹(G − mean(G) − x̂·mean(G⊙x̂))",)
@@ -26,24 +48,38 @@ class Standardize(Function):
         self.dims, self.eps = dims, eps
 
     def forward(self, x):
-        self.mean = np.mean(x, axis=self.dims, keepdims=True)
-        centered = x - self.mean
-        self.var = np.mean(centered * centered, axis=self.dims, keepdims=True)
-        self.inv_std = 1.0 / np.sqrt(self.var + self.eps)
-        self.out = centered * self.inv_std
-        return self.out
+        self.mean, self.var, self.inv_std, self.x_hat = _statistics(x, self.dims, self.eps)
+        return self.x_hat
 
     def backward(self, g):
-        if is_grad_enabled():  # create_graph: x̂ and σ⁻¹ as functions of x, so the result differentiates again
-            x = self.inputs[0]
-            centered = x - x.mean(self.dims, keepdim=True)
-            inv_std = ((centered * centered).mean(self.dims, keepdim=True) + self.eps) ** -0.5
-            x_hat = centered * inv_std
-        else:
-            x_hat, inv_std = self.output(), Tensor._make(self.inv_std)
+        x_hat, inv_std = _x_hat_and_inv_std(self, self.inputs[0])
         mean_g = g.mean(self.dims, keepdim=True)
         mean_gx = (g * x_hat).mean(self.dims, keepdim=True)
         return (g - mean_g - x_hat * mean_gx) * inv_std
+
+
+class BatchNorm(Function):
+    """y = γ⊙x̂ + β with x̂ standardized per channel (dim 1) over all other dims; γ, β of shape (C,)."""
+    expr, grad_exprs = "γ(a − μ)/σ + β", ("(γσ⁻¹/M)(M·G − ΣG − x̂·Σ G⊙x̂)", "Σ G⊙x̂", "Σ G")
+
+    def __init__(self, dims: tuple[int, ...], eps: float, param_shape: tuple[int, ...]) -> None:
+        self.dims, self.eps, self.param_shape = dims, eps, param_shape
+
+    def forward(self, x, gamma, beta):
+        self.mean, self.var, self.inv_std, self.x_hat = _statistics(x, self.dims, self.eps)
+        return self.x_hat * gamma.reshape(self.param_shape) + beta.reshape(self.param_shape)
+
+    def backward(self, g):
+        x, gamma, beta = self.inputs
+        x_hat, inv_std = _x_hat_and_inv_std(self, x)
+        g_beta = g.sum(self.dims, keepdim=True)
+        g_gamma = (g * x_hat).sum(self.dims, keepdim=True)
+        gx = None
+        if x.requires_grad:
+            m = x.numel() // x.shape[1]
+            gx = (g * float(m) - g_beta - x_hat * g_gamma) * (gamma.reshape(self.param_shape) * inv_std * (1.0 / m))
+        return (gx, g_gamma.reshape(gamma.shape) if gamma.requires_grad else None,
+                g_beta.reshape(beta.shape) if beta.requires_grad else None)
 
 
 def standardize(x: Tensor, dims: Sequence[int], eps: float = 1e-5) -> Tensor:
@@ -92,13 +128,14 @@ def batch_norm(input: Tensor, running_mean: Any, running_var: Any, weight: Tenso
     count = input.numel() // c
     if count <= 1:
         raise OpError(f"{op}: expected more than 1 value per channel when training, got input shape {input.shape}")
-    node = Standardize(tuple(dims), float(eps))
-    x_hat = node.apply(input)
+    ones_or = lambda p, fill: p if p is not None else Tensor._make(np.full(c, fill, dtype=input.dtype))  # noqa: E731
+    node = BatchNorm(tuple(dims), float(eps), shape)
+    out = node.apply(input, ones_or(weight, 1.0), ones_or(bias, 0.0))
     if running_mean is not None:
         _update(running_mean, node.mean.reshape(c), momentum)
     if running_var is not None:
         _update(running_var, node.var.reshape(c) * (count / (count - 1)), momentum)
-    return _affine(x_hat, weight, bias, shape)
+    return out
 
 
 def _update(buffer: Any, batch_value: np.ndarray, momentum: float) -> None:

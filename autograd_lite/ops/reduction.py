@@ -15,7 +15,7 @@ from .elementwise import exp
 
 def normalize_dims(dim: Any, ndim: int, op: str) -> tuple[int, ...]:
     """Non-negative, sorted, unique reduction dims; all dims when dim is None."""
-    if dim is None:
+    if dim is None or (isinstance(dim, (tuple, list)) and not dim):  # an empty dim list means all, as in PyTorch
         return tuple(range(ndim))
     dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
     n = ndim or 1  # a 0-d tensor accepts dim 0 and -1, as in PyTorch (`max` is shadowed in this module)

@@ -17,7 +17,9 @@ from typing import Any
 import numpy as np
 
 DEFAULT_LR = {"sgd": 0.05, "adam": 3e-3, "adamw": 3e-3, "rmsprop": 1e-3, "adagrad": 0.05}
-DEFAULT_EPOCHS = {"convnet": 8, "mlp": 30, "kbn": 20}
+# per model: (epochs, optimizer, schedule, batch size); kbn follows the k-layer homework (SGD, cyclic lr)
+MODEL_DEFAULTS = {"convnet": (8, "adam", "cosine", 64), "mlp": (15, "adamw", "cosine", 32),
+                  "kbn": (20, "sgd", "cyclic", 100)}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -28,17 +30,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data", choices=["digits", "cifar10", "spirals"], default="digits",
                    help="digits: scikit-learn's bundled 8x8 digits (default); cifar10 needs --data-dir")
     p.add_argument("--data-dir", default=None, help="folder containing cifar-10-batches-py")
-    p.add_argument("--optimizer", choices=sorted(DEFAULT_LR), default="adam")
+    p.add_argument("--optimizer", choices=sorted(DEFAULT_LR), default=None,
+                   help="default: adam (convnet), adamw (mlp), sgd with momentum (kbn)")
     p.add_argument("--lr", type=float, default=None, help="learning rate (the maximum for --schedule cyclic); "
-                   "default depends on the optimizer")
+                   "default: 0.1 for kbn, else by optimizer (adam 3e-3, sgd 0.05, ...)")
     p.add_argument("--momentum", type=float, default=0.9, help="SGD/RMSprop momentum (default 0.9)")
-    p.add_argument("--weight-decay", type=float, default=0.0)
-    p.add_argument("--schedule", choices=["none", "step", "exp", "cosine", "cyclic"], default="cosine",
-                   help="learning-rate schedule (cyclic: triangular from lr/1e4 to lr, two cycles per run)")
-    p.add_argument("--epochs", type=int, default=None, help="default: 8 convnet, 30 mlp, 20 kbn")
-    p.add_argument("--batch-size", type=int, default=64)
+    p.add_argument("--weight-decay", type=float, default=None, help="default 0 (AdamW: 0.01)")
+    p.add_argument("--schedule", choices=["none", "step", "exp", "cosine", "cyclic"], default=None,
+                   help="learning-rate schedule (cyclic: triangular from lr/1e4 to lr, two cycles per run); "
+                   "default cosine, cyclic for kbn")
+    p.add_argument("--epochs", type=int, default=None, help="default: 8 convnet, 15 mlp, 20 kbn")
+    p.add_argument("--batch-size", type=int, default=None, help="default: 64 convnet, 32 mlp, 100 kbn")
     p.add_argument("--hidden", type=int, nargs="+", default=None,
-                   help="hidden layer sizes for mlp/kbn (default 256 128 / eight times 50)")
+                   help="hidden layer sizes for mlp/kbn (default 128 / eight times 50)")
     p.add_argument("--no-batch-norm", action="store_true", help="kbn without its batch norm layers")
     p.add_argument("--init-std", type=float, default=None,
                    help="kbn/mlp: draw weights from N(0, std^2) (the homework's sigma, e.g. 1e-4)")
@@ -76,7 +80,7 @@ def _build_model(args: argparse.Namespace, in_shape: tuple[int, ...], num_classe
     if args.model == "kbn":
         return k_layer_mlp(in_shape, num_classes, tuple(args.hidden or (50,) * 8),
                            batch_norm=not args.no_batch_norm, init_std=args.init_std)
-    model = mlp(in_shape, num_classes, tuple(args.hidden or (256, 128)))
+    model = mlp(in_shape, num_classes, tuple(args.hidden or (128,)))
     if args.init_std is not None:
         for m in model.modules():
             if isinstance(m, nn.Linear):
@@ -87,14 +91,16 @@ def _build_model(args: argparse.Namespace, in_shape: tuple[int, ...], num_classe
 
 def _build_optimizer(args: argparse.Namespace, params: Any, lr: float) -> Any:
     from .. import optim
+    wd = args.weight_decay or 0.0
     if args.optimizer == "sgd":
-        return optim.SGD(params, lr=lr, momentum=args.momentum, weight_decay=args.weight_decay)
+        return optim.SGD(params, lr=lr, momentum=args.momentum, weight_decay=wd)
     if args.optimizer == "rmsprop":
-        return optim.RMSprop(params, lr=lr, weight_decay=args.weight_decay)
+        return optim.RMSprop(params, lr=lr, weight_decay=wd)
     if args.optimizer == "adagrad":
-        return optim.Adagrad(params, lr=lr, weight_decay=args.weight_decay)
-    cls = optim.Adam if args.optimizer == "adam" else optim.AdamW
-    return cls(params, lr=lr, weight_decay=args.weight_decay)
+        return optim.Adagrad(params, lr=lr, weight_decay=wd)
+    if args.optimizer == "adam":
+        return optim.Adam(params, lr=lr, weight_decay=wd)
+    return optim.AdamW(params, lr=lr, weight_decay=args.weight_decay if args.weight_decay is not None else 1e-2)
 
 
 def _build_scheduler(args: argparse.Namespace, optimizer: Any, lr: float, epochs: int, steps_per_epoch: int) -> Any:
@@ -155,8 +161,12 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as e:
         print(f"autograd-lite train: {e}", file=sys.stderr)
         return 2
-    epochs = args.epochs or DEFAULT_EPOCHS[args.model]
-    lr = args.lr or DEFAULT_LR[args.optimizer]
+    epochs, optimizer_name, schedule, batch_size = MODEL_DEFAULTS[args.model]
+    args.epochs = epochs = args.epochs or epochs
+    args.optimizer = args.optimizer or optimizer_name
+    args.schedule = args.schedule or schedule
+    args.batch_size = args.batch_size or batch_size
+    lr = args.lr or (0.1 if args.model == "kbn" and args.optimizer == "sgd" else DEFAULT_LR[args.optimizer])
     flip = data.RandomHorizontalFlip() if args.flip else None
     train_loader = DataLoader(splits.train, args.batch_size, shuffle=True, seed=args.seed, transform=flip)
     val_loader = DataLoader(splits.val, 500)

@@ -44,12 +44,13 @@ class ConvNet(nn.Module):
 
 
 def k_layer_mlp(in_shape: Sequence[int], num_classes: int, hidden: Sequence[int] = (50,) * 8,
-                batch_norm: bool = True, init_std: float | None = None) -> nn.Module:
+                batch_norm: bool = True, init_std: float | None = None, eps: float = 1e-8) -> nn.Module:
     """The k-layer homework network: [Linear → BatchNorm1d → ReLU] per hidden layer, then Linear.
 
     k = len(hidden) + 1 linear layers (default 9). `init_std` draws every weight from
     N(0, init_std²) with zero biases, the homework's σ (e.g. 1e-4: without batch norm
-    the signal vanishes and the net stays at chance; with it, it trains).
+    the signal vanishes and the net stays at chance; with it, it trains). Batch norm uses the
+    homework's ε = 1e-8: with PyTorch's 1e-5 the tiny pre-activations of such an init drown in ε.
     """
     width = 1
     for d in in_shape:
@@ -58,7 +59,7 @@ def k_layer_mlp(in_shape: Sequence[int], num_classes: int, hidden: Sequence[int]
     for h in hidden:
         layers.append(nn.Linear(width, h))
         if batch_norm:
-            layers.append(nn.BatchNorm1d(h))
+            layers.append(nn.BatchNorm1d(h, eps=eps))
         layers.append(nn.ReLU())
         width = h
     layers.append(nn.Linear(width, num_classes))

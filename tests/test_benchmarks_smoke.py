@@ -1,0 +1,61 @@
+"""The benchmark suite cannot rot: every workload runs for every installed library on tiny sizes,
+all libraries compute the same loss, and `python -m benchmarks --quick` writes a complete report."""
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from benchmarks.harness import LIBRARIES, Skip
+from benchmarks.workloads import WORKLOADS
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CASES = [(w, lib) for w, module in WORKLOADS.items() for lib in LIBRARIES if lib in module.BUILDERS]
+
+
+@pytest.mark.parametrize("workload,lib", CASES, ids=[f"{w}-{lib}" for w, lib in CASES])
+def test_every_library_computes_the_baseline_loss(workload: str, lib: str) -> None:
+    if lib not in ("numpy", "autograd_lite") and importlib.util.find_spec(lib) is None:
+        pytest.skip(f"{lib} not installed")
+    module = WORKLOADS[workload]
+    spec = module.make_spec(quick=True)
+    expected = module.BUILDERS["numpy"](spec)()
+    try:
+        step = module.BUILDERS[lib](spec)
+    except Skip as e:
+        pytest.skip(str(e))
+    first, second = step(), step()
+    assert first == pytest.approx(expected, rel=1e-4)
+    if "LR" in vars(module):  # a training step: the SGD update lowered the loss
+        assert second < first
+
+
+def _run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", *args], cwd=ROOT, capture_output=True, text=True, timeout=120)
+
+
+def test_quick_run_writes_a_complete_report(tmp_path) -> None:
+    out = tmp_path / "RESULTS.md"
+    proc = _run("benchmarks", "--quick", "--no-memory", "--threads", "1", "--libs", "numpy,autograd_lite",
+                "--output", str(out))
+    assert proc.returncode == 0, proc.stderr
+    text = out.read_text()
+    for module in WORKLOADS.values():
+        assert module.TITLE in text
+    assert "## Targets" in text and "OMP_NUM_THREADS=1" in text and "to_dot" in text
+    assert "20,000-op chain: no RecursionError | #9, #2 | completed | met" in text
+
+
+def test_memory_probe_reports_a_peak() -> None:
+    proc = _run("benchmarks.memprobe", "convnet", "autograd_lite", "--quick")
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert isinstance(result["peak_mib"], float) and result["peak_mib"] >= 0.0
+
+
+def test_unknown_workload_is_refused() -> None:
+    proc = _run("benchmarks", "--quick", "--only", "no_such_workload")
+    assert proc.returncode == 2 and "no_such_workload" in proc.stderr

@@ -1,0 +1,118 @@
+"""Activations, softmax / log_softmax and dropout: values, gradchecks, stability at |x| = 1000."""
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+import pytest
+
+import autograd_lite as al
+import autograd_lite.nn.functional as F
+from autograd_lite.engine import OpError
+from tests.helpers import check_op, rand
+
+
+def phi(x):
+    return 0.5 * (1 + np.vectorize(math.erf)(x / math.sqrt(2)))
+
+
+REFERENCES = {
+    "relu": (F.relu, lambda x: np.maximum(x, 0)),
+    "leaky_relu": (lambda x: F.leaky_relu(x, 0.1), lambda x: np.where(x > 0, x, 0.1 * x)),
+    "sigmoid": (F.sigmoid, lambda x: 1 / (1 + np.exp(-x))),
+    "tanh": (F.tanh, np.tanh),
+    "silu": (F.silu, lambda x: x / (1 + np.exp(-x))),
+    "swish": (F.swish, lambda x: x / (1 + np.exp(-x))),
+    "gelu": (F.gelu, lambda x: x * phi(x)),
+    "gelu_tanh": (lambda x: F.gelu(x, approximate="tanh"),
+                  lambda x: 0.5 * x * (1 + np.tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * x ** 3)))),
+    "elu": (lambda x: F.elu(x, 1.5), lambda x: np.where(x > 0, x, 1.5 * (np.exp(x) - 1))),
+    "softplus": (F.softplus, lambda x: np.log1p(np.exp(x))),
+    "softplus_beta": (lambda x: F.softplus(x, beta=2.0, threshold=3.0),
+                      lambda x: np.where(2 * x > 3, x, np.log1p(np.exp(2 * x)) / 2)),
+}
+
+
+@pytest.mark.parametrize("name", REFERENCES)
+@pytest.mark.parametrize("shape", [(7,), (3, 4)])
+def test_activation_values_and_gradcheck(name, shape):
+    fn, reference = REFERENCES[name]
+    x = rand(*shape, seed=1) * 3
+    np.testing.assert_allclose(fn(x).data, reference(x.data), rtol=1e-12, atol=1e-14)
+    check_op(fn, x)
+
+
+@pytest.mark.parametrize("name", [n for n in REFERENCES if n != "relu"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_activation_stable_at_large_inputs(name, dtype):
+    fn = REFERENCES[name][0]
+    x = al.tensor(np.array([-1000.0, -50.0, 0.0, 50.0, 1000.0], dtype=dtype), requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = fn(x)
+        out.sum().backward()
+    assert out.dtype == x.grad.dtype == dtype
+    assert np.all(np.isfinite(out.data)) and np.all(np.isfinite(x.grad.data))
+
+
+@pytest.mark.parametrize("dim", [0, 1, -1])
+def test_softmax_and_log_softmax(dim):
+    x = rand(3, 4, seed=2)
+    e = np.exp(x.data - x.data.max(dim, keepdims=True))
+    expected = e / e.sum(dim, keepdims=True)
+    np.testing.assert_allclose(F.softmax(x, dim).data, expected, atol=1e-14)
+    np.testing.assert_allclose(F.log_softmax(x, dim).data, np.log(expected), atol=1e-12)
+    check_op(lambda x: F.softmax(x, dim), x)
+    check_op(lambda x: F.log_softmax(x, dim), x)
+
+
+def test_softmax_stable_for_huge_logits():
+    x = al.tensor([[1e4, 0.0, -1e4], [1000.0, 1000.0, -1000.0]], requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        p, logp = F.softmax(x, 1), F.log_softmax(x, 1)
+        (p[:, 0].sum() + logp[:, 1].sum()).backward()
+    np.testing.assert_allclose(p.data, [[1, 0, 0], [0.5, 0.5, 0]], atol=1e-12)
+    assert logp.data[0, 1] == -1e4 and np.all(np.isfinite(x.grad.data))
+
+
+def test_dropout_statistics_and_scaling():
+    al.manual_seed(0)
+    x = al.ones(200, 500)
+    out = F.dropout(x, p=0.3)
+    zeroed = np.mean(out.data == 0)
+    assert abs(zeroed - 0.3) < 0.01
+    np.testing.assert_allclose(out.data[out.data != 0], 1 / 0.7)  # inverted scaling
+    assert abs(out.data.mean() - 1.0) < 0.02  # the mean is preserved
+
+
+def test_dropout_gradient_uses_the_same_mask():
+    al.manual_seed(1)
+    x = rand(20, 30, seed=3)
+    out = F.dropout(x, 0.5)
+    out.backward(np.ones(out.shape))
+    np.testing.assert_array_equal(x.grad.data, (out.data != 0) * 2.0)
+
+
+def test_dropout_reproducible_with_manual_seed_and_identity_in_eval():
+    x = rand(10, 10, seed=4)
+    al.manual_seed(7)
+    a = F.dropout(x, 0.4).data
+    al.manual_seed(7)
+    b = F.dropout(x, 0.4).data
+    np.testing.assert_array_equal(a, b)
+    assert F.dropout(x, 0.4, training=False) is x
+    x32 = al.tensor(np.ones((4, 4), np.float32))
+    assert F.dropout(x32, 0.5).dtype == np.float32
+
+
+@pytest.mark.parametrize("p", [-0.1, 1.0, 1.5])
+def test_dropout_bad_p(p):
+    with pytest.raises(OpError, match=r"dropout.*p="):
+        F.dropout(rand(3), p)
+
+
+def test_gelu_bad_approximate():
+    with pytest.raises(OpError, match="gelu"):
+        F.gelu(rand(3), approximate="fast")

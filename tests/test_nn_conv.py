@@ -1,0 +1,168 @@
+"""conv2d, max_pool2d, avg_pool2d: against straightforward loop implementations, gradchecks
+(first and second order) over stride/padding/dilation/groups combinations, and bad input."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import autograd_lite as al
+import autograd_lite.nn.functional as F
+from autograd_lite.engine import OpError
+from tests.helpers import check_op, rand
+
+
+def pair(v):
+    return (v, v) if isinstance(v, int) else tuple(v)
+
+
+def conv2d_loops(x, w, b, stride, padding, dilation, groups):
+    """The definition, one output element at a time."""
+    (sh, sw), (ph, pw), (dh, dw) = pair(stride), pair(padding), pair(dilation)
+    n, c, h, wd = x.shape
+    f, cg, kh, kw = w.shape
+    xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
+    oh = (h + 2 * ph - dh * (kh - 1) - 1) // sh + 1
+    ow = (wd + 2 * pw - dw * (kw - 1) - 1) // sw + 1
+    out = np.zeros((n, f, oh, ow))
+    fg = f // groups
+    for i in range(n):
+        for k in range(f):
+            grp = k // fg
+            for r in range(oh):
+                for s in range(ow):
+                    patch = xp[i, grp * cg:(grp + 1) * cg, r * sh:r * sh + dh * (kh - 1) + 1:dh,
+                               s * sw:s * sw + dw * (kw - 1) + 1:dw]
+                    out[i, k, r, s] = np.sum(patch * w[k]) + (0 if b is None else b[k])
+    return out
+
+
+def pool_loops(x, kernel, stride, padding, reduce, fill, dilation=1):
+    (kh, kw), (sh, sw), (ph, pw), (dh, dw) = pair(kernel), pair(stride), pair(padding), pair(dilation)
+    xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=fill)
+    oh = (xp.shape[2] - dh * (kh - 1) - 1) // sh + 1
+    ow = (xp.shape[3] - dw * (kw - 1) - 1) // sw + 1
+    out = np.zeros(x.shape[:2] + (oh, ow))
+    for r in range(oh):
+        for s in range(ow):
+            window = xp[:, :, r * sh:r * sh + dh * (kh - 1) + 1:dh, s * sw:s * sw + dw * (kw - 1) + 1:dw]
+            out[:, :, r, s] = reduce(window.reshape(*x.shape[:2], -1), axis=-1)
+    return out
+
+
+# (N, C, H, W), (F, KH, KW), stride, padding, dilation, groups
+CONV_CASES = [
+    ((2, 3, 5, 5), (4, 3, 3), 1, 0, 1, 1),
+    ((1, 2, 6, 5), (3, 3, 2), 2, 1, 1, 1),           # batch of 1, odd sizes, rectangular kernel
+    ((2, 4, 7, 6), (4, 3, 3), (2, 1), (1, 2), 1, 2),  # pair args, groups
+    ((1, 2, 7, 7), (2, 3, 3), 1, 2, 2, 1),           # dilation
+    ((2, 3, 4, 4), (6, 1, 1), 1, 0, 1, 3),           # 1x1 kernel, 3 groups
+    ((1, 1, 3, 3), (2, 3, 3), 1, 0, 1, 1),           # kernel = input: one output pixel
+]
+
+
+@pytest.mark.parametrize("xs,ws,stride,padding,dilation,groups", CONV_CASES)
+def test_conv2d_matches_loops(xs, ws, stride, padding, dilation, groups):
+    x, w, b = rand(*xs, seed=1), rand(ws[0], xs[1] // groups, *ws[1:], seed=2), rand(ws[0], seed=3)
+    out = F.conv2d(x, w, b, stride=stride, padding=padding, dilation=dilation, groups=groups)
+    expected = conv2d_loops(x.data, w.data, b.data, stride, padding, dilation, groups)
+    np.testing.assert_allclose(out.data, expected, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("xs,ws,stride,padding,dilation,groups", CONV_CASES)
+def test_conv2d_gradcheck(xs, ws, stride, padding, dilation, groups):
+    x, w, b = rand(*xs, seed=4), rand(ws[0], xs[1] // groups, *ws[1:], seed=5), rand(ws[0], seed=6)
+    check_op(lambda x, w, b: F.conv2d(x, w, b, stride, padding, dilation, groups), x, w, b,
+             order=2)
+
+
+def test_conv2d_second_order_mixed():
+    # d²L/dx dw through Conv2dGradInput / Conv2dGradWeight on a bigger input than the gradgradcheck above
+    x, w = rand(1, 2, 5, 4, seed=7), rand(2, 2, 3, 2, seed=8)
+    check_op(lambda x, w: (F.conv2d(x, w, stride=2, padding=1) ** 2).sum(), x, w)
+
+
+def test_conv2d_unbatched_and_no_bias():
+    x, w = rand(2, 5, 5, seed=9), rand(3, 2, 3, 3, seed=10)
+    out = F.conv2d(x, w, padding=1)
+    assert out.shape == (3, 5, 5)
+    np.testing.assert_allclose(out.data, conv2d_loops(x.data[None], w.data, None, 1, 1, 1, 1)[0], atol=1e-12)
+
+
+def test_conv2d_float32_stays_float32():
+    x = al.tensor(np.random.default_rng(0).standard_normal((2, 3, 8, 8)).astype(np.float32))
+    w = al.tensor(np.random.default_rng(1).standard_normal((4, 3, 3, 3)).astype(np.float32), requires_grad=True)
+    b = al.tensor(np.zeros(4, np.float32), requires_grad=True)
+    out = F.max_pool2d(F.conv2d(x, w, b, padding=1), 2)
+    out.sum().backward()
+    assert out.dtype == w.grad.dtype == b.grad.dtype == np.float32
+
+
+@pytest.mark.parametrize("xs,kernel,stride,padding,dilation", [
+    ((2, 3, 6, 6), 2, None, 0, 1),       # tiling fast path
+    ((1, 2, 7, 5), 3, 2, 1, 1),          # overlapping, padded, odd sizes
+    ((2, 1, 6, 8), (2, 3), (1, 2), (1, 0), 1),
+    ((1, 2, 7, 7), 2, 1, 0, 2),          # dilation
+    ((1, 1, 5, 5), 2, None, 0, 1),       # non-divisible: last row/column dropped
+])
+def test_max_pool2d_matches_loops_and_gradcheck(xs, kernel, stride, padding, dilation):
+    x = rand(*xs, seed=11)
+    out = F.max_pool2d(x, kernel, stride, padding, dilation)
+    expected = pool_loops(x.data, kernel, stride or kernel, padding, np.max, -np.inf, dilation)
+    np.testing.assert_array_equal(out.data, expected)
+    check_op(lambda x: F.max_pool2d(x, kernel, stride, padding, dilation), x)
+
+
+def test_max_pool2d_ties_route_to_first_element():
+    x = al.tensor(np.zeros((1, 1, 4, 4)), requires_grad=True)
+    F.max_pool2d(x, 2).sum().backward()
+    expected = np.zeros((4, 4))
+    expected[::2, ::2] = 1
+    np.testing.assert_array_equal(x.grad.data[0, 0], expected)
+    y = al.tensor(np.zeros((1, 1, 5, 5)), requires_grad=True)
+    F.max_pool2d(y, 3, 2, 1).sum().backward()
+    first = np.zeros((5, 5))  # each window's first element inside the input: rows/cols 0, 1, 3
+    first[np.ix_([0, 1, 3], [0, 1, 3])] = 1
+    np.testing.assert_array_equal(y.grad.data[0, 0], first)
+
+
+@pytest.mark.parametrize("xs,kernel,stride,padding", [
+    ((2, 3, 6, 6), 2, None, 0),
+    ((1, 2, 7, 5), 3, 2, 1),             # padded zeros count in the mean
+    ((2, 1, 5, 8), (2, 3), (1, 2), (1, 1)),
+])
+def test_avg_pool2d_matches_loops_and_gradcheck(xs, kernel, stride, padding):
+    x = rand(*xs, seed=12)
+    out = F.avg_pool2d(x, kernel, stride, padding)
+    np.testing.assert_allclose(out.data, pool_loops(x.data, kernel, stride or kernel, padding, np.mean, 0.0),
+                               atol=1e-12)
+    check_op(lambda x: F.avg_pool2d(x, kernel, stride, padding), x)
+
+
+@pytest.mark.parametrize("call,words", [
+    (lambda: F.conv2d(rand(1, 3, 5, 5), rand(2, 2, 3, 3)), ["conv2d", "3 channels", "expects 2"]),
+    (lambda: F.conv2d(rand(1, 2, 3, 3), rand(2, 2, 5, 5)), ["conv2d", "larger than the padded input"]),
+    (lambda: F.conv2d(rand(1, 4, 5, 5), rand(3, 2, 3, 3), groups=2), ["conv2d", "groups=2"]),
+    (lambda: F.conv2d(rand(1, 2, 5, 5), rand(2, 2, 3, 3), rand(3)), ["conv2d", "bias"]),
+    (lambda: F.conv2d(rand(2, 5, 5), rand(2, 2, 3), padding=1), ["conv2d", "weight"]),
+    (lambda: F.max_pool2d(rand(1, 1, 3, 3), 4), ["max_pool2d", "larger than the padded input"]),
+    (lambda: F.max_pool2d(rand(1, 1, 6, 6), 2, padding=2), ["max_pool2d", "half the kernel"]),
+    (lambda: F.avg_pool2d(rand(6, 6), 2), ["avg_pool2d", "(6, 6)"]),
+])
+def test_bad_input_raises_clear_error(call, words):
+    with pytest.raises(OpError) as info:
+        call()
+    for word in words:
+        assert word in str(info.value)
+
+
+@pytest.mark.parametrize("xs", [(4, 3), (2, 5, 3), (3,)])
+def test_linear_values_and_gradcheck(xs):
+    x, w, b = rand(*xs, seed=13), rand(2, 3, seed=14), rand(2, seed=15)
+    np.testing.assert_allclose(F.linear(x, w, b).data, x.data @ w.data.T + b.data, atol=1e-12)
+    check_op(F.linear, x, w, b)
+    check_op(lambda x, w: F.linear(x, w), x, w)
+
+
+def test_linear_bad_shapes():
+    with pytest.raises(OpError, match=r"linear.*\(4, 3\).*\(2, 4\)"):
+        F.linear(rand(4, 3), rand(2, 4))
