@@ -58,7 +58,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{module.TITLE}", flush=True)
         peak_step = efficiency.build_peak_step(args.quick)
         timed = dict(builders, matmul_peak=lambda spec: peak_step) if hasattr(module, "flops") else builders
-        timings = time_interleaved(timed, spec, settings["repeats"], settings["warmup"], settings["min_sample"])
+        repeats = min(settings["repeats"], getattr(module, "MAX_REPEATS", settings["repeats"]))
+        warmup = min(settings["warmup"], getattr(module, "MAX_WARMUP", settings["warmup"]))
+        timings = time_interleaved(timed, spec, repeats, warmup, settings["min_sample"])
         entry = {"module": module, "spec": spec, "timings": timings}
         peak = timings.pop("matmul_peak", None)
         if peak is not None and peak.median:

@@ -118,7 +118,7 @@ def test_cli_renders_svg_and_model_entry_points(tmp_path):
     out = tmp_path / "g.svg"
     assert graph_main([str(src), "--out", str(out)]) == 0
     texts, _ = svg_texts_and_tooltips(out.read_bytes())
-    assert "mulscalar" in texts
+    assert "mul" in texts and "2·a" in texts
 
 
 def test_cli_broken_files(tmp_path, capsys):

@@ -1,12 +1,12 @@
 """2-D convolution and pooling as fused primitives on NumPy.
 
-Convolution is im2col + one matrix multiplication. With C input channels, F
-filters of size KH×KW, the input's windows are gathered (one strided copy) into
-`cols` of shape (C·KH·KW, N·OH·OW) and
+Convolution is im2col + one (batched) matrix multiplication. With C input
+channels, F filters of size KH×KW, the input's windows are gathered (one strided
+copy) into `cols` of shape (N, C·KH·KW, OH·OW) and, per sample n,
 
-    out = W₂ · cols                W₂ = W reshaped to (F, C·KH·KW)
-    dW  = G₂ · colsᵀ               G₂ = G reshaped to (F, N·OH·OW)
-    dx  = col2im(W₂ᵀ · G₂)         (adds each kernel offset's slice back)
+    out[n] = W₂ · cols[n]              W₂ = W reshaped to (F, C·KH·KW)
+    dW     = Σₙ G[n] · cols[n]ᵀ        G[n] reshaped to (F, OH·OW)
+    dx[n]  = col2im(W₂ᵀ · G[n])        (adds each kernel offset's slice back)
 
 (per group when groups > 1). The three maps are bilinear and each other's
 adjoints, so every backward is one of the other two ops: second derivatives work.

@@ -73,10 +73,15 @@ def summary(a: np.ndarray, max_values: int) -> list[str]:
     return [f"min {a.min():.3g}  mean {a.mean():.3g}  max {a.max():.3g}"]
 
 
-def full_text(a: np.ndarray, limit: int = 2000) -> str:
-    """All values for a tooltip (the first `limit` and a note past that)."""
+TOOLTIP_CHARS = 5000  # Graphviz rejects strings over 16384 characters; a tooltip holds up to three of these
+
+
+def full_text(a: np.ndarray, limit: int = 400) -> str:
+    """All values for a tooltip (the first `limit`, at most TOOLTIP_CHARS characters, and a note past that)."""
     a = np.asarray(a)
     spec = ".6g" if a.dtype.kind in "fc" else ""
     if a.size > limit:
-        return f"first {limit} of {a.size} values (flattened): " + _format(a.ravel()[:limit], spec)[0]
-    return "\n".join(_format(a, spec))
+        text = f"first {limit} of {a.size} values (flattened): " + _format(a.ravel()[:limit], spec)[0]
+    else:
+        text = "\n".join(_format(a, spec))
+    return text if len(text) <= TOOLTIP_CHARS else text[:TOOLTIP_CHARS] + " …"

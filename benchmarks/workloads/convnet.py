@@ -14,6 +14,7 @@ from .common import al_functional, al_sgd, hips_softmax_ce, np_softmax_ce, rng
 NAME = "convnet"
 TITLE = "2. ConvNet step: x (50, 3, 32, 32) float32, conv 32×7×7 pad 3 → ReLU → pool → 100 → 10, fwd+bwd+SGD"
 PER_OP = False
+MAX_REPEATS, MAX_WARMUP = 9, 2  # HIPS autograd takes seconds per step
 LR = 1e-3
 PAD = 3
 
