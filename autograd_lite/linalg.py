@@ -6,26 +6,38 @@ L = chol(A), Φ(M) = lower triangle of M with its diagonal halved):
 
     Y = A⁻¹            ∂L/∂A = −Yᵀ·G·Yᵀ
     d = det(A)         ∂L/∂A = G·C                      (finite when A is singular)
-    l = log|det(A)|    ∂L/∂A = G·A⁻ᵀ                    (a solve; the determinant is never formed)
+    l = log|det(A)|    ∂L/∂A = G·A⁻ᵀ                    (the determinant itself is never formed)
     X = solve(A, B)    ∂L/∂B = A⁻ᵀ·G,  ∂L/∂A = −(A⁻ᵀ·G)·Xᵀ
     L = chol(A)        ∂L/∂A = sym(L⁻ᵀ·Φ(Lᵀ·G)·L⁻¹)      (Murray 2016; symmetric)
     n = ‖a‖₂           ∂L/∂a = G·a/n                    (0 at a = 0, like PyTorch)
 
 Every gradient is written in Tensor ops, so gradients of gradients work
-(create_graph=True). Singular input to inv/solve and a non-positive-definite
-input to cholesky raise `LinAlgError` naming the batch element, never a
-silent NaN; inv and solve also refuse matrices that are singular to working
-precision (reciprocal condition number below the dtype's eps), where PyTorch
-would return meaningless ~1e16 entries.
+(create_graph=True).
+
+Cost: one factorization per matrix. A symmetric positive-definite A (n > 32)
+is factorized once by Cholesky, A = L·Lᵀ, and logdet, solve and inv on the
+same tensor share it (log|A| = 2·Σ log lᵢᵢ, A⁻¹ = L⁻ᵀ·L⁻¹, solves by products
+with L⁻¹); other matrices use LU. Solve never forms A⁻¹; logdet's gradient is
+the full matrix A⁻ᵀ, so that is formed, once.
+
+Errors, never a silent NaN: a singular matrix given to inv, solve or logdet's
+gradient, and a non-positive-definite one given to cholesky, raise
+`LinAlgError` naming the batch element. Singular means exactly singular (LAPACK
+finds a zero pivot) or a result that is not finite from finite input, as in
+PyTorch; inv also refuses a matrix singular to working precision (reciprocal
+condition number from ‖A‖₁·‖A⁻¹‖₁ below the dtype's eps), where PyTorch would
+return meaningless ~1e16 entries. That check costs O(n²) given A⁻¹; solve has
+no A⁻¹, and forming one only for the check would cost more than the solve.
 """
 from __future__ import annotations
 
 import math
+import weakref
 from typing import Any
 
 import numpy as np
 
-from .engine import Function, OpError
+from .engine import Function, OpError, is_grad_enabled
 from .ops import as_tensor, where
 from .ops.reduction import normalize_dims
 from .tensor import Tensor
@@ -51,19 +63,119 @@ def _batch_elements(shape: tuple[int, ...]) -> Any:
     return np.ndindex(*shape[:-2]) if len(shape) > 2 else iter([()])
 
 
-def _checked_inv(op: str, a: np.ndarray) -> np.ndarray:
-    """A⁻¹, raising LinAlgError for a matrix that is singular (exactly or to working precision)."""
+# ----- symmetric positive-definite matrices: one Cholesky factorization, shared ------------
+_BLOCK = 32  # matrices up to this size take LAPACK's LU directly; larger SPD ones go through Cholesky
+
+
+def _spd_cholesky(a: np.ndarray) -> np.ndarray | None:
+    """L with A = L·Lᵀ if every matrix in the batch is exactly symmetric and positive definite, else None.
+
+    Worth trying first: the symmetry test is O(n²) and Cholesky costs half an LU.
+    """
+    if a.ndim < 2 or a.shape[-1] <= _BLOCK or not np.array_equal(a, np.swapaxes(a, -1, -2)):
+        return None
+    try:
+        return np.linalg.cholesky(a)
+    except np.linalg.LinAlgError:
+        return None
+
+
+def _invert_lower_in_place(low: np.ndarray) -> np.ndarray:
+    """Overwrite lower-triangular L (..., n, n) with L⁻¹, blockwise (as LAPACK's trtri does).
+
+    NumPy has no triangular solve, and np.linalg.inv's LU with n right-hand sides is several
+    times slower here. Instead: the diagonal blocks of size _BLOCK by LAPACK (one batched
+    call), then halves joined by matrix products, [[A, 0], [C, D]]⁻¹ = [[A⁻¹, 0], [−D⁻¹·C·A⁻¹, D⁻¹]].
+    """
+    n = low.shape[-1]
+    starts = range(0, n, _BLOCK)
+    whole = [s for s in starts if s + _BLOCK <= n]
+    if whole:
+        blocks = np.stack([low[..., s:s + _BLOCK, s:s + _BLOCK] for s in whole], axis=-3)
+        inverses = np.tril(np.linalg.inv(blocks))
+        for i, s in enumerate(whole):
+            low[..., s:s + _BLOCK, s:s + _BLOCK] = inverses[..., i, :, :]
+    if n % _BLOCK:
+        s = starts[-1]
+        low[..., s:, s:] = np.tril(np.linalg.inv(low[..., s:, s:]))
+
+    def join(first: int, stop: int) -> None:  # blocks first..stop-1, each already inverted
+        if stop - first > 1:
+            mid = (first + stop) // 2
+            join(first, mid)
+            join(mid, stop)
+            a, b, c = first * _BLOCK, mid * _BLOCK, min(stop * _BLOCK, n)
+            low[..., b:c, a:b] = -(low[..., b:c, b:c] @ low[..., b:c, a:b]) @ low[..., a:b, a:b]
+    join(0, len(starts))
+    return low
+
+
+class _SharedCholesky:
+    """log|A| and the Cholesky factor L of a symmetric positive-definite tensor A, turned into L⁻¹
+    (in place: one n×n array) once an op needs that.
+
+    A step that takes logdet(K) and solve(K, Y) of the same K (a Gaussian log-likelihood)
+    factorizes K once: the first op registers the factor, the next finds it. The registry
+    holds it weakly, so it lives only as long as the graph nodes that saved it, and it is
+    ignored once A's data is replaced or written in place (its version changes).
+    """
+    __slots__ = ("owner", "data", "version", "logdet", "_factor", "_inverted", "__weakref__")
+    _registry: weakref.WeakValueDictionary[int, _SharedCholesky] = weakref.WeakValueDictionary()  # id(A) →
+
+    def __init__(self, A: Tensor, low: np.ndarray) -> None:
+        self.owner, self.data, self.version = weakref.ref(A), A.data, A._version
+        self.logdet = 2 * np.sum(np.log(np.diagonal(low, axis1=-2, axis2=-1)), axis=-1)
+        self._factor, self._inverted = low, False
+
+    @classmethod
+    def of(cls, A: Tensor) -> _SharedCholesky | None:
+        """A's factor: the one an earlier op registered for this tensor, a new one, or None if A is not SPD."""
+        found = cls._registry.get(id(A))
+        if found is not None and found.owner() is A and found.data is A.data and found.version == A._version:
+            return found
+        low = _spd_cholesky(A.data)
+        if low is None:
+            return None
+        made = cls._registry[id(A)] = cls(A, low)
+        return made
+
+    def low_inv(self) -> np.ndarray:
+        if not self._inverted:
+            _invert_lower_in_place(self._factor)  # L itself is not needed again
+            self._inverted = True
+        return self._factor
+
+    def inverse(self) -> np.ndarray:
+        """A⁻¹ = L⁻ᵀ·L⁻¹, a new array each time (callers may own and change it)."""
+        m = self.low_inv()
+        return np.swapaxes(m, -1, -2) @ m
+
+
+def _singular_error(op: str, a: np.ndarray, what: str = "singular") -> LinAlgError:
+    """The LinAlgError naming the first batch element of `a` that np.linalg cannot invert (error path only)."""
+    for idx in _batch_elements(a.shape):
+        try:
+            np.linalg.inv(a[idx])
+        except np.linalg.LinAlgError:
+            return LinAlgError(f"{op}: the matrix is {what}{_batch_note(idx)}; it has no inverse")
+    return LinAlgError(f"{op}: the matrix is {what}")
+
+
+def _inverse(op: str, a: np.ndarray, chol: _SharedCholesky | None = None) -> np.ndarray:
+    """A⁻¹ by LU, or from chol (A's Cholesky factor) if given; LinAlgError if A is exactly
+    singular or the inverse overflows (the cheap checks, as in PyTorch)."""
     _square(op, a)
     try:
-        a_inv = np.linalg.inv(a)
+        a_inv = np.linalg.inv(a) if chol is None else chol.inverse()
     except np.linalg.LinAlgError:  # exactly singular somewhere in the batch: find where
-        for idx in _batch_elements(a.shape):
-            try:
-                np.linalg.inv(a[idx])
-            except np.linalg.LinAlgError:
-                raise LinAlgError(f"{op}: the matrix is singular{_batch_note(idx)}; it has no inverse") from None
-        raise
-    # rcond = 1 / (‖A‖₁·‖A⁻¹‖₁): below eps, the computed inverse has no correct digits
+        raise _singular_error(op, a) from None
+    return _finite_result(op, a_inv, a)
+
+
+def _checked_inv(op: str, a: np.ndarray, chol: _SharedCholesky | None = None) -> np.ndarray:
+    """_inverse, also refusing a matrix singular to working precision."""
+    a_inv = _inverse(op, a, chol)
+    # rcond = 1 / (‖A‖₁·‖A⁻¹‖₁), O(n²) from what we have: below eps, A⁻¹ has no correct digits
     with np.errstate(all="ignore"):
         rcond = 1.0 / (np.linalg.norm(a, 1, axis=(-2, -1)) * np.linalg.norm(a_inv, 1, axis=(-2, -1)))
     bad = ~(rcond >= np.finfo(a.dtype).eps) & np.all(np.isfinite(a), axis=(-2, -1))
@@ -74,13 +186,32 @@ def _checked_inv(op: str, a: np.ndarray) -> np.ndarray:
     return a_inv
 
 
+def _finite_result(op: str, x: np.ndarray, *inputs: np.ndarray) -> np.ndarray:
+    """x, unless it overflowed from finite inputs: then A is singular to working precision.
+
+    Solve has no A⁻¹ to estimate a condition number from (forming one just for a check
+    is the 2n³ of work solve exists to avoid); this O(size of x) test is the cheap stand-in.
+    """
+    if not np.all(np.isfinite(x)) and all(np.all(np.isfinite(t)) for t in inputs):
+        bad = ~np.all(np.isfinite(x), axis=(-2, -1))
+        idx = tuple(int(i) for i in np.argwhere(bad)[0]) if bad.ndim else ()
+        raise LinAlgError(f"{op}: the matrix is singular to working precision{_batch_note(idx)}: "
+                          "the solution is not finite")
+    return x
+
+
 class Inv(Function):
     """Y = A⁻¹ for A of shape (..., n, n).  ∂L/∂A = −Yᵀ·G·Yᵀ."""
     saved = ("out",)
     expr, grad_exprs = "a⁻¹", ("−a⁻ᵀ·G·a⁻ᵀ",)
 
+    def __init__(self, chol: _SharedCholesky | None = None, out: np.ndarray | None = None) -> None:
+        self.chol, self.out = chol, out  # A's Cholesky factor, or A⁻¹ itself, if the caller has it
+
     def forward(self, a):
-        self.out = _checked_inv("linalg.inv", a)
+        if self.out is None:
+            self.out = _checked_inv("linalg.inv", a, self.chol)
+        self.chol = None  # not needed by backward
         return self.out
 
     def backward(self, g):
@@ -130,41 +261,68 @@ class Cofactor(Function):
 
 
 class LogAbsDet(Function):
-    """l = log|det(A)| from an LU factorization (no overflow).  ∂L/∂A = G·A⁻ᵀ, by a solve."""
-    saved = ()
+    """l = log|det(A)| = Σ log|uᵢᵢ| from A's LU factors, or 2·Σ log lᵢᵢ from its Cholesky factor L
+    when A is symmetric positive definite (no overflow either way).  ∂L/∂A = G·A⁻ᵀ."""
+    saved = ("chol",)
     expr, grad_exprs = "log|det(a)|", ("G·a⁻ᵀ",)
+
+    def __init__(self, chol: _SharedCholesky | None = None) -> None:
+        self.chol = chol  # kept: the backward's A⁻¹ = L⁻ᵀ·L⁻¹ then needs no new factorization
 
     def forward(self, a):
         _square("linalg.slogdet", a)
-        self.sign, logabs = np.linalg.slogdet(a)
-        return logabs
+        if self.chol is None:
+            self.sign, logabs = np.linalg.slogdet(a)
+            return logabs
+        self.sign = np.ones(a.shape[:-2], a.dtype)
+        return self.chol.logdet.copy()  # the factor may serve several calls: each output its own
 
     def backward(self, g):
+        # The gradient is the whole matrix A⁻ᵀ: no solve can avoid forming it, so it is formed
+        # once, by one inverse (a solve against the identity costs the same); from the Cholesky
+        # factor kept by forward if A is SPD. As an Inv node it has a gradient of its own.
         a = self.inputs[0]
-        eye = Tensor._make(np.eye(a.shape[-1], dtype=a.dtype))
-        return solve(a.mT, g.reshape(g.shape + (1, 1)) * eye)
+        a_inv = _inverse("linalg.slogdet", a.data, self.chol)
+        scale = g.reshape(g.shape + (1, 1))
+        if not is_grad_enabled():  # the usual backward records nothing: scale the new A⁻¹ in place
+            a_inv *= scale.data
+            return Tensor._make(np.swapaxes(a_inv, -1, -2))
+        return scale * Inv(out=a_inv).apply(a).mT
 
 
 class Solve(Function):
     """X = A⁻¹·B for A (..., n, n), B (..., n, k); batch dims broadcast.
 
-    ∂L/∂B = A⁻ᵀ·G (a solve with Aᵀ), ∂L/∂A = −(∂L/∂B)·Xᵀ.
+    ∂L/∂B = A⁻ᵀ·G (a solve with Aᵀ), ∂L/∂A = −(∂L/∂B)·Xᵀ. By LU (np.linalg.solve),
+    or for symmetric positive-definite A as X = L⁻ᵀ·(L⁻¹·B), keeping L⁻¹ so that
+    the backward's solve with Aᵀ = A is two matrix products.
     """
-    saved = ("out",)
+    saved = ("out", "chol")
     expr, grad_exprs = "a⁻¹·b", ("−(a⁻ᵀ·G)·xᵀ", "a⁻ᵀ·G")
 
+    def __init__(self, chol: _SharedCholesky | None = None) -> None:
+        self.chol = chol  # A's Cholesky factor if A is symmetric positive definite
+
     def forward(self, a, b):
-        _checked_inv("linalg.solve", a)
+        _square("linalg.solve", a)
         if b.ndim < 2 or b.shape[-2] != a.shape[-1]:
             raise OpError(f"linalg.solve: A of shape {a.shape} and B of shape {b.shape} do not match "
                           f"(B needs {a.shape[-1]} rows)")
-        self.out = np.linalg.solve(a, b)
+        if self.chol is None:
+            try:
+                x = np.linalg.solve(a, b)
+            except np.linalg.LinAlgError:  # exactly singular somewhere in the batch: find where
+                raise _singular_error("linalg.solve", a) from None
+        else:
+            low_inv = self.chol.low_inv()
+            x = np.swapaxes(low_inv, -1, -2) @ (low_inv @ b)
+        self.out = _finite_result("linalg.solve", x, a, b)
         return self.out
 
     def backward(self, g):
         a, b = self.inputs
-        gb = Solve().apply(a.mT, g)
-        ga = -(gb @ self.output().mT) if a.requires_grad else None
+        gb = Solve(self.chol).apply(a.mT, g)  # with chol set, Aᵀ = A
+        ga = -gb @ self.output().mT if a.requires_grad else None  # negate the n×k factor, not the n×n product
         return ga, (gb if b.requires_grad else None)
 
 
@@ -195,7 +353,9 @@ class Cholesky(Function):
         n = low.shape[-1]
         phi = Tensor._make(np.tril(np.ones((n, n), low.dtype)) - 0.5 * np.eye(n, dtype=low.dtype))
         p = (low.mT @ g) * phi
-        ga = solve(low.mT, solve(low.mT, p).mT).mT  # L⁻ᵀ·P·L⁻¹ with two solves
+        # L⁻¹ once, by products (not two LU solves with n right-hand sides); an Inv node for its gradient
+        low_inv = Inv(out=_invert_lower_in_place(low.data.copy())).apply(low)
+        ga = low_inv.mT @ p @ low_inv
         return 0.5 * (ga + ga.mT)
 
 
@@ -267,7 +427,8 @@ class SingularValues(Function):
 # ----- public functions ----------------------------------------------------------
 def inv(A: Tensor) -> Tensor:
     """The inverse of a square matrix (batched over leading dims), like torch.linalg.inv."""
-    return Inv().apply(as_tensor(A))
+    A = as_tensor(A)
+    return Inv(_SharedCholesky.of(A)).apply(A)
 
 
 def det(A: Tensor) -> Tensor:
@@ -277,8 +438,9 @@ def det(A: Tensor) -> Tensor:
 
 def slogdet(A: Tensor) -> tuple[Tensor, Tensor]:
     """(sign, log|det A|) without forming det A, like torch.linalg.slogdet; sign carries no gradient."""
-    node = LogAbsDet()
-    logabs = node.apply(as_tensor(A))
+    A = as_tensor(A)
+    node = LogAbsDet(_SharedCholesky.of(A))
+    logabs = node.apply(A)
     return Tensor._make(node.sign), logabs
 
 
@@ -298,10 +460,10 @@ def solve(A: Tensor, B: Tensor) -> Tensor:
     A is (..., n, n); B is (..., n, k) or a (batch of) vector(s): B of shape (n,) or A.shape[:-1].
     """
     A, B = as_tensor(A), as_tensor(B)
-    vector = B.ndim == 1 or (B.ndim == A.ndim - 1 and B.shape == A.shape[:-1])
-    if vector:
-        return Solve().apply(A, B.unsqueeze(-1)).squeeze(-1)
-    return Solve().apply(A, B)
+    chol = _SharedCholesky.of(A)
+    if B.ndim == 1 or (B.ndim == A.ndim - 1 and B.shape == A.shape[:-1]):  # vector(s)
+        return Solve(chol).apply(A, B.unsqueeze(-1)).squeeze(-1)
+    return Solve(chol).apply(A, B)
 
 
 def cholesky(A: Tensor, upper: bool = False) -> Tensor:

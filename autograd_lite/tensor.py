@@ -53,7 +53,20 @@ class Tensor:
     grad: Tensor | None = None
     name: str | None = None
     _hooks: list[Callable] | None = None
-    _version = 0  # bumped by in-place writes; nodes compare it with what they saw
+    _v = 0
+    _modified_at = -1  # sequence number of the last in-place write: nodes recorded before it refuse to backward
+
+    @property
+    def _version(self) -> int:
+        """How many in-place writes this tensor has seen (like PyTorch's `_version`)."""
+        return self._v
+
+    @_version.setter
+    def _version(self, value: int) -> None:
+        from .engine import note_inplace_write
+        self._v = value
+        self._modified_at = note_inplace_write()
+
     __array_priority__ = 1000
     __array_ufunc__ = None  # ndarray <op> Tensor defers to Tensor's reflected operator
 

@@ -3,10 +3,12 @@
     python -m benchmarks.memprobe WORKLOAD LIBRARY [--quick]
 
 prints one JSON line {"peak_mib": ...}. Method, identical for every library: set up
-(data, parameters), run one warm-up step, drop garbage and return free memory to the
-OS, read the resident size (VmRSS), reset the high-water mark (writing "5" to
-/proc/self/clear_refs), run one step, and report VmHWM − VmRSS: the extra memory the
-step needed at its peak (activations, saved tensors, gradients, temporaries).
+(data, parameters) and run one warm-up step (one-time lazy initialisation of the library),
+discard that model, set up a fresh one, drop garbage and return free memory to the OS, read
+the resident size (VmRSS), reset the high-water mark (writing "5" to /proc/self/clear_refs),
+run one step, and report VmHWM − VmRSS: the extra memory the step needed at its peak
+(activations, saved tensors, gradients — allocated by every library in its first step —
+and temporaries).
 The parent sets fixed glibc mmap/trim thresholds so freed large blocks leave the process.
 """
 from __future__ import annotations
@@ -46,7 +48,10 @@ def main(argv: list[str]) -> dict:
     spec = module.make_spec(quick)
     try:
         step = module.BUILDERS[lib](spec)
-        step()
+        step()  # warm-up: the library's one-time lazy initialisation happens here
+        del step  # and its parameters, gradients and optimizer state go
+        _release_free_memory()
+        step = module.BUILDERS[lib](spec)  # fresh: the measured step allocates its gradients, as a first step does
     except ImportError:
         return {"error": "not installed"}
     except Skip:

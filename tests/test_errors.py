@@ -132,7 +132,7 @@ def test_ragged_data_is_rejected():
 # ----- the user-facing surface ---------------------------------------------------------
 def test_repr_reads_like_pytorch():
     assert repr(al.tensor([1.0, 2.0])) == "tensor([1., 2.])"
-    assert repr(al.tensor([1.0, 2.5], requires_grad=True)) == "tensor([1. , 2.5], requires_grad=True)"
+    assert repr(al.tensor([1.0, 2.5], requires_grad=True)) == "tensor([1.0000, 2.5000], requires_grad=True)"
     assert repr(al.tensor(3.0)) == "tensor(3.)"
     x = al.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
     assert repr(x @ x) == ("tensor([[ 7., 10.],\n        [15., 22.]], grad_fn=<MatmulBackward>)")

@@ -113,10 +113,26 @@ def test_singular_input_raises_naming_batch_element(op):
     assert issubclass(linalg.LinAlgError, OpError) and a.grad is None
 
 
-def test_numerically_singular_matrix_raises():
-    a = al.tensor([[1.0, 1.0], [1.0, 1.0 + 1e-17 + 2e-16]])
-    with pytest.raises(linalg.LinAlgError, match="singular"):
+@pytest.mark.parametrize("block", [32, 1], ids=["lu", "cholesky"])
+def test_numerically_singular_matrix_raises(block, monkeypatch):
+    monkeypatch.setattr(linalg, "_BLOCK", block)
+    a = al.tensor([[1.0, 1.0], [1.0, 1.0 + 1e-17 + 2e-16]])  # symmetric, and positive definite in floating point
+    with pytest.raises(linalg.LinAlgError, match="singular to working precision"):
         linalg.inv(a)
+
+
+def test_solve_overflowing_to_inf_raises_naming_batch_element():
+    a = al.tensor(np.stack([np.eye(2), np.diag([1e-300, 1.0])]))
+    with pytest.raises(linalg.LinAlgError, match=r"singular to working precision \(batch element \(1,\)\)"):
+        linalg.solve(a, al.tensor([[1e300], [1.0]]))
+
+
+def test_logdet_gradient_at_singular_matrix_raises_not_nan():
+    a = al.tensor(np.ones((3, 3)), requires_grad=True)
+    value = al.logdet(a)
+    assert value.item() == -np.inf
+    with pytest.raises(linalg.LinAlgError, match="singular"):
+        value.backward()
 
 
 def test_large_logdet_does_not_overflow():
@@ -140,9 +156,12 @@ def test_logdet_sign_conventions():
     assert sign.item() == -1 and logabs.item() == 0
 
 
-def test_gplvm_hessian_wrt_small_x():
+@pytest.mark.parametrize("path", ["lu", "cholesky"])
+def test_gplvm_hessian_wrt_small_x(path, monkeypatch):
     """Second derivatives through logdet and inv: the Hessian of the GP-LVM likelihood is symmetric and
     matches finite differences of the autodiff gradient."""
+    if path == "cholesky":
+        monkeypatch.setattr(linalg, "_BLOCK", 2)
     from autograd_lite.examples import gplvm
     x0, y = gplvm.example_inputs(n=4, q=2, d=3)
     loss = lambda x: gplvm.log_likelihood(x, al.tensor(y))
@@ -159,6 +178,95 @@ def test_gplvm_hessian_wrt_small_x():
         step[i] = eps
         numeric[:, i] = (grad_at(x0 + step.reshape(4, 2)) - grad_at(x0 - step.reshape(4, 2))).ravel() / (2 * eps)
     np.testing.assert_allclose(hess, numeric, rtol=1e-5, atol=1e-6)
+
+
+# ----- symmetric positive definite: one Cholesky factorization, shared ---------------
+@pytest.fixture
+def small_blocks(monkeypatch):
+    """Send SPD matrices from 3×3 up through the Cholesky path, inverted in several 2×2 blocks."""
+    monkeypatch.setattr(linalg, "_BLOCK", 2)
+
+
+def count_lapack_calls(monkeypatch) -> list[tuple[str, tuple[int, ...]]]:
+    """Record (function, shape of A) for every np.linalg factorization the ops make."""
+    calls: list[tuple[str, tuple[int, ...]]] = []
+    for name in ("cholesky", "slogdet", "solve", "inv"):
+        real = getattr(np.linalg, name)
+
+        def counted(a, *args, _real=real, _name=name, **kwargs):
+            calls.append((_name, np.shape(a)))
+            return _real(a, *args, **kwargs)
+        monkeypatch.setattr(np.linalg, name, counted)
+    return calls
+
+
+def gaussian_loglik(k: al.Tensor, y: al.Tensor) -> al.Tensor:
+    """The GP-LVM likelihood's shape: −D/2·log|K| − ½·Σ (K⁻¹Y) ⊙ Y."""
+    return -0.5 * y.shape[-1] * al.logdet(k) - 0.5 * (linalg.solve(k, y) * y).sum()
+
+
+@pytest.mark.parametrize("shape", [(3, 3), (5, 5), (2, 5, 5)], ids=str)
+@pytest.mark.parametrize("name,fn", [
+    ("inv", linalg.inv),
+    ("logdet", al.logdet),
+    ("slogdet", lambda a: linalg.slogdet(a)[1]),
+    ("solve", lambda a: linalg.solve(a, al.tensor(np.linspace(-1, 1, 2 * a.shape[-1]).reshape(-1, 2)))),
+    ("logdet_and_solve", lambda a: gaussian_loglik(a, al.tensor(np.linspace(-1, 1, 2 * a.shape[-1]).reshape(-1, 2)))),
+])
+def test_spd_path_gradcheck(small_blocks, name, fn, shape):
+    check_op(lambda x: fn(spd(x)), rand(*shape))
+
+
+@pytest.mark.parametrize("name", ["inv", "logdet", "solve"])
+def test_spd_path_agrees_with_lu_path(name, monkeypatch):
+    x, b = rand(2, 40, 40), rand(40, 3, seed=2, requires_grad=False)
+    weight = al.tensor(np.random.default_rng(3).standard_normal((2, 40, 40)))
+    fn = {"inv": lambda a: (linalg.inv(a) * weight).sum(), "logdet": lambda a: al.logdet(a).sum(),
+          "solve": lambda a: (linalg.solve(a, b) ** 2).sum()}[name]
+    results = []
+    for block in (32, 1000):  # 40 > 32: Cholesky; 40 <= 1000: LU
+        monkeypatch.setattr(linalg, "_BLOCK", block)
+        a = (spd(x) / 40).detach().requires_grad_()
+        out = fn(a)
+        out.backward()
+        results.append((out.item(), a.grad.data))
+    np.testing.assert_allclose(results[0][0], results[1][0], rtol=1e-10)
+    np.testing.assert_allclose(results[0][1], results[1][1], rtol=1e-8, atol=1e-10)
+
+
+@pytest.mark.parametrize("n", [1, 5, 32, 33, 64, 100], ids=str)
+def test_blockwise_triangular_inverse(n):
+    m = rand(3, n, n).data
+    low = np.linalg.cholesky(m @ np.swapaxes(m, -1, -2) / n + np.eye(n))  # well conditioned
+    inverse = linalg._invert_lower_in_place(low.copy())
+    np.testing.assert_allclose(inverse, np.linalg.inv(low), rtol=1e-12, atol=1e-12)
+    assert np.all(np.triu(inverse, 1) == 0)
+
+
+def test_logdet_and_solve_share_one_cholesky(monkeypatch):
+    calls = count_lapack_calls(monkeypatch)
+    x, y = rand(40, 2), rand(40, 3, seed=1, requires_grad=False)
+    k = x @ x.mT + 0.5 * al.eye(40)  # SPD, n = 40 > _BLOCK
+    gaussian_loglik(k, y).backward()
+    assert [c for c in calls if c[1][-1] == 40] == [("cholesky", (40, 40))]  # no LU, no second Cholesky
+    k_inv = np.linalg.inv(k.data)
+    dk = 0.5 * k_inv @ y.data @ y.data.T @ k_inv - 1.5 * k_inv
+    np.testing.assert_allclose(x.grad.data, 2 * dk @ x.data, rtol=1e-9, atol=1e-11)
+    assert id(k) not in linalg._SharedCholesky._registry  # freed with the released graph
+
+
+def test_shared_factor_not_reused_after_in_place_write(monkeypatch):
+    a = (spd(rand(40, 40)) / 40).detach().requires_grad_()
+    kept = al.logdet(a)  # its node keeps a's factor alive
+    calls = count_lapack_calls(monkeypatch)
+    linalg.solve(a, al.ones(40, 1))
+    assert calls.count(("cholesky", (40, 40))) == 0  # reused while a is unchanged
+    with al.no_grad():
+        a += al.eye(40)
+    x = linalg.solve(a, al.ones(40, 1))
+    assert calls.count(("cholesky", (40, 40))) == 1  # a new factor for the new values
+    np.testing.assert_allclose(x.data, np.linalg.solve(a.data, np.ones((40, 1))), rtol=1e-10)
+    assert kept.requires_grad
 
 
 # ----- against PyTorch --------------------------------------------------------------

@@ -107,7 +107,7 @@ def test_dropout_reproducible_with_manual_seed_and_identity_in_eval():
     assert F.dropout(x32, 0.5).dtype == np.float32
 
 
-@pytest.mark.parametrize("p", [-0.1, 1.0, 1.5])
+@pytest.mark.parametrize("p", [-0.1, 1.01, 1.5])  # p = 1 is valid: everything is dropped, as in PyTorch
 def test_dropout_bad_p(p):
     with pytest.raises(OpError, match=r"dropout.*p="):
         F.dropout(rand(3), p)
@@ -116,3 +116,19 @@ def test_dropout_bad_p(p):
 def test_gelu_bad_approximate():
     with pytest.raises(OpError, match="gelu"):
         F.gelu(rand(3), approximate="fast")
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_relu_gradient_is_the_masked_upstream_gradient_in_its_dtype(dtype):
+    x = al.tensor(np.array([[-2.0, 0.0, 3.0], [1.5, -0.5, 0.0]], dtype=dtype), requires_grad=True)
+    g = np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], dtype=dtype)
+    F.relu(x).backward(g)
+    assert x.grad.dtype == dtype
+    np.testing.assert_array_equal(x.grad.data, [[0, 0, 3], [4, 0, 0]])  # zero at 0, as PyTorch
+
+
+def test_relu_second_derivative_through_create_graph():
+    x = rand(3, 4, seed=41)
+    (gx,) = al.grad(F.relu(x) ** 2, [x], grad_outputs=[al.ones_like(x)], create_graph=True)
+    (ggx,) = al.grad(gx.sum(), [x])  # d/dx Σ 2·relu(x)·[x > 0] = 2·[x > 0]
+    np.testing.assert_array_equal(ggx.data, 2.0 * (x.data > 0))

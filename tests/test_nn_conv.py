@@ -163,6 +163,19 @@ def test_linear_values_and_gradcheck(xs):
     check_op(lambda x, w: F.linear(x, w), x, w)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_linear_gradients_of_parameters_only(dtype):
+    r = np.random.default_rng(16)
+    x = al.tensor(r.standard_normal((2, 4, 3)).astype(dtype))  # a data batch: no gradient wanted
+    w, b = (al.tensor(r.standard_normal(s).astype(dtype), requires_grad=True) for s in [(2, 3), (2,)])
+    g = r.standard_normal((2, 4, 2)).astype(dtype)
+    F.linear(x, w, b).backward(g)
+    assert x.grad is None and w.grad.dtype == b.grad.dtype == dtype
+    tol = 1e-5 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(w.grad.data, np.einsum("nko,nki->oi", g, x.data), rtol=tol, atol=tol)
+    np.testing.assert_allclose(b.grad.data, g.sum((0, 1)), rtol=tol, atol=tol)
+
+
 def test_linear_bad_shapes():
     with pytest.raises(OpError, match=r"linear.*\(4, 3\).*\(2, 4\)"):
         F.linear(rand(4, 3), rand(2, 4))

@@ -138,3 +138,64 @@ def test_bad_targets_raise_clear_error(call, words):
         call()
     for word in words:
         assert word in str(info.value)
+
+
+# ----- the fused class-index cross-entropy (the MLP workloads' loss) ----------------------------
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("classes", [4, 40])  # few classes: computed on the transposed logits; many: row-wise
+def test_cross_entropy_weights_and_ignored_samples_without_smoothing(reduction, classes):
+    x = rand(6, classes, seed=21)
+    t = np.array([2, -100, 3, 1, 0, 3])
+    w = al.tensor(np.random.default_rng(22).uniform(0.5, 2.0, classes))
+    kept = t != -100
+    per = np.zeros(6)
+    per[kept] = -w.data[t[kept]] * log_softmax(x.data)[kept, t[kept]]
+    expected = {"mean": per.sum() / w.data[t[kept]].sum(), "sum": per.sum(), "none": per}[reduction]
+    out = F.cross_entropy(x, t, weight=w, reduction=reduction)
+    np.testing.assert_allclose(out.data, expected, atol=1e-12)
+    check_op(lambda x: F.cross_entropy(x, t, weight=w, reduction=reduction), x)
+
+
+def test_cross_entropy_gradient_with_weights_and_ignored_samples():
+    x, w = rand(4, 3, seed=23), np.array([0.5, 2.0, 1.0])
+    t = np.array([1, 0, -100, 1])
+    F.cross_entropy(x, t, weight=al.tensor(w)).backward()
+    kept = t != -100
+    onehot = np.zeros((4, 3))
+    onehot[np.flatnonzero(kept), t[kept]] = 1
+    sample_w = np.where(kept, w[np.where(kept, t, 0)], 0)
+    expected = sample_w[:, None] * (np.exp(log_softmax(x.data)) - onehot) / sample_w.sum()
+    np.testing.assert_allclose(x.grad.data, expected, atol=1e-12)
+
+
+def test_cross_entropy_all_samples_ignored_is_nan_with_zero_gradient():
+    x = rand(3, 4, seed=24)
+    loss = F.cross_entropy(x, np.array([-100, -100, -100]))  # PyTorch: nan, and a zero gradient
+    loss.backward()
+    assert np.isnan(loss.item())
+    np.testing.assert_array_equal(x.grad.data, np.zeros((3, 4)))
+    assert F.cross_entropy(x, np.array([-100, -100, -100]), reduction="sum").item() == 0.0
+
+
+def test_cross_entropy_backward_twice_with_retained_graph():
+    x = rand(5, 4, seed=25)
+    loss = F.cross_entropy(x, TARGET)
+    loss.backward(retain_graph=True)
+    first = x.grad.data.copy()
+    loss.backward()  # the saved softmax must not have been changed by the first backward
+    np.testing.assert_allclose(x.grad.data, 2 * first, atol=1e-15)
+
+
+def test_cross_entropy_float32_matches_pytorch():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(26)
+    x = rng.standard_normal((200, 10)).astype(np.float32) * 3
+    t = rng.integers(0, 10, 200)
+    ours = al.tensor(x, requires_grad=True)
+    theirs = torch.tensor(x, requires_grad=True)
+    loss, tloss = F.cross_entropy(ours, t), torch.nn.functional.cross_entropy(theirs, torch.tensor(t))
+    loss.backward()
+    tloss.backward()
+    assert loss.dtype == ours.grad.dtype == np.float32
+    np.testing.assert_allclose(loss.item(), tloss.item(), rtol=1e-6)
+    np.testing.assert_allclose(ours.grad.data, theirs.grad.numpy(), rtol=1e-5, atol=1e-8)

@@ -120,3 +120,32 @@ def test_bad_input_raises_clear_error(call, words):
         call()
     for word in words:
         assert word in str(info.value)
+
+
+@pytest.mark.parametrize("shape", [(200, 100), (8, 6, 5, 5)])
+def test_batch_norm_float32_training_step_matches_pytorch(shape):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(31)
+    x = (rng.standard_normal(shape) * 3 + 1).astype(np.float32)
+    gamma, beta = rng.uniform(0.5, 2, shape[1]).astype(np.float32), rng.standard_normal(shape[1]).astype(np.float32)
+    dy = rng.standard_normal(shape).astype(np.float32)
+    ours = [al.tensor(a, requires_grad=True) for a in (x, gamma, beta)]
+    theirs = [torch.tensor(a, requires_grad=True) for a in (x, gamma, beta)]
+    out = F.batch_norm(ours[0], None, None, ours[1], ours[2], training=True)
+    tout = torch.nn.functional.batch_norm(theirs[0], None, None, theirs[1], theirs[2], training=True)
+    out.backward(dy)
+    tout.backward(torch.tensor(dy))
+    assert out.dtype == np.float32 and all(t.grad.dtype == np.float32 for t in ours)
+    np.testing.assert_allclose(out.data, tout.detach().numpy(), rtol=1e-4, atol=1e-5)
+    for t, tt in zip(ours, theirs):
+        np.testing.assert_allclose(t.grad.data, tt.grad.numpy(), rtol=1e-3, atol=1e-4)
+
+
+def test_batch_norm_gradients_of_gamma_and_beta_only():
+    x, gamma, beta = rand(6, 3, seed=32, requires_grad=False), rand(3, seed=33), rand(3, seed=34)
+    dy = np.random.default_rng(35).standard_normal((6, 3))
+    F.batch_norm(x, None, None, gamma, beta, training=True).backward(dy)
+    x_hat = reference_norm(x.data, (0,), 1e-5)
+    assert x.grad is None
+    np.testing.assert_allclose(gamma.grad.data, (dy * x_hat).sum(0), atol=1e-12)
+    np.testing.assert_allclose(beta.grad.data, dy.sum(0), atol=1e-12)

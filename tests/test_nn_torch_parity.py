@@ -121,3 +121,36 @@ def test_second_derivatives_match_pytorch():
     hv_t = torch.autograd.grad(sum((g * g).sum() for g in gt), t)
     for u, v in zip(hv_a, hv_t):
         np.testing.assert_allclose(u.data, v.numpy(), rtol=1e-6, atol=1e-9)
+
+
+@pytest.mark.parametrize("batch_norm", [False, True], ids=["two_layer", "bn_mlp"])
+def test_float32_mlp_training_steps_match_pytorch(batch_norm):
+    # The benchmark MLPs in miniature: linear → [batch norm] → ReLU → linear → cross-entropy → SGD, all float32
+    r = np.random.default_rng(7)
+    x, y = r.standard_normal((32, 20)).astype(np.float32), r.integers(0, 5, 32)
+    start = [(r.standard_normal(s) * 0.3).astype(np.float32) for s in [(16, 20), (16,), (16,), (16,), (5, 16), (5,)]]
+    a = [al.tensor(v, requires_grad=True) for v in start]
+    t = [torch.tensor(v, requires_grad=True) for v in start]
+
+    def step(lib_F, ps, xs, ys):
+        h = lib_F.linear(xs, ps[0], ps[1])
+        h = lib_F.batch_norm(h, None, None, ps[2], ps[3], training=True) if batch_norm else h
+        return lib_F.cross_entropy(lib_F.linear(lib_F.relu(h), ps[4], ps[5]), ys)
+
+    opt, topt = al.optim.SGD(a, lr=0.1, momentum=0.9), torch.optim.SGD(t, lr=0.1, momentum=0.9)
+    for _ in range(3):
+        opt.zero_grad()
+        topt.zero_grad()
+        loss, tloss = step(F, a, al.tensor(x), y), step(TF, t, torch.tensor(x), torch.tensor(y))
+        loss.backward()
+        tloss.backward()
+        assert loss.dtype == np.float32
+        np.testing.assert_allclose(loss.item(), tloss.item(), rtol=1e-5)
+        for p, tp in zip(a, t):
+            if p.grad is not None:  # γ, β are unused without batch norm
+                assert p.grad.dtype == np.float32
+                np.testing.assert_allclose(p.grad.data, tp.grad.numpy(), rtol=1e-3, atol=1e-5)
+        opt.step()
+        topt.step()
+    for p, tp in zip(a, t):
+        np.testing.assert_allclose(p.data, tp.detach().numpy(), rtol=1e-4, atol=1e-5)

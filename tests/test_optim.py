@@ -220,3 +220,52 @@ def test_scheduler_state_dict_resumes(name: str, kwargs: dict, opt_kwargs: dict,
         sched2.step()
         got.append(sched2.get_last_lr()[0])
     assert got == pytest.approx(expected, rel=1e-12)
+
+
+SGD_CONFIGS = [dict(lr=1e-3), dict(lr=0.1, momentum=0.9), dict(lr=0.05, momentum=0.8, nesterov=True, weight_decay=0.1),
+               dict(lr=0.1, momentum=0.9, dampening=0.3, weight_decay=0.01, maximize=True)]
+
+
+@pytest.mark.parametrize("kwargs", SGD_CONFIGS, ids=[f"sgd-{i}" for i in range(len(SGD_CONFIGS))])
+def test_sgd_float32_matches_pytorch_bit_for_bit(kwargs: dict) -> None:
+    torch = torch_or_skip()
+    pytest.importorskip("scipy")  # the fused axpy update (without SciPy: equal up to one rounding)
+    rng = np.random.default_rng(5)
+    start = [rng.standard_normal(s).astype(np.float32) for s in [(300, 100), (100,), (7, 3)]]
+    ours = [al.tensor(a.copy(), requires_grad=True) for a in start]
+    theirs = [torch.tensor(a, requires_grad=True) for a in start]
+    opt, topt = optim.SGD(ours, **kwargs), torch.optim.SGD(theirs, **kwargs)
+    for _ in range(3):
+        for p, tp in zip(ours, theirs):
+            g = rng.standard_normal(p.shape).astype(np.float32)
+            p.grad, tp.grad = al.tensor(g), torch.tensor(g)
+        opt.step()
+        topt.step()
+    for p, tp in zip(ours, theirs):
+        assert p.dtype == np.float32
+        np.testing.assert_array_equal(p.data, tp.detach().numpy())
+
+
+@pytest.mark.parametrize("kwargs", SGD_CONFIGS, ids=[f"sgd-{i}" for i in range(len(SGD_CONFIGS))])
+def test_sgd_without_scipy_and_on_strided_parameters(kwargs: dict, monkeypatch: pytest.MonkeyPatch) -> None:
+    from autograd_lite.optim import _axpy
+    results = []
+    for blas in (None, {}):  # SciPy's axpy when installed, then the NumPy fallback
+        monkeypatch.setattr(_axpy, "_AXPY", blas)
+        base = np.arange(24.0).reshape(4, 6)
+        dense = al.tensor(np.linspace(0, 1, 12).reshape(3, 4), requires_grad=True)
+        strided = al.tensor(np.zeros((4, 3)), requires_grad=True)
+        strided.data = base[:, ::2]  # a view: BLAS can't update it in place, NumPy must
+        grads = [np.linspace(-1, 1, 12).reshape(p.shape) for p in (dense, strided)]
+        opt = optim.SGD([dense, strided], **kwargs)
+        for _ in range(3):
+            for p, g in zip((dense, strided), grads):
+                p.grad = al.tensor(g.copy())
+            opt.step()
+            for p, g in zip((dense, strided), grads):
+                np.testing.assert_array_equal(p.grad.data, g)  # the step never writes into .grad
+        untouched = np.arange(24.0).reshape(4, 6)  # the update landed in base's even columns only
+        assert not np.array_equal(base[:, ::2], untouched[:, ::2]) and np.array_equal(base[:, 1::2], untouched[:, 1::2])
+        results.append([dense.data.copy(), strided.data.copy()])
+    for ours, fallback in zip(*results):
+        np.testing.assert_allclose(ours, fallback, rtol=1e-14, atol=1e-15)

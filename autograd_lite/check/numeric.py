@@ -67,8 +67,7 @@ class GradcheckError(AssertionError):
 
 def _jacobians(f: Callable[..., Tensor], xs: list[Tensor], eps: float) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """(analytical, numerical) Jacobians d out / d x_i, each of shape (out.size, x_i.size)."""
-    out = f(*xs)
-    outs = out if isinstance(out, (tuple, list)) else (out,)
+    outs = _outputs(f, xs)
     flat_out = np.concatenate([np.asarray(o.data, np.float64).reshape(-1) for o in outs])
     wrt = [x for x in xs if x.requires_grad]
     analytical = [np.zeros((flat_out.size, x.numel())) for x in wrt]
@@ -99,10 +98,18 @@ def _jacobians(f: Callable[..., Tensor], xs: list[Tensor], eps: float) -> tuple[
     return analytical, numerical
 
 
-def _flat_outputs(f: Callable[..., Any], xs: Sequence[Tensor]) -> np.ndarray:
+def _outputs(f: Callable[..., Any], xs: Sequence[Tensor]) -> tuple[Tensor, ...]:
+    """f(*xs) as a tuple of Tensors (f returns one Tensor or a tuple or list of them)."""
     out = f(*xs)  # in the caller's grad mode, like _evaluate
-    outs = out if isinstance(out, (tuple, list)) else (out,)
-    return np.concatenate([np.asarray(o.data, np.float64).reshape(-1) for o in outs])
+    outs = tuple(out) if isinstance(out, (tuple, list)) else (out,)
+    for o in outs:
+        if not isinstance(o, Tensor):
+            raise TypeError(f"gradcheck: f must return a Tensor or a tuple of Tensors, got {type(o).__name__}")
+    return outs
+
+
+def _flat_outputs(f: Callable[..., Any], xs: Sequence[Tensor]) -> np.ndarray:
+    return np.concatenate([np.asarray(o.data, np.float64).reshape(-1) for o in _outputs(f, xs)])
 
 
 def gradcheck(f: Callable[..., Tensor], inputs: Any, eps: float = 1e-6, atol: float = 1e-5,

@@ -99,11 +99,23 @@ def dropout_backward(dout: np.ndarray, cache: Cache) -> np.ndarray:
     return dx
 
 
+def _check_labels(op: str, x: np.ndarray, y: np.ndarray) -> None:
+    """y must hold one integer class index in 0..C−1 per row of the scores x (N, C)."""
+    y, (n, c) = np.asarray(y), np.shape(x)
+    if y.shape != (n,) or y.dtype.kind not in "iu":
+        raise ValueError(f"{op}: y must hold one integer label per row of x (shape {np.shape(x)}), "
+                         f"got y of shape {y.shape} and dtype {y.dtype}")
+    bad = y[(y < 0) | (y >= c)]
+    if bad.size:
+        raise ValueError(f"{op}: label {int(bad[0])} is out of range for {c} classes (valid: 0..{c - 1})")
+
+
 def svm_loss(x: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
     """Multiclass SVM (hinge) loss: mean over i of Σ_{j≠y_i} max(0, x_ij − x_iy_i + 1), and dx.
 
     x: (N, C) scores; y: (N,) integer labels. Not divided by C (unlike F.multi_margin_loss).
     """
+    _check_labels("svm_loss", x, y)
     xt = leaf(x)
     n, rows = xt.shape[0], np.arange(xt.shape[0])
     others = np.ones(xt.shape)
@@ -119,6 +131,7 @@ def softmax_loss(x: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
 
     x: (N, C) scores; y: (N,) integer labels.
     """
+    _check_labels("softmax_loss", x, y)
     xt = leaf(x)
     rows = np.arange(xt.shape[0])
     loss, (dx,) = scalar_and_grads((al.logsumexp(xt, dim=1) - xt[rows, y]).mean(), [xt])

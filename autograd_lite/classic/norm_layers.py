@@ -29,6 +29,10 @@ def _batch_norm(x: Tensor, gamma: Tensor, beta: Tensor, bn_param: dict, dims: tu
     mode = bn_param["mode"]
     eps, momentum = bn_param.get("eps", 1e-5), bn_param.get("momentum", 0.9)
     num_features = x.shape[1]
+    for name, param in (("gamma", gamma), ("beta", beta)):
+        if param.shape != (num_features,):
+            raise ValueError(f"batchnorm: {name} must have shape ({num_features},) for x of shape {x.shape}, "
+                             f"got {param.shape}")
     stat_shape = tuple(num_features if i == 1 else 1 for i in range(x.ndim))  # broadcasts against x
     running_mean = bn_param.get("running_mean", np.zeros(num_features, dtype=x.dtype))
     running_var = bn_param.get("running_var", np.zeros(num_features, dtype=x.dtype))

@@ -56,13 +56,15 @@ class _BatchNorm(Module):
             raise ValueError(f"{type(self).__name__}({self.num_features}) got {x.shape[1]} channels "
                              f"(input shape {x.shape})")
         momentum = 0.0 if self.momentum is None else self.momentum
-        if self.training and self.track_running_stats:
-            self.num_batches_tracked.data += 1
-            if self.momentum is None:
-                momentum = 1.0 / float(self.num_batches_tracked.data)
+        counting = self.training and self.track_running_stats
+        if counting and self.momentum is None:
+            momentum = 1.0 / (float(self.num_batches_tracked.data) + 1)
         use_batch_stats = self.training or not self.track_running_stats  # buffers are None when not tracked
-        return F.batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
-                            use_batch_stats, momentum, self.eps)
+        out = F.batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
+                           use_batch_stats, momentum, self.eps)
+        if counting:  # counted only once the batch went through: a failed call changes nothing
+            self.num_batches_tracked.data += 1
+        return out
 
     def extra_repr(self) -> str:
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "

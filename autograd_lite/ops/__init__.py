@@ -67,7 +67,8 @@ def bind_methods(cls: type) -> None:
         transpose=transpose, flatten=flatten, squeeze=squeeze, unsqueeze=unsqueeze, expand=expand,
         broadcast_to=broadcast_to, flip=flip, split=split, chunk=chunk, matmul=matmul, trace=trace,
         diagonal=diagonal, diag=diag, astype=astype, clone=clone, eq=eq, ne=ne, lt=lt, le=le, gt=gt, ge=ge,
-        isnan=isnan, isfinite=isfinite, movedim=movedim,
+        isnan=isnan, isfinite=isfinite, movedim=movedim, outer=outer,
+        where=lambda self, condition, other: where(condition, self, other),  # torch: self where condition
     )
     for name, fn in {**operators, **methods}.items():
         setattr(cls, name, fn)

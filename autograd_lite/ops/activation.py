@@ -219,8 +219,10 @@ def log_softmax(input: Tensor, dim: int | None = None) -> Tensor:
 
 def dropout(input: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
     """Zero each element with probability p and scale the rest by 1/(1 − p); the identity if not training."""
-    if not 0 <= p < 1:
-        raise OpError(f"dropout: p is the probability of zeroing and must be in [0, 1), got p={p}")
+    if not 0 <= p <= 1:
+        raise OpError(f"dropout: p is the probability of zeroing and must be in [0, 1], got p={p}")
     if not training or p == 0:
         return input
+    if p == 1:  # everything is dropped, as in PyTorch (there is no 1/(1 − p) to scale by)
+        return input * 0.0
     return Dropout(float(p)).apply(input)

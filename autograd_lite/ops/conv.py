@@ -1,17 +1,20 @@
 """2-D convolution and pooling as fused primitives on NumPy.
 
-Convolution is im2col + one (batched) matrix multiplication. With C input
-channels, F filters of size KH×KW, the input's windows are gathered (one strided
-copy) into `cols` of shape (N, C·KH·KW, OH·OW) and, per sample n,
+Convolution is im2col + matrix multiplication. With C input channels, F filters
+of size KH×KW, the windows of a chunk of B samples are gathered into `cols` of
+shape (C·KH·KW, B·OH·OW), one column per output pixel, and
 
-    out[n] = W₂ · cols[n]              W₂ = W reshaped to (F, C·KH·KW)
-    dW     = Σₙ G[n] · cols[n]ᵀ        G[n] reshaped to (F, OH·OW)
-    dx[n]  = col2im(W₂ᵀ · G[n])        (adds each kernel offset's slice back)
+    out = W₂ · cols                    W₂ = W reshaped to (F, C·KH·KW)
+    dW  = G₂ · colsᵀ                   G₂ = G's chunk as (F, B·OH·OW)
+    dx  = col2im(W₂ᵀ · G₂)             (adds each kernel offset's rows back)
 
-(per group when groups > 1). The three maps are bilinear and each other's
-adjoints, so every backward is one of the other two ops: second derivatives work.
-Pooling walks the KH·KW kernel offsets, each a strided view of the input
-(no loop over pixels); max-pool remembers which offset won and routes G there.
+(per group when groups > 1). The batch goes through in chunks of a few samples
+whose `cols` stay in cache, so no full-size `cols` ever exists and none is kept
+for backward: the weight gradient gathers the windows of x again (PyTorch also
+saves only x). The three maps are bilinear and each other's adjoints, so every
+backward is one of the other two ops: second derivatives work.
+Pooling walks the KH·KW kernel offsets, each a strided view of the input (no
+loop over pixels); max-pool records each window's first maximum and routes G there.
 """
 from __future__ import annotations
 
@@ -23,6 +26,10 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from ..engine import Function, OpError
 from ..tensor import Tensor
+
+# Elements of `cols` per batch chunk (at least one sample): about 2 MiB of float32, so a chunk is
+# written and multiplied while in cache, and the matmuls still have thousands of columns.
+CHUNK_ELEMENTS = 1 << 19
 
 
 def pair(v: Any, name: str, op: str) -> tuple[int, int]:
@@ -54,6 +61,10 @@ class Window:
     def out_hw(self) -> tuple[int, int]:
         return tuple((n - e) // s + 1 for n, e, s in zip(self.padded_hw, self.span, self.stride))
 
+    @property
+    def out_size(self) -> int:  # OH·OW
+        return self.out_hw[0] * self.out_hw[1]
+
     def check(self, op: str) -> None:
         if min(self.kernel) < 1 or min(self.stride) < 1 or min(self.dilation) < 1 or min(self.padding) < 0:
             raise OpError(f"{op}: kernel {self.kernel}, stride {self.stride} and dilation {self.dilation} must be "
@@ -83,26 +94,19 @@ class Window:
 
     @property
     def tiles(self) -> bool:
-        """Windows are disjoint and cover the input exactly (stride = kernel, no padding or dilation)."""
-        return self.stride == self.kernel and self.padding == (0, 0) and self.dilation == (1, 1) and \
-            all(n % k == 0 for n, k in zip(self.in_hw, self.kernel))
+        """Windows are disjoint tiles side by side (stride = kernel, no padding or dilation)."""
+        return self.stride == self.kernel and self.padding == (0, 0) and self.dilation == (1, 1)
+
+    def tap(self, axis: int, i: int) -> slice:
+        """Along padded axis 0 (H) or 1 (W): the positions kernel offset i touches, one per output."""
+        d, s, n = self.dilation[axis], self.stride[axis], self.out_hw[axis]
+        return slice(i * d, i * d + s * (n - 1) + 1, s)
 
     def offsets(self, xp: np.ndarray) -> Iterator[np.ndarray]:
         """For each kernel offset (row-major), the (…, OH, OW) view of padded xp it touches."""
-        (oh, ow), (sh, sw), (dh, dw) = self.out_hw, self.stride, self.dilation
         for i in range(self.kernel[0]):
             for j in range(self.kernel[1]):
-                yield xp[..., i * dh:i * dh + sh * (oh - 1) + 1:sh, j * dw:j * dw + sw * (ow - 1) + 1:sw]
-
-    def windows(self, x: np.ndarray, fill: float = 0.0) -> np.ndarray:
-        """A strided view (N, C, OH, OW, KH, KW) of every window of x padded with `fill` (no copy)."""
-        windows = sliding_window_view(self.pad(x, fill), self.span, axis=(2, 3))
-        (sh, sw), (dh, dw) = self.stride, self.dilation
-        return windows[:, :, ::sh, ::sw, ::dh, ::dw]
-
-    def im2col(self, x: np.ndarray) -> np.ndarray:
-        """(N, C, H, W) -> contiguous (N, C, KH, KW, OH, OW): every window, one strided copy."""
-        return np.ascontiguousarray(self.windows(x).transpose(0, 1, 4, 5, 2, 3))
+                yield xp[..., self.tap(0, i), self.tap(1, j)]
 
     def fold(self, pieces: Iterable[np.ndarray], shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
         """The adjoint of gathering windows: each kernel offset's (N, C, OH, OW) piece added back at its
@@ -115,12 +119,57 @@ class Window:
                 view[...] = piece
         return np.ascontiguousarray(self.crop(xp))
 
-    def col2im(self, cols: np.ndarray) -> np.ndarray:
-        """The adjoint of im2col: (N, C, KH, KW, OH, OW) -> (N, C, H, W)."""
-        n, c = cols.shape[:2]
-        flat = cols.reshape(n, c, -1, *self.out_hw)
-        pieces = (flat[:, :, k] for k in range(flat.shape[2]))
-        return self.fold(pieces, (n, c) + self.in_hw, cols.dtype)
+    # im2col in two steps: one copy along W for the whole batch (`rows`, KW·OW/W_pad times x's size),
+    # then per chunk one copy along H whose runs are whole OH·OW planes. Gathering windows in one
+    # copy moves runs of only OW elements, several times slower in NumPy.
+    def rows_shape(self, n: int, c: int) -> tuple[int, ...]:
+        return c, self.kernel[1], n, self.padded_hw[0], self.out_hw[1]
+
+    def gather_rows(self, x: np.ndarray) -> np.ndarray:
+        """(N, C, H, W) -> rows (C, KW, N, H_pad, OW): x padded, at the OW columns kernel column j reads."""
+        (sw, dw), kw = (self.stride[1], self.dilation[1]), self.kernel[1]
+        along_w = sliding_window_view(self.pad(x), self.span[1], axis=3)[..., ::sw, ::dw]  # (N, C, Hp, OW, KW)
+        rows = np.empty(self.rows_shape(*x.shape[:2]), x.dtype)
+        np.copyto(rows, along_w.transpose(1, 4, 0, 2, 3))
+        return rows
+
+    def fold_rows(self, rows: np.ndarray) -> np.ndarray:
+        """The adjoint of gather_rows: rows (C, KW, N, H_pad, OW) summed back into an (N, C, H, W) view."""
+        c, kw, n = rows.shape[:3]
+        xp = np.zeros((n, c) + self.padded_hw, rows.dtype)
+        for j in range(kw):
+            xp[..., self.tap(1, j)] += rows[:, j].transpose(1, 0, 2, 3)
+        return self.crop(xp)
+
+    def windows(self, rows: np.ndarray) -> np.ndarray:
+        """A strided view of rows (no copy): (C, KH, KW, N, OH, OW), window element (i, j) of each output."""
+        sh, dh = self.stride[0], self.dilation[0]
+        along_h = sliding_window_view(rows, self.span[0], axis=3)[:, :, :, ::sh, :, ::dh]  # (C, KW, N, OH, OW, KH)
+        return along_h.transpose(0, 5, 1, 2, 3, 4)
+
+    def add_windows(self, rows: np.ndarray, batch: slice, cols: np.ndarray) -> None:
+        """The adjoint of reading windows(rows)[:, :, :, batch]: cols (C, KH, KW, B, OH, OW) added into rows."""
+        for i in range(self.kernel[0]):
+            rows[:, :, batch, self.tap(0, i)] += cols[:, i]
+
+    def batches(self, n: int, c: int) -> Iterator[slice]:
+        """Slices of the batch whose `cols` hold about CHUNK_ELEMENTS (at least one sample each)."""
+        step = max(1, CHUNK_ELEMENTS // (c * len(self) * self.out_size))
+        return (slice(start, min(start + step, n)) for start in range(0, n, step))
+
+    def im2col(self, x: np.ndarray) -> Iterator[tuple[slice, np.ndarray]]:
+        """x (N, C, H, W) by batch chunks: (chunk, its cols (C·KH·KW, B·OH·OW)), each output pixel's window
+        as a column. One buffer serves every chunk: a chunk's cols are valid until the next is made."""
+        (n, c), (oh, ow) = x.shape[:2], self.out_hw
+        windows = self.windows(self.gather_rows(x))
+        buffer = None
+        for batch in self.batches(n, c):
+            b = batch.stop - batch.start
+            if buffer is None:
+                buffer = np.empty(c * len(self) * b * oh * ow, x.dtype)
+            cols = buffer[:c * len(self) * b * oh * ow].reshape(c, *self.kernel, b, oh, ow)
+            np.copyto(cols, windows[:, :, :, batch])
+            yield batch, cols.reshape(c * len(self), b * oh * ow)
 
 
 def _weight_rows(w: np.ndarray, groups: int) -> np.ndarray:
@@ -128,43 +177,63 @@ def _weight_rows(w: np.ndarray, groups: int) -> np.ndarray:
     return w.reshape(groups, w.shape[0] // groups, -1)
 
 
-def _per_group(a: np.ndarray, groups: int) -> np.ndarray:
-    """(N, channels, ...) -> (N, groups, channels/groups·…, OH·OW): cols or G, split by group."""
-    return a.reshape(a.shape[0], groups, -1, a.shape[-2] * a.shape[-1])
+def _grad_rows(g: np.ndarray, groups: int) -> np.ndarray:
+    """A chunk of G (B, F, OH, OW) -> contiguous (groups, F/groups, B·OH·OW): one row per filter."""
+    b, f = g.shape[:2]
+    rows = np.ascontiguousarray(g.reshape(b, f, -1).transpose(1, 0, 2))
+    return rows.reshape(groups, f // groups, -1)
 
 
 class Conv2d(Function):
-    """out[n,f] = Σ_{c,i,j} W[f,c,i,j] · x_pad[n, c, s·oh + d·i, s·ow + d·j] (cross-correlation, like PyTorch).
+    """out[n,f] = Σ_{c,i,j} W[f,c,i,j] · x_pad[n, c, s·oh + d·i, s·ow + d·j] (+ b[f]): cross-correlation,
+    like PyTorch. x (N, C, H, W), W (F, C/groups, KH, KW), optional b (F,) -> (N, F, OH, OW).
 
-    x (N, C, H, W), W (F, C/groups, KH, KW) -> (N, F, OH, OW); bias is added outside.
+    The bias is added chunk by chunk while the output is in cache (no second (N, F, OH, OW) array).
     """
-    expr, grad_exprs = "conv2d(a, b)", ("conv_transpose2d(G, b)", "conv2d_weight(a, G)")
+    saved = ()  # backward needs only the inputs
+    expr, grad_exprs = "conv2d(a, b)", ("conv_transpose2d(G, b)", "conv2d_weight(a, G)", "Σ_{n,h,w} G")
 
-    def __init__(self, window: Window, groups: int) -> None:
+    def __init__(self, window: Window, groups: int, bias: bool = False) -> None:
         self.window, self.groups = window, groups
+        if bias:
+            self.expr = "conv2d(a, b) + c"
 
-    def forward(self, x, w):
-        self.cols = self.window.im2col(x)
-        out = np.matmul(_weight_rows(w, self.groups), _per_group(self.cols, self.groups))  # (N, groups, F/groups, P)
-        return out.reshape(x.shape[0], w.shape[0], *self.window.out_hw)
+    def forward(self, x, w, b=None):
+        n, f, groups, size = x.shape[0], w.shape[0], self.groups, self.window.out_size
+        out = np.empty((n, groups, f // groups, size), np.result_type(x, w, *([] if b is None else [b])))
+        w_rows = _weight_rows(w, groups)
+        for batch, cols in self.window.im2col(x):
+            per_sample = cols.reshape(groups, -1, batch.stop - batch.start, size).transpose(2, 0, 1, 3)
+            np.matmul(w_rows, per_sample, out=out[batch])  # per sample and group: (F/g, CKK/g) · (CKK/g, OH·OW)
+            if b is not None:
+                out[batch] += b.reshape(groups, -1, 1)
+        return out.reshape(n, f, *self.window.out_hw)
 
     def backward(self, g):
-        x, w = self.inputs
+        x, w = self.inputs[:2]
         gx = Conv2dGradInput(self.window, self.groups, x.shape).apply(g, w) if x.requires_grad else None
-        gw = Conv2dGradWeight(self.window, self.groups, w.shape, self.cols).apply(x, g) if w.requires_grad else None
-        return gx, gw
+        gw = Conv2dGradWeight(self.window, self.groups, w.shape).apply(x, g) if w.requires_grad else None
+        if len(self.inputs) == 2:
+            return gx, gw
+        return gx, gw, g.sum((0, 2, 3)) if self.inputs[2].requires_grad else None
 
 
 class Conv2dGradInput(Function):
     """dx = col2im(W₂ᵀ · G₂): the transposed convolution of G with W (the adjoint of conv2d in x)."""
+    saved = ()
     expr, grad_exprs = "conv_transpose2d(a, b)", ("conv2d(G, b)", "conv2d_weight(G, a)")
 
     def __init__(self, window: Window, groups: int, x_shape: tuple[int, ...]) -> None:
         self.window, self.groups, self.x_shape = window, groups, x_shape
 
     def forward(self, g, w):
-        cols = np.matmul(_weight_rows(w, self.groups).transpose(0, 2, 1), _per_group(g, self.groups))
-        return self.window.col2im(cols.reshape(g.shape[0], self.x_shape[1], *w.shape[2:], *g.shape[2:]))
+        (n, c), (oh, ow) = self.x_shape[:2], self.window.out_hw
+        rows = np.zeros(self.window.rows_shape(n, c), np.result_type(g, w))
+        w_cols = _weight_rows(w, self.groups).transpose(0, 2, 1)  # (groups, CKK/g, F/g)
+        for batch in self.window.batches(n, c):
+            cols = np.matmul(w_cols, _grad_rows(g[batch], self.groups))  # (groups, CKK/g, B·OH·OW)
+            self.window.add_windows(rows, batch, cols.reshape(c, *self.window.kernel, -1, oh, ow))
+        return np.ascontiguousarray(self.window.fold_rows(rows))
 
     def backward(self, gg):
         g, w = self.inputs
@@ -175,16 +244,19 @@ class Conv2dGradInput(Function):
 
 class Conv2dGradWeight(Function):
     """dW = G₂ · colsᵀ: the correlation of the input with G (the adjoint of conv2d in W)."""
+    saved = ()
     expr, grad_exprs = "conv2d_weight(a, b)", ("conv_transpose2d(b, G)", "conv2d(a, G)")
 
-    def __init__(self, window: Window, groups: int, w_shape: tuple[int, ...], cols: np.ndarray | None = None) -> None:
-        self.window, self.groups, self.w_shape, self.cols = window, groups, w_shape, cols
+    def __init__(self, window: Window, groups: int, w_shape: tuple[int, ...]) -> None:
+        self.window, self.groups, self.w_shape = window, groups, w_shape
 
     def forward(self, x, g):
-        cols = self.window.im2col(x) if self.cols is None else self.cols  # reuse the forward's windows
-        self.cols = None
-        per_sample = np.matmul(_per_group(g, self.groups), _per_group(cols, self.groups).transpose(0, 1, 3, 2))
-        return per_sample.sum(axis=0).reshape(self.w_shape)
+        c, groups = x.shape[1], self.groups
+        dw_t = np.zeros((groups, c // groups * len(self.window), self.w_shape[0] // groups), np.result_type(x, g))
+        for batch, cols in self.window.im2col(x):
+            # one matmul per chunk, contracting over B·OH·OW; colsᵀ-first is the faster BLAS layout
+            dw_t += np.matmul(cols.reshape(groups, -1, cols.shape[1]), _grad_rows(g[batch], groups).transpose(0, 2, 1))
+        return np.ascontiguousarray(dw_t.transpose(0, 2, 1)).reshape(self.w_shape)
 
     def backward(self, gg):
         x, g = self.inputs
@@ -194,11 +266,6 @@ class Conv2dGradWeight(Function):
 
 
 # ----- pooling -------------------------------------------------------------------
-def _upsample(a: np.ndarray, window: Window) -> np.ndarray:
-    """Each (oh, ow) entry repeated over its KH×KW tile: (…, OH, OW) -> (…, H, W) for tiling windows."""
-    return a.repeat(window.kernel[0], axis=-2).repeat(window.kernel[1], axis=-1)
-
-
 class Average:
     """Routing of avg-pool: every window element gets 1/(KH·KW) (padded zeros count, as in PyTorch)."""
 
@@ -214,59 +281,119 @@ class Average:
 
     def scatter(self, g: np.ndarray) -> np.ndarray:
         share = g * self.share
-        if self.window.tiles:
-            return _upsample(share, self.window)
         return self.window.fold((share for _ in range(len(self.window))), g.shape[:2] + self.window.in_hw, g.dtype)
 
 
 class Argmax:
-    """Routing of max-pool: argmax[n,c,oh,ow] = the kernel offset (row-major) of the window's winner."""
+    """Routing of max-pool: each window's first maximal element (row-major), found from the input x
+    and the pooled output when first needed (the node keeps x anyway, so this stores nothing new)."""
 
-    def __init__(self, window: Window, argmax: np.ndarray) -> None:
-        self.window, self.argmax = window, argmax
+    def __init__(self, window: Window, x: np.ndarray, out: np.ndarray) -> None:
+        self.window, self.x, self.out = window, x, out
+        self._winners: list[np.ndarray] | None = None
 
     @classmethod
-    def of(cls, x: np.ndarray, window: Window) -> tuple[np.ndarray, "Argmax"]:
-        """(max-pool of x, its routing): the first maximal element of each window wins, as in PyTorch."""
-        views = list(window.offsets(window.pad(x, -np.inf)))
-        out = views[0].copy()
-        for view in views[1:]:
-            np.maximum(out, view, out=out)  # NaN propagates, as in PyTorch
-        has_nan = bool(np.isnan(out).any())
-        argmax = np.zeros(out.shape, dtype=np.uint8 if len(views) < 256 else np.int32)
-        found = np.zeros(out.shape, dtype=bool)
-        for k, view in enumerate(views):
-            hit = (view == out) | np.isnan(view) if has_nan else view == out
-            hit &= ~found
-            found |= hit
-            argmax += hit * argmax.dtype.type(k)
-        return out, cls(window, argmax)
+    def pool(cls, x: np.ndarray, window: Window) -> tuple[np.ndarray, "Argmax"]:
+        """(max over each window of x padded with −inf, its routing); NaN propagates, as in PyTorch."""
+        if window.tiles:
+            routing = TileArgmax(window, x)
+            if not np.isnan(routing.out).any():  # with NaN the general rule applies: the first NaN wins
+                return routing.out, routing
+        views = window.offsets(window.pad(x, -np.inf))
+        out = next(views).copy()
+        for view in views:
+            np.maximum(out, view, out=out)
+        return out, cls(window, x, out)
+
+    def winners(self) -> list[np.ndarray]:
+        """Per kernel offset, a bool (N, C, OH, OW) mask: does that offset hold its window's first max?
+        A window holding NaN (its max is NaN) routes to its last NaN, as PyTorch's kernel does."""
+        if self._winners is None:
+            views = list(self.window.offsets(self.window.pad(self.x, -np.inf)))
+            self._winners = _first_hits([view == self.out for view in views])
+            if np.isnan(self.out).any():
+                last_nans = _first_hits([np.isnan(view) for view in reversed(views)])[::-1]
+                self._winners = [hit | nan for hit, nan in zip(self._winners, last_nans)]
+        return self._winners
 
     def gather(self, x: np.ndarray) -> np.ndarray:
-        out = np.zeros(self.argmax.shape, dtype=x.dtype)
-        for k, view in enumerate(self.window.offsets(self.window.pad(x))):
-            out += view * (self.argmax == k)
+        out = np.zeros(self.out.shape, dtype=x.dtype)
+        for view, hit in zip(self.window.offsets(self.window.pad(x)), self.winners()):
+            np.copyto(out, view, where=hit)
         return out
 
     def scatter(self, g: np.ndarray) -> np.ndarray:
-        if self.window.tiles:  # one contiguous pass: is this element its tile's winner?
-            kh, kw = self.window.kernel
-            offset_of = (np.arange(kh)[:, None] * kw + np.arange(kw)).astype(self.argmax.dtype)
-            winner = _upsample(self.argmax, self.window) == np.tile(offset_of, self.window.out_hw)
-            return winner * _upsample(g, self.window)
-        pieces = (g * (self.argmax == k) for k in range(len(self.window)))
+        pieces = (g * hit for hit in self.winners())
         return self.window.fold(pieces, g.shape[:2] + self.window.in_hw, g.dtype)
+
+
+def _first_hits(hits: list[np.ndarray]) -> list[np.ndarray]:
+    """Bool masks, changed in place so that each position stays True only in the first mask holding it."""
+    found = hits[0].copy()
+    for hit in hits[1:]:
+        np.greater(hit, found, out=hit)  # hit and not found earlier
+        found |= hit
+    return hits
+
+
+def _first_max(views: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Elementwise over equal-shape arrays: (their max, the index of the first one holding it).
+    Strict > keeps the earlier index on ties; bool arithmetic, no masked writes (slow in NumPy)."""
+    best, index = views[0], np.zeros(views[0].shape, np.uint8)
+    for k, view in enumerate(views[1:], 1):
+        np.maximum(index, (view > best) * np.uint8(k), out=index)  # k exceeds every earlier index
+        best = np.maximum(best, view, out=best if k > 1 else None)
+    return (best if len(views) > 1 else best.copy()), index
+
+
+class TileArgmax(Argmax):
+    """Max-pool routing when the windows tile the input (stride = kernel, no padding or dilation):
+    in each tile row the first column holding the row's max, then the first row holding the tile's
+    max — together the first max in row-major order. Every step is one pass over whole strided
+    views of x (its KW column phases, then the KH row phases), and the gradient is written the same
+    way: no per-offset compare-and-mask chains, no repeat."""
+
+    def __init__(self, window: Window, x: np.ndarray) -> None:
+        (kh, kw), (oh, ow) = window.kernel, window.out_hw
+        tiled = x[..., :oh * kh, :ow * kw]  # rows/columns past the last whole tile are never read
+        row_max, self.col_index = _first_max([tiled[..., j::kw] for j in range(kw)])  # (N, C, OH·KH, OW)
+        rows = row_max.reshape(*x.shape[:2], oh, kh, ow)
+        out, self.row_index = _first_max([rows[..., i, :] for i in range(kh)])  # (N, C, OH, OW)
+        super().__init__(window, None, out)
+
+    def winners(self) -> list[np.ndarray]:
+        if self._winners is None:
+            (kh, kw), (oh, ow) = self.window.kernel, self.window.out_hw
+            col_index = self.col_index.reshape(*self.out.shape[:2], oh, kh, ow)
+            self._winners = [(self.row_index == i) & (col_index[..., i, :] == j)
+                             for i in range(kh) for j in range(kw)]
+        return self._winners
+
+    def scatter(self, g: np.ndarray) -> np.ndarray:
+        (kh, kw), (oh, ow) = self.window.kernel, self.window.out_hw
+        n, c = g.shape[:2]
+        g_rows = np.empty((n, c, oh, kh, ow), g.dtype)
+        for i in range(kh):  # G to each tile's winning row ...
+            np.multiply(g, self.row_index == i, out=g_rows[..., i, :])
+        g_rows = g_rows.reshape(n, c, oh * kh, ow)
+        exact = (oh * kh, ow * kw) == self.window.in_hw
+        dx = (np.empty if exact else np.zeros)((n, c) + self.window.in_hw, g.dtype)
+        tiled = dx[..., :oh * kh, :ow * kw]
+        for j in range(kw):  # ... and within that row to its winning column
+            np.multiply(g_rows, self.col_index == j, out=tiled[..., j::kw])
+        return dx
 
 
 class MaxPool2d(Function):
     """out[n,c,oh,ow] = max over the window of x padded with −inf; G goes to the (first) maximal element."""
+    saved = ("routing",)
     expr, grad_exprs = "max_pool2d(a)", ("G routed to each window's argmax",)
 
     def __init__(self, window: Window) -> None:
         self.window = window
 
     def forward(self, x):
-        out, self.routing = Argmax.of(x, self.window)
+        out, self.routing = Argmax.pool(x, self.window)
         return out
 
     def backward(self, g):
@@ -275,6 +402,7 @@ class MaxPool2d(Function):
 
 class PoolScatter(Function):
     """dx: each G[n,c,oh,ow] sent back to its window (to the winner for max, shared equally for avg)."""
+    saved = ("routing",)
     expr, grad_exprs = "scatter(a)", ("gather(G)",)
 
     def __init__(self, routing: Any) -> None:
@@ -289,6 +417,7 @@ class PoolScatter(Function):
 
 class PoolGather(Function):
     """out[n,c,oh,ow] = x's window reduced by the routing (the winner for max, the mean for avg)."""
+    saved = ("routing",)
     expr, grad_exprs = "gather(a)", ("scatter(G)",)
 
     def __init__(self, routing: Any) -> None:
@@ -324,8 +453,9 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: An
     window = Window(tuple(weight.shape[2:]), pair(stride, "stride", "conv2d"), pair(padding, "padding", "conv2d"),
                     pair(dilation, "dilation", "conv2d"), tuple(input.shape[2:]))
     window.check("conv2d")
-    out = Conv2d(window, groups).apply(input, weight)
-    return out if bias is None else out + bias.reshape(1, n_filters, 1, 1)
+    if bias is None:
+        return Conv2d(window, groups).apply(input, weight)
+    return Conv2d(window, groups, bias=True).apply(input, weight, bias)
 
 
 def _pool_window(op: str, x: Tensor, kernel_size: Any, stride: Any, padding: Any, dilation: Any) -> Window:

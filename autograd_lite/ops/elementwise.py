@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from ..engine import Function
+from ..engine import Function, is_grad_enabled
 from ..tensor import Tensor
 
 Scalar = (int, float, np.number)
@@ -299,7 +299,10 @@ class Relu(Function):
         return self.out
 
     def backward(self, g):
-        return g * _mask(self.out > 0, g.dtype)
+        positive = self.out > 0
+        if is_grad_enabled():  # create_graph: a recorded product, differentiable in G
+            return g * _mask(positive, g.dtype)
+        return Tensor._make(g.data * positive)  # one pass; float ⊙ bool keeps G's dtype
 
 
 class Maximum(Function):

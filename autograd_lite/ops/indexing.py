@@ -96,10 +96,7 @@ class IndexPut(Function):
 
 def getitem(a: Tensor, index: Any) -> Tensor:
     idx, basic = normalize_index(index)
-    try:
-        return Index(idx, basic).apply(a)
-    except IndexError as e:
-        raise IndexError(f"index: {e} (tensor shape {a.shape})") from None
+    return Index(idx, basic).apply(a)  # an IndexError comes back naming the op and the shape
 
 
 def setitem(a: Tensor, index: Any, value: Any) -> None:

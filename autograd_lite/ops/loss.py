@@ -11,6 +11,7 @@ so logits of 1e4 give a finite loss and gradient.
 """
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -44,6 +45,69 @@ class SoftmaxCrossEntropy(Function):
         gx = g * (probs * q.sum(1, keepdim=True) - q) if x.requires_grad else None
         gq = g * -log_probs if q.requires_grad else None
         return gx, gq
+
+
+class ClassCrossEntropy(Function):
+    """Softmax cross-entropy of logits x (M, C) against class indices t (M,), reduced in the same node.
+
+    ℓ_i = −w_i·log softmax(x_i)_{t_i} with w_i = weight[t_i] (1 without a weight, 0 for an ignored
+    sample); the output is ℓ ('none'), Σℓ ('sum') or Σℓ / denominator ('mean'), and
+    dx_i = s_i·w_i·(softmax(x_i) − onehot(t_i)) with s_i = G_i, G, resp. G / denominator.
+    No one-hot matrix is built: 1 is subtracted at the target entries of a copy of the softmax.
+    """
+    saved = ("probs",)
+    expr, grad_exprs = "−w·log softmax(a)[t]", ("G·w·(softmax(a) − onehot(t))",)
+
+    def __init__(self, target: np.ndarray, sample_weight: np.ndarray | None, reduction: str,
+                 denominator: float) -> None:
+        self.target, self.sample_weight = target, sample_weight
+        self.reduction, self.denominator = reduction, denominator
+
+    def forward(self, x):
+        # NumPy reduces many short rows slowly: with few classes, work on a (C, N) copy, so the
+        # max and sum over classes run across contiguous rows (about 3× faster for C = 10).
+        axis = 0 if x.shape[1] <= 32 else 1
+        shifted = np.ascontiguousarray(x.T) if axis == 0 else x.copy()
+        shifted -= np.maximum.reduce(shifted, axis=axis, keepdims=True)  # exp never overflows
+        probs = np.exp(shifted)
+        sums = np.add.reduce(probs, axis=axis, keepdims=True)
+        rows = np.arange(len(x))
+        picked = shifted[self.target, rows] if axis == 0 else shifted[rows, self.target]
+        losses = np.log(sums.reshape(-1)) - picked
+        probs /= sums
+        self.probs = probs.T if axis == 0 else probs  # (N, C)
+        if self.sample_weight is not None:
+            losses *= self.sample_weight
+        if self.reduction == "none":
+            return losses
+        total = np.add.reduce(losses)
+        if self.reduction == "mean":  # every sample ignored: nan, as PyTorch
+            total = total / self.denominator if self.denominator else np.full((), np.nan, x.dtype)
+        return np.asarray(total)
+
+    def _scale(self, g: Any) -> Any:
+        """s (as a column for 'none'): what multiplies w_i·(softmax − onehot); g an array or a Tensor."""
+        if self.reduction == "none":
+            return g.reshape(-1, 1)
+        return g * (1.0 / self.denominator) if self.reduction == "mean" else g
+
+    def backward(self, g):
+        rows = np.arange(len(self.target))
+        if self.reduction == "mean" and not self.denominator:
+            return Tensor._make(np.zeros_like(self.probs))  # no sample counts: zero gradient, as PyTorch
+        weight = None if self.sample_weight is None else self.sample_weight.reshape(-1, 1)
+        if is_grad_enabled():  # create_graph: softmax as a recorded function of x, so this differentiates again
+            onehot = np.zeros_like(self.probs)
+            onehot[rows, self.target] = 1
+            d = softmax(self.inputs[0], dim=1) - Tensor._make(onehot)
+            d = d if weight is None else d * Tensor._make(weight)
+            return d * self._scale(g)
+        d = self.probs.copy()  # a copy: a retained graph may run this backward again
+        d[rows, self.target] -= 1
+        if weight is not None:
+            d *= weight
+        d *= self._scale(g.data)
+        return Tensor._make(d)
 
 
 class BinaryCrossEntropy(Function):
@@ -108,6 +172,8 @@ def _class_targets(op: str, input: Tensor, target: Any, weight: Tensor | None, i
         raise OpError(f"{op}: target of shape {t.shape} does not match input of shape {input.shape} "
                       f"(expected target shape {expected})")
     t = t.reshape(-1)
+    if not t.size or (np.minimum.reduce(t) >= 0 and np.maximum.reduce(t) < c):
+        return rows, t, expected  # all valid (checked in two quick passes)
     bad = (t < 0) | (t >= c)
     if ignore_index is not None:
         bad &= t != ignore_index
@@ -128,6 +194,23 @@ def _onehot_weights(t: np.ndarray, c: int, weight: Tensor | None, ignore_index: 
     return q, w_t
 
 
+def _class_cross_entropy(rows: Tensor, t: np.ndarray, weight: Tensor | None, ignore_index: int,
+                         reduction: str, sample_shape: tuple[int, ...]) -> Tensor:
+    """cross_entropy against class indices t (M,) without label smoothing, as one ClassCrossEntropy node."""
+    if reduction not in REDUCTIONS:
+        raise OpError(f"cross_entropy: reduction must be one of {REDUCTIONS}, got {reduction!r}")
+    if weight is None and ignore_index not in t:  # the common case: every sample counts once
+        sample_weight, denominator = None, float(t.size)
+    else:
+        kept = t != ignore_index
+        t = np.where(kept, t, 0)
+        w = np.ones(rows.shape[1], rows.dtype) if weight is None else weight.data.astype(rows.dtype, copy=False)
+        sample_weight = np.where(kept, w[t], 0).astype(rows.dtype, copy=False)
+        denominator = float(sample_weight.sum())
+    loss = ClassCrossEntropy(t, sample_weight, reduction, denominator).apply(rows)
+    return loss if loss.shape == sample_shape or reduction != "none" else loss.reshape(sample_shape)
+
+
 def cross_entropy(input: Tensor, target: Any, weight: Tensor | None = None, ignore_index: int = -100,
                   reduction: str = "mean", label_smoothing: float = 0.0) -> Tensor:
     """Softmax cross-entropy of logits (N, C) or (N, C, d1, ...) against class indices or probabilities.
@@ -140,6 +223,8 @@ def cross_entropy(input: Tensor, target: Any, weight: Tensor | None = None, igno
         raise OpError(f"{op}: label_smoothing must be in [0, 1], got {label_smoothing}")
     rows, t, sample_shape = _class_targets(op, input, target, weight, ignore_index)
     c = rows.shape[1]
+    if t is not None and not label_smoothing:  # class indices: the fused, one-hot-free node
+        return _class_cross_entropy(rows, t, weight, ignore_index, reduction, sample_shape)
     if t is None:  # probabilities: q = w ⊙ ((1 − ε)·t + ε/C), differentiable in the target
         q = as_tensor(target).astype(input.dtype)
         q = (q.unsqueeze(0) if input.ndim == 1 else q)
@@ -174,6 +259,15 @@ def nll_loss(input: Tensor, target: Any, weight: Tensor | None = None, ignore_in
 
 def mse_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
     """(input − target)² reduced; mean over all elements."""
+    target = as_tensor(target, input)
+    if target.shape != input.shape:
+        try:
+            np.broadcast_shapes(input.shape, target.shape)
+        except ValueError:
+            raise OpError(f"mse_loss: target of shape {target.shape} does not match input of shape "
+                          f"{input.shape}") from None
+        warnings.warn(f"mse_loss: target of shape {target.shape} differs from input of shape {input.shape}; they "
+                      "are broadcast (as in PyTorch), which is rarely what was meant", stacklevel=2)
     diff = input - target
     return reduce(diff * diff, reduction, "mse_loss")
 

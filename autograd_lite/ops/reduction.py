@@ -182,6 +182,8 @@ def _arg(ufunc: Any, name: str) -> Any:
     def arg(a: Tensor, dim: int | None = None, keepdim: bool = False, *, axis: int | None = None,
             keepdims: bool | None = None) -> Tensor:
         d = axis if axis is not None else dim
+        if d is not None:
+            d = normalize_dims(d, a.ndim, name)[0]
         keep = keepdim if keepdims is None else keepdims
         return Tensor._make(np.asarray(ufunc(a.data, axis=d, keepdims=keep)))
     arg.__name__ = name

@@ -128,9 +128,6 @@ class CyclicLR(LRScheduler):
         if not isinstance(optimizer, Optimizer):
             raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
         base_lrs = _per_group("base_lr", optimizer, base_lr)
-        if last_epoch == -1:
-            for lr, group in zip(base_lrs, optimizer.param_groups):
-                group["lr"] = lr
         self.max_lrs = _per_group("max_lr", optimizer, max_lr)
         up = float(step_size_up)
         down = float(step_size_down) if step_size_down is not None else up
@@ -148,7 +145,10 @@ class CyclicLR(LRScheduler):
             self.use_beta1 = "betas" in optimizer.defaults
             self.base_momentums = _per_group("base_momentum", optimizer, base_momentum)
             self.max_momentums = _per_group("max_momentum", optimizer, max_momentum)
-            if last_epoch == -1:
+        if last_epoch == -1:  # all arguments checked: only now change the optimizer
+            for lr, group in zip(base_lrs, optimizer.param_groups):
+                group["lr"] = lr
+            if cycle_momentum:
                 for m, b, group in zip(self.max_momentums, self.base_momentums, optimizer.param_groups):
                     self._set_momentum(group, m)
                     group["max_momentum"], group["base_momentum"] = m, b

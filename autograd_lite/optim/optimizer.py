@@ -13,7 +13,15 @@ import numpy as np
 
 from ..tensor import Tensor
 
-_required = object()  # marks a hyperparameter with no default (SGD's lr)
+
+class _Required:
+    """Marks a hyperparameter with no default (SGD's lr); shown as such in help() and signatures."""
+
+    def __repr__(self) -> str:
+        return "<required parameter>"
+
+
+_required = _Required()
 
 
 class Optimizer:
@@ -61,18 +69,16 @@ class Optimizer:
     def step(self, closure: Any = None) -> Any:
         """One update of every parameter that has a gradient; closure() (re)computes the loss if given."""
         loss = closure() if closure is not None else None
-        for group in self.param_groups:
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                grad = p.grad.data
-                if grad.shape != p.shape:
-                    raise RuntimeError(f"{type(self).__name__}: gradient shape {grad.shape} differs from the "
-                                       f"parameter's {p.shape}")
-                if not p.data.flags.writeable:
-                    p.data = p.data.copy()
-                self._update(p.data, grad.astype(p.dtype, copy=False), self.state.setdefault(p, {}), group)
-                p._version += 1
+        todo = [(p, group) for group in self.param_groups for p in group["params"] if p.grad is not None]
+        for p, _ in todo:  # every gradient is checked first, so a failed step changes nothing
+            if p.grad.shape != p.shape:
+                raise RuntimeError(f"{type(self).__name__}: gradient shape {p.grad.shape} differs from the "
+                                   f"parameter's {p.shape}")
+        for p, group in todo:
+            if not p.data.flags.writeable:
+                p.data = p.data.copy()
+            self._update(p.data, p.grad.data.astype(p.dtype, copy=False), self.state.setdefault(p, {}), group)
+            p._version += 1
         return loss
 
     def _update(self, p: np.ndarray, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any]) -> None:

@@ -5,6 +5,7 @@ from typing import Any, Iterable
 
 import numpy as np
 
+from ._axpy import add_scaled_
 from .optimizer import Optimizer, _required
 
 
@@ -26,9 +27,12 @@ class SGD(Optimizer):
                                       nesterov=nesterov, maximize=maximize))
 
     def _update(self, p: np.ndarray, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any]) -> None:
+        # Each line is one in-place y ← y + a·x (PyTorch's add_ with alpha); the gradient array
+        # itself (the parameter's .grad) is never written: g is copied before the first change.
         g = -grad if group["maximize"] else grad
         if group["weight_decay"]:
-            g = g + group["weight_decay"] * p
+            g = g.copy() if g is grad else g
+            add_scaled_(g, p, group["weight_decay"])
         mu = group["momentum"]
         if mu:
             buf = state.get("momentum_buffer")
@@ -36,6 +40,10 @@ class SGD(Optimizer):
                 buf = state["momentum_buffer"] = g.copy()
             else:
                 buf *= mu
-                buf += (1 - group["dampening"]) * g
-            g = g + mu * buf if group["nesterov"] else buf
-        p -= group["lr"] * g
+                add_scaled_(buf, g, 1 - group["dampening"])
+            if group["nesterov"]:
+                g = g.copy() if g is grad else g
+                add_scaled_(g, buf, mu)
+            else:
+                g = buf
+        add_scaled_(p, g, -group["lr"])
