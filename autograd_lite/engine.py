@@ -238,25 +238,26 @@ def _fit_grad(g: Tensor, like: Tensor, fn: Function) -> Tensor:
     return g
 
 
-def _topological_order(roots: Sequence[Function]) -> list[Function]:
-    """Nodes reachable from roots, each after all of its parents (iterative DFS)."""
-    order: list[Function] = []
-    visited: set[Function] = set()
-    stack: list[tuple[Function, bool]] = [(r, False) for r in roots]
+def topological_order(roots: Sequence[Any], parents: Callable[[Any], Any]) -> list[Any]:
+    """Everything reachable from roots through `parents`, each item after all of its parents
+    (an iterative post-order walk: graph depth is unbounded)."""
+    order: list[Any] = []
+    visited: set[Any] = set()
+    stack: list[tuple[Any, bool]] = [(r, False) for r in roots]
     while stack:
-        node, expanded = stack.pop()
+        item, expanded = stack.pop()
         if expanded:
-            order.append(node)
-            continue
-        if node in visited:
-            continue
-        visited.add(node)
-        stack.append((node, True))
-        for t in node.inputs or ():  # a released node has no live inputs: reaching it raises later
-            p = t.grad_fn
-            if p is not None and p not in visited:
-                stack.append((p, False))
+            order.append(item)
+        elif item not in visited:
+            visited.add(item)
+            stack.append((item, True))
+            stack.extend((p, False) for p in parents(item) if p not in visited)
     return order
+
+
+def _live_parent_nodes(node: Function) -> list[Function]:
+    # a released node has no live inputs: reaching it raises later
+    return [t.grad_fn for t in node.inputs or () if t.grad_fn is not None]
 
 
 def _modified_inputs(node: Function) -> list[int]:
@@ -336,7 +337,7 @@ def _propagate(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_gra
         wanted_nodes = {t.grad_fn: i for i, t in enumerate(capture) if t.grad_fn is not None}
         wanted_leaves = {id(t) for t in capture if t.grad_fn is None}
         needed = set()
-        for node in _topological_order([n for _, n in ready]):
+        for node in topological_order([n for _, n in ready], _live_parent_nodes):
             if node in wanted_nodes or any(
                     (t.grad_fn in needed) if t.grad_fn is not None else (id(t) in wanted_leaves)
                     for t in node.inputs or ()):

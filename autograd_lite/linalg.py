@@ -286,7 +286,7 @@ class LogAbsDet(Function):
         scale = g.reshape(g.shape + (1, 1))
         if not is_grad_enabled():  # the usual backward records nothing: scale the new A⁻¹ in place
             a_inv *= scale.data
-            return Tensor._make(np.swapaxes(a_inv, -1, -2))
+            return Tensor._make(a_inv if self.chol is not None else np.swapaxes(a_inv, -1, -2))  # SPD: A⁻ᵀ = A⁻¹
         return scale * Inv(out=a_inv).apply(a).mT
 
 
@@ -321,7 +321,7 @@ class Solve(Function):
 
     def backward(self, g):
         a, b = self.inputs
-        gb = Solve(self.chol).apply(a.mT, g)  # with chol set, Aᵀ = A
+        gb = Solve(self.chol).apply(a if self.chol is not None else a.mT, g)  # SPD: Aᵀ = A
         ga = -gb @ self.output().mT if a.requires_grad else None  # negate the n×k factor, not the n×n product
         return ga, (gb if b.requires_grad else None)
 

@@ -43,22 +43,23 @@ def numerical_grad(f: Callable[..., Any], *inputs: Any, eps: float = 1e-6, grad_
     # float64 copies; they require grad where the caller's did, so f may call al.grad on them
     xs = [Tensor(np.array(x.data if isinstance(x, Tensor) else x, dtype=np.float64, order="C"),
                  requires_grad=isinstance(x, Tensor) and x.requires_grad) for x in inputs]
-    weight = None if grad_output is None else np.asarray(getattr(grad_output, "data", grad_output), np.float64)
-    grads = []
-    for x in xs:
-        g = np.zeros(x.shape)
-        flat = x.data.reshape(-1)
-        for i in range(flat.size):
-            orig = flat[i]
-            flat[i] = orig + eps
-            hi = _evaluate(f, xs)
-            flat[i] = orig - eps
-            lo = _evaluate(f, xs)
-            flat[i] = orig
-            diff = (hi - lo) if weight is None else (hi - lo) * weight
-            g.reshape(-1)[i] = np.sum(diff) / (2 * eps)
-        grads.append(g)
+    weight = 1.0 if grad_output is None else np.asarray(getattr(grad_output, "data", grad_output), np.float64)
+    grads = [np.array([np.sum(d * weight) for d in _central_differences(lambda: _evaluate(f, xs), x, eps)])
+             .reshape(x.shape) for x in xs]
     return grads[0] if len(grads) == 1 else tuple(grads)
+
+
+def _central_differences(evaluate: Callable[[], np.ndarray], x: Tensor, eps: float) -> Any:
+    """(evaluate() at x_i + eps − at x_i − eps) / 2eps for each element x_i of x, in place, in order."""
+    flat = x.data.reshape(-1)  # a view: x is a C-contiguous float64 copy
+    for i in range(flat.size):
+        orig = flat[i]
+        flat[i] = orig + eps
+        hi = evaluate()
+        flat[i] = orig - eps
+        lo = evaluate()
+        flat[i] = orig
+        yield (hi - lo) / (2 * eps)
 
 
 class GradcheckError(AssertionError):
@@ -82,19 +83,8 @@ def _jacobians(f: Callable[..., Tensor], xs: list[Tensor], eps: float) -> tuple[
                     if g is not None:
                         a[row] = np.asarray(g.data, np.float64).reshape(-1)
             row += 1
-    numerical = []
-    for x in wrt:
-        jac = np.zeros((flat_out.size, x.numel()))
-        flat = x.data.reshape(-1)
-        for i in range(flat.size):
-            orig = flat[i]
-            flat[i] = orig + eps
-            hi = _flat_outputs(f, xs)
-            flat[i] = orig - eps
-            lo = _flat_outputs(f, xs)
-            flat[i] = orig
-            jac[:, i] = (hi - lo) / (2 * eps)
-        numerical.append(jac)
+    numerical = [np.array(list(_central_differences(lambda: _flat_outputs(f, xs), x, eps))).reshape(
+        x.numel(), flat_out.size).T for x in wrt]
     return analytical, numerical
 
 

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
+from ..engine import topological_order
 from ..tensor import Tensor
 from .graph import Graph, build, grad_expr, role
 
@@ -33,18 +34,7 @@ class ChainRuleStep:
 def _order(graph: Graph) -> list[str]:
     """Op keys, each before the ops that produced its inputs (reverse topological order)."""
     prods = graph.producers()
-    post, seen = [], set()
-    stack = [(k, False) for k in graph.roots]
-    while stack:
-        key, done = stack.pop()
-        if done:
-            post.append(key)
-            continue
-        if key in seen:
-            continue
-        seen.add(key)
-        stack.append((key, True))
-        stack.extend((e.src, False) for e in prods[key] if e.src not in seen)
+    post = topological_order(graph.roots, lambda key: [e.src for e in prods[key]])
     return [k for k in reversed(post) if graph.nodes[k].kind == "op"]
 
 
