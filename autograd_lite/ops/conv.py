@@ -200,7 +200,8 @@ class Conv2d(Function):
 
     def forward(self, x, w, b=None):
         n, f, groups, size = x.shape[0], w.shape[0], self.groups, self.window.out_size
-        out = np.empty((n, groups, f // groups, size), np.result_type(x, w, *([] if b is None else [b])))
+        dtype = np.result_type(x, w) if b is None else np.result_type(x, w, b)
+        out = np.empty((n, groups, f // groups, size), dtype)
         w_rows = _weight_rows(w, groups)
         for batch, cols in self.window.im2col(x):
             per_sample = cols.reshape(groups, -1, batch.stop - batch.start, size).transpose(2, 0, 1, 3)
