@@ -72,7 +72,8 @@ def _spd_cholesky(a: np.ndarray) -> np.ndarray | None:
 
     Worth trying first: the symmetry test is O(n²) and Cholesky costs half an LU.
     """
-    if a.ndim < 2 or a.shape[-1] <= _BLOCK or not np.array_equal(a, np.swapaxes(a, -1, -2)):
+    real = a.dtype.kind == "f"  # a complex symmetric matrix is not Hermitian, as Cholesky would assume
+    if not real or a.ndim < 2 or a.shape[-1] <= _BLOCK or not np.array_equal(a, np.swapaxes(a, -1, -2)):
         return None
     try:
         return np.linalg.cholesky(a)
@@ -120,7 +121,7 @@ class _SharedCholesky:
     ignored once A's data is replaced or written in place (its version changes).
     """
     __slots__ = ("owner", "data", "version", "logdet", "_factor", "_inverted", "__weakref__")
-    _registry: weakref.WeakValueDictionary[int, _SharedCholesky] = weakref.WeakValueDictionary()  # id(A) →
+    _registry: weakref.WeakValueDictionary[int, _SharedCholesky] = weakref.WeakValueDictionary()  # by id(A)
 
     def __init__(self, A: Tensor, low: np.ndarray) -> None:
         self.owner, self.data, self.version = weakref.ref(A), A.data, A._version
@@ -136,7 +137,7 @@ class _SharedCholesky:
         low = _spd_cholesky(A.data)
         if low is None:
             return None
-        made = cls._registry[id(A)] = cls(A, low)
+        cls._registry[id(A)] = made = cls(A, low)
         return made
 
     def low_inv(self) -> np.ndarray:
@@ -151,14 +152,14 @@ class _SharedCholesky:
         return np.swapaxes(m, -1, -2) @ m
 
 
-def _singular_error(op: str, a: np.ndarray, what: str = "singular") -> LinAlgError:
+def _singular_error(op: str, a: np.ndarray) -> LinAlgError:
     """The LinAlgError naming the first batch element of `a` that np.linalg cannot invert (error path only)."""
     for idx in _batch_elements(a.shape):
         try:
             np.linalg.inv(a[idx])
         except np.linalg.LinAlgError:
-            return LinAlgError(f"{op}: the matrix is {what}{_batch_note(idx)}; it has no inverse")
-    return LinAlgError(f"{op}: the matrix is {what}")
+            return LinAlgError(f"{op}: the matrix is singular{_batch_note(idx)}; it has no inverse")
+    return LinAlgError(f"{op}: the matrix is singular")
 
 
 def _inverse(op: str, a: np.ndarray, chol: _SharedCholesky | None = None) -> np.ndarray:
@@ -196,7 +197,7 @@ def _finite_result(op: str, x: np.ndarray, *inputs: np.ndarray) -> np.ndarray:
         bad = ~np.all(np.isfinite(x), axis=(-2, -1))
         idx = tuple(int(i) for i in np.argwhere(bad)[0]) if bad.ndim else ()
         raise LinAlgError(f"{op}: the matrix is singular to working precision{_batch_note(idx)}: "
-                          "the solution is not finite")
+                          "the result is not finite")
     return x
 
 
@@ -282,7 +283,7 @@ class LogAbsDet(Function):
         # once, by one inverse (a solve against the identity costs the same); from the Cholesky
         # factor kept by forward if A is SPD. As an Inv node it has a gradient of its own.
         a = self.inputs[0]
-        a_inv = _inverse("linalg.slogdet", a.data, self.chol)
+        a_inv = _inverse("linalg.slogdet (gradient)", a.data, self.chol)
         scale = g.reshape(g.shape + (1, 1))
         if not is_grad_enabled():  # the usual backward records nothing: scale the new A⁻¹ in place
             a_inv *= scale.data
@@ -450,6 +451,8 @@ def logdet(A: Tensor) -> Tensor:
     For a symmetric positive-definite K this is log|K|; ∂/∂K = K⁻ᵀ.
     """
     sign, logabs = slogdet(A)
+    if np.all(sign.data > 0):  # the usual case: log(sign) = 0, no node needed
+        return logabs
     with np.errstate(invalid="ignore", divide="ignore"):
         return logabs + Tensor._make(np.log(sign.data))
 

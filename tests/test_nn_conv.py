@@ -7,6 +7,7 @@ import pytest
 
 import autograd_lite as al
 import autograd_lite.nn.functional as F
+import autograd_lite.ops.conv as conv_ops
 from autograd_lite.engine import OpError
 from tests.helpers import check_op, rand
 
@@ -97,6 +98,38 @@ def test_conv2d_float32_stays_float32():
     assert out.dtype == w.grad.dtype == b.grad.dtype == np.float32
 
 
+@pytest.fixture
+def one_sample_chunks(monkeypatch):
+    """Make conv2d and its gradients walk the batch one sample at a time (as big inputs do)."""
+    monkeypatch.setattr(conv_ops, "CHUNK_ELEMENTS", 1)
+
+
+@pytest.mark.parametrize("xs,ws,stride,padding,dilation,groups", CONV_CASES)
+def test_conv2d_in_batch_chunks(one_sample_chunks, xs, ws, stride, padding, dilation, groups):
+    xs = (3,) + xs[1:]  # three chunks
+    x, w, b = rand(*xs, seed=17), rand(ws[0], xs[1] // groups, *ws[1:], seed=18), rand(ws[0], seed=19)
+    out = F.conv2d(x, w, b, stride=stride, padding=padding, dilation=dilation, groups=groups)
+    np.testing.assert_allclose(out.data, conv2d_loops(x.data, w.data, b.data, stride, padding, dilation, groups),
+                               rtol=1e-10, atol=1e-12)
+    check_op(lambda x, w, b: F.conv2d(x, w, b, stride, padding, dilation, groups), x, w, b, order=2)
+
+
+def test_conv2d_saves_no_arrays_for_backward():
+    # backward rebuilds the windows from x: the node keeps its inputs and no im2col buffer
+    x, w, b = rand(2, 3, 8, 8, seed=20, requires_grad=False), rand(4, 3, 3, 3, seed=21), rand(4, seed=22)
+    node = F.conv2d(x, w, b, padding=1).grad_fn
+    assert not [k for k, v in vars(node).items() if isinstance(v, np.ndarray)]
+
+
+def test_conv2d_float32_gradients_of_every_input_stay_float32():
+    r = np.random.default_rng(23)
+    x, w, b = (al.tensor(r.standard_normal(s).astype(np.float32), requires_grad=True)
+               for s in [(3, 2, 6, 5), (4, 2, 3, 3), (4,)])
+    out = F.conv2d(x, w, b, stride=(2, 1), padding=1)
+    (gx, gw, gb) = al.grad((out ** 2).sum(), [x, w, b], create_graph=True)
+    assert {t.dtype for t in (out, gx, gw, gb, al.grad(gx.sum(), w)[0])} == {np.dtype(np.float32)}
+
+
 @pytest.mark.parametrize("xs,kernel,stride,padding,dilation", [
     ((2, 3, 6, 6), 2, None, 0, 1),       # tiling fast path
     ((1, 2, 7, 5), 3, 2, 1, 1),          # overlapping, padded, odd sizes
@@ -123,6 +156,71 @@ def test_max_pool2d_ties_route_to_first_element():
     first = np.zeros((5, 5))  # each window's first element inside the input: rows/cols 0, 1, 3
     first[np.ix_([0, 1, 3], [0, 1, 3])] = 1
     np.testing.assert_array_equal(y.grad.data[0, 0], first)
+
+
+def max_pool_grad_loops(x, g, kernel, stride, padding, dilation):
+    """dx of max-pool, one window at a time: G goes to the window's first maximum (row-major)."""
+    (kh, kw), (sh, sw), (ph, pw), (dh, dw) = pair(kernel), pair(stride), pair(padding), pair(dilation)
+    xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=-np.inf)
+    dxp = np.zeros_like(xp)
+    for n, c, r, s in np.ndindex(*g.shape):
+        rows, cols = r * sh + dh * np.arange(kh), s * sw + dw * np.arange(kw)
+        i, j = np.unravel_index(np.argmax(xp[n, c][np.ix_(rows, cols)]), (kh, kw))
+        dxp[n, c, rows[i], cols[j]] += g[n, c, r, s]
+    return dxp[:, :, ph:ph + x.shape[2], pw:pw + x.shape[3]]
+
+
+@pytest.mark.parametrize("xs,kernel,stride,padding,dilation", [
+    ((2, 3, 8, 6), 2, None, 0, 1),        # tiles: the separable fast path
+    ((2, 2, 7, 8), (2, 3), None, 0, 1),   # rectangular tiles, last rows dropped
+    ((1, 2, 9, 7), 3, None, 0, 1),
+    ((2, 2, 7, 6), 3, 2, 1, 1),           # general path: overlapping, padded
+    ((1, 2, 8, 8), 2, 2, 0, 2),           # general path: dilated
+])
+def test_max_pool2d_routes_ties_to_first_maximum(xs, kernel, stride, padding, dilation):
+    # few distinct values (as after a ReLU): most windows have ties
+    data = np.random.default_rng(24).integers(0, 3, xs).astype(np.float64)
+    x = al.tensor(data, requires_grad=True)
+    out = F.max_pool2d(x, kernel, stride, padding, dilation)
+    np.testing.assert_array_equal(out.data, pool_loops(data, kernel, stride or kernel, padding, np.max, -np.inf,
+                                                       dilation))
+    g = np.random.default_rng(25).standard_normal(out.shape)
+    out.backward(al.tensor(g))
+    np.testing.assert_array_equal(x.grad.data, max_pool_grad_loops(data, g, kernel, stride or kernel, padding,
+                                                                   dilation))
+    # the double backward (d/dG of Σ dx·GG) gathers GG through the same routing
+    g_t, gg = al.tensor(g, requires_grad=True), np.random.default_rng(26).standard_normal(xs)
+    dx, = al.grad((F.max_pool2d(x, kernel, stride, padding, dilation) * g_t).sum(), x, create_graph=True)
+    dg, = al.grad((dx * al.tensor(gg)).sum(), g_t)
+    gout = np.zeros(out.shape)
+    for idx in np.ndindex(*out.shape):
+        one = np.zeros(out.shape)
+        one[idx] = 1
+        gout[idx] = (max_pool_grad_loops(data, one, kernel, stride or kernel, padding, dilation) * gg).sum()
+    np.testing.assert_allclose(dg.data, gout, atol=1e-12)
+
+
+@pytest.mark.parametrize("kernel,stride,padding", [(2, None, 0), (3, 2, 1), (2, 1, 0)])
+def test_max_pool2d_nan_routing_matches_torch(kernel, stride, padding):
+    torch = pytest.importorskip("torch")
+    data = np.random.default_rng(27).standard_normal((2, 2, 6, 6))
+    data[0, 0, 0, 1] = data[0, 0, 1, 0] = data[1, 1, 3, 3] = data[1, 1, 4, 5] = np.nan  # two NaNs in a window
+    x = al.tensor(data, requires_grad=True)
+    out = F.max_pool2d(x, kernel, stride, padding)
+    out.sum().backward()
+    xt = torch.tensor(data, requires_grad=True)
+    expected = torch.nn.functional.max_pool2d(xt, kernel, stride, padding)
+    expected.sum().backward()
+    np.testing.assert_array_equal(out.data, expected.detach().numpy())
+    np.testing.assert_array_equal(x.grad.data, xt.grad.numpy())
+
+
+@pytest.mark.parametrize("kernel", [2, (2, 3)])
+def test_max_pool2d_float32_stays_float32(kernel):
+    x = al.tensor(np.random.default_rng(28).standard_normal((2, 3, 6, 7)).astype(np.float32), requires_grad=True)
+    out = F.max_pool2d(x, kernel)
+    gx, = al.grad((out ** 2).sum(), x, create_graph=True)
+    assert out.dtype == gx.dtype == al.grad(gx.sum(), x, allow_unused=True)[0].dtype == np.float32
 
 
 @pytest.mark.parametrize("xs,kernel,stride,padding", [

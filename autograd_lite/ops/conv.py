@@ -127,7 +127,7 @@ class Window:
 
     def gather_rows(self, x: np.ndarray) -> np.ndarray:
         """(N, C, H, W) -> rows (C, KW, N, H_pad, OW): x padded, at the OW columns kernel column j reads."""
-        (sw, dw), kw = (self.stride[1], self.dilation[1]), self.kernel[1]
+        sw, dw = self.stride[1], self.dilation[1]
         along_w = sliding_window_view(self.pad(x), self.span[1], axis=3)[..., ::sw, ::dw]  # (N, C, Hp, OW, KW)
         rows = np.empty(self.rows_shape(*x.shape[:2]), x.dtype)
         np.copyto(rows, along_w.transpose(1, 4, 0, 2, 3))
@@ -298,7 +298,7 @@ class Argmax:
         """(max over each window of x padded with −inf, its routing); NaN propagates, as in PyTorch."""
         if window.tiles:
             routing = TileArgmax(window, x)
-            if not np.isnan(routing.out).any():  # with NaN the general rule applies: the first NaN wins
+            if not np.isnan(routing.out).any():  # a NaN window routes to its last NaN: the general rule
                 return routing.out, routing
         views = window.offsets(window.pad(x, -np.inf))
         out = next(views).copy()

@@ -6,6 +6,7 @@ from typing import Any, Iterable
 
 import numpy as np
 
+from ._axpy import add_scaled_
 from .optimizer import Optimizer
 
 
@@ -34,20 +35,29 @@ class Adam(Optimizer):
         g = -grad if group["maximize"] else grad
         if wd and self.decoupled_weight_decay:
             p *= 1 - lr * wd  # AdamW: shrink the weights directly
-        elif wd:
-            g = g + wd * p  # Adam: L2 penalty folded into the gradient
+        elif wd:  # Adam: L2 penalty folded into the gradient (a copy: .grad itself is never written)
+            g = g.copy() if g is grad else g
+            add_scaled_(g, p, wd)
         state["step"] += 1
         t = state["step"]
         m, v = state["exp_avg"], state["exp_avg_sq"]
-        m += (1 - beta1) * (g - m)  # = β₁·m + (1−β₁)·g, written as PyTorch's lerp
+        # Two scratch arrays instead of a temporary per operation; each line keeps PyTorch's
+        # order of operations (lerp, addcmul, addcdiv), so results agree to the last bit or two.
+        scratch, update = np.subtract(g, m), np.empty_like(p)
+        add_scaled_(m, scratch, 1 - beta1)  # m ← m + (1−β₁)·(g − m) = β₁·m + (1−β₁)·g
         v *= beta2
-        v += (1 - beta2) * g * g
+        np.multiply(g, 1 - beta2, out=scratch)
+        scratch *= g
+        v += scratch  # v ← β₂·v + (1−β₂)·g·g
         if group["amsgrad"]:
             np.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
             v = state["max_exp_avg_sq"]
-        step_size = lr / (1 - beta1 ** t)
-        denom = np.sqrt(v) / math.sqrt(1 - beta2 ** t) + group["eps"]
-        p -= step_size * m / denom
+        denom = np.sqrt(v, out=scratch)
+        denom /= math.sqrt(1 - beta2 ** t)
+        denom += group["eps"]
+        np.multiply(m, lr / (1 - beta1 ** t), out=update)
+        update /= denom
+        p -= update  # p ← p − step_size·m / denom
 
 
 class AdamW(Adam):
