@@ -128,7 +128,7 @@ class MulScalar(Function):
         return a * self.c
 
     def backward(self, g):
-        return g * self.c
+        return g if self.c == 1 else g * self.c  # 1·G: no copy of a possibly large gradient
 
 
 class PowScalar(Function):

@@ -86,8 +86,8 @@ class BatchNorm(Function):
         self.var = (_channel_sums(squares) / m).reshape(shape)
         self.inv_std = 1.0 / np.sqrt(self.var + self.eps)
         self.x_hat = np.multiply(centered, self.inv_std, out=centered)  # x − μ is not needed after this
-        out = self.x_hat * gamma.reshape(self.param_shape)
-        out += beta.reshape(self.param_shape)
+        out = self.x_hat * gamma.reshape(shape)
+        out += beta.reshape(shape)
         return out
 
     def backward(self, g):
@@ -100,11 +100,11 @@ class BatchNorm(Function):
         g_x_hat = g * x_hat
         g_gamma = _channel_sums(g_x_hat)
         gx = None
-        if x.requires_grad:  # dx = γσ⁻¹·(G − ΣG/M − x̂·Σ(G⊙x̂)/M), reusing the G⊙x̂ buffer
-            correction = np.multiply(x_hat, (g_gamma / m).reshape(shape), out=g_x_hat)
-            gx = g - (g_beta / m).reshape(shape)
-            gx -= correction
-            gx *= gamma.data.reshape(shape) * self.inv_std
+        if x.requires_grad:  # dx = k⊙G − k⊙ΣG/M − x̂⊙k⊙Σ(G⊙x̂)/M with k = γσ⁻¹ per channel: four passes
+            k = gamma.data.reshape(shape) * self.inv_std
+            gx = g * k
+            gx -= k * (g_beta / m).reshape(shape)
+            gx -= np.multiply(x_hat, k * (g_gamma / m).reshape(shape), out=g_x_hat)  # reuses G⊙x̂'s buffer
             gx = Tensor._make(gx)
         return (gx, Tensor._make(g_gamma) if gamma.requires_grad else None,
                 Tensor._make(g_beta) if beta.requires_grad else None)
