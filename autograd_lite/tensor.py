@@ -63,9 +63,8 @@ class Tensor:
 
     @_version.setter
     def _version(self, value: int) -> None:
-        from .engine import note_inplace_write
         self._v = value
-        self._modified_at = note_inplace_write()
+        self._modified_at = _engine.note_inplace_write()
 
     __array_priority__ = 1000
     __array_ufunc__ = None  # ndarray <op> Tensor defers to Tensor's reflected operator
@@ -257,6 +256,7 @@ def tensor(data: Any, requires_grad: bool = False, dtype: Any = None, name: str 
     return Tensor(data, requires_grad=requires_grad, dtype=dtype, name=name)
 
 
+from . import engine as _engine  # noqa: E402  (the engine builds Tensors; in-place writes notify it)
 from . import ops as _ops  # noqa: E402  (ops need Tensor; Tensor's operators need ops)
 
 _ops.bind_methods(Tensor)

@@ -80,10 +80,30 @@ class SumTo(Function):
             raise ValueError(f"sum_to: shape {a.shape} does not broadcast from {self.shape}")
         axes = tuple(range(lead)) + tuple(lead + i for i, s in enumerate(self.shape)
                                           if s == 1 and a.shape[lead + i] != 1)
-        return np.sum(a, axis=axes, keepdims=True).reshape(self.shape) if axes else a.reshape(self.shape)
+        if not axes:
+            return a.reshape(self.shape)
+        k = len(axes)
+        n = int(np.prod(a.shape[:k]))
+        if axes == tuple(range(k)) and n <= 4096 and a.dtype.kind == "f" and a.flags.c_contiguous:
+            # leading axes only (a bias gradient over a batch): a BLAS matrix-vector product is several
+            # times np.sum's speed; for longer sums np.sum's pairwise rounding is the more accurate
+            return (np.ones(n, a.dtype) @ a.reshape(n, -1)).reshape(self.shape)
+        return np.sum(a, axis=axes, keepdims=True).reshape(self.shape)
 
     def backward(self, g):
         return g.expand(self.inputs[0].shape)
+
+
+class MatrixTranspose(Function):
+    """aᵀ over the last two dims (`t.mT`): the hot transpose inside every matmul's backward."""
+    saved = ()
+    expr, grad_exprs = "aᵀ", ("Gᵀ",)
+
+    def forward(self, a):
+        return np.swapaxes(a, -1, -2)
+
+    def backward(self, g):
+        return MatrixTranspose().apply(g)
 
 
 class Concat(Function):
@@ -163,6 +183,8 @@ def transpose(a: Tensor, dim0: int = -2, dim1: int = -1) -> Tensor:
     """Swap two dimensions (the last two by default; a 1-D tensor is returned as is)."""
     if a.ndim < 2:
         return a
+    if {dim0 % a.ndim, dim1 % a.ndim} == {a.ndim - 2, a.ndim - 1}:
+        return MatrixTranspose().apply(a)
     dims = list(range(a.ndim))
     d0, d1 = _dim(dim0, a.ndim, "transpose"), _dim(dim1, a.ndim, "transpose")
     dims[d0], dims[d1] = dims[d1], dims[d0]
