@@ -87,7 +87,7 @@ TARGETS = [
            "#9",
            'columns are rebuilt in backward in ~2 MiB chunks (nothing large is saved); what remains over PyTorch is the im2col staging temporary (~7× the input) and the pool/ReLU masks'),
     Target("bn_mlp", "batch-norm MLP step ≤ 1.0× PyTorch (#4: ≤ 1.5×)", time_ratio("bn_mlp", "torch"), 1.0, "#9",
-           "the 14 matmuls are the baseline's; the rest is the Python of ~40 recorded ops per step (fused linear-free `h @ W + b` as two ops per layer, batch norm one fused op) at a few µs each"),
+           "the 14 matmuls are the baseline's; the rest is the Python of ~40 recorded ops per step (`h @ W + b` is two ops per layer, batch norm one fused op) at a few µs each"),
     Target("op_overhead", "per-op overhead ≤ 1.25× PyTorch (#2: ≤ 2×)", time_ratio("op_overhead", "torch"), 1.25,
            "#9",
            "engine bookkeeping per node: Function.apply, the one-pass backward (a heap on sequence numbers) and release()"),
