@@ -9,19 +9,16 @@ so notebooks and tests run anywhere.
 from __future__ import annotations
 
 import os
-import pickle
 
 import numpy as np
+
+from ..data.datasets import _read_batch as read_cifar_batch
 
 
 def load_CIFAR_batch(filename: str) -> tuple[np.ndarray, np.ndarray]:
     """One CIFAR-10 batch file: X (n, 32, 32, 3) float64 and y (n,) int64."""
-    with open(filename, "rb") as f:
-        raw = pickle.load(f, encoding="bytes")  # the files are Python 2 pickles: keys arrive as bytes
-    datadict = {k.decode() if isinstance(k, bytes) else k: v for k, v in raw.items()}
-    X = np.asarray(datadict["data"]).reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1).astype(np.float64)
-    y = np.asarray(datadict["labels"], dtype=np.int64)
-    return X, y
+    images, y = read_cifar_batch(filename)  # arrays only: a tampered file cannot run code
+    return images.transpose(0, 2, 3, 1).astype(np.float64), y
 
 
 def load_CIFAR10(root: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

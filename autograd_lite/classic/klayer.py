@@ -44,7 +44,7 @@ class KLayerNetwork:
 
     def __init__(self, k: int, d: int, m: Sequence[int], seed: int | None = None, batchnorm: bool = False,
                  sigma: float | None = None, alpha: float = 0.8, eps: float = 1e-8) -> None:
-        rng: Any = np.random.RandomState(seed) if seed else np.random
+        rng: Any = np.random.RandomState(seed) if seed is not None else np.random
         self.k, self.d, self.batchnorm, self.alpha, self.eps = k, d, batchnorm, alpha, eps
         dims = [d, *m, k]
         self.layers: list[dict[str, Any]] = []

@@ -81,8 +81,9 @@ def _read_batch(path: str) -> tuple[np.ndarray, np.ndarray]:
     try:
         with open(path, "rb") as f:
             batch = _ArraysOnlyUnpickler(f, encoding="bytes").load()
-        data, labels = batch[b"data"], batch[b"labels"]
-    except (pickle.UnpicklingError, KeyError, EOFError, TypeError, ValueError) as e:
+        batch = {k.decode() if isinstance(k, bytes) else k: v for k, v in batch.items()}  # Python 2 or 3 pickles
+        data, labels = batch["data"], batch["labels"]
+    except (pickle.UnpicklingError, KeyError, EOFError, TypeError, ValueError, AttributeError) as e:
         raise ValueError(f"{path} is not a CIFAR-10 batch file (a pickled dict with b'data' and b'labels'): {e}")
     data = np.asarray(data, dtype=np.uint8)
     if data.ndim != 2 or data.shape[1] != 3072 or len(labels) != len(data):
