@@ -72,7 +72,8 @@ def bind_methods(cls: type) -> None:
     )
     for name, fn in {**operators, **methods}.items():
         setattr(cls, name, fn)
-    cls.T = property(lambda self: self if self.ndim < 2 else permute(self, tuple(reversed(range(self.ndim)))))
+    cls.T = property(lambda self: self if self.ndim < 2 else transpose(self) if self.ndim == 2
+                     else permute(self, tuple(reversed(range(self.ndim)))))
     cls.mT = property(lambda self: transpose(self, -2, -1))
     cls.to = lambda self, dtype: astype(self, dtype)
     cls.type = lambda self, dtype: astype(self, dtype)

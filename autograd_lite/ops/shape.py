@@ -96,6 +96,7 @@ class SumTo(Function):
 
 class MatrixTranspose(Function):
     """aᵀ over the last two dims (`t.mT`): the hot transpose inside every matmul's backward."""
+    op_name = "transpose"
     saved = ()
     expr, grad_exprs = "aᵀ", ("Gᵀ",)
 
