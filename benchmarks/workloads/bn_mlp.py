@@ -8,7 +8,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .common import al_functional, al_sgd, hips_softmax_ce, np_softmax_ce, rng
+from .common import Library, hips_sgd_step, hips_softmax_ce, np_softmax_ce, rng, sgd_step, shared_builders
 
 NAME = "bn_mlp"
 TITLE = "3. Batch-norm MLP step: X (200, 3072) float32, 4 × [affine → BN → ReLU] (100) → 10, fwd+bwd+SGD"
@@ -70,51 +70,24 @@ def build_numpy(spec: dict) -> Callable[[], float]:
     return step
 
 
-def build_autograd_lite(spec: dict) -> Callable[[], float]:
-    import autograd_lite as al
-    F = al_functional()
-    X, y = al.tensor(spec["X"]), al.tensor(spec["y"])
-    params = [al.tensor(p, requires_grad=True) for p in spec["params"]]
+def build_shared(lib: Library, spec: dict) -> Callable[[], float]:
+    """autograd_lite, PyTorch and MyGrad: the same code through each library's namespace."""
+    X, y = lib.tensor(spec["X"], False), lib.tensor(spec["y"], False)
+    params = [lib.tensor(p, True) for p in spec["params"]]
     hidden_layers, (Wo, bo) = _groups(params)
-    opt = al_sgd(params, LR)
+    F = lib.F
 
-    def step() -> float:
-        opt.zero_grad()
+    def loss_fn() -> Any:
         h = X
         for W, b, gamma, beta in hidden_layers:
             h = F.relu(F.batch_norm(h @ W + b, None, None, gamma, beta, training=True, eps=EPS))
-        loss = F.cross_entropy(h @ Wo + bo, y)
-        loss.backward()
-        opt.step()
-        return float(loss.item())
-    return step
-
-
-def build_torch(spec: dict) -> Callable[[], float]:
-    import torch
-    import torch.nn.functional as F
-    X, y = torch.from_numpy(spec["X"]), torch.from_numpy(spec["y"])
-    params = [torch.tensor(p, requires_grad=True) for p in spec["params"]]
-    hidden_layers, (Wo, bo) = _groups(params)
-    opt = torch.optim.SGD(params, lr=LR)
-
-    def step() -> float:
-        opt.zero_grad()
-        h = X
-        for W, b, gamma, beta in hidden_layers:
-            h = F.relu(F.batch_norm(h @ W + b, None, None, gamma, beta, training=True, eps=EPS))
-        loss = F.cross_entropy(h @ Wo + bo, y)
-        loss.backward()
-        opt.step()
-        return float(loss.item())
-    return step
+        return F.cross_entropy(h @ Wo + bo, y)
+    return sgd_step(lib, params, LR, loss_fn)
 
 
 def build_autograd(spec: dict) -> Callable[[], float]:
     import autograd.numpy as anp
-    from autograd import value_and_grad
     X, y = spec["X"], spec["y"]
-    params = [p.copy() for p in spec["params"]]
 
     def loss_fn(ps: list) -> Any:
         hidden_layers, (Wo, bo) = _groups(ps)
@@ -125,34 +98,7 @@ def build_autograd(spec: dict) -> Callable[[], float]:
             x_hat = centered / anp.sqrt(anp.mean(centered * centered, axis=0) + EPS)
             h = anp.maximum(x_hat * gamma + beta, 0)
         return hips_softmax_ce(anp, h @ Wo + bo, y)
-    vg = value_and_grad(loss_fn)
-
-    def step() -> float:
-        loss, grads = vg(params)
-        for p, g in zip(params, grads):
-            p -= LR * g
-        return float(loss)
-    return step
+    return hips_sgd_step(loss_fn, [p.copy() for p in spec["params"]], LR)
 
 
-def build_mygrad(spec: dict) -> Callable[[], float]:
-    import mygrad as mg
-    from mygrad.nnet import batchnorm, relu, softmax_crossentropy
-    X, y = spec["X"], spec["y"]
-    params = [mg.tensor(p.copy()) for p in spec["params"]]
-    hidden_layers, (Wo, bo) = _groups(params)
-
-    def step() -> float:
-        h = X
-        for W, b, gamma, beta in hidden_layers:
-            h = relu(batchnorm(mg.matmul(h, W) + b, gamma=gamma, beta=beta, eps=EPS))
-        loss = softmax_crossentropy(h @ Wo + bo, y)
-        loss.backward()
-        for p in params:
-            p.data -= LR * p.grad
-        return float(loss.item())
-    return step
-
-
-BUILDERS = {"numpy": build_numpy, "autograd_lite": build_autograd_lite, "torch": build_torch,
-            "autograd": build_autograd, "mygrad": build_mygrad}
+BUILDERS = {"numpy": build_numpy, **shared_builders(build_shared), "autograd": build_autograd}

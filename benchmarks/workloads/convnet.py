@@ -9,7 +9,7 @@ from typing import Any, Callable
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from .common import al_functional, al_sgd, hips_softmax_ce, np_softmax_ce, rng
+from .common import Library, hips_sgd_step, hips_softmax_ce, np_softmax_ce, rng, sgd_step, shared_builders
 
 NAME = "convnet"
 TITLE = "2. ConvNet step: x (50, 3, 32, 32) float32, conv 32×7×7 pad 3 → ReLU → pool → 100 → 10, fwd+bwd+SGD"
@@ -82,46 +82,22 @@ def build_numpy(spec: dict) -> Callable[[], float]:
     return step
 
 
-def build_autograd_lite(spec: dict) -> Callable[[], float]:
-    import autograd_lite as al
-    F = al_functional()
-    x, y, pad = al.tensor(spec["x"]), al.tensor(spec["y"]), spec["pad"]
-    W1, b1, W2, b2, W3, b3 = params = [al.tensor(p, requires_grad=True) for p in spec["params"]]
-    opt = al_sgd(params, LR)
+def build_shared(lib: Library, spec: dict) -> Callable[[], float]:
+    """autograd_lite, PyTorch and MyGrad: the same code through each library's namespace."""
+    x, y, pad = lib.tensor(spec["x"], False), lib.tensor(spec["y"], False), spec["pad"]
+    W1, b1, W2, b2, W3, b3 = params = [lib.tensor(p, True) for p in spec["params"]]
+    F = lib.F
 
-    def step() -> float:
-        opt.zero_grad()
+    def loss_fn() -> Any:
         h = F.max_pool2d(F.relu(F.conv2d(x, W1, b1, padding=pad)), 2)
         h = F.relu(h.reshape(h.shape[0], -1) @ W2 + b2)
-        loss = F.cross_entropy(h @ W3 + b3, y)
-        loss.backward()
-        opt.step()
-        return float(loss.item())
-    return step
-
-
-def build_torch(spec: dict) -> Callable[[], float]:
-    import torch
-    import torch.nn.functional as F
-    x, y, pad = torch.from_numpy(spec["x"]), torch.from_numpy(spec["y"]), spec["pad"]
-    W1, b1, W2, b2, W3, b3 = params = [torch.tensor(p, requires_grad=True) for p in spec["params"]]
-    opt = torch.optim.SGD(params, lr=LR)
-
-    def step() -> float:
-        opt.zero_grad()
-        h = F.max_pool2d(F.relu(F.conv2d(x, W1, b1, padding=pad)), 2)
-        h = F.relu(h.reshape(h.shape[0], -1) @ W2 + b2)
-        loss = F.cross_entropy(h @ W3 + b3, y)
-        loss.backward()
-        opt.step()
-        return float(loss.item())
-    return step
+        return F.cross_entropy(h @ W3 + b3, y)
+    return sgd_step(lib, params, LR, loss_fn)
 
 
 def build_autograd(spec: dict) -> Callable[[], float]:
     """HIPS autograd's own convolution (autograd.scipy.signal.convolve, as in its convnet example)."""
     import autograd.numpy as anp
-    from autograd import value_and_grad
     from autograd.scipy.signal import convolve
     x, y, pad = spec["x"], spec["y"], spec["pad"]
     xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
@@ -136,33 +112,7 @@ def build_autograd(spec: dict) -> Callable[[], float]:
         pooled = anp.max(anp.max(conv.reshape(n, f, h // 2, 2, w // 2, 2), axis=5), axis=3)
         hidden = anp.maximum(pooled.reshape(n, -1) @ W2 + b2, 0)
         return hips_softmax_ce(anp, hidden @ W3 + b3, y)
-    vg = value_and_grad(loss_fn)
-
-    def step() -> float:
-        loss, grads = vg(params)
-        for p, g in zip(params, grads):
-            p -= LR * g
-        return float(loss)
-    return step
+    return hips_sgd_step(loss_fn, params, LR)
 
 
-def build_mygrad(spec: dict) -> Callable[[], float]:
-    import mygrad as mg
-    from mygrad.nnet import conv_nd, max_pool, relu, softmax_crossentropy
-    x, y, pad = spec["x"], spec["y"], spec["pad"]
-    W1, b1, W2, b2, W3, b3 = params = [mg.tensor(p.copy()) for p in spec["params"]]
-
-    def step() -> float:
-        conv = conv_nd(x, W1, stride=1, padding=pad) + b1.reshape(1, -1, 1, 1)
-        h = max_pool(relu(conv), (2, 2), 2)
-        h = relu(h.reshape(h.shape[0], -1) @ W2 + b2)
-        loss = softmax_crossentropy(h @ W3 + b3, y)
-        loss.backward()
-        for p in params:
-            p.data -= LR * p.grad
-        return float(loss.item())
-    return step
-
-
-BUILDERS = {"numpy": build_numpy, "autograd_lite": build_autograd_lite, "torch": build_torch,
-            "autograd": build_autograd, "mygrad": build_mygrad}
+BUILDERS = {"numpy": build_numpy, **shared_builders(build_shared), "autograd": build_autograd}

@@ -9,7 +9,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .common import rng, unsupported
+from .common import Library, rng, shared_builders, unsupported
 
 NAME = "gplvm"
 TITLE = "5. GP-LVM gradient dL/dX: X (200, 2), Y (200, 10), float64"
@@ -40,33 +40,18 @@ def build_numpy(spec: dict) -> Callable[[], float]:
     return step
 
 
-def build_autograd_lite(spec: dict) -> Callable[[], float]:
-    import autograd_lite as al
-    X, Y = al.tensor(spec["X"], requires_grad=True), al.tensor(spec["Y"])
+def build_shared(lib: Library, spec: dict) -> Callable[[], float]:
+    """autograd_lite and PyTorch: the same code through each library's namespace."""
+    X, Y = lib.tensor(spec["X"], True), lib.tensor(spec["Y"], False)
     n, d = Y.shape
-    noise = al.eye(n, dtype=np.float64) / BETA
+    noise = lib.tensor(np.eye(n) / BETA, False)
 
     def step() -> float:
-        X.grad = None
+        lib.clear_grad(X)
         K = ALPHA * (X @ X.T) + noise
-        loss = -0.5 * d * al.linalg.logdet(K) - 0.5 * (al.linalg.solve(K, Y) * Y).sum()
+        loss = -0.5 * d * lib.module.logdet(K) - 0.5 * (lib.module.linalg.solve(K, Y) * Y).sum()
         loss.backward()
-        return float(loss.item())
-    return step
-
-
-def build_torch(spec: dict) -> Callable[[], float]:
-    import torch
-    X, Y = torch.tensor(spec["X"], requires_grad=True), torch.from_numpy(spec["Y"])
-    n, d = Y.shape
-    noise = torch.eye(n, dtype=torch.float64) / BETA
-
-    def step() -> float:
-        X.grad = None
-        K = ALPHA * (X @ X.T) + noise
-        loss = -0.5 * d * torch.logdet(K) - 0.5 * (torch.linalg.solve(K, Y) * Y).sum()
-        loss.backward()
-        return float(loss.item())
+        return lib.item(loss)
     return step
 
 
@@ -92,5 +77,5 @@ def build_mygrad(spec: dict) -> Callable[[], float]:
     raise unsupported("MyGrad", "differentiable log-determinant or solve")
 
 
-BUILDERS = {"numpy": build_numpy, "autograd_lite": build_autograd_lite, "torch": build_torch,
+BUILDERS = {"numpy": build_numpy, **shared_builders(build_shared, ("autograd_lite", "torch")),
             "autograd": build_autograd, "mygrad": build_mygrad}

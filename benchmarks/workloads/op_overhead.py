@@ -6,7 +6,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .common import rng
+from .common import Library, rng, shared_builders
 
 NAME = "op_overhead"
 TITLE = "4. Per-op overhead: 300 chained elementwise ops on (10, 10) float64, fwd+bwd"
@@ -37,33 +37,18 @@ def build_numpy(spec: dict) -> Callable[[], float]:
     return step
 
 
-def build_autograd_lite(spec: dict) -> Callable[[], float]:
-    import autograd_lite as al
-    x, rounds = al.tensor(spec["x"], requires_grad=True), _rounds(spec)
+def build_shared(lib: Library, spec: dict) -> Callable[[], float]:
+    """autograd_lite, PyTorch and MyGrad: the same code through each library's namespace."""
+    x, rounds = lib.tensor(spec["x"], True), _rounds(spec)
 
     def step() -> float:
-        x.grad = None
+        lib.clear_grad(x)
         h = x
         for _ in range(rounds):
-            h = al.tanh(h) * 1.01 + 0.1
+            h = lib.module.tanh(h) * 1.01 + 0.1
         loss = h.sum()
         loss.backward()
-        return float(loss.item())
-    return step
-
-
-def build_torch(spec: dict) -> Callable[[], float]:
-    import torch
-    x, rounds = torch.tensor(spec["x"], requires_grad=True), _rounds(spec)
-
-    def step() -> float:
-        x.grad = None
-        h = x
-        for _ in range(rounds):
-            h = torch.tanh(h) * 1.01 + 0.1
-        loss = h.sum()
-        loss.backward()
-        return float(loss.item())
+        return lib.item(loss)
     return step
 
 
@@ -83,19 +68,4 @@ def build_autograd(spec: dict) -> Callable[[], float]:
     return step
 
 
-def build_mygrad(spec: dict) -> Callable[[], float]:
-    import mygrad as mg
-    x, rounds = mg.tensor(spec["x"]), _rounds(spec)
-
-    def step() -> float:
-        h = x
-        for _ in range(rounds):
-            h = mg.tanh(h) * 1.01 + 0.1
-        loss = mg.sum(h)
-        loss.backward()
-        return float(loss.item())
-    return step
-
-
-BUILDERS = {"numpy": build_numpy, "autograd_lite": build_autograd_lite, "torch": build_torch,
-            "autograd": build_autograd, "mygrad": build_mygrad}
+BUILDERS = {"numpy": build_numpy, **shared_builders(build_shared), "autograd": build_autograd}

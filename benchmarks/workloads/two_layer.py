@@ -8,7 +8,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .common import al_functional, al_sgd, hips_softmax_ce, np_softmax_ce, rng
+from .common import Library, hips_sgd_step, hips_softmax_ce, np_softmax_ce, rng, sgd_step, shared_builders
 
 NAME = "two_layer"
 TITLE = "1. Two-layer net step: X (200, 3072) float32 → 100 ReLU → 10, softmax CE, backward, SGD"
@@ -53,71 +53,22 @@ def build_numpy(spec: dict) -> Callable[[], float]:
     return step
 
 
-def build_autograd_lite(spec: dict) -> Callable[[], float]:
-    import autograd_lite as al
-    F = al_functional()
-    X, y = al.tensor(spec["X"]), al.tensor(spec["y"])
-    W1, b1, W2, b2 = params = [al.tensor(p, requires_grad=True) for p in spec["params"]]
-    opt = al_sgd(params, LR)
-
-    def step() -> float:
-        opt.zero_grad()
-        loss = F.cross_entropy(F.relu(X @ W1 + b1) @ W2 + b2, y)
-        loss.backward()
-        opt.step()
-        return float(loss.item())
-    return step
-
-
-def build_torch(spec: dict) -> Callable[[], float]:
-    import torch
-    import torch.nn.functional as F
-    X, y = torch.from_numpy(spec["X"]), torch.from_numpy(spec["y"])
-    W1, b1, W2, b2 = params = [torch.tensor(p, requires_grad=True) for p in spec["params"]]
-    opt = torch.optim.SGD(params, lr=LR)
-
-    def step() -> float:
-        opt.zero_grad()
-        loss = F.cross_entropy(F.relu(X @ W1 + b1) @ W2 + b2, y)
-        loss.backward()
-        opt.step()
-        return float(loss.item())
-    return step
+def build_shared(lib: Library, spec: dict) -> Callable[[], float]:
+    """autograd_lite, PyTorch and MyGrad: the same code through each library's namespace."""
+    X, y = lib.tensor(spec["X"], False), lib.tensor(spec["y"], False)
+    W1, b1, W2, b2 = params = [lib.tensor(p, True) for p in spec["params"]]
+    F = lib.F
+    return sgd_step(lib, params, LR, lambda: F.cross_entropy(F.relu(X @ W1 + b1) @ W2 + b2, y))
 
 
 def build_autograd(spec: dict) -> Callable[[], float]:
     import autograd.numpy as anp
-    from autograd import value_and_grad
     X, y = spec["X"], spec["y"]
-    params = [p.copy() for p in spec["params"]]
 
     def loss_fn(ps: list) -> Any:
         W1, b1, W2, b2 = ps
         return hips_softmax_ce(anp, anp.maximum(X @ W1 + b1, 0) @ W2 + b2, y)
-    vg = value_and_grad(loss_fn)
-
-    def step() -> float:
-        loss, grads = vg(params)
-        for p, g in zip(params, grads):
-            p -= LR * g
-        return float(loss)
-    return step
+    return hips_sgd_step(loss_fn, [p.copy() for p in spec["params"]], LR)
 
 
-def build_mygrad(spec: dict) -> Callable[[], float]:
-    import mygrad as mg
-    from mygrad.nnet import relu, softmax_crossentropy
-    X, y = spec["X"], spec["y"]
-    W1, b1, W2, b2 = params = [mg.tensor(p.copy()) for p in spec["params"]]
-
-    def step() -> float:
-        loss = softmax_crossentropy(relu(mg.matmul(X, W1) + b1) @ W2 + b2, y)
-        loss.backward()
-        for p in params:
-            p.data -= LR * p.grad
-        return float(loss.item())
-    return step
-
-
-BUILDERS = {"numpy": build_numpy, "autograd_lite": build_autograd_lite, "torch": build_torch,
-            "autograd": build_autograd, "mygrad": build_mygrad}
+BUILDERS = {"numpy": build_numpy, **shared_builders(build_shared), "autograd": build_autograd}
