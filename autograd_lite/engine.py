@@ -1,4 +1,4 @@
-"""The autodiff engine: grad mode, the `Function` node, and reverse-mode traversal.
+"""The autodiff engine: the `Function` node and reverse-mode traversal (grad mode: grad_mode.py).
 
 A primitive op is a `Function` subclass with a NumPy `forward(*arrays)` and a
 `backward(grad)` written in Tensor ops. Applying it records a node whose
@@ -19,13 +19,14 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from . import grad_mode as _mode
+from .grad_mode import (current_scope, enable_grad, is_grad_enabled, module_scope,  # noqa: F401 (re-exported)
+                        no_grad, set_grad_enabled)
 from .tensor import Tensor
 
 _new_tensor = object.__new__
-_grad_enabled = True
 _seq = itertools.count()  # every recorded node and every in-place write gets the next number
 _last_inplace = -1  # the number of the most recent in-place write anywhere
-_scope: tuple[tuple[str, str], ...] = ()  # the nn.Module calls we are inside: ((path, class name), ...)
 
 
 def note_inplace_write() -> int:
@@ -37,87 +38,6 @@ def note_inplace_write() -> int:
 
 class OpError(ValueError):
     """Bad input to an op, with a message that already names the op and the offending values."""
-
-
-def is_grad_enabled() -> bool:
-    return _grad_enabled
-
-
-class _GradMode:
-    """Sets grad mode inside a `with` block (or a decorated function), restoring it on exit."""
-
-    mode: bool
-
-    def __enter__(self) -> None:
-        global _grad_enabled
-        self.prev, _grad_enabled = _grad_enabled, self.mode
-
-    def __exit__(self, *exc: Any) -> None:
-        global _grad_enabled
-        _grad_enabled = self.prev
-
-    def __call__(self, fn: Callable) -> Callable:
-        mode = self.mode
-
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            global _grad_enabled
-            prev, _grad_enabled = _grad_enabled, mode
-            try:
-                return fn(*args, **kwargs)
-            finally:
-                _grad_enabled = prev
-        wrapper.__name__, wrapper.__doc__ = fn.__name__, fn.__doc__
-        return wrapper
-
-
-class set_grad_enabled(_GradMode):
-    """`al.set_grad_enabled(False)` switches recording off at once; as a context manager or
-    decorator it restores the previous mode afterwards (like torch.set_grad_enabled)."""
-
-    def __init__(self, mode: bool) -> None:
-        global _grad_enabled
-        self.mode = bool(mode)
-        self.prev_at_call, _grad_enabled = _grad_enabled, self.mode
-
-    def __enter__(self) -> None:
-        self.prev = self.prev_at_call
-
-    def __call__(self, fn: Callable) -> Callable:
-        global _grad_enabled
-        _grad_enabled = self.prev_at_call  # as a decorator it changes nothing until called
-        return super().__call__(fn)
-
-
-class no_grad(_GradMode):
-    """Nothing computed inside is recorded: no graph, no saved arrays. `@al.no_grad` works bare too."""
-
-    mode = False
-
-    def __new__(cls, fn: Callable | None = None) -> Any:
-        return cls.__call__(super().__new__(cls), fn) if callable(fn) else super().__new__(cls)
-
-
-class enable_grad(no_grad):
-    mode = True
-
-
-class module_scope:
-    """Marks ops recorded inside as belonging to a module (path, class); the graph viewer clusters them."""
-
-    def __init__(self, path: str, class_name: str) -> None:
-        self.entry = (path, class_name)
-
-    def __enter__(self) -> None:
-        global _scope
-        self.prev, _scope = _scope, _scope + (self.entry,)
-
-    def __exit__(self, *exc: Any) -> None:
-        global _scope
-        _scope = self.prev
-
-
-def current_scope() -> tuple[tuple[str, str], ...]:
-    return _scope
 
 
 class Function:
@@ -157,12 +77,12 @@ class Function:
             raise type(e)(f"{self.op_name}: {e} (input shapes {shapes})") from None
         result = _new_tensor(Tensor)  # Tensor._make, inlined: this is the hottest line of the library
         result.data = out
-        if _grad_enabled and self.differentiable:
+        if _mode.enabled and self.differentiable:
             for t in inputs:
                 if t._requires_grad:
                     self.inputs = inputs
                     self.seq = next(_seq)  # later than every input's node: a topological order for free
-                    self.scope = _scope
+                    self.scope = _mode.scope
                     result.grad_fn, result._requires_grad = self, True
                     return result
         result.grad_fn, result._requires_grad = None, False
@@ -174,7 +94,7 @@ class Function:
         Rebuilt as a fresh tensor pointing at this node rather than kept as a
         reference, which would make a node <-> tensor cycle.
         """
-        return Tensor._make(self.out, self if _grad_enabled else None)
+        return Tensor._make(self.out, self if _mode.enabled else None)
 
     @property
     def name(self) -> str:
