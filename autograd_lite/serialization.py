@@ -89,6 +89,7 @@ def save(obj: Any, path: str | os.PathLike) -> None:
     folder = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(prefix=".tmp-" + os.path.basename(path) + "-", dir=folder)
     try:
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes it private; the checkpoint is an ordinary file
         with os.fdopen(fd, "wb") as f:
             np.savez(f, **{_MAGIC: np.array(header)}, **arrays)
             f.flush()
@@ -98,6 +99,12 @@ def save(obj: Any, path: str | os.PathLike) -> None:
         if os.path.exists(tmp):
             os.remove(tmp)
         raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)  # reading the umask means setting it; put it straight back
+    os.umask(mask)
+    return mask
 
 
 def load(path: str | os.PathLike) -> Any:

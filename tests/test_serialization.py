@@ -143,3 +143,14 @@ def test_a_checkpoint_is_a_valid_error_free_state_dict_for_load(tmp_path) -> Non
     other = _model()
     result = other.load_state_dict(al.load(tmp_path / "s.npz"))
     assert result.missing_keys == [] and result.unexpected_keys == []
+
+
+def test_saved_file_has_ordinary_permissions(tmp_path) -> None:
+    """The atomic write goes through a private temporary file; the result still follows the umask."""
+    import os
+    import stat
+    target = tmp_path / "ckpt.npz"
+    al.save({"w": al.tensor([1.0])}, target)
+    mask = os.umask(0)
+    os.umask(mask)
+    assert stat.S_IMODE(target.stat().st_mode) == 0o666 & ~mask
