@@ -12,6 +12,18 @@ from typing import Any, Callable
 import numpy as np
 
 
+def _at_plus_minus(evaluate: Callable[[], Any], x: np.ndarray, ix: tuple, h: float) -> tuple[Any, Any]:
+    """evaluate() with x[ix] raised by h, then lowered by h; x[ix] is restored. Results are copied,
+    since a function may hand back the same output array each time."""
+    old = x[ix]
+    x[ix] = old + h
+    pos = np.array(evaluate(), copy=True)
+    x[ix] = old - h
+    neg = np.array(evaluate(), copy=True)
+    x[ix] = old
+    return pos, neg
+
+
 def eval_numerical_gradient(f: Callable[[np.ndarray], float], x: np.ndarray, verbose: bool = True,
                             h: float = 0.00001) -> np.ndarray:
     """Gradient of a scalar function f at x: (f(x + h·e_i) − f(x − h·e_i)) / 2h for every element i."""
@@ -19,12 +31,7 @@ def eval_numerical_gradient(f: Callable[[np.ndarray], float], x: np.ndarray, ver
     it = np.nditer(x, flags=["multi_index"], op_flags=[["readwrite"]])
     while not it.finished:
         ix = it.multi_index
-        old = x[ix]
-        x[ix] = old + h
-        fxph = f(x)
-        x[ix] = old - h
-        fxmh = f(x)
-        x[ix] = old
+        fxph, fxmh = _at_plus_minus(lambda: f(x), x, ix, h)
         grad[ix] = (fxph - fxmh) / (2 * h)
         if verbose:
             print(ix, grad[ix])
@@ -39,12 +46,7 @@ def eval_numerical_gradient_array(f: Callable[[np.ndarray], np.ndarray], x: np.n
     it = np.nditer(x, flags=["multi_index"], op_flags=[["readwrite"]])
     while not it.finished:
         ix = it.multi_index
-        old = x[ix]
-        x[ix] = old + h
-        pos = np.array(f(x), copy=True)
-        x[ix] = old - h
-        neg = np.array(f(x), copy=True)
-        x[ix] = old
+        pos, neg = _at_plus_minus(lambda: f(x), x, ix, h)
         grad[ix] = np.sum((pos - neg) * df) / (2 * h)
         it.iternext()
     return grad
@@ -53,19 +55,13 @@ def eval_numerical_gradient_array(f: Callable[[np.ndarray], np.ndarray], x: np.n
 def eval_numerical_gradient_blobs(f: Callable[..., Any], inputs: list, output: Any, h: float = 1e-5) -> list:
     """Numeric gradients for functions on "blobs" (objects with `.vals` and `.diffs` arrays), as in cs231n."""
     numeric_diffs = []
+    args = inputs + (output,) if isinstance(inputs, tuple) else inputs + [output]
     for input_blob in inputs:
         diff = np.zeros_like(input_blob.diffs)
         it = np.nditer(input_blob.vals, flags=["multi_index"], op_flags=[["readwrite"]])
         while not it.finished:
             idx = it.multi_index
-            orig = input_blob.vals[idx]
-            input_blob.vals[idx] = orig + h
-            f(*(inputs + (output,) if isinstance(inputs, tuple) else inputs + [output]))
-            pos = np.copy(output.vals)
-            input_blob.vals[idx] = orig - h
-            f(*(inputs + (output,) if isinstance(inputs, tuple) else inputs + [output]))
-            neg = np.copy(output.vals)
-            input_blob.vals[idx] = orig
+            pos, neg = _at_plus_minus(lambda: (f(*args), output.vals)[1], input_blob.vals, idx, h)
             diff[idx] = np.sum((pos - neg) * output.diffs) / (2.0 * h)
             it.iternext()
         numeric_diffs.append(diff)
@@ -79,13 +75,8 @@ def grad_check_sparse(f: Callable[[np.ndarray], float], x: np.ndarray, analytic_
     errors = []
     for _ in range(num_checks):
         ix = tuple(int(np.random.randint(m)) for m in x.shape)
-        old = x[ix]
-        x[ix] = old + h
-        fxph = f(x)
-        x[ix] = old - h
-        fxmh = f(x)
-        x[ix] = old
-        grad_numerical = (fxph - fxmh) / (2 * h)
+        fxph, fxmh = _at_plus_minus(lambda: f(x), x, ix, h)
+        grad_numerical = float(fxph - fxmh) / (2 * h)
         grad_analytic = analytic_grad[ix]
         denom = abs(grad_numerical) + abs(grad_analytic)
         rel_error = abs(grad_numerical - grad_analytic) / denom if denom else 0.0

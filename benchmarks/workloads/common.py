@@ -17,29 +17,6 @@ def rng(seed: int = 0) -> np.random.Generator:
     return np.random.default_rng(seed)
 
 
-def al_functional() -> Any:
-    """autograd_lite.nn.functional, or the same ops from autograd_lite.ops while nn.functional is being filled in."""
-    import autograd_lite as al
-    import autograd_lite.nn.functional as F
-    names = ("relu", "conv2d", "max_pool2d", "batch_norm", "cross_entropy")
-    if all(hasattr(F, n) for n in names) and hasattr(F, "linear"):
-        return F
-    from autograd_lite.ops import activation, conv, loss, norm
-    fallback = SimpleNamespace(relu=al.relu, conv2d=conv.conv2d, max_pool2d=conv.max_pool2d,
-                               batch_norm=norm.batch_norm, cross_entropy=loss.cross_entropy,
-                               linear=lambda x, w, b=None: x @ w.T if b is None else x @ w.T + b)
-    for n in names + ("linear",):
-        if hasattr(F, n):
-            setattr(fallback, n, getattr(F, n))
-    return fallback
-
-
-def al_sgd(params: list, lr: float) -> Any:
-    """autograd_lite.optim.SGD (what a user would write)."""
-    import autograd_lite.optim as optim
-    return optim.SGD(params, lr=lr)
-
-
 @dataclass(frozen=True)
 class Library:
     """What a shared builder needs from a library; autograd_lite, PyTorch and MyGrad agree on the rest
@@ -54,8 +31,9 @@ class Library:
 
 def _autograd_lite() -> Library:
     import autograd_lite as al
-    return Library(al, lambda a, requires_grad=False: al.tensor(a, requires_grad=requires_grad),
-                   al_functional(), al_sgd)
+    import autograd_lite.nn.functional as F
+    return Library(al, lambda a, requires_grad=False: al.tensor(a, requires_grad=requires_grad), F,
+                   lambda params, lr: al.optim.SGD(params, lr=lr))
 
 
 def _torch() -> Library:
