@@ -146,9 +146,8 @@ class InputStub:
 def _fit_grad(g: Tensor, like: Tensor, fn: Function) -> Tensor:
     """Reduce a broadcast gradient to the input's exact shape and dtype (the one shared helper)."""
     if g.shape != like.shape:
-        from .ops.shape import sum_to
         try:
-            g = sum_to(g, like.shape)
+            g = g.sum_to_size(like.shape)
         except ValueError:
             i = next(i for i, t in enumerate(fn.inputs) if t is like)
             raise RuntimeError(f"{fn.name} returned a gradient of shape {g.shape} for input {i} "

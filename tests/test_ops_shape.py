@@ -128,3 +128,10 @@ def test_shape_errors_name_the_op_and_shapes(call, message):
 def test_reshape_to_same_shape_and_identity_permute_are_free():
     x = rand(2, 3, seed=43)
     assert x.reshape(2, 3) is x and x.permute(0, 1) is x
+
+
+def test_sum_to_size_is_the_adjoint_of_expand():
+    x = rand(3, 4, seed=321)
+    np.testing.assert_allclose(x.sum_to_size(1, 4).data, x.data.sum(0, keepdims=True))
+    np.testing.assert_allclose(x.sum_to_size((3, 1)).data, x.data.sum(1, keepdims=True))
+    check_op(lambda t: t.sum_to_size(4), rand(2, 3, 4, seed=322))

@@ -82,6 +82,7 @@ def bind_methods(cls: type) -> None:
     cls.long = lambda self: astype(self, np.int64)
     cls.contiguous = lambda self: self
     cls.expand_as = lambda self, other: expand(self, other.shape)
+    cls.sum_to_size = lambda self, *size: sum_to(self, shape._shape_arg(size))  # as in PyTorch
     cls.view_as = lambda self, other: reshape(self, other.shape)
     cls.fill_ = lambda self, v: setitem(self, Ellipsis, v) or self
     cls.zero_ = lambda self: setitem(self, Ellipsis, 0) or self
