@@ -5,6 +5,7 @@ from typing import Any
 
 import numpy as np
 
+from ..grad_mode import is_grad_enabled
 from . import elementwise, indexing, matrix, reduction, shape
 from .elementwise import (abs, add, as_tensor, astype, clamp, clone, cos, div, eq, exp, ge, gt, isfinite, isnan,
                           le, log, logical_and, logical_not, logical_or, logical_xor, lt, maximum, minimum,
@@ -23,7 +24,6 @@ def _inplace(op: Any) -> Any:
     ufunc = {add: np.add, sub: np.subtract, mul: np.multiply, div: np.divide}[op]
 
     def method(self: Any, other: Any) -> Any:
-        from ..engine import is_grad_enabled
         recording = is_grad_enabled() and (self.requires_grad or getattr(other, "requires_grad", False))
         if recording:
             if self.is_leaf:
