@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import autograd_lite as al
-from autograd_lite import linalg
+from autograd_lite import _scipy_blas, linalg
 from autograd_lite.engine import OpError
 from tests.helpers import check_op, rand, torch_or_skip
 
@@ -187,16 +187,34 @@ def small_blocks(monkeypatch):
     monkeypatch.setattr(linalg, "_BLOCK", 2)
 
 
-def count_lapack_calls(monkeypatch) -> list[tuple[str, tuple[int, ...]]]:
-    """Record (function, shape of A) for every np.linalg factorization the ops make."""
-    calls: list[tuple[str, tuple[int, ...]]] = []
-    for name in ("cholesky", "slogdet", "solve", "inv"):
-        real = getattr(np.linalg, name)
+@pytest.fixture(params=["scipy", "numpy"])
+def lapack(request, monkeypatch) -> str:
+    """Run a test with SciPy's potrf/trtri (when installed), then with the NumPy-only fallback."""
+    if request.param == "scipy":
+        pytest.importorskip("scipy")
+    else:
+        monkeypatch.setattr(_scipy_blas, "routine", lambda name, dtype: None)
+    return request.param
 
-        def counted(a, *args, _real=real, _name=name, **kwargs):
-            calls.append((_name, np.shape(a)))
-            return _real(a, *args, **kwargs)
-        monkeypatch.setattr(np.linalg, name, counted)
+
+def count_lapack_calls(monkeypatch) -> list[tuple[str, tuple[int, ...]]]:
+    """Record (function, shape of A) for every factorization the ops make, by np.linalg or SciPy."""
+    calls: list[tuple[str, tuple[int, ...]]] = []
+
+    def counting(name: str, real):
+        def counted(a, *args, **kwargs):
+            calls.append((name, np.shape(a)))
+            return real(a, *args, **kwargs)
+        return counted
+    for name in ("cholesky", "slogdet", "solve", "inv"):
+        monkeypatch.setattr(np.linalg, name, counting(name, getattr(np.linalg, name)))
+    lookup = _scipy_blas.routine
+    scipy_names = {"potrf": "cholesky", "getrf": "lu", "trtri": "trtri"}
+
+    def counted_lookup(name: str, dtype):
+        real = lookup(name, dtype)
+        return counting(scipy_names[name], real) if real is not None and name in scipy_names else real
+    monkeypatch.setattr(_scipy_blas, "routine", counted_lookup)
     return calls
 
 
@@ -213,12 +231,12 @@ def gaussian_loglik(k: al.Tensor, y: al.Tensor) -> al.Tensor:
     ("solve", lambda a: linalg.solve(a, al.tensor(np.linspace(-1, 1, 2 * a.shape[-1]).reshape(-1, 2)))),
     ("logdet_and_solve", lambda a: gaussian_loglik(a, al.tensor(np.linspace(-1, 1, 2 * a.shape[-1]).reshape(-1, 2)))),
 ])
-def test_spd_path_gradcheck(small_blocks, name, fn, shape):
+def test_spd_path_gradcheck(small_blocks, lapack, name, fn, shape):
     check_op(lambda x: fn(spd(x)), rand(*shape))
 
 
 @pytest.mark.parametrize("name", ["inv", "logdet", "solve"])
-def test_spd_path_agrees_with_lu_path(name, monkeypatch):
+def test_spd_path_agrees_with_lu_path(lapack, name, monkeypatch):
     x, b = rand(2, 40, 40), rand(40, 3, seed=2, requires_grad=False)
     weight = al.tensor(np.random.default_rng(3).standard_normal((2, 40, 40)))
     fn = {"inv": lambda a: (linalg.inv(a) * weight).sum(), "logdet": lambda a: al.logdet(a).sum(),
@@ -235,7 +253,7 @@ def test_spd_path_agrees_with_lu_path(name, monkeypatch):
 
 
 @pytest.mark.parametrize("n", [1, 5, 32, 33, 64, 100], ids=str)
-def test_blockwise_triangular_inverse(n):
+def test_blockwise_triangular_inverse(lapack, n):
     m = rand(3, n, n).data
     low = np.linalg.cholesky(m @ np.swapaxes(m, -1, -2) / n + np.eye(n))  # well conditioned
     inverse = linalg._invert_lower_in_place(low.copy())
@@ -243,7 +261,7 @@ def test_blockwise_triangular_inverse(n):
     assert np.all(np.triu(inverse, 1) == 0)
 
 
-def test_logdet_and_solve_share_one_cholesky(monkeypatch):
+def test_logdet_and_solve_share_one_cholesky(lapack, monkeypatch):
     calls = count_lapack_calls(monkeypatch)
     x, y = rand(40, 2), rand(40, 3, seed=1, requires_grad=False)
     k = x @ x.mT + 0.5 * al.eye(40)  # SPD, n = 40 > _BLOCK
@@ -255,7 +273,7 @@ def test_logdet_and_solve_share_one_cholesky(monkeypatch):
     assert id(k) not in linalg._SharedCholesky._registry  # freed with the released graph
 
 
-def test_shared_factor_not_reused_after_in_place_write(monkeypatch):
+def test_shared_factor_not_reused_after_in_place_write(lapack, monkeypatch):
     a = (spd(rand(40, 40)) / 40).detach().requires_grad_()
     kept = al.logdet(a)  # its node keeps a's factor alive
     calls = count_lapack_calls(monkeypatch)

@@ -11,8 +11,9 @@ from typing import Any
 
 import numpy as np
 
-from ..engine import OpError, Function
+from ..engine import Function, OpError, is_grad_enabled
 from ..tensor import Tensor
+from .elementwise import as_tensor
 from .shape import sum_to, transpose
 
 
@@ -29,6 +30,16 @@ class Matmul(Function):
         return np.matmul(a, b)
 
     def backward(self, g):
+        a, b = self.inputs
+        if a.ndim == 1 or b.ndim == 1:
+            return self._vector_backward(g)
+        # broadcast batch dims are summed back by the engine, as for every op
+        if not is_grad_enabled():  # nothing to record: the BLAS calls on transposed views, directly
+            return (Tensor._make(g.data @ np.swapaxes(b.data, -1, -2)) if a._requires_grad else None,
+                    Tensor._make(np.swapaxes(a.data, -1, -2) @ g.data) if b._requires_grad else None)
+        return (g @ b.mT if a._requires_grad else None), (a.mT @ g if b._requires_grad else None)
+
+    def _vector_backward(self, g: Tensor) -> tuple[Tensor | None, Tensor | None]:
         a, b = self.inputs
         a2 = a.reshape(1, -1) if a.ndim == 1 else a  # 1-D operands act as a row / a column
         b2 = b.reshape(-1, 1) if b.ndim == 1 else b
@@ -120,9 +131,10 @@ class DiagEmbed(Function):
 
 # ----- public functions ----------------------------------------------------------
 def matmul(a: Tensor, b: Tensor) -> Tensor:
-    from .elementwise import as_tensor
-    a = as_tensor(a, b if isinstance(b, Tensor) else None)
-    return Matmul().apply(a, as_tensor(b, a))
+    if type(a) is not Tensor or type(b) is not Tensor:
+        a = as_tensor(a, b if isinstance(b, Tensor) else None)
+        b = as_tensor(b, a)
+    return Matmul().apply(a, b)
 
 
 def outer(a: Tensor, b: Tensor) -> Tensor:

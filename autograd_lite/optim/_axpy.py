@@ -7,36 +7,25 @@ Without SciPy, or for arrays BLAS can't take in place, NumPy computes the same u
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
-_AXPY: dict[np.dtype, Callable[..., np.ndarray]] | None = None
-
-
-def _blas_axpy() -> dict[np.dtype, Callable[..., np.ndarray]]:
-    """The float32 and float64 axpy routines, looked up once ({} without SciPy)."""
-    global _AXPY
-    if _AXPY is None:
-        try:
-            from scipy.linalg import blas
-            _AXPY = {np.dtype(np.float32): blas.saxpy, np.dtype(np.float64): blas.daxpy}
-        except ImportError:
-            _AXPY = {}
-    return _AXPY
+from .. import _scipy_blas
 
 
 def add_scaled_(y: np.ndarray, x: np.ndarray, a: float) -> None:
     """y += a·x in place (x broadcast to y's shape if it must be)."""
     a = float(a)  # a NumPy float64 scalar would promote a float32 temporary
-    axpy = (_AXPY if _AXPY is not None else _blas_axpy()).get(y.dtype)
-    if axpy is not None and x.dtype == y.dtype and x.shape == y.shape and y.flags.c_contiguous \
-            and x.flags.c_contiguous and y.flags.writeable:
-        flat = y.reshape(-1)  # a view: BLAS writes straight into y
-        result: Any = axpy(x.reshape(-1), flat, a=a)
-        if result is not flat and not np.shares_memory(result, flat):
-            flat[...] = result  # the wrapper had to copy (e.g. a misaligned buffer)
-        return
+    axpy = _scipy_blas.routine("axpy", y.dtype)
+    if axpy is not None and x.shape == y.shape and x.dtype == y.dtype:
+        flags = y.flags
+        if flags.c_contiguous and flags.writeable and x.flags.c_contiguous:
+            flat = y.reshape(-1)  # a view: BLAS writes straight into y
+            result: Any = axpy(x.reshape(-1), flat, a=a)
+            if result is not flat and not np.shares_memory(result, flat):
+                flat[...] = result  # the wrapper had to copy (e.g. a misaligned buffer)
+            return
     if a == 1:
         y += x
     else:

@@ -71,13 +71,17 @@ class Optimizer:
         loss = closure() if closure is not None else None
         todo = [(p, group) for group in self.param_groups for p in group["params"] if p.grad is not None]
         for p, _ in todo:  # every gradient is checked first, so a failed step changes nothing
-            if p.grad.shape != p.shape:
+            if p.grad.data.shape != p.data.shape:
                 raise RuntimeError(f"{type(self).__name__}: gradient shape {p.grad.shape} differs from the "
                                    f"parameter's {p.shape}")
+        state = self.state
         for p, group in todo:
-            if not p.data.flags.writeable:
-                p.data = p.data.copy()
-            self._update(p.data, p.grad.data.astype(p.dtype, copy=False), self.state.setdefault(p, {}), group)
+            data, grad = p.data, p.grad.data
+            if not data.flags.writeable:
+                p.data = data = data.copy()
+            if grad.dtype != data.dtype:
+                grad = grad.astype(data.dtype)
+            self._update(data, grad, state[p] if p in state else state.setdefault(p, {}), group)
             p._version += 1
         return loss
 
