@@ -67,8 +67,12 @@ def _channel_sums(a: np.ndarray) -> np.ndarray:
 
 
 class BatchNorm(Function):
-    """y = γ⊙x̂ + β with x̂ standardized per channel (dim 1) over all other dims; γ, β of shape (C,)."""
-    saved = ("mean", "var", "inv_std", "x_hat")
+    """y = γ⊙x̂ + β with x̂ standardized per channel (dim 1) over all other dims; γ, β of shape (C,).
+
+    x̂ itself is never stored: y = (x − μ)⊙(γσ⁻¹) + β and x̂ = (x − μ)⊙σ⁻¹ are per-channel scalings of
+    x − μ, and each pass broadcasting a (C,) vector over an (N, C) batch costs 2-3 plain passes.
+    """
+    saved = ("mean", "var", "inv_std", "centered")
     expr, grad_exprs = "γ(a − μ)/σ + β", ("(γσ⁻¹/M)(M·G − ΣG − x̂·Σ G⊙x̂)", "Σ G⊙x̂", "Σ G")
 
     def __init__(self, dims: tuple[int, ...], eps: float, param_shape: tuple[int, ...]) -> None:
@@ -77,12 +81,10 @@ class BatchNorm(Function):
     def forward(self, x, gamma, beta):
         m, shape = x.size // x.shape[1], self.param_shape
         self.mean = (_channel_sums(x) / m).reshape(shape)
-        centered = x - self.mean
-        squares = centered * centered
-        self.var = (_channel_sums(squares) / m).reshape(shape)
+        self.centered = centered = x - self.mean
+        self.var = (_channel_sums(centered * centered) / m).reshape(shape)
         self.inv_std = 1.0 / np.sqrt(self.var + self.eps)
-        self.x_hat = np.multiply(centered, self.inv_std, out=centered)  # x − μ is not needed after this
-        out = self.x_hat * gamma.reshape(shape)
+        out = centered * (gamma.reshape(shape) * self.inv_std)
         out += beta.reshape(shape)
         return out
 
@@ -90,17 +92,17 @@ class BatchNorm(Function):
         x, gamma, beta = self.inputs
         if is_grad_enabled():  # create_graph: x̂ and σ⁻¹ recomputed as recorded functions of x
             return self._recorded_backward(g)
-        g, x_hat, shape = g.data, self.x_hat, self.param_shape
-        m = x_hat.size // x_hat.shape[1]
+        g, centered, inv_std, shape = g.data, self.centered, self.inv_std, self.param_shape
+        m = centered.size // centered.shape[1]
         g_beta = _channel_sums(g)  # (C,): fresh arrays, so they become .grad uncopied
-        g_x_hat = g * x_hat
-        g_gamma = _channel_sums(g_x_hat)
+        g_centered = g * centered
+        g_gamma = _channel_sums(g_centered) * inv_std.reshape(-1)  # Σ G⊙x̂ = σ⁻¹·Σ G⊙(x − μ)
         gx = None
-        if x.requires_grad:  # dx = k⊙G − k⊙ΣG/M − x̂⊙k⊙Σ(G⊙x̂)/M with k = γσ⁻¹ per channel: four passes
-            k = gamma.data.reshape(shape) * self.inv_std
+        if x.requires_grad:  # dx = k⊙G − k⊙ΣG/M − (x − μ)⊙σ⁻¹k⊙Σ(G⊙x̂)/M with k = γσ⁻¹ per channel
+            k = gamma.data.reshape(shape) * inv_std
             gx = g * k
             gx -= k * (g_beta / m).reshape(shape)
-            gx -= np.multiply(x_hat, k * (g_gamma / m).reshape(shape), out=g_x_hat)  # reuses G⊙x̂'s buffer
+            gx -= np.multiply(centered, inv_std * k * (g_gamma / m).reshape(shape), out=g_centered)  # reuses a buffer
             gx = Tensor._make(gx)
         return (gx, Tensor._make(g_gamma) if gamma.requires_grad else None,
                 Tensor._make(g_beta) if beta.requires_grad else None)
