@@ -273,6 +273,20 @@ def test_logdet_and_solve_share_one_cholesky(lapack, monkeypatch):
     assert id(k) not in linalg._SharedCholesky._registry  # freed with the released graph
 
 
+def test_spd_path_in_float32_stays_float32_and_agrees_with_float64(lapack):
+    x64, y64 = rand(40, 2).data, rand(40, 3, seed=1, requires_grad=False).data
+    results = []
+    for dtype in (np.float64, np.float32):
+        x = al.tensor(x64.astype(dtype), requires_grad=True)
+        k = x @ x.mT + 0.5 * al.eye(40, dtype=dtype)  # SPD, n = 40 > _BLOCK: the Cholesky path
+        loss = gaussian_loglik(k, al.tensor(y64.astype(dtype)))
+        loss.backward()
+        assert loss.dtype == x.grad.dtype == dtype
+        results.append((loss.item(), x.grad.data))
+    np.testing.assert_allclose(results[1][0], results[0][0], rtol=1e-5)
+    np.testing.assert_allclose(results[1][1], results[0][1], rtol=1e-3, atol=1e-4)
+
+
 def test_shared_factor_not_reused_after_in_place_write(lapack, monkeypatch):
     a = (spd(rand(40, 40)) / 40).detach().requires_grad_()
     kept = al.logdet(a)  # its node keeps a's factor alive
