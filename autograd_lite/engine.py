@@ -263,7 +263,8 @@ def _propagate(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_gra
                 needed.add(node)
     captured: list[Tensor | None] = [None] * len(capture or ())
 
-    with set_grad_enabled(create_graph):
+    recording, _mode.enabled = _mode.enabled, create_graph  # as set_grad_enabled, minus its objects
+    try:
         while ready:
             node = heapq.heappop(ready)[1]
             g = node_grads.pop(node)
@@ -307,6 +308,8 @@ def _propagate(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_gra
                     captured[i] = _run_hooks(t, leaf_grads[id(t)][1])
             return captured
         _accumulate_into_leaves(leaf_grads.values(), create_graph)
+    finally:
+        _mode.enabled = recording
     return None
 
 
@@ -314,7 +317,8 @@ def _accumulate_into_leaves(leaf_grads: Any, create_graph: bool) -> None:
     """leaf.grad += g for every leaf, after its hooks; a .grad never aliases another array."""
     seen_arrays: set[int] = set()
     for leaf, g in leaf_grads:
-        g = _run_hooks(leaf, g)
+        if leaf._hooks:
+            g = _run_hooks(leaf, g)
         if create_graph:
             leaf.grad = g if leaf.grad is None else leaf.grad + g
             continue

@@ -302,7 +302,8 @@ class Relu(Function):
         positive = self.out > 0
         if is_grad_enabled():  # create_graph: a recorded product, differentiable in G
             return g * _mask(positive, g.dtype)
-        return Tensor._make(g.data * positive.astype(g.dtype))  # same-dtype ⊙: NumPy's float ⊙ bool loop is slower
+        mask = np.asarray(positive, dtype=g.dtype)  # a same-dtype product: NumPy's float ⊙ bool loop is slower
+        return Tensor._make(np.multiply(g.data, mask, out=mask))
 
 
 class Maximum(Function):

@@ -82,9 +82,10 @@ class BatchNorm(Function):
         m, shape = x.size // x.shape[1], self.param_shape
         self.mean = (_channel_sums(x) / m).reshape(shape)
         self.centered = centered = x - self.mean
-        self.var = (_channel_sums(centered * centered) / m).reshape(shape)
+        out = np.multiply(centered, centered)  # the squares, then the output in the same buffer
+        self.var = (_channel_sums(out) / m).reshape(shape)
         self.inv_std = 1.0 / np.sqrt(self.var + self.eps)
-        out = centered * (gamma.reshape(shape) * self.inv_std)
+        np.multiply(centered, gamma.reshape(shape) * self.inv_std, out=out)
         out += beta.reshape(shape)
         return out
 
