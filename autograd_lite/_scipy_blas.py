@@ -2,7 +2,7 @@
 
 NumPy has no in-place axpy, no triangular inverse, and its `linalg.cholesky` pays for a
 gufunc layer that costs more than the factorization at n ≈ 200. SciPy (it comes with
-scikit-learn, the `data` extra) has the plain routines; every caller falls back to NumPy
+scikit-learn; the `fast` extra names it) has the plain routines; every caller falls back to NumPy
 without it, so SciPy stays optional.
 """
 from __future__ import annotations

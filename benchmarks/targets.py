@@ -75,28 +75,41 @@ def efficiency_gap(workload: str, minimum: float) -> Callable[[Results], tuple[f
 
 TARGETS = [
     Target("two_layer", "two-layer step ≤ 1.0× PyTorch", time_ratio("two_layer", "torch"), 1.0, "#9",
-           "the same five BLAS calls as PyTorch and the baseline; what is left is the Python of 6 recorded ops and their backward (~0.35 ms per step at these sizes)"),
+           "the same five BLAS calls as PyTorch and the baseline; what is left is the Python of 6 recorded ops "
+           "and their backward (~0.35 ms per step at these sizes)"),
     Target("two_layer", "two-layer step ≤ 1.15× the NumPy baseline", time_ratio("two_layer", "numpy"), 1.15, "#9",
-           "the same five BLAS calls (timed alone, equal); per step autograd_lite adds ~0.35 ms of per-op Python (6 recorded ops, their backward bookkeeping, two bias-gradient reductions), and inside the step its Xᵀ·G runs ~0.15 ms slower than alone (X is out of cache by then); over this round's four runs the ratio measured 1.04-1.20×"),
+           "the same five BLAS calls, which take the same time inside both steps; per step autograd_lite adds "
+           "~0.35 ms of per-op Python (6 recorded ops, their backward bookkeeping, two bias-gradient "
+           "reductions); over this round's four runs the ratio measured 1.04-1.20×"),
     Target("two_layer", "two-layer efficiency ≥ 60% of the matmul limit", efficiency_gap("two_layer", 0.6), 1.0,
            "#9",
-           "bounded by the hand-written baseline's own efficiency (54-63% over this round's four runs; its row in table 1): the thin matmuls ((200×3072)·(3072×100) and Xᵀ·G) run at 70-85% of the square-matmul rate, and the non-BLAS work of a step (the baseline's 0.74 ms, ours ~1.1 ms) comes on top; ours is the baseline's efficiency divided by the ratio above"),
+           "bounded by the hand-written baseline's own efficiency (54-63% over this round's four runs; its row "
+           "in table 1): the thin matmuls ((200×3072)·(3072×100) and Xᵀ·G) run at 70-85% of the square-matmul "
+           "rate, and the non-BLAS work of a step (the baseline's 0.74 ms, ours ~1.1 ms) comes on top; ours is "
+           "the baseline's efficiency divided by the ratio above"),
     Target("convnet", "ConvNet step ≤ 2× PyTorch", time_ratio("convnet", "torch"), 2.0, "#9, #4",
-           "im2col copies (PyTorch's oneDNN convolution needs none), NumPy's BLAS at ~40 GFLOP/s on the thin convolution matmuls, and max-pool's winner routing (~12 ms against PyTorch's ~2 ms)"),
+           "im2col copies (PyTorch's oneDNN convolution needs none), NumPy's BLAS at ~40 GFLOP/s on the thin "
+           "convolution matmuls, and max-pool's winner routing (~12 ms against PyTorch's ~2 ms)"),
     Target("convnet", "ConvNet peak memory ≤ 1.5× PyTorch (#4: ≤ 2×)", memory_ratio("convnet", "torch"), 1.5,
            "#9",
-           'columns are rebuilt in backward in ~2 MiB chunks (nothing large is saved); what remains over PyTorch is the im2col staging temporary (~7× the input) and the pool/ReLU masks'),
+           "columns are rebuilt in backward in ~2 MiB chunks (nothing large is saved); what remains over "
+           "PyTorch is the im2col staging temporary (~7× the input) and the pool/ReLU masks"),
     Target("bn_mlp", "batch-norm MLP step ≤ 1.0× PyTorch (#4: ≤ 1.5×)", time_ratio("bn_mlp", "torch"), 1.0, "#9",
-           "the 14 matmuls are the baseline's; per step autograd_lite's fixed cost is 1.85 ms (PyTorch's 1.6 ms, the baseline's 0.8 ms): the Python of ~19 recorded ops and their backward, while PyTorch's native kernels do the elementwise work ~0.5 ms faster than NumPy"),
+           "the 14 matmuls are the baseline's; per step autograd_lite's fixed cost is 1.85 ms (PyTorch's 1.6 "
+           "ms, the baseline's 0.8 ms): the Python of ~19 recorded ops and their backward, while PyTorch's "
+           "native kernels do the elementwise work ~0.5 ms faster than NumPy"),
     Target("op_overhead", "per-op overhead ≤ 1.25× PyTorch (#2: ≤ 2×)", time_ratio("op_overhead", "torch"), 1.25,
            "#9",
-           "engine bookkeeping per node: Function.apply, the one-pass backward (a heap on sequence numbers) and release()"),
+           "engine bookkeeping per node: Function.apply, the one-pass backward (a heap on sequence numbers) and"
+           " release()"),
     Target("op_overhead", "per-op overhead below HIPS autograd's", time_ratio("op_overhead", "autograd"), 1.0,
            "#9",
            'engine bookkeeping per node (see the per-op overhead profile)'),
     Target("op_overhead", "per-op overhead below MyGrad's", time_ratio("op_overhead", "mygrad"), 1.0, "#9"),
     Target("gplvm", "GP-LVM gradient ≤ 1.0× PyTorch", time_ratio("gplvm", "torch"), 1.0, "#9",
-           "one Cholesky per step is shared by logdet, solve and inv (SciPy's potrf and trtri when installed; without SciPy NumPy's gufuncs are ~1 ms slower per step); what is left is ~35 recorded ops and six n×n temporaries"),
+           "one Cholesky per step is shared by logdet, solve and inv (SciPy's potrf and trtri when installed; "
+           "without SciPy NumPy's gufuncs are ~1 ms slower per step); what is left is ~35 recorded ops and six "
+           "n×n temporaries"),
     Target("long_chain", "20,000-op chain: no RecursionError", no_error("long_chain"), 0.5, "#9, #2"),
     Target("long_chain", "20,000-op chain ≤ 1.0× PyTorch", time_ratio("long_chain", "torch"), 1.0, "#9",
            'the per-op engine bookkeeping, times 20,000'),

@@ -69,8 +69,8 @@ def _channel_sums(a: np.ndarray) -> np.ndarray:
 class BatchNorm(Function):
     """y = γ⊙x̂ + β with x̂ standardized per channel (dim 1) over all other dims; γ, β of shape (C,).
 
-    x̂ itself is never stored: y = (x − μ)⊙(γσ⁻¹) + β and x̂ = (x − μ)⊙σ⁻¹ are per-channel scalings of
-    x − μ, and each pass broadcasting a (C,) vector over an (N, C) batch costs 2-3 plain passes.
+    x̂ itself is never stored: y = (x − μ)⊙(γσ⁻¹) + β and x̂ = (x − μ)⊙σ⁻¹ are per-channel
+    scalings of x − μ, and a pass broadcasting a (C,) vector over an (N, C) batch costs 2-3 plain ones.
     """
     saved = ("mean", "var", "inv_std", "centered")
     expr, grad_exprs = "γ(a − μ)/σ + β", ("(γσ⁻¹/M)(M·G − ΣG − x̂·Σ G⊙x̂)", "Σ G⊙x̂", "Σ G")
@@ -103,7 +103,7 @@ class BatchNorm(Function):
             k = gamma.data.reshape(shape) * inv_std
             gx = g * k
             gx -= k * (g_beta / m).reshape(shape)
-            gx -= np.multiply(centered, inv_std * k * (g_gamma / m).reshape(shape), out=g_centered)  # reuses a buffer
+            gx -= np.multiply(centered, inv_std * k * (g_gamma / m).reshape(shape), out=g_centered)  # reused
             gx = Tensor._make(gx)
         return (gx, Tensor._make(g_gamma) if gamma.requires_grad else None,
                 Tensor._make(g_beta) if beta.requires_grad else None)
