@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 
 import numpy as np
 import pytest
@@ -116,6 +117,11 @@ def test_cli_convnet_graph_and_cifar_error(tmp_path, capsys) -> None:
     assert cli.main(["--epochs", "1", "--no-progress", "--out", str(out), "--batch-size", "256"]) == 0
     graph = [f for f in os.listdir(out) if f.startswith("graph.")]
     assert graph and os.path.getsize(out / graph[0]) > 1000
+    if graph[0] == "graph.svg":  # a model's graph reads top to bottom: taller than wide
+        size = re.search(r'width="([\d.]+)pt" height="([\d.]+)pt"', (out / "graph.svg").read_text())
+        assert size and float(size.group(2)) > float(size.group(1))
+    else:
+        assert "rankdir=TB" in (out / "graph.dot").read_text()
     assert cli.main(["--data", "cifar10", "--data-dir", str(tmp_path / "none"), "--out", str(tmp_path / "c")]) == 2
     assert "cifar-10-batches-py" in capsys.readouterr().err
 

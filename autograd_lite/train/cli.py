@@ -128,7 +128,7 @@ def write_graph(model: Any, loss_fn: Any, x: Any, y: Any, folder: str) -> str | 
         model.train(was_training)
     if shutil.which("dot"):
         try:
-            svg = viz.draw_graph(loss, tooltips=False).pipe(format="svg")
+            svg = viz.draw_graph(loss, tooltips=False, rankdir="TB").pipe(format="svg")  # a model: top to bottom
             path = os.path.join(folder, "graph.svg")
             with open(path, "wb") as f:
                 f.write(svg if isinstance(svg, bytes) else svg.encode())
@@ -137,7 +137,7 @@ def write_graph(model: Any, loss_fn: Any, x: Any, y: Any, folder: str) -> str | 
             print(f"(could not render the graph with Graphviz: {e}; writing DOT text instead)", file=sys.stderr)
     path = os.path.join(folder, "graph.dot")
     with open(path, "w") as f:
-        f.write(viz.to_dot(loss, tooltips=False))
+        f.write(viz.to_dot(loss, tooltips=False, rankdir="TB"))
     return path
 
 
