@@ -18,9 +18,9 @@ _found: dict[tuple[str, np.dtype], Callable[..., Any] | None] = {}
 def routine(name: str, dtype: Any) -> Callable[..., Any] | None:
     """The SciPy routine `name` for real `dtype` ("potrf", float64 → lapack.dpotrf), or None
     without SciPy or for other dtypes. Looked up once per (name, dtype)."""
-    key = (name, np.dtype(dtype))
+    key = (name, dtype)  # callers pass an array's dtype: no np.dtype() call on the hot path
     if key not in _found:
-        _found[key] = _lookup(name, key[1])
+        _found[key] = _lookup(name, np.dtype(dtype))
     return _found[key]
 
 

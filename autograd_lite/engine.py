@@ -347,7 +347,7 @@ def _as_grad_list(outputs: Sequence[Tensor], grads: Sequence[Any] | None, caller
             if out.data.size != 1:
                 raise RuntimeError(f"{caller}: output {i} has shape {out.shape}; a gradient can be implied "
                                    "only for a single-element output. Pass gradient= of that shape.")
-            g = Tensor._make(np.ones_like(out.data))
+            g = Tensor._make(np.ones_like(out.data) if out.data.ndim else np.array(1, out.data.dtype))  # the usual loss
         elif not isinstance(g, Tensor):
             g = Tensor._make(np.asarray(g, dtype=out.dtype))
         if g.shape != out.shape:

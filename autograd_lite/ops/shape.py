@@ -16,7 +16,7 @@ from ..tensor import Tensor
 def _shape_arg(shape: Any) -> tuple[int, ...]:
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = shape[0]
-    return tuple(int(s) for s in shape)
+    return tuple(map(int, shape))
 
 
 class Reshape(Function):
