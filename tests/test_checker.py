@@ -174,5 +174,13 @@ def test_readme_section_shows_the_real_report():
     doc = readme[readme.index("## Check your homework derivative"):]
     code, shown = re.search(r"```python\n(.*?)```\n\nprints\n\n```\n(.*?)```", doc, re.S).groups()
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=60)
-    mask = lambda s: re.sub(r"\d\.\de[-+]\d+", "#", s).strip()  # error digits may vary with the BLAS
-    assert mask(result.stdout) == mask(shown)
+    assert _mask_rounding(result.stdout) == _mask_rounding(shown)
+
+
+def _mask_rounding(report: str) -> str:
+    """Masks what varies with the BLAS: the error digits and, where the error against autodiff is at
+    rounding level, which element is worst (an argmax over noise), its values and so the column widths."""
+    import re
+    row = re.compile(r"(\d\.\de[-+]\d+)(\s+\S+\s+)(\(.*?\)\s+\S+\s+\S+)")
+    unmoored = lambda m: m[0] if float(m[1]) >= 1e-12 else m[1] + m[2] + "#"
+    return re.sub(r" +", " ", re.sub(r"\d\.\de[-+]\d+", "#", row.sub(unmoored, report))).strip()
