@@ -80,13 +80,13 @@ TARGETS = [
     Target("two_layer", "two-layer step ≤ 1.15× the NumPy baseline", time_ratio("two_layer", "numpy"), 1.15, "#9",
            "the same five BLAS calls, which take the same time inside both steps; per step autograd_lite adds "
            "~0.35 ms of per-op Python (6 recorded ops, their backward bookkeeping, two bias-gradient "
-           "reductions); over this round's seven runs the ratio measured 1.04-1.20×"),
+           "reductions); over seven runs on an Intel Xeon (2026-11-22) the ratio measured 1.04-1.20×"),
     Target("two_layer", "two-layer efficiency ≥ 60% of the matmul limit", efficiency_gap("two_layer", 0.6), 1.0,
            "#9",
-           "bounded by the hand-written baseline's own efficiency (53-63% over this round's seven runs; its row "
-           "in table 1): the thin matmuls ((200×3072)·(3072×100) and Xᵀ·G) run at 70-85% of the square-matmul "
-           "rate, and the non-BLAS work of a step (the baseline's 0.74 ms, ours ~1.1 ms) comes on top; ours is "
-           "the baseline's efficiency divided by the ratio above"),
+           "bounded by the hand-written baseline's own efficiency (53-63% over seven runs on an Intel Xeon; "
+           "its row in table 1): the thin matmuls ((200×3072)·(3072×100) and Xᵀ·G) run at 70-85% of the "
+           "square-matmul rate, and the non-BLAS work of a step (the baseline's 0.74 ms, ours ~1.1 ms) comes "
+           "on top; ours is the baseline's efficiency divided by the ratio above"),
     Target("convnet", "ConvNet step ≤ 2× PyTorch", time_ratio("convnet", "torch"), 2.0, "#9, #4",
            "im2col copies (PyTorch's oneDNN convolution needs none), NumPy's BLAS at ~40 GFLOP/s on the thin "
            "convolution matmuls, and max-pool's winner routing (~12 ms against PyTorch's ~2 ms)"),
@@ -99,9 +99,9 @@ TARGETS = [
            "less (0.45 vs 0.80 ms); the forward takes ~0.8 ms more: MKL's sgemm runs X·W1 5-13% faster than "
            "NumPy's OpenBLAS, and NumPy's row-broadcast loops on (200, 100) take 14 µs where same-shape "
            "operands take 7, so batch norm's forward takes 97 µs against PyTorch's fused 63 µs. At tiny sizes "
-           "(Python cost only) the two steps are equal (1.57 vs 1.51 ms). Over this round's seven runs the "
-           "ratio measured 0.87-1.08× (the hand-written NumPy step 0.87-1.09×): the target sits inside the "
-           "run-to-run spread"),
+           "(Python cost only) the two steps are equal (1.57 vs 1.51 ms). Over seven runs on an Intel Xeon "
+           "(2026-11-22) the ratio measured 0.87-1.08× (the hand-written NumPy step 0.87-1.09×): the target "
+           "sits inside the run-to-run spread"),
     Target("op_overhead", "per-op overhead ≤ 1.25× PyTorch (#2: ≤ 2×)", time_ratio("op_overhead", "torch"), 1.25,
            "#9",
            "engine bookkeeping per node: Function.apply, the one-pass backward (a heap on sequence numbers) and"
