@@ -14,6 +14,7 @@ from benchmarks.harness import LIBRARIES, Skip
 from benchmarks.workloads import WORKLOADS
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DECLINED = {("gplvm", "mygrad")}  # MyGrad has no differentiable log-determinant or solve
 CASES = [(w, lib) for w, module in WORKLOADS.items() for lib in LIBRARIES if lib in module.BUILDERS]
 
 
@@ -26,8 +27,9 @@ def test_every_library_computes_the_baseline_loss(workload: str, lib: str) -> No
     expected = module.BUILDERS["numpy"](spec)()
     try:
         step = module.BUILDERS[lib](spec)
-    except Skip as e:
-        pytest.skip(str(e))
+    except Skip as e:  # a peer that lacks an op declines the workload, saying which (the report shows it)
+        assert (workload, lib) in DECLINED and "has no" in str(e), f"{lib} declined {workload}: {e}"
+        return
     first, second = step(), step()
     assert first == pytest.approx(expected, rel=1e-4)
     if "LR" in vars(module):  # a training step: the SGD update lowered the loss
