@@ -1,6 +1,7 @@
 """check_derivative and `autograd-lite check`: passing, failing, shape mistakes, broken files, exit codes."""
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import textwrap
@@ -169,7 +170,6 @@ def test_cli_subprocess_exit_code():
 
 def test_readme_section_shows_the_real_report():
     """README.md, "Check your homework derivative": its GP-LVM code prints the report shown under it."""
-    import re
     readme = (REPO / "README.md").read_text()
     doc = readme[readme.index("## Check your homework derivative"):]
     code, shown = re.search(r"```python\n(.*?)```\n\nprints\n\n```\n(.*?)```", doc, re.S).groups()
@@ -180,7 +180,6 @@ def test_readme_section_shows_the_real_report():
 def _mask_rounding(report: str) -> str:
     """Masks what varies with the BLAS: the error digits and, where the error against autodiff is at
     rounding level, which element is worst (an argmax over noise), its values and so the column widths."""
-    import re
     row = re.compile(r"(\d\.\de[-+]\d+)(\s+\S+\s+)(\(.*?\)\s+\S+\s+\S+)")
     unmoored = lambda m: m[0] if float(m[1]) >= 1e-12 else m[1] + m[2] + "#"
     return re.sub(r" +", " ", re.sub(r"\d\.\de[-+]\d+", "#", row.sub(unmoored, report))).strip()
