@@ -1,18 +1,58 @@
-"""Grad mode (whether ops record a graph) and module scope (which nn.Module an op runs in).
+"""Grad mode: whether ops record a graph, per thread (as in PyTorch).
 
 `no_grad`, `enable_grad` and `set_grad_enabled` behave like PyTorch's: context managers
-and decorators (`@al.no_grad` also bare), and `al.set_grad_enabled(False)` as a plain call.
+and decorators (`@al.no_grad` also bare; on a generator function the mode holds inside
+the generator), and `al.set_grad_enabled(False)` as a plain call. Each thread has its own
+mode and every new thread starts with grad enabled, so a `no_grad()` or a `backward()` in
+one thread never changes what another records.
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+import functools
+import inspect
+import threading
+from typing import Any, Callable, Generator
 
-enabled = True  # read by every op: Function.apply records a node only when this is on
-scope: tuple[tuple[str, str], ...] = ()  # the nn.Module calls we are inside: ((path, class name), ...)
+
+class _State(threading.local):
+    enabled = True  # the class default is what every new thread sees: grad enabled
+
+    def __init__(self) -> None:  # runs once per thread
+        self.outer: list[bool] = []  # the modes to restore when this thread's `with` blocks exit
+
+
+state = _State()  # `state.enabled` is read by every op: Function.apply records a node only when it is on
 
 
 def is_grad_enabled() -> bool:
-    return enabled
+    """Whether ops in this thread record a graph."""
+    return state.enabled
+
+
+def _run_generator_in_mode(gen: Generator, mode: bool) -> Generator:
+    """Drive `gen` with the grad mode set to `mode` while its code runs, restored at each yield
+    (the caller's code between two `next()` calls runs in the caller's mode)."""
+    def step(method: Callable, *args: Any) -> Any:
+        prev, state.enabled = state.enabled, mode
+        try:
+            return method(*args)
+        finally:
+            state.enabled = prev
+
+    try:
+        request = step(gen.send, None)
+        while True:
+            try:
+                response = yield request
+            except GeneratorExit:
+                step(gen.close)
+                raise
+            except BaseException as e:  # thrown in by the caller: deliver it inside the mode
+                request = step(gen.throw, e)
+            else:
+                request = step(gen.send, response)
+    except StopIteration as stop:
+        return stop.value
 
 
 class _GradMode:
@@ -21,42 +61,44 @@ class _GradMode:
     mode: bool
 
     def __enter__(self) -> None:
-        global enabled
-        self.prev, enabled = enabled, self.mode
+        # the previous mode goes on this thread's stack, not on self: one instance may be entered by many threads
+        state.outer.append(state.enabled)
+        state.enabled = self.mode
 
     def __exit__(self, *exc: Any) -> None:
-        global enabled
-        enabled = self.prev
+        state.enabled = state.outer.pop()
 
     def __call__(self, fn: Callable) -> Callable:
         mode = self.mode
+        if inspect.isgeneratorfunction(fn):
+            @functools.wraps(fn)
+            def generator_wrapper(*args: Any, **kwargs: Any) -> Any:
+                return (yield from _run_generator_in_mode(fn(*args, **kwargs), mode))
+            return generator_wrapper
 
+        @functools.wraps(fn)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            global enabled
-            prev, enabled = enabled, mode
+            prev, state.enabled = state.enabled, mode
             try:
                 return fn(*args, **kwargs)
             finally:
-                enabled = prev
-        wrapper.__name__, wrapper.__doc__ = fn.__name__, fn.__doc__
+                state.enabled = prev
         return wrapper
 
 
 class set_grad_enabled(_GradMode):
-    """`al.set_grad_enabled(False)` switches recording off at once; as a context manager or
-    decorator it restores the previous mode afterwards (like torch.set_grad_enabled)."""
+    """`al.set_grad_enabled(False)` switches recording off at once (in this thread); as a context
+    manager or decorator it restores the previous mode afterwards (like torch.set_grad_enabled)."""
 
     def __init__(self, mode: bool) -> None:
-        global enabled
         self.mode = bool(mode)
-        self.prev_at_call, enabled = enabled, self.mode
+        self.prev_at_call, state.enabled = state.enabled, self.mode
 
     def __enter__(self) -> None:
-        self.prev = self.prev_at_call
+        state.outer.append(self.prev_at_call)
 
     def __call__(self, fn: Callable) -> Callable:
-        global enabled
-        enabled = self.prev_at_call  # as a decorator it changes nothing until called
+        state.enabled = self.prev_at_call  # as a decorator it changes nothing until called
         return super().__call__(fn)
 
 
@@ -70,23 +112,6 @@ class no_grad(_GradMode):
 
 
 class enable_grad(no_grad):
+    """Recording on inside (e.g. within a `no_grad` block); `@al.enable_grad` works bare too."""
+
     mode = True
-
-
-class module_scope:
-    """Marks ops recorded inside as belonging to a module (path, class); the graph viewer clusters them."""
-
-    def __init__(self, path: str, class_name: str) -> None:
-        self.entry = (path, class_name)
-
-    def __enter__(self) -> None:
-        global scope
-        self.prev, scope = scope, scope + (self.entry,)
-
-    def __exit__(self, *exc: Any) -> None:
-        global scope
-        scope = self.prev
-
-
-def current_scope() -> tuple[tuple[str, str], ...]:
-    return scope

@@ -258,4 +258,4 @@ def test_repr_and_node_names():
     x = al.tensor([1.0, 2.0], requires_grad=True)
     y = x @ x
     assert repr(y.grad_fn) == "<MatmulBackward>"
-    assert y.grad_fn.parents()[0] is x
+    assert y.grad_fn.inputs[0] is x

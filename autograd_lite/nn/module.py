@@ -11,7 +11,8 @@ from typing import Any, Iterable, Iterator, NamedTuple
 
 import numpy as np
 
-from ..engine import module_scope, current_scope, no_grad
+from ..grad_mode import no_grad
+from ..viz.recorder import current_scope, module_scope
 from ..tensor import Tensor
 
 

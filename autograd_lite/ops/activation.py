@@ -25,6 +25,7 @@ def _mask(cond: np.ndarray, dtype: np.dtype) -> Tensor:
 
 class LeakyRelu(Function):
     grad_exprs = ("G ⊙ (a > 0 ? 1 : s)",)
+    saved = ()
 
     def __init__(self, slope: float) -> None:
         self.slope = float(slope)
@@ -41,6 +42,7 @@ class LeakyRelu(Function):
 class Silu(Function):
     """silu(x) = x·σ(x) (swish); d/dx = σ(x)·(1 + x·(1 − σ(x)))."""
     expr, grad_exprs = "a·σ(a)", ("G ⊙ σ(a)(1 + a(1 − σ(a)))",)
+    saved = ()
 
     def forward(self, x):
         e = np.exp(-np.abs(x))
@@ -63,6 +65,7 @@ def _erf(x: np.ndarray) -> np.ndarray:
 class Gelu(Function):
     """gelu(x) = x·Φ(x) with Φ the standard normal CDF; d/dx = Φ(x) + x·φ(x)."""
     expr, grad_exprs = "a·Φ(a)", ("G ⊙ (Φ(a) + a·φ(a))",)
+    saved = ()
 
     def forward(self, x):
         return x * (0.5 * (1.0 + _erf(x * (1 / math.sqrt(2)))))
@@ -75,6 +78,7 @@ class Gelu(Function):
 class GeluGrad(Function):
     """Φ(x) + x·φ(x), whose own derivative is φ(x)·(2 − x²)."""
     expr, grad_exprs = "Φ(a) + a·φ(a)", ("G ⊙ φ(a)(2 − a²)",)
+    saved = ()
 
     def forward(self, x):
         pdf = np.exp(-0.5 * x * x) * (1 / math.sqrt(2 * math.pi))
@@ -89,6 +93,7 @@ class GeluGrad(Function):
 class Elu(Function):
     """elu(x) = x for x > 0, α(eˣ − 1) otherwise; d/dx = 1, resp. α·eˣ."""
     grad_exprs = ("G ⊙ (a > 0 ? 1 : α·exp(a))",)
+    saved = ()
 
     def __init__(self, alpha: float) -> None:
         self.alpha = float(alpha)
@@ -106,6 +111,7 @@ class Elu(Function):
 class Softplus(Function):
     """softplus(x) = log(1 + exp(βx))/β, and x itself where βx > threshold (as PyTorch); d/dx = σ(βx)."""
     grad_exprs = ("G ⊙ σ(βa)",)
+    saved = ()
 
     def __init__(self, beta: float, threshold: float) -> None:
         self.beta, self.threshold = float(beta), float(threshold)
@@ -125,6 +131,7 @@ class Softplus(Function):
 class Softmax(Function):
     """y = exp(x − max x)/Σ exp(x − max x) along dim; dx = y ⊙ (G − Σ G⊙y)."""
     expr, grad_exprs = "softmax(a)", ("y ⊙ (G − Σ G⊙y)",)
+    saved = ("out",)
 
     def __init__(self, dim: int) -> None:
         self.dim = dim
@@ -142,6 +149,7 @@ class Softmax(Function):
 class LogSoftmax(Function):
     """y = x − logsumexp(x) along dim; dx = G − exp(y)·Σ G."""
     expr, grad_exprs = "a − logΣexp(a)", ("G − softmax(a)·Σ G",)
+    saved = ("out",)
 
     def __init__(self, dim: int) -> None:
         self.dim = dim
@@ -158,6 +166,7 @@ class LogSoftmax(Function):
 class Dropout(Function):
     """y = x ⊙ m / (1 − p), m ~ Bernoulli(1 − p) drawn from al.get_rng(); dx = G ⊙ m / (1 − p)."""
     grad_exprs = ("G ⊙ m/(1 − p)",)
+    saved = ("scaled_mask",)
 
     def __init__(self, p: float) -> None:
         self.p = p

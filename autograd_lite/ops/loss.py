@@ -27,6 +27,7 @@ REDUCTIONS = ("mean", "sum", "none")
 class SoftmaxCrossEntropy(Function):
     """loss_i = −Σ_c q_ic·log softmax(x_i)_c for x, q of shape (N, C); returns (N,)."""
     expr, grad_exprs = "−Σ b ⊙ log softmax(a)", ("G·(softmax(a)·Σb − b)", "−G·log softmax(a)")
+    saved = ("log_probs",)
 
     def forward(self, x, q):
         shifted = x - np.max(x, axis=1, keepdims=True)
@@ -116,6 +117,7 @@ class BinaryCrossEntropy(Function):
     dp = G·(p − t)/max(p(1 − p), 1e-12),  dt = G·(log(1 − p) − log p).
     """
     expr, grad_exprs = "−(b log a + (1 − b) log(1 − a))", ("G(a − b)/(a(1 − a))", "G(log(1 − a) − log a)")
+    saved = ("log_p", "log_1mp")
 
     def forward(self, p, t):
         with np.errstate(divide="ignore"):

@@ -44,6 +44,7 @@ def _x_hat_and_inv_std(node: Function, x: Tensor) -> tuple[Tensor, Tensor]:
 class Standardize(Function):
     """x̂ = (x − mean(x)) / √(var(x) + eps) over `dims` (biased variance)."""
     expr, grad_exprs = "(a − μ)/σ", ("σ⁻¹(G − mean(G) − x̂·mean(G⊙x̂))",)
+    saved = ("mean", "var", "inv_std", "x_hat")
 
     def __init__(self, dims: tuple[int, ...], eps: float) -> None:
         self.dims, self.eps = dims, eps

@@ -4,7 +4,7 @@ collapsing and LaTeX writers share.
 The drawing is micrograd's: every op is a node and so is every tensor (leaves, intermediates,
 outputs). An edge goes from each input tensor to the op that consumes it (`arg` = its position,
 so the op's `grad_exprs[arg]` is the chain-rule step along it), and from each op to its output.
-Works before and after `backward()`: released nodes keep their structure (`Function.parents()`),
+Works before and after `backward()`: released nodes keep their structure (`recorder.parents`),
 and values are shown wherever the user still holds the tensor.
 """
 from __future__ import annotations
@@ -12,10 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
-from ..engine import Function, InputStub
+from ..engine import Function
 from ..tensor import Tensor
+from .recorder import InputStub, parents, scope_of
 
-Scope = tuple  # ((module path, class name), ...) outermost first, as recorded by engine.module_scope
+Scope = tuple  # ((module path, class name), ...) outermost first, as recorded by recorder.module_scope
 
 
 @dataclass(eq=False)
@@ -130,13 +131,13 @@ def build(roots: Iterable[Tensor], names: Mapping[str, Any] | None = None) -> Gr
             continue
         seen.add(id(fn))
         op_key, out_key = f"F{id(fn)}", f"T{id(fn)}"
-        scope = getattr(fn, "scope", ())
+        scope = scope_of(fn)
         nodes[op_key] = Node(op_key, "op", fn.op_name, fn=fn, scope=scope)
         nodes[out_key] = Node(out_key, "tensor", fn=fn, scope=scope,
                               shape=getattr(fn, "out_shape", None), dtype=getattr(fn, "out_dtype", None))
         edges.append(Edge(op_key, out_key))
         inputs = fn.inputs
-        for i, p in enumerate(fn.parents()):
+        for i, p in enumerate(parents(fn)):
             if isinstance(p, Function):
                 key = f"T{id(p)}"
                 if inputs is not None:

@@ -1,0 +1,103 @@
+"""What the graph viewer needs from a graph, recorded beside the engine rather than inside it.
+
+The engine (engine.py) knows only backprop; it calls two hooks, and this module installs both:
+
+- `engine.on_record(node)` when an op is recorded. Installed only while some thread is inside
+  a `module_scope` (an nn.Module call), so ops outside modules pay nothing. It stores the
+  calling thread's scope as `node.scope`: ((module path, class name), ...), outermost first.
+- `engine.on_release(node, g)` just before backward frees a node's inputs and saved arrays.
+  It keeps what drawing the node later needs: `node.kept_parents` (see `parents`),
+  `node.out_shape`/`node.out_dtype` (from g, the gradient of the node's output), and on the
+  node of every computed input a weak link `out_ref` to that tensor, to show its value while
+  the user still holds it.
+
+Read them back with `parents(node)` and `scope_of(node)`.
+"""
+from __future__ import annotations
+
+import threading
+import weakref
+from typing import Any
+
+from .. import engine
+from ..engine import Function
+from ..tensor import Tensor
+
+Scope = tuple  # ((module path, class name), ...), outermost first
+
+
+class _Local(threading.local):
+    scope: Scope = ()  # the class default is what every new thread sees: in no module
+
+
+_local = _Local()
+_lock = threading.Lock()
+_threads_in_scope = 0  # how many module_scope blocks are open in all threads: on_record is installed while > 0
+
+
+def _note_scope(node: Function) -> None:
+    scope = _local.scope
+    if scope:  # another thread may be the one inside a module
+        node.scope = scope
+
+
+class module_scope:
+    """Marks ops recorded inside (in this thread) as belonging to a module (path, class);
+    the graph viewer clusters them."""
+
+    def __init__(self, path: str, class_name: str) -> None:
+        self.entry = (path, class_name)
+
+    def __enter__(self) -> None:
+        global _threads_in_scope
+        self.prev = _local.scope
+        _local.scope = self.prev + (self.entry,)
+        with _lock:
+            _threads_in_scope += 1
+            engine.on_record = _note_scope
+
+    def __exit__(self, *exc: Any) -> None:
+        global _threads_in_scope
+        _local.scope = self.prev
+        with _lock:
+            _threads_in_scope -= 1
+            if not _threads_in_scope:
+                engine.on_record = None
+
+
+def current_scope() -> Scope:
+    """The module calls this thread is inside: ((path, class name), ...), outermost first."""
+    return _local.scope
+
+
+def scope_of(node: Function) -> Scope:
+    """The module calls the node's op ran in (() outside any module)."""
+    return getattr(node, "scope", ())
+
+
+class InputStub:
+    """A constant input of a released node: its metadata and a weak link to the value."""
+
+    __slots__ = ("ref", "shape", "dtype", "name")
+
+    def __init__(self, t: Tensor) -> None:
+        self.ref, self.shape, self.dtype, self.name = weakref.ref(t), t.shape, t.dtype, t.name
+
+
+def parents(node: Function) -> list[Any]:
+    """Per input of the node: the node that computed it, the leaf tensor needing grad, or an
+    InputStub (a constant). Works before and after backward released the node."""
+    if node.inputs is None:
+        return list(getattr(node, "kept_parents", ()))
+    return [t.grad_fn or (t if t._requires_grad else InputStub(t)) for t in node.inputs]
+
+
+def _keep_structure(node: Function, g: Tensor) -> None:
+    node.kept_parents = parents(node)
+    node.out_shape, node.out_dtype = g.data.shape, g.data.dtype
+    for t in node.inputs:
+        if t.grad_fn is not None:  # dead as soon as backward drops the input, unless the user holds it
+            t.grad_fn.out_ref = weakref.ref(t)
+
+
+engine.on_release = _keep_structure
