@@ -69,7 +69,7 @@ class Function:
         except OpError:
             raise
         except Exception as e:  # keep the exception as raised (its type may need other arguments); say where
-            e.add_note(f"in {self.op_name} (input shapes {', '.join(str(t.shape) for t in inputs)})")
+            e.add_note(f"{self.op_name}: input shapes {', '.join(str(t.shape) for t in inputs)}")
             raise
         if type(out) is not np.ndarray:  # NumPy reductions return scalars: .data is always an array
             out = np.asarray(out)
@@ -106,15 +106,6 @@ class Function:
 
     def __repr__(self) -> str:
         return f"<{self.name}>"
-
-
-def release(node: Function, g: Tensor) -> None:
-    """Free what backward needed (the inputs and saved arrays); g is the gradient that was used."""
-    if on_release is not None:
-        on_release(node, g)
-    node.inputs = None
-    for key in node.saved:
-        setattr(node, key, None)
 
 
 def _fit_grad(g: Tensor, like: Tensor, fn: Function) -> Tensor:
@@ -224,7 +215,7 @@ def _propagate(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_gra
             if capture is not None and getattr(hook, "retains_grad", False):
                 continue  # al.grad leaves every .grad alone, like torch.autograd.grad
             g = run_hook(hook, g)
-        if node in wanted_nodes:
+        if wanted_nodes and node in wanted_nodes:
             captured[wanted_nodes[node]] = g
         inputs = node.inputs
         if inputs is None or (create_graph and not node.twice_differentiable) or (
@@ -234,12 +225,24 @@ def _propagate(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_gra
         if type(grads) is not tuple:
             grads = (grads,)
         for inp, gi in zip(inputs, grads):
-            if gi is not None and inp._requires_grad:
-                if gi.data.shape != inp.data.shape or gi.data.dtype != inp.data.dtype:
-                    gi = _fit_grad(gi, inp, node)
+            if gi is None or not inp._requires_grad:
+                continue
+            if gi.data.shape != inp.data.shape or gi.data.dtype != inp.data.dtype:
+                gi = _fit_grad(gi, inp, node)
+            parent = inp.grad_fn  # `send`, inlined: this loop is backward's hot path
+            if parent is None:
                 send(inp, gi)
-        if not retain_graph:
-            release(node, g)
+            elif parent in node_grads:
+                node_grads[parent] = node_grads[parent] + gi
+            else:
+                node_grads[parent] = gi
+                heapq.heappush(ready, (-parent.seq, parent))
+        if not retain_graph:  # free what backward needed: the inputs and saved arrays
+            if on_release is not None:
+                on_release(node, g)
+            node.inputs = None
+            for key in node.saved:
+                setattr(node, key, None)
 
     if capture is not None:
         for i, t in enumerate(capture):

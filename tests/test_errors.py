@@ -20,7 +20,7 @@ def test_binary_shape_mismatch_names_op_and_both_shapes(op):
     # NumPy's own exception, with a note naming the op and the input shapes (pytest matches notes too)
     with pytest.raises(ValueError, match="broadcast") as info:
         getattr(al, op)(rand(2, 3), rand(4))
-    assert info.value.__notes__ == [f"in {op} (input shapes (2, 3), (4,))"]
+    assert info.value.__notes__ == [f"{op}: input shapes (2, 3), (4,)"]
 
 
 @pytest.mark.parametrize("call,op,shapes", [

@@ -93,11 +93,16 @@ def parents(node: Function) -> list[Any]:
 
 
 def _keep_structure(node: Function, g: Tensor) -> None:
-    node.kept_parents = parents(node)
+    kept = []
+    for t in node.inputs:  # parents(node), inlined: this runs once per node in every backward
+        fn = t.grad_fn
+        if fn is not None:
+            kept.append(fn)
+            fn.out_ref = weakref.ref(t)  # dead once backward drops the input, unless the user holds it
+        else:
+            kept.append(t if t._requires_grad else InputStub(t))
+    node.kept_parents = kept
     node.out_shape, node.out_dtype = g.data.shape, g.data.dtype
-    for t in node.inputs:
-        if t.grad_fn is not None:  # dead as soon as backward drops the input, unless the user holds it
-            t.grad_fn.out_ref = weakref.ref(t)
 
 
 engine.on_release = _keep_structure
