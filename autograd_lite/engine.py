@@ -303,7 +303,7 @@ def _accumulate_into_leaves(leaf_grads: Any, create_graph: bool) -> None:
         if id(data) in seen_arrays or not data.flags.writeable or data.base is not None:
             data = data.copy()
         seen_arrays.add(id(data))
-        leaf.grad = Tensor._make(data if leaf.grad is None else leaf.grad.data + data)
+        leaf.grad = Tensor._make(data if leaf.grad is None else np.asarray(leaf.grad.data + data))  # 0-d + 0-d: a scalar
 
 
 def _as_grad_list(outputs: Sequence[Tensor], grads: Sequence[Any] | None, caller: str) -> list[Tensor]:
