@@ -259,3 +259,75 @@ def test_repr_and_node_names():
     y = x @ x
     assert repr(y.grad_fn) == "<MatmulBackward>"
     assert y.grad_fn.inputs[0] is x
+
+
+def _function_classes() -> list[type]:
+    import autograd_lite.linalg  # noqa: F401  (load every module that defines Functions)
+    import autograd_lite.nn  # noqa: F401
+    from autograd_lite.engine import Function
+    found, stack = [], [Function]
+    while stack:
+        for sub in stack.pop().__subclasses__():
+            if sub.__module__.startswith("autograd_lite."):
+                found.append(sub)
+            stack.append(sub)
+    return found
+
+
+def test_every_function_declares_what_it_saves():
+    from autograd_lite.engine import Function
+    classes = _function_classes()
+    assert len(classes) > 50
+    undeclared = [c.__name__ for c in classes if not any("saved" in k.__dict__ for k in c.__mro__ if k is not Function)]
+    assert undeclared == []
+
+
+def test_saved_arrays_of_a_softmax_are_freed_by_backward():
+    x = rand(2, 3, seed=107)
+    y = al.nn.functional.softmax(x, dim=1)
+    node = y.grad_fn
+    assert node.saved == ("out",) and isinstance(node.out, np.ndarray)
+    (y * y).sum().backward()
+    assert node.out is None and node.inputs is None
+
+
+def test_in_place_writes_do_not_take_node_numbers():
+    x = rand(3, seed=108)
+    a = x * 1.0
+    buf = al.zeros(3)
+    for _ in range(5):
+        buf += 1.0  # in-place writes tick their own clock
+    b = a * 1.0
+    assert b.grad_fn.seq == a.grad_fn.seq + 1
+    assert b.grad_fn.writes_seen > a.grad_fn.writes_seen
+
+
+def test_the_module_scope_hook_is_installed_only_inside_a_module_call():
+    from autograd_lite import engine
+    from autograd_lite.viz.recorder import module_scope, scope_of
+    x = rand(2, seed=109)
+    assert engine.on_record is None
+    with module_scope("net", "Net"):
+        with module_scope("net.fc", "Linear"):
+            inner = (x * 2.0).grad_fn
+        outer = (x * 3.0).grad_fn
+        assert engine.on_record is not None
+    assert engine.on_record is None
+    assert scope_of(inner) == (("net", "Net"), ("net.fc", "Linear"))
+    assert scope_of(outer) == (("net", "Net"),) and scope_of((x * 4.0).grad_fn) == ()
+
+
+def test_a_released_node_keeps_its_structure_for_the_viewer():
+    from autograd_lite.viz.recorder import InputStub, parents
+    x, c = rand(2, seed=110), al.tensor([3.0, 4.0])
+    h = x * c
+    y = (h + al.tensor(1.0)).sum()
+    add = y.grad_fn.inputs[0].grad_fn
+    y.backward()
+    assert add.inputs is None
+    mul, stub = parents(add)
+    assert mul is h.grad_fn and isinstance(stub, InputStub) and stub.shape == ()
+    assert parents(mul)[0] is x and parents(mul)[1].ref() is c  # a constant: a weak link to its value
+    assert mul.out_ref() is h and (mul.out_shape, mul.out_dtype) == ((2,), np.float64)
+    del h
+    assert mul.out_ref() is None  # the graph itself does not keep values alive
