@@ -153,35 +153,35 @@ def _hook_name(hook: Callable) -> str:
     return repr(getattr(hook, "__qualname__", None) or hook)
 
 
-def run_backward(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_graph: bool,
-                 create_graph: bool, capture: Sequence[Tensor] | None = None) -> list[Tensor | None] | None:
-    """Propagate root_grads from roots to the leaves (see `_propagate`), recording only if create_graph.
+def run_backward(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_graph: bool, create_graph: bool,
+                 capture: Sequence[Tensor] | None = None, needed: set[Function] | None = None
+                 ) -> list[Tensor | None] | None:
+    """Propagate root_grads (one per root, of its shape) from roots to the leaves.
 
-    Python's cyclic garbage collector is paused meanwhile: backward makes no
-    reference cycles, and collections would only re-traverse the (possibly
-    huge) graph over and over: 5-10% of a deep graph's backward time.
+    Nodes run in decreasing number (each node is numbered after its inputs'
+    nodes), so a node runs once all gradient flowing into it has arrived: one
+    pass, no separate topological sort. Without `capture`, the gradients
+    accumulate into the `.grad` of every leaf that requires grad; with `capture`,
+    those tensors' gradients are returned instead and no `.grad` changes (al.grad),
+    and only the nodes in `needed` run (see backprop.nodes_leading_to).
+    Recording is on only if create_graph (in this thread). Python's cyclic garbage
+    collector is paused meanwhile: backward makes no reference cycles, and
+    collections would only re-traverse the (possibly huge) graph: 5-10% of a deep
+    graph's backward time.
     """
     paused = gc.isenabled()
     gc.disable()
-    recording, _grad.enabled = _grad.enabled, create_graph  # this thread only
+    recording, _grad.enabled = _grad.enabled, create_graph
     try:
-        return _propagate(roots, root_grads, retain_graph, create_graph, capture)
+        return _propagate(roots, root_grads, retain_graph, create_graph, capture, needed)
     finally:
         _grad.enabled = recording
         if paused:
             gc.enable()
 
 
-def _propagate(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_graph: bool,
-               create_graph: bool, capture: Sequence[Tensor] | None) -> list[Tensor | None] | None:
-    """Propagate root_grads from roots to the leaves.
-
-    Nodes run in decreasing number (each node is numbered after its inputs'
-    nodes), so a node runs once all gradient flowing into it has arrived: one
-    pass, no separate topological sort. Without `capture`, the gradients
-    accumulate into the `.grad` of every leaf that requires grad; with `capture`,
-    those tensors' gradients are returned instead and no `.grad` changes (`al.grad`).
-    """
+def _propagate(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_graph: bool, create_graph: bool,
+               capture: Sequence[Tensor] | None, needed: set[Function] | None) -> list[Tensor | None] | None:
     node_grads: dict[Function, Tensor] = {}  # gradient arrived so far at each pending node's output
     leaf_grads: dict[int, list] = {}  # id(leaf) -> [leaf, its summed gradient]
     ready: list[tuple[int, Function]] = []  # heap of (−number, node): the latest node first
@@ -202,7 +202,6 @@ def _propagate(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_gra
 
     for t, g in zip(roots, root_grads):
         send(t, g)
-    needed = None if capture is None else _nodes_leading_to(capture, [n for _, n in ready])
     wanted_nodes = {} if capture is None else {t.grad_fn: i for i, t in enumerate(capture) if t.grad_fn is not None}
     captured: list[Tensor | None] = [None] * len(capture or ())
 
@@ -253,37 +252,6 @@ def _propagate(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_gra
     return None
 
 
-def topological_order(roots: Sequence[Any], parents: Callable[[Any], Any]) -> list[Any]:
-    """Everything reachable from roots through `parents`, each item after all of its parents
-    (an iterative post-order walk: graph depth is unbounded)."""
-    order: list[Any] = []
-    visited: set[Any] = set()
-    stack: list[tuple[Any, bool]] = [(r, False) for r in roots]
-    while stack:
-        item, expanded = stack.pop()
-        if expanded:
-            order.append(item)
-        elif item not in visited:
-            visited.add(item)
-            stack.append((item, True))
-            stack.extend((p, False) for p in parents(item) if p not in visited)
-    return order
-
-
-def _nodes_leading_to(capture: Sequence[Tensor], starts: list[Function]) -> set[Function]:
-    """The nodes from which some tensor in `capture` is reachable backwards (al.grad's pruning:
-    backward runs only those)."""
-    wanted_nodes = {t.grad_fn for t in capture if t.grad_fn is not None}
-    wanted_leaves = {id(t) for t in capture if t.grad_fn is None}
-    needed: set[Function] = set()
-    live_parents = lambda node: [t.grad_fn for t in node.inputs or () if t.grad_fn is not None]  # noqa: E731
-    for node in topological_order(starts, live_parents):  # parents first, so `needed` is complete for them
-        if node in wanted_nodes or any((t.grad_fn in needed) if t.grad_fn is not None else (id(t) in wanted_leaves)
-                                       for t in node.inputs or ()):
-            needed.add(node)
-    return needed
-
-
 def _leaf_hooks(leaf: Tensor, g: Tensor) -> Tensor:
     for hook in leaf._hooks or ():
         g = run_hook(hook, g)
@@ -303,67 +271,15 @@ def _accumulate_into_leaves(leaf_grads: Any, create_graph: bool) -> None:
         if id(data) in seen_arrays or not data.flags.writeable or data.base is not None:
             data = data.copy()
         seen_arrays.add(id(data))
-        leaf.grad = Tensor._make(data if leaf.grad is None else np.asarray(leaf.grad.data + data))  # 0-d + 0-d: a scalar
+        total = data if leaf.grad is None else np.asarray(leaf.grad.data + data)  # asarray: 0-d + 0-d is a scalar
+        leaf.grad = Tensor._make(total)
 
 
-def _as_grad_list(outputs: Sequence[Tensor], grads: Sequence[Any] | None, caller: str) -> list[Tensor]:
-    result = []
-    for i, out in enumerate(outputs):
-        g = None if grads is None else grads[i]
-        if not out.requires_grad:
-            raise RuntimeError(f"{caller}: output {i} (shape {out.shape}) does not require grad: no input "
-                               "had requires_grad=True, or it was computed under no_grad()")
-        if g is None:
-            if out.data.size != 1:
-                raise RuntimeError(f"{caller}: output {i} has shape {out.shape}; a gradient can be implied "
-                                   "only for a single-element output. Pass gradient= of that shape.")
-            g = Tensor._make(np.ones_like(out.data))  # the usual loss: d(loss)/d(loss) = 1
-        elif not isinstance(g, Tensor):
-            g = Tensor._make(np.asarray(g, dtype=out.dtype))
-        if g.shape != out.shape:
-            raise RuntimeError(f"{caller}: gradient of shape {g.shape} given for output {i} of shape {out.shape}")
-        result.append(g)
-    return result
-
-
-def backward(tensor: Tensor, gradient: Any = None, retain_graph: bool | None = None,
-             create_graph: bool = False, inputs: Sequence[Tensor] | None = None) -> None:
-    """`tensor.backward(...)`: accumulate d(tensor)/d(leaf) into every leaf's `.grad`."""
-    grads = _as_grad_list([tensor], None if gradient is None else [gradient], "backward()")
-    keep = create_graph if retain_graph is None else retain_graph
-    if inputs is None:
-        run_backward([tensor], grads, keep, create_graph)
-        return
-    inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
-    for t, g in zip(inputs, run_backward([tensor], grads, keep, create_graph, capture=inputs)):
-        if g is not None:
-            t.grad = g if t.grad is None else t.grad + g
-
-
-def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
-         grad_outputs: Any = None, retain_graph: bool | None = None, create_graph: bool = False,
-         allow_unused: bool = False) -> tuple[Tensor | None, ...]:
-    """Gradients of outputs w.r.t. inputs, like `torch.autograd.grad`; `.grad` is not touched."""
-    outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
-    inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
-    if isinstance(grad_outputs, Tensor) or (grad_outputs is not None and not isinstance(grad_outputs, (list, tuple))):
-        grad_outputs = [grad_outputs]
-    for i, t in enumerate(inputs):
-        if not t.requires_grad:
-            raise RuntimeError(f"grad(): input {i} (shape {t.shape}) does not require grad")
-    grads = _as_grad_list(outputs, grad_outputs, "grad()")
-    keep = create_graph if retain_graph is None else retain_graph
-    result = run_backward(outputs, grads, keep, create_graph, capture=inputs)
-    for i, g in enumerate(result):
-        if g is None and not allow_unused:
-            raise RuntimeError(f"grad(): input {i} (shape {inputs[i].shape}) was not used to compute the "
-                               "outputs; pass allow_unused=True to get None for it")
-    return tuple(result)
-
-
-# The graph viewer's recorder installs itself on the hooks above (last: it needs Function).
-# Old spellings, until the tests of nn and viz import them from viz/recorder.py: engine.module_scope,
-# engine.current_scope and node.parents().
+# Old import paths, until their users import from the new homes: tensor.py and al (engine.backward,
+# engine.grad: backprop.py), viz/latex.py (topological_order), the tests of nn and viz (engine.module_scope,
+# engine.current_scope, node.parents(): viz/recorder.py).
+from .backprop import backward, grad, topological_order  # noqa: E402,F401
+# The graph viewer's recorder installs itself on the hooks above (imported last: it needs Function).
 from .viz import recorder as _recorder  # noqa: E402
 from .viz.recorder import current_scope, module_scope  # noqa: E402,F401
 Function.parents = _recorder.parents
