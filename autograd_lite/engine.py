@@ -81,8 +81,9 @@ class Function:
                     self.inputs = inputs
                     self.seq = next(_order)
                     self.writes_seen = inplace.writes
-                    if on_record is not None:
-                        on_record(self)
+                    observe = on_record  # read once: another thread may unset it meanwhile
+                    if observe is not None:
+                        observe(self)
                     result.grad_fn, result._requires_grad = self, True
                     return result
         result.grad_fn, result._requires_grad = None, False
