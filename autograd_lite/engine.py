@@ -27,7 +27,7 @@ from .tensor import Tensor
 
 # Hooks for an observer (the graph viewer's recorder); None when nobody watches.
 on_record: Callable[[Function], None] | None = None  # on_record(node): a node was just recorded
-on_release: Callable[[Function, Tensor], None] | None = None  # on_release(node, g): inputs about to be dropped
+on_release: Callable[[Function, Tensor], None] | None = None  # on_release(node, g): backward used it, inputs go
 
 _order = itertools.count()  # node numbers: every node is numbered after the nodes of its inputs
 _new_tensor = object.__new__
@@ -109,13 +109,13 @@ class Function:
         return f"<{self.name}>"
 
 
-def _fit_grad(g: Tensor, like: Tensor, fn: Function) -> Tensor:
-    """Reduce a broadcast gradient to the input's exact shape and dtype."""
+def _fit_grad(g: Tensor, like: Tensor, fn: Function, inputs: tuple[Tensor, ...]) -> Tensor:
+    """Reduce a broadcast gradient to the input's exact shape and dtype (`like` is one of fn's `inputs`)."""
     if g.shape != like.shape:
         try:
             g = g.sum_to_size(like.shape)
         except ValueError:
-            i = next(i for i, t in enumerate(fn.inputs) if t is like)
+            i = next(i for i, t in enumerate(inputs) if t is like)
             raise RuntimeError(f"{fn.name} returned a gradient of shape {g.shape} for input {i} "
                                f"of shape {like.shape}") from None
     if g.dtype != like.dtype:
@@ -222,13 +222,19 @@ def _propagate(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_gra
                 node.writes_seen != inplace.writes and inplace.modified_inputs(node)):
             _refuse(node)
         grads = node.backward(g)
+        if not retain_graph:  # free what backward needed: the inputs (`inputs` keeps them for the loop below)
+            if on_release is not None:
+                on_release(node, g)
+            node.inputs = None
+            for key in node.saved:
+                setattr(node, key, None)
         if type(grads) is not tuple:
             grads = (grads,)
         for inp, gi in zip(inputs, grads):
             if gi is None or not inp._requires_grad:
                 continue
             if gi.data.shape != inp.data.shape or gi.data.dtype != inp.data.dtype:
-                gi = _fit_grad(gi, inp, node)
+                gi = _fit_grad(gi, inp, node, inputs)
             parent = inp.grad_fn  # `send`, inlined: this loop is backward's hot path
             if parent is None:
                 send(inp, gi)
@@ -237,12 +243,6 @@ def _propagate(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_gra
             else:
                 node_grads[parent] = gi
                 heapq.heappush(ready, (-parent.seq, parent))
-        if not retain_graph:  # free what backward needed: the inputs and saved arrays
-            if on_release is not None:
-                on_release(node, g)
-            node.inputs = None
-            for key in node.saved:
-                setattr(node, key, None)
 
     if capture is not None:
         for i, t in enumerate(capture):

