@@ -1,7 +1,9 @@
 """`Tensor`: an `np.ndarray` plus the link (`grad_fn`) to the op that made it.
 
-The class holds data and autograd state only; every computation is an op in
-`autograd_lite.ops`, bound here as operators and methods.
+The class holds data and autograd state only. Every computation is an op in
+`autograd_lite.ops`; its methods and operators (`x.exp()`, `x + y`, `x[i] = v`, `x.T`)
+are set on the class at the end of this file by `registry.install_methods(Tensor)`,
+from each op's declaration (`@register(..., method=True, dunders=("__add__",))`).
 """
 from __future__ import annotations
 
@@ -25,18 +27,41 @@ def get_default_dtype() -> np.dtype:
     return _default_dtype
 
 
+def check_dtype(dtype: Any, op: str) -> np.dtype:
+    """dtype as an np.dtype, if a tensor may hold it: bool, integer or floating point."""
+    try:
+        d = np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"{op}: {dtype!r} is not a dtype") from None
+    if d.kind not in "biuf":
+        raise TypeError(f"{op}: tensors hold bool, integer or floating-point data, not {d}"
+                        + (" (complex numbers are not supported)" if d.kind == "c" else ""))
+    return d
+
+
 def _to_array(data: Any, dtype: Any) -> np.ndarray:
+    if dtype is not None:
+        dtype = check_dtype(dtype, "tensor()")
     if isinstance(data, Tensor):
         data = data.data
     if isinstance(data, (np.ndarray, np.generic)):
-        return np.array(data, dtype=dtype, copy=True)
-    if isinstance(data, (list, tuple)) and any(isinstance(x, Tensor) for x in data):
-        data = [x.data if isinstance(x, Tensor) else x for x in data]
-    arr = np.array(data, dtype=dtype)
-    if arr.dtype == object:
-        raise TypeError(f"tensor(): cannot make a numeric tensor from {type(data).__name__} (ragged or non-numeric)")
-    if dtype is None and arr.dtype.kind in "iuf":  # Python numbers take the default dtype
-        arr = arr.astype(_default_dtype)
+        arr = np.array(data, dtype=dtype, copy=True)
+    else:
+        if isinstance(data, (list, tuple)) and any(isinstance(x, Tensor) for x in data):
+            data = [x.data if isinstance(x, Tensor) else x for x in data]
+        try:
+            arr = np.array(data, dtype=dtype)
+        except (ValueError, TypeError) as e:
+            raise TypeError(f"tensor(): cannot make a numeric tensor from {type(data).__name__}: {e}") from None
+        if dtype is None and arr.dtype.kind == "f":  # Python floats take the default dtype
+            arr = arr.astype(_default_dtype)
+        elif dtype is None and arr.dtype.kind in "iu":  # Python ints give int64, as in PyTorch
+            arr = arr.astype(np.int64)
+    if arr.dtype.kind not in "biuf":
+        what = "ragged or non-numeric data" if arr.dtype == object else f"dtype {arr.dtype}"
+        raise TypeError(f"tensor(): cannot make a tensor of {what}; tensors hold bool, integer or "
+                        "floating-point numbers" + (" (complex numbers are not supported)" if arr.dtype.kind == "c"
+                                                    else ""))
     return arr
 
 
@@ -235,11 +260,6 @@ class Tensor:
             extras.append(f"name={self.name!r}")
         return "tensor(" + body + "".join(", " + e for e in extras) + ")"
 
-    # ----- in-place writes ------------------------------------------------
-    def __setitem__(self, index: Any, value: Any) -> None:
-        from .ops.indexing import setitem
-        setitem(self, index, value)
-
 
 class _HookHandle:
     def __init__(self, hooks: list, hook: Callable) -> None:
@@ -256,6 +276,9 @@ def tensor(data: Any, requires_grad: bool = False, dtype: Any = None, name: str 
 
 
 from . import engine as _engine  # noqa: E402  (the engine builds Tensors; in-place writes notify it)
-from . import ops as _ops  # noqa: E402  (ops need Tensor; Tensor's operators need ops)
+from .ops import registry as _registry  # noqa: E402  (ops need Tensor; Tensor's methods are ops)
 
-_ops.bind_methods(Tensor)
+# Every method and operator not defined above (exp, sum, reshape, __add__, __getitem__, __setitem__,
+# T, ...) is an op declared in autograd_lite/ops/ with method=, dunders= or prop=; set here as plain
+# functions on the class, so a method call costs one attribute lookup, as for a method defined above.
+_registry.install_methods(Tensor)
