@@ -565,11 +565,22 @@ def _to_int64(a: Tensor) -> Tensor:
     return astype(a, np.int64)
 
 
-# ----- no gradient: signs, comparisons, tests ----------------------------------------
-@register(method=True)
+# ----- signs, comparisons, tests ------------------------------------------------------
+class Sign(Function):
+    saved = ()
+    expr, grad_exprs = "sign(a)", ("0",)
+
+    def forward(self, a):
+        return np.sign(a)
+
+    def backward(self, g):
+        return g * 0.0  # piecewise constant: zero almost everywhere (as PyTorch)
+
+
+@register(Sign, method=True)
 def sign(a: Tensor) -> Tensor:
-    """−1, 0 or 1 by the sign of a; no gradient (zero almost everywhere)."""
-    return Tensor._make(np.sign(a.data))
+    """−1, 0 or 1 by the sign of a.  ∂L/∂a = 0."""
+    return Sign().apply(a)
 
 
 def _compare(ufunc: np.ufunc, name: str, symbol: str) -> Any:

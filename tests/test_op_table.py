@@ -1,0 +1,105 @@
+"""Generated from tests/op_table.py: every registered op, every case — gradchecks (first and
+second order, float64, central differences), float32 preservation, `.data` an ndarray, and
+PyTorch parity (forward, gradient, second derivative) when torch is installed."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import autograd_lite as al
+from autograd_lite.ops import registry
+from tests.helpers import check_op
+from tests.op_table import AL, CASES, ROWS, input_arrays, torch_lib
+
+IDS = [c[0] for c in CASES]
+GRAD = [c for c in CASES if c[2].grad]  # differentiable at the chosen point
+FLOAT32 = [c for c in CASES if c[2].float32]  # not an integer cast
+TORCH = [c for c in CASES if c[2].torch]  # PyTorch has the same expression
+
+
+def test_every_registered_op_has_a_row():
+    missing = sorted(set(registry.OPS) - set(ROWS))
+    unknown = sorted(set(ROWS) - set(registry.OPS))
+    assert not missing, f"registered ops without an op-table row: {missing}"
+    assert not unknown, f"op-table rows naming no registered op: {unknown}"
+    assert all(ROWS[name] for name in ROWS), "every row has at least one case"
+
+
+def _float_tensors(arrays: list[np.ndarray], dtype: type) -> list[al.Tensor]:
+    return [al.tensor(a.astype(dtype), requires_grad=True) for a in arrays]
+
+
+def _outputs(out) -> list[al.Tensor]:
+    return list(out) if isinstance(out, tuple) else [out]
+
+
+@pytest.mark.parametrize("key,name,case", GRAD, ids=[c[0] for c in GRAD])
+def test_gradcheck_first_and_second_order(key, name, case):
+    xs = _float_tensors(input_arrays(case, np.random.default_rng(1)), np.float64)
+    check_op(lambda *t: case.fn(AL, *t), *xs, order=case.order, atol=case.atol, rtol=case.rtol)
+
+
+@pytest.mark.parametrize("key,name,case", FLOAT32, ids=[c[0] for c in FLOAT32])
+def test_float32_in_float32_out(key, name, case):
+    xs = _float_tensors(input_arrays(case, np.random.default_rng(2)), np.float32)
+    out = case.fn(AL, *xs)
+    for y in _outputs(out):
+        if y.dtype.kind == "f" and name not in ("Tensor.double",):
+            assert y.dtype == np.float32, f"{key}: float32 inputs gave a {y.dtype} output"
+    if out.requires_grad:
+        out.sum().backward() if out.ndim else out.backward()
+        for x in xs:
+            assert x.grad is None or x.grad.dtype == np.float32, f"{key}: a {x.grad.dtype} gradient"
+
+
+@pytest.mark.parametrize("key,name,case", CASES, ids=IDS)
+def test_every_output_and_gradient_holds_an_ndarray(key, name, case):
+    xs = _float_tensors(input_arrays(case, np.random.default_rng(3)), np.float64)
+    out = case.fn(AL, *xs)
+    for y in _outputs(out):
+        assert type(y.data) is np.ndarray, f"{key}: .data is {type(y.data).__name__}, shape {y.shape}"
+        assert np.asarray(y).shape == y.shape and type(y.numpy()) is np.ndarray
+    if out.requires_grad:
+        grads = al.grad(out.sum(), xs, allow_unused=True)
+        assert all(g is None or type(g.data) is np.ndarray for g in grads), key
+
+
+@pytest.mark.parametrize("key,name,case", TORCH, ids=[c[0] for c in TORCH])
+def test_matches_torch(key, name, case):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(4)
+    arrays = input_arrays(case, rng)
+    ours = [al.tensor(a, requires_grad=True) for a in arrays]
+    theirs = [torch.tensor(a, requires_grad=True) for a in arrays]
+    out, ref = case.fn(AL, *ours), case.fn(torch_lib(), *theirs)
+    assert out.shape == tuple(ref.shape), key
+    np.testing.assert_allclose(out.data, ref.detach().numpy(), rtol=1e-10, atol=1e-12)
+    assert (out.dtype.kind == "f") == ref.dtype.is_floating_point and (out.dtype == bool) == (ref.dtype == torch.bool)
+    if not (out.requires_grad and ref.requires_grad):
+        assert out.requires_grad == ref.requires_grad, f"{key}: requires_grad differs from PyTorch's"
+        return
+
+    upstream = rng.standard_normal(out.shape)
+    twice = case.order >= 2
+    grads = al.grad(out, ours, al.tensor(upstream), create_graph=twice, allow_unused=True)
+    ref_grads = torch.autograd.grad(ref, theirs, torch.tensor(upstream), create_graph=twice, allow_unused=True)
+    # through a float32 result PyTorch rounds G to float32 first: agreement to float32 precision
+    tol = dict(rtol=1e-9, atol=1e-11) if out.dtype == np.float64 else dict(rtol=1e-5, atol=1e-6)
+    for i, (g, rg) in enumerate(zip(grads, ref_grads)):
+        want = np.zeros(arrays[i].shape) if rg is None else rg.detach().numpy()
+        got = np.zeros(arrays[i].shape) if g is None else g.data
+        np.testing.assert_allclose(got, want, **tol, err_msg=f"gradient of input {i}")
+    if not twice:
+        return
+    # second order: d/dx of <grad, v>, for the gradients that still depend on the inputs
+    pairs = [(g, rg) for g, rg in zip(grads, ref_grads) if g is not None and g.requires_grad and rg is not None
+             and rg.requires_grad]
+    if pairs:
+        vs = [rng.standard_normal(g.shape) for g, _ in pairs]
+        second = al.grad(sum((g * al.tensor(v)).sum() for (g, _), v in zip(pairs, vs)), ours, allow_unused=True)
+        ref_second = torch.autograd.grad(sum((rg * torch.tensor(v)).sum() for (_, rg), v in zip(pairs, vs)),
+                                         theirs, allow_unused=True)
+        for i, (g, rg) in enumerate(zip(second, ref_second)):
+            want = np.zeros(arrays[i].shape) if rg is None else rg.numpy()
+            got = np.zeros(arrays[i].shape) if g is None else g.data
+            np.testing.assert_allclose(got, want, rtol=1e-8, atol=1e-10, err_msg=f"second derivative, input {i}")
