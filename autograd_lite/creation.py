@@ -5,7 +5,7 @@ from typing import Any
 
 import numpy as np
 
-from .tensor import Tensor, get_default_dtype
+from .tensor import Tensor, check_dtype, get_default_dtype
 
 _rng = np.random.default_rng()
 
@@ -21,9 +21,16 @@ def get_rng() -> np.random.Generator:
     return _rng
 
 
-def _shape(size: Any) -> tuple[int, ...]:
+def _shape(size: Any, op: str) -> tuple[int, ...]:
+    """A size given as ints or one tuple/list of ints; anything else (2.5, True, -1) is refused."""
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
         size = size[0]
+    for i, s in enumerate(size):
+        if isinstance(s, (bool, np.bool_)) or not isinstance(s, (int, np.integer)):
+            raise TypeError(f"{op}(): size must be a tuple of ints, but found element of type "
+                            f"{type(s).__name__} ({s!r}) at position {i}")
+        if s < 0:
+            raise ValueError(f"{op}(): size {tuple(size)} has a negative dimension {s}")
     return tuple(int(s) for s in size)
 
 
@@ -35,20 +42,24 @@ def _new(data: np.ndarray, requires_grad: bool, name: str | None = None) -> Tens
     return t
 
 
-def _dtype(dtype: Any) -> np.dtype:
-    return get_default_dtype() if dtype is None else np.dtype(dtype)
+def _dtype(dtype: Any, op: str) -> np.dtype:
+    return get_default_dtype() if dtype is None else check_dtype(dtype, f"{op}()")
+
+
+def _like_dtype(t: Tensor, dtype: Any, op: str) -> np.dtype:
+    return t.dtype if dtype is None else check_dtype(dtype, f"{op}()")
 
 
 def zeros(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return _new(np.zeros(_shape(size), _dtype(dtype)), requires_grad)
+    return _new(np.zeros(_shape(size, "zeros"), _dtype(dtype, "zeros")), requires_grad)
 
 
 def ones(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return _new(np.ones(_shape(size), _dtype(dtype)), requires_grad)
+    return _new(np.ones(_shape(size, "ones"), _dtype(dtype, "ones")), requires_grad)
 
 
 def full(size: Any, fill_value: float, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return _new(np.full(_shape((size,)), fill_value, _dtype(dtype)), requires_grad)
+    return _new(np.full(_shape((size,), "full"), fill_value, _dtype(dtype, "full")), requires_grad)
 
 
 def empty(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
@@ -56,19 +67,19 @@ def empty(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
 
 
 def zeros_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return _new(np.zeros(t.shape, dtype or t.dtype), requires_grad)
+    return _new(np.zeros(t.shape, _like_dtype(t, dtype, "zeros_like")), requires_grad)
 
 
 def ones_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return _new(np.ones(t.shape, dtype or t.dtype), requires_grad)
+    return _new(np.ones(t.shape, _like_dtype(t, dtype, "ones_like")), requires_grad)
 
 
 def full_like(t: Tensor, fill_value: float, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return _new(np.full(t.shape, fill_value, dtype or t.dtype), requires_grad)
+    return _new(np.full(t.shape, fill_value, _like_dtype(t, dtype, "full_like")), requires_grad)
 
 
 def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return _new(np.eye(n, m, dtype=_dtype(dtype)), requires_grad)
+    return _new(np.eye(*_shape((n,) if m is None else (n, m), "eye"), dtype=_dtype(dtype, "eye")), requires_grad)
 
 
 def arange(start: float, end: float | None = None, step: float = 1, dtype: Any = None,
@@ -79,25 +90,26 @@ def arange(start: float, end: float | None = None, step: float = 1, dtype: Any =
     if dtype is None:
         ints = all(isinstance(v, (int, np.integer)) for v in (start, end, step))
         dtype = np.int64 if ints else get_default_dtype()
+    dtype = check_dtype(dtype, "arange()")
     return _new(np.arange(start, end, step, dtype=dtype), requires_grad)
 
 
 def linspace(start: float, end: float, steps: int, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return _new(np.linspace(start, end, steps, dtype=_dtype(dtype)), requires_grad)
+    return _new(np.linspace(start, end, *_shape((steps,), "linspace"), dtype=_dtype(dtype, "linspace")), requires_grad)
 
 
 def rand(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """Uniform on [0, 1)."""
-    return _new(_rng.random(_shape(size)).astype(_dtype(dtype), copy=False), requires_grad)
+    return _new(_rng.random(_shape(size, "rand")).astype(_dtype(dtype, "rand"), copy=False), requires_grad)
 
 
 def randn(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """Standard normal."""
-    return _new(_rng.standard_normal(_shape(size)).astype(_dtype(dtype), copy=False), requires_grad)
+    return _new(_rng.standard_normal(_shape(size, "randn")).astype(_dtype(dtype, "randn"), copy=False), requires_grad)
 
 
 def randint(low: int, high: int, size: Any, dtype: Any = np.int64) -> Tensor:
-    return _new(_rng.integers(low, high, size=_shape((size,))).astype(dtype), False)
+    return _new(_rng.integers(low, high, size=_shape((size,), "randint")).astype(check_dtype(dtype, "randint()")), False)
 
 
 def rand_like(t: Tensor, requires_grad: bool = False) -> Tensor:
@@ -109,4 +121,4 @@ def randn_like(t: Tensor, requires_grad: bool = False) -> Tensor:
 
 
 def randperm(n: int) -> Tensor:
-    return _new(_rng.permutation(n).astype(np.int64), False)
+    return _new(_rng.permutation(*_shape((n,), "randperm")).astype(np.int64), False)

@@ -51,8 +51,9 @@ def _to_array(data: Any, dtype: Any) -> np.ndarray:
             data = [x.data if isinstance(x, Tensor) else x for x in data]
         try:
             arr = np.array(data, dtype=dtype)
-        except (ValueError, TypeError) as e:
-            raise TypeError(f"tensor(): cannot make a numeric tensor from {type(data).__name__}: {e}") from None
+        except (ValueError, TypeError):
+            raise TypeError(f"tensor(): cannot make a tensor from this {type(data).__name__}: its nested "
+                            "sequences are ragged or hold non-numbers") from None
         if dtype is None and arr.dtype.kind == "f":  # Python floats take the default dtype
             arr = arr.astype(_default_dtype)
         elif dtype is None and arr.dtype.kind in "iu":  # Python ints give int64, as in PyTorch

@@ -190,22 +190,27 @@ class Var(Function):
         return expand_back(g, self) * centered * (2.0 / dof if dof > 0 else np.nan)
 
 
+def _variance(op: str, a: Tensor, dim: Any, unbiased: bool | None, keepdim: bool, correction: float | None,
+              axis: Any, keepdims: bool | None) -> Tensor:
+    if correction is None:
+        correction = 1 if unbiased is None or unbiased else 0
+    dims, keep = _resolve(op, a.ndim, dim, axis, keepdim, keepdims)
+    return Var(dims, keep, correction).apply(a)
+
+
 @register(Var, method=True)
 def var(a: Tensor, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *,
         correction: float | None = None, axis: Any = None, keepdims: bool | None = None) -> Tensor:
     """Variance with the N − correction estimator (correction=1 by default, like PyTorch); NaN with a
     warning when N ≤ correction.  ∂L/∂a = G ⊙ 2(a − ā)/(N − correction)."""
-    if correction is None:
-        correction = 1 if unbiased is None or unbiased else 0
-    dims, keep = _resolve("var", a.ndim, dim, axis, keepdim, keepdims)
-    return Var(dims, keep, correction).apply(a)
+    return _variance("var", a, dim, unbiased, keepdim, correction, axis, keepdims)
 
 
 @register(method=True)
 def std(a: Tensor, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *,
         correction: float | None = None, axis: Any = None, keepdims: bool | None = None) -> Tensor:
     """√var(a) over dim (see `var`)."""
-    return var(a, dim, unbiased, keepdim, correction=correction, axis=axis, keepdims=keepdims).sqrt()
+    return _variance("std", a, dim, unbiased, keepdim, correction, axis, keepdims).sqrt()
 
 
 class LogSumExp(Function):
