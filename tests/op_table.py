@@ -251,4 +251,6 @@ def input_arrays(case: Case, rng: np.random.Generator) -> list[np.ndarray]:
     return arrays
 
 
-CASES = [(f"{name}-{i}", name, case) for name, cases in ROWS.items() for i, case in enumerate(cases)]
+def cases() -> list[tuple[str, str, Case]]:
+    """(id, op name, case) for every case of every row."""
+    return [(f"{name}-{i}", name, case) for name, cases in ROWS.items() for i, case in enumerate(cases)]
