@@ -18,6 +18,7 @@ def manual_seed(seed: int) -> np.random.Generator:
 
 
 def get_rng() -> np.random.Generator:
+    """The generator behind every random draw of the library (reseeded by `manual_seed`)."""
     return _rng
 
 
@@ -51,34 +52,42 @@ def _like_dtype(t: Tensor, dtype: Any, op: str) -> np.dtype:
 
 
 def zeros(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """A tensor of zeros of the given size (ints, or one tuple of ints)."""
     return _new(np.zeros(_shape(size, "zeros"), _dtype(dtype, "zeros")), requires_grad)
 
 
 def ones(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """A tensor of ones of the given size."""
     return _new(np.ones(_shape(size, "ones"), _dtype(dtype, "ones")), requires_grad)
 
 
 def full(size: Any, fill_value: float, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """A tensor of `size` filled with fill_value."""
     return _new(np.full(_shape((size,), "full"), fill_value, _dtype(dtype, "full")), requires_grad)
 
 
 def empty(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """A tensor of the given size (zero-filled here)."""
     return zeros(*size, dtype=dtype, requires_grad=requires_grad)
 
 
 def zeros_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """Zeros of t's shape and (unless given) dtype."""
     return _new(np.zeros(t.shape, _like_dtype(t, dtype, "zeros_like")), requires_grad)
 
 
 def ones_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """Ones of t's shape and (unless given) dtype."""
     return _new(np.ones(t.shape, _like_dtype(t, dtype, "ones_like")), requires_grad)
 
 
 def full_like(t: Tensor, fill_value: float, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """fill_value in t's shape and (unless given) dtype."""
     return _new(np.full(t.shape, fill_value, _like_dtype(t, dtype, "full_like")), requires_grad)
 
 
 def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """The n×m identity matrix (n×n when m is None)."""
     return _new(np.eye(*_shape((n,) if m is None else (n, m), "eye"), dtype=_dtype(dtype, "eye")), requires_grad)
 
 
@@ -95,6 +104,7 @@ def arange(start: float, end: float | None = None, step: float = 1, dtype: Any =
 
 
 def linspace(start: float, end: float, steps: int, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """`steps` evenly spaced values from start to end, both included."""
     return _new(np.linspace(start, end, *_shape((steps,), "linspace"), dtype=_dtype(dtype, "linspace")), requires_grad)
 
 
@@ -109,16 +119,20 @@ def randn(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
 
 
 def randint(low: int, high: int, size: Any, dtype: Any = np.int64) -> Tensor:
+    """Integers drawn uniformly from [low, high)."""
     return _new(_rng.integers(low, high, size=_shape((size,), "randint")).astype(check_dtype(dtype, "randint()")), False)
 
 
 def rand_like(t: Tensor, requires_grad: bool = False) -> Tensor:
+    """Uniform on [0, 1), in t's shape and dtype."""
     return rand(t.shape, dtype=t.dtype, requires_grad=requires_grad)
 
 
 def randn_like(t: Tensor, requires_grad: bool = False) -> Tensor:
+    """Standard normal, in t's shape and dtype."""
     return randn(t.shape, dtype=t.dtype, requires_grad=requires_grad)
 
 
 def randperm(n: int) -> Tensor:
+    """A random permutation of 0..n−1 (int64)."""
     return _new(_rng.permutation(*_shape((n,), "randperm")).astype(np.int64), False)

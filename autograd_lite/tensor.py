@@ -24,6 +24,7 @@ def set_default_dtype(dtype: Any) -> None:
 
 
 def get_default_dtype() -> np.dtype:
+    """The dtype Python floats get (float64 unless `set_default_dtype` changed it)."""
     return _default_dtype
 
 
@@ -114,6 +115,7 @@ class Tensor:
     # ----- autograd state -------------------------------------------------
     @property
     def requires_grad(self) -> bool:
+        """Whether ops on this tensor are recorded, so that gradients flow to it."""
         return self._requires_grad
 
     @requires_grad.setter
@@ -129,11 +131,13 @@ class Tensor:
         self._requires_grad = bool(flag)
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        """Set `requires_grad` (floating-point leaves only) and return self."""
         self.requires_grad = requires_grad
         return self
 
     @property
     def is_leaf(self) -> bool:
+        """True for a tensor not computed by a recorded op (user-made, or made under no_grad)."""
         return self.grad_fn is None
 
     def backward(self, gradient: Any = None, retain_graph: bool | None = None, create_graph: bool = False,
@@ -185,23 +189,29 @@ class Tensor:
     # ----- array facts ----------------------------------------------------
     @property
     def shape(self) -> tuple[int, ...]:
+        """The sizes of the dimensions."""
         return self.data.shape
 
     @property
     def ndim(self) -> int:
+        """The number of dimensions."""
         return self.data.ndim
 
     @property
     def dtype(self) -> np.dtype:
+        """The NumPy dtype of the data."""
         return self.data.dtype
 
     def size(self, dim: int | None = None) -> Any:
-        return self.data.shape if dim is None else self.data.shape[dim]
+        """The shape, or the size of one dim (PyTorch's `size`)."""
+        return self.data.shape if dim is None else self.data.shape[_ops.dims.dim_index(dim, self.ndim, "size")]
 
     def dim(self) -> int:
+        """The number of dimensions (PyTorch's `dim()`)."""
         return self.data.ndim
 
     def numel(self) -> int:
+        """The number of elements."""
         return int(self.data.size)
 
     def __len__(self) -> int:
@@ -210,14 +220,17 @@ class Tensor:
         return self.data.shape[0]
 
     def numpy(self) -> np.ndarray:
+        """The data array itself (shared, not copied), also for tensors that require grad."""
         return self.data
 
     def item(self) -> Any:
+        """The value of a one-element tensor as a Python number."""
         if self.data.size != 1:
             raise ValueError(f"item(): only one-element tensors can be converted to a Python scalar, shape is {self.shape}")
         return self.data.item()
 
     def tolist(self) -> Any:
+        """The data as nested Python lists."""
         return self.data.tolist()
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
@@ -277,7 +290,8 @@ def tensor(data: Any, requires_grad: bool = False, dtype: Any = None, name: str 
 
 
 from . import engine as _engine  # noqa: E402  (the engine builds Tensors; in-place writes notify it)
-from .ops import registry as _registry  # noqa: E402  (ops need Tensor; Tensor's methods are ops)
+from . import ops as _ops  # noqa: E402  (ops need Tensor; Tensor's methods are ops)
+from .ops import registry as _registry  # noqa: E402
 
 # Every method and operator not defined above (exp, sum, reshape, __add__, __getitem__, __setitem__,
 # T, ...) is an op declared in autograd_lite/ops/ with method=, dunders= or prop=; set here as plain

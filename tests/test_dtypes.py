@@ -8,12 +8,6 @@ import pytest
 import autograd_lite as al
 
 
-@pytest.fixture
-def restore_default_dtype():
-    yield
-    al.set_default_dtype(np.float64)
-
-
 def f32(*shape: int, seed: int = 0, positive: bool = False) -> al.Tensor:
     rng = np.random.default_rng(seed)
     data = rng.uniform(0.5, 2.0, shape) if positive else rng.standard_normal(shape)

@@ -108,3 +108,75 @@ def test_creation_refuses_negative_sizes_and_accepts_numpy_ints():
     with pytest.raises(ValueError, match=r"zeros\(\): size \(2, -1\) has a negative dimension -1"):
         al.zeros(2, -1)
     assert al.zeros(np.int64(2), 3).shape == (2, 3) and al.ones((np.int32(1),)).shape == (1,)
+
+
+# ----- from the API contract audit (folded in from tests/test_api_contract.py) -----------------------
+from tests.helpers import data  # noqa: E402
+
+
+def _x():
+    return al.tensor(data(2, 3), requires_grad=True)
+
+
+BAD_INPUT = {
+    "reshape": (lambda: _x().reshape(4, 2), r"reshape.*\(2, 3\).*\(4, 2\)"),
+    "matmul": (lambda: _x() @ _x(), r"matmul.*\(2, 3\).*\(2, 3\)"),
+    "add_broadcast": (lambda: _x() + al.ones(4), r"add.*\(2, 3\).*\(4,\)"),
+    "cat": (lambda: al.cat([_x(), al.ones(3, 2)]), r"cat.*\(2, 3\).*\(3, 2\)"),
+    "split": (lambda: al.split(_x(), [1, 1], 1), r"split.*\[1, 1\].*3"),
+    "pad": (lambda: al.pad(_x(), (1, 1, 1, 1, 1, 1)), r"pad.*\(1, 1, 1, 1, 1, 1\)"),
+    "expand": (lambda: _x().expand(4, 3), r"expand.*\(2, 3\).*\(4, 3\)"),
+    "sum_dim": (lambda: _x().sum(dim=3), r"sum: Dimension out of range.*\[-2, 1\].*got 3"),
+    "var_dim": (lambda: _x().var(dim=-3), r"var: Dimension out of range.*got -3"),
+    "argmax_dim": (lambda: al.argmax(_x(), dim=5), r"argmax: Dimension out of range.*got 5"),
+    "index_int": (lambda: _x()[5], r"index.*5.*\(2, 3\)"),
+    "index_bool": (lambda: _x()[al.tensor(np.array([True, False, True]))], r"index.*\(2, 3\)"),
+    "index_float": (lambda: _x()[al.tensor([0.0])], r"index.*float"),
+    "inv_not_square": (lambda: al.linalg.inv(_x()), r"linalg.inv.*\(2, 3\)"),
+    "solve_mismatch": (lambda: al.linalg.solve(al.eye(2), al.ones(3, 1)), r"linalg.solve.*\(2, 2\).*\(3, 1\)"),
+    "cholesky_not_pd": (lambda: al.linalg.cholesky(-al.eye(2)), r"cholesky.*positive definite"),
+    "F_linear": (lambda: F.linear(_x(), al.ones(4, 5)), r"linear.*\(2, 3\).*\(4, 5\)"),
+    "F_conv2d": (lambda: F.conv2d(al.ones(1, 3, 5, 5), al.ones(2, 4, 3, 3)), r"conv2d.*\(1, 3, 5, 5\).*\(2, 4, 3, 3\)"),
+    "F_max_pool2d": (lambda: F.max_pool2d(_x(), 2), r"max_pool2d.*\(2, 3\)"),
+    "F_batch_norm": (lambda: F.batch_norm(_x(), al.zeros(2), al.ones(3)), r"batch_norm.*running_mean.*\(3,\).*\(2,\)"),
+    "F_layer_norm": (lambda: F.layer_norm(_x(), (4,)), r"layer_norm.*\(4,\).*\(2, 3\)"),
+    "F_group_norm": (lambda: F.group_norm(al.ones(2, 6, 2), 4), r"group_norm.*4.*6"),
+    "F_dropout": (lambda: F.dropout(_x(), p=1.5), r"dropout.*1.5"),
+    "F_softmax": (lambda: F.softmax(_x(), dim=2), r"softmax: Dimension out of range.*got 2"),
+    "F_cross_entropy_class": (lambda: F.cross_entropy(_x(), np.array([0, 3])), r"cross_entropy.*3.*3 classes"),
+    "F_cross_entropy_shape": (lambda: F.cross_entropy(_x(), np.array([0, 1, 2])), r"cross_entropy.*\(3,\).*\(2, 3\)"),
+    "F_cross_entropy_reduction": (lambda: F.cross_entropy(_x(), np.array([0, 1]), reduction="avg"),
+                                  r"cross_entropy.*'avg'"),
+    "F_nll_loss": (lambda: F.nll_loss(_x(), np.array([0, -2])), r"nll_loss.*-2"),
+    "F_mse_loss": (lambda: F.mse_loss(al.ones(3), al.ones(4)), r"mse_loss.*\(4,\).*\(3,\)"),
+    "F_bce_values": (lambda: F.binary_cross_entropy(al.tensor([0.5, 2.0]), al.tensor([1.0, 0.0])),
+                     r"binary_cross_entropy.*\[0, 1\].*2"),
+    "F_bce_logits_shape": (lambda: F.binary_cross_entropy_with_logits(al.ones(3), al.ones(2)),
+                           r"binary_cross_entropy_with_logits.*\(2,\).*\(3,\)"),
+    "F_multi_margin": (lambda: F.multi_margin_loss(_x(), np.array([0, 3])), r"multi_margin_loss.*3"),
+}
+
+
+@pytest.mark.parametrize("name", BAD_INPUT)
+def test_bad_input_gives_a_clear_error(name):
+    call, match = BAD_INPUT[name]
+    with pytest.raises((ValueError, IndexError, TypeError, RuntimeError)) as info:
+        call()
+    assert re.search(match, str(info.value), re.S), f"unclear error: {type(info.value).__name__}: {info.value}"
+
+
+def test_a_failed_op_after_backward_leaves_data_and_grad_as_they_were(bad_call):
+    x, w = al.tensor(data(2, 3), requires_grad=True), al.tensor(data(4, 3, seed=1), requires_grad=True)
+    (x @ w.T).tanh().sum().backward()
+    before = [(t.data.copy(), t.grad.data.copy()) for t in (x, w)]
+    with pytest.raises(Exception):
+        bad_call(x, w)
+    for t, (value, grad) in zip((x, w), before):
+        assert np.array_equal(t.data, value) and np.array_equal(t.grad.data, grad)
+
+
+def test_index_error_names_the_op_once():
+    with pytest.raises(IndexError) as info:
+        al.ones(2, 3)[5]
+    message = str(info.value)
+    assert message.startswith("index: ") and message.count("index: ") == 1 and message.count("(2, 3)") == 1, message

@@ -104,3 +104,130 @@ def test_matches_torch(key, name, case):
             want = np.zeros(arrays[i].shape) if rg is None else rg.numpy()
             got = np.zeros(arrays[i].shape) if g is None else g.data
             np.testing.assert_allclose(got, want, rtol=1e-8, atol=1e-10, err_msg=f"second derivative, input {i}")
+
+
+# ----- the names API.md lists are the registered ops (or, for the rest, real objects) ------------------------
+TOP_LEVEL = ("tensor Tensor set_default_dtype exp log sqrt abs sin cos tanh sigmoid relu maximum minimum where "
+             "clamp pow sum mean max min var std logsumexp argmax argmin reshape transpose permute flatten "
+             "squeeze unsqueeze expand broadcast_to cat stack split pad flip matmul outer einsum trace diag "
+             "diagonal eye logdet no_grad enable_grad is_grad_enabled grad functional linalg check viz nn optim "
+             "classic save load").split()
+TENSOR_METHODS = ("numpy item detach numel backward requires_grad_ retain_grad register_hook exp log sqrt abs sin "
+                  "cos tanh sigmoid relu maximum minimum where clamp pow sum mean max min var std logsumexp argmax "
+                  "argmin reshape transpose permute flatten squeeze unsqueeze expand broadcast_to split flip "
+                  "matmul outer trace diag diagonal").split()
+NN_NAMES = ("Module Parameter Sequential Linear Conv2d MaxPool2d AvgPool2d BatchNorm1d BatchNorm2d LayerNorm "
+            "GroupNorm Dropout ReLU LeakyReLU Sigmoid Tanh SiLU Swish GELU Softmax Flatten CrossEntropyLoss "
+            "MSELoss").split()
+F_NAMES = ("linear conv2d max_pool2d avg_pool2d batch_norm layer_norm group_norm dropout relu leaky_relu sigmoid "
+           "tanh silu swish gelu softmax log_softmax cross_entropy nll_loss mse_loss binary_cross_entropy "
+           "binary_cross_entropy_with_logits multi_margin_loss").split()
+CLASSIC = {
+    "layers": "affine_forward affine_backward relu_forward relu_backward dropout_forward dropout_backward "
+              "batchnorm_forward batchnorm_backward batchnorm_backward_alt layernorm_forward layernorm_backward "
+              "conv_forward_naive conv_backward_naive max_pool_forward_naive max_pool_backward_naive "
+              "spatial_batchnorm_forward spatial_batchnorm_backward spatial_groupnorm_forward "
+              "spatial_groupnorm_backward svm_loss softmax_loss",
+    "layer_utils": "affine_relu_forward affine_relu_backward conv_relu_forward conv_relu_backward "
+                   "conv_relu_pool_forward conv_relu_pool_backward",
+    "fc_net": "TwoLayerNet FullyConnectedNet",
+    "cnn": "ThreeLayerConvNet",
+    "optim": "sgd sgd_momentum rmsprop adam",
+    "solver": "Solver",
+    "gradient_check": "eval_numerical_gradient eval_numerical_gradient_array grad_check_sparse",
+    "data_utils": "load_CIFAR10 get_CIFAR10_data",
+}
+TENSOR_METHODS = ("numpy item detach numel backward requires_grad_ retain_grad register_hook exp log sqrt abs sin "
+                  "cos tanh sigmoid relu maximum minimum where clamp pow sum mean max min var std logsumexp argmax "
+                  "argmin reshape transpose permute flatten squeeze unsqueeze expand broadcast_to split flip "
+                  "matmul outer trace diag diagonal").split()
+NN_NAMES = ("Module Parameter Sequential Linear Conv2d MaxPool2d AvgPool2d BatchNorm1d BatchNorm2d LayerNorm "
+            "GroupNorm Dropout ReLU LeakyReLU Sigmoid Tanh SiLU Swish GELU Softmax Flatten CrossEntropyLoss "
+            "MSELoss").split()
+F_NAMES = ("linear conv2d max_pool2d avg_pool2d batch_norm layer_norm group_norm dropout relu leaky_relu sigmoid "
+           "tanh silu swish gelu softmax log_softmax cross_entropy nll_loss mse_loss binary_cross_entropy "
+           "binary_cross_entropy_with_logits multi_margin_loss").split()
+CLASSIC = {
+    "layers": "affine_forward affine_backward relu_forward relu_backward dropout_forward dropout_backward "
+              "batchnorm_forward batchnorm_backward batchnorm_backward_alt layernorm_forward layernorm_backward "
+              "conv_forward_naive conv_backward_naive max_pool_forward_naive max_pool_backward_naive "
+              "spatial_batchnorm_forward spatial_batchnorm_backward spatial_groupnorm_forward "
+              "spatial_groupnorm_backward svm_loss softmax_loss",
+    "layer_utils": "affine_relu_forward affine_relu_backward conv_relu_forward conv_relu_backward "
+                   "conv_relu_pool_forward conv_relu_pool_backward",
+    "fc_net": "TwoLayerNet FullyConnectedNet",
+    "cnn": "ThreeLayerConvNet",
+    "optim": "sgd sgd_momentum rmsprop adam",
+    "solver": "Solver",
+    "gradient_check": "eval_numerical_gradient eval_numerical_gradient_array grad_check_sparse",
+    "data_utils": "load_CIFAR10 get_CIFAR10_data",
+}
+F_NAMES = ("linear conv2d max_pool2d avg_pool2d batch_norm layer_norm group_norm dropout relu leaky_relu sigmoid "
+           "tanh silu swish gelu softmax log_softmax cross_entropy nll_loss mse_loss binary_cross_entropy "
+           "binary_cross_entropy_with_logits multi_margin_loss").split()
+CLASSIC = {
+    "layers": "affine_forward affine_backward relu_forward relu_backward dropout_forward dropout_backward "
+              "batchnorm_forward batchnorm_backward batchnorm_backward_alt layernorm_forward layernorm_backward "
+              "conv_forward_naive conv_backward_naive max_pool_forward_naive max_pool_backward_naive "
+              "spatial_batchnorm_forward spatial_batchnorm_backward spatial_groupnorm_forward "
+              "spatial_groupnorm_backward svm_loss softmax_loss",
+    "layer_utils": "affine_relu_forward affine_relu_backward conv_relu_forward conv_relu_backward "
+                   "conv_relu_pool_forward conv_relu_pool_backward",
+    "fc_net": "TwoLayerNet FullyConnectedNet",
+    "cnn": "ThreeLayerConvNet",
+    "optim": "sgd sgd_momentum rmsprop adam",
+    "solver": "Solver",
+    "gradient_check": "eval_numerical_gradient eval_numerical_gradient_array grad_check_sparse",
+    "data_utils": "load_CIFAR10 get_CIFAR10_data",
+}
+MODULES = {"functional", "linalg", "check", "viz", "nn", "optim", "classic"}
+NOT_OPS = {"tensor", "Tensor", "set_default_dtype", "eye", "no_grad", "enable_grad", "is_grad_enabled", "grad",
+           "save", "load"}  # API.md's names that are not ops: constructors, grad mode, I/O
+
+
+@pytest.mark.parametrize("name", TOP_LEVEL)
+def test_api_md_top_level_name(name):
+    import inspect
+    obj = getattr(al, name)
+    if name in MODULES:
+        assert inspect.ismodule(obj) and obj.__name__ == f"autograd_lite.{name}"
+    elif name in NOT_OPS:
+        assert callable(obj) and obj.__module__.startswith("autograd_lite.") and name not in registry.OPS
+    else:  # an op: exactly the registered function, documented
+        assert obj is registry.namespace("al")[name] and obj.__doc__, name
+
+
+@pytest.mark.parametrize("name", TENSOR_METHODS)
+def test_api_md_tensor_method(name):
+    method = getattr(al.Tensor, name)
+    ops = {op.method: op.fn for op in registry.OPS.values() if op.method}
+    if name in ops:  # set on the class as the op's own function: no wrapper in the call path
+        assert method is ops[name]
+    else:  # defined in tensor.py's class body
+        assert method.__qualname__ == f"Tensor.{name}" and method.__doc__, name
+
+
+@pytest.mark.parametrize("name", F_NAMES)
+def test_api_md_functional_name(name):
+    assert getattr(al.nn.functional, name) is registry.namespace("F")[name] and name in al.nn.functional.__all__
+
+
+@pytest.mark.parametrize("name", "inv det slogdet solve cholesky norm".split())
+def test_api_md_linalg_name(name):
+    assert getattr(al.linalg, name) is registry.namespace("linalg")[name] and name in al.linalg.__all__
+
+
+def test_every_namespace_all_lists_exactly_its_registered_ops():
+    assert set(registry.namespace("F")) == set(al.nn.functional.__all__)
+    assert set(registry.namespace("linalg")) | {"LinAlgError"} == set(al.linalg.__all__)
+    assert set(registry.namespace("al")) <= set(al.__all__)
+    assert all(getattr(al, n) is f for n, f in registry.namespace("al").items())
+
+
+def test_every_registered_op_is_documented_and_methods_are_plain_functions():
+    import inspect
+    for key, op in registry.OPS.items():
+        assert op.fn.__doc__, f"{key} has no docstring"
+        if op.method:
+            assert inspect.isfunction(getattr(al.Tensor, op.method)), key
+

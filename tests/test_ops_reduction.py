@@ -146,3 +146,43 @@ def test_argmax_argmin_give_indices_without_grad():
     np.testing.assert_array_equal(al.argmax(x, dim=1).data, [1, 0])
     np.testing.assert_array_equal(x.argmin(axis=0).data, [0, 1, 0])
     assert al.argmax(x).item() == 3 and not al.argmax(x).requires_grad
+
+
+# ----- from the API contract audit (folded in from tests/test_api_contract.py) -----------------------
+from tests.helpers import compare_with_torch, data, torch_or_skip  # noqa: E402
+
+REDUCTION_NAMES = ["sum", "mean", "amax", "amin", "var", "std", "logsumexp"]
+
+
+@pytest.mark.parametrize("name", REDUCTIONS)
+def test_reduction_aliases_axis_and_keepdims(name):
+    x = al.tensor(data(2, 3, 4))
+    base = getattr(al, name)(x, dim=(0, 2), keepdim=True)
+    for kwargs in (dict(axis=(0, 2), keepdims=True), dict(axis=(0, 2), keepdim=True), dict(dim=(0, 2), keepdims=True)):
+        np.testing.assert_allclose(getattr(al, name)(x, **kwargs).data, base.data)
+        np.testing.assert_allclose(getattr(x, name)(**kwargs).data, base.data)
+    assert base.shape == (1, 3, 1)
+
+
+def test_argmax_argmin_give_indices():
+    torch = torch_or_skip()
+    a = data(3, 4, 5)
+    x, t = al.tensor(a), torch.tensor(a)
+    for name in ("argmax", "argmin"):
+        for kwargs in (dict(), dict(dim=1), dict(dim=-1, keepdim=True)):
+            out = getattr(al, name)(x, **kwargs)
+            assert out.dtype.kind == "i" and not out.requires_grad
+            np.testing.assert_array_equal(out.data, getattr(torch, name)(t, **kwargs).numpy())
+            np.testing.assert_array_equal(getattr(x, name)(**kwargs).data, out.data)
+
+
+def test_var_std_default_to_n_minus_1_and_accept_correction():
+    torch = torch_or_skip()
+    a = data(4, 5)
+    x, t = al.tensor(a), torch.tensor(a)
+    np.testing.assert_allclose(al.var(x).data, a.var(ddof=1))
+    np.testing.assert_allclose(x.std(dim=0).data, a.std(axis=0, ddof=1))
+    for c in (0, 1, 2):
+        np.testing.assert_allclose(al.var(x, dim=1, correction=c).data, torch.var(t, dim=1, correction=c).numpy())
+        np.testing.assert_allclose(x.std(1, correction=c).data, torch.std(t, 1, correction=c).numpy())
+    compare_with_torch(lambda u: u.var(dim=0, correction=0), lambda u: u.var(dim=0, correction=0), a)

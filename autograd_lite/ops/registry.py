@@ -209,7 +209,9 @@ def _module_class(op: Op, base: type) -> type:
     def extra_repr(self: Any) -> str:
         return ", ".join(f"{k}={getattr(self, k)!r}" for k in names)
 
-    __init__.__signature__ = signature  # type: ignore[attr-defined]
+    self_param = inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    __init__.__signature__ = signature.replace(  # type: ignore[attr-defined]
+        parameters=[self_param, *signature.parameters.values()])
     doc = f"The layer form of `{op.name}`: forward(x) = {op.name}(x{''.join(', ' + n for n in names)})."
     return type(op.module[0], (base,), {"__init__": __init__, "forward": forward, "extra_repr": extra_repr,
                                         "__doc__": doc, "__module__": "autograd_lite.nn.activation"})
