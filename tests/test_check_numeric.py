@@ -142,6 +142,11 @@ def test_checks_of_a_function_that_itself_calls_grad():
 
 
 # ----- from the API contract audit (folded in from tests/test_api_contract.py) -----------------------
+import inspect  # noqa: E402
+
+from tests.helpers import assert_signature, data, leaf  # noqa: E402
+
+
 def test_rel_error_is_the_homework_formula():
     x, y = np.array([1.0, 0.0, -2.0, 0.0]), np.array([1.1, 0.0, -2.0, 1e-9])
     expected = np.max(np.abs(x - y) / np.maximum(1e-8, np.abs(x) + np.abs(y)))

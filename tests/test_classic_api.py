@@ -4,6 +4,8 @@ clear error for bad input."""
 from __future__ import annotations
 
 import importlib
+import os
+import pickle
 import inspect
 import re
 

@@ -376,7 +376,10 @@ def test_loss_modules_match_pytorch(factory, kind) -> None:
 
 
 # ----- from the API contract audit (folded in from tests/test_api_contract.py) -----------------------
-from tests.helpers import assert_signature, data, torch_or_skip  # noqa: E402
+import re  # noqa: E402
+
+import autograd_lite.nn.functional as F  # noqa: E402
+from tests.helpers import assert_signature, compare_with_torch, data, leaf  # noqa: E402
 NN_NAMES = ("Module Parameter Sequential Linear Conv2d MaxPool2d AvgPool2d BatchNorm1d BatchNorm2d LayerNorm "
             "GroupNorm Dropout ReLU LeakyReLU Sigmoid Tanh SiLU Swish GELU Softmax Flatten CrossEntropyLoss "
             "MSELoss").split()

@@ -165,6 +165,8 @@ def test_negative_step_slices_follow_numpy():
     np.testing.assert_array_equal(x.grad.data, expected)
 
 
+@pytest.mark.parametrize("index_kind", ["int_tensor", "bool_tensor", "int_list", "pair_of_int_tensors",
+                                        "mixed", "none_ellipsis"])
 def test_advanced_indexing_with_tensors_against_torch(index_kind):
     torch = torch_or_skip()
     a = data(4, 5)

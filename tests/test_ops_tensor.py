@@ -25,15 +25,17 @@ def test_numpy_array_keeps_its_dtype(dtype):
     assert al.tensor(al.tensor(np.zeros(3, dtype))).dtype == dtype  # a Tensor too
 
 
-@pytest.mark.parametrize("value", [3, 2.5, [1, 2], [[1.0, 2.0], [3.0, 4.0]], (1, 2.5)], ids=repr)
-def test_python_data_gets_the_default_dtype(value):
-    assert al.tensor(value).dtype == np.float64
+@pytest.mark.parametrize("value,dtype", [(3, np.int64), (2.5, np.float64), ([1, 2], np.int64),
+                                         ([[1.0, 2.0], [3.0, 4.0]], np.float64), ((1, 2.5), np.float64),
+                                         (True, np.bool_), ([True, False], np.bool_)], ids=repr)
+def test_python_data_gets_pytorchs_dtypes(value, dtype):
+    assert al.tensor(value).dtype == dtype  # ints int64, bools bool, floats (or a mix) the default
 
 
 @pytest.mark.parametrize("spelling", [np.float32, "float32", np.dtype("float32")], ids=str)
 def test_set_default_dtype_accepts_numpy_dtypes_and_names(spelling, restore_default_dtype):
     al.set_default_dtype(spelling)
-    assert al.tensor([1, 2]).dtype == np.float32
+    assert al.tensor([1.0, 2]).dtype == np.float32 and al.tensor([1, 2]).dtype == np.int64
     assert al.zeros(2).dtype == al.ones(2).dtype == al.randn(2).dtype == np.float32
     assert al.tensor(np.zeros(2)).dtype == np.float64  # NumPy data still keeps its dtype
     al.set_default_dtype("float64")

@@ -279,8 +279,10 @@ def test_sgd_without_scipy_and_on_strided_parameters(kwargs: dict, monkeypatch: 
 
 
 # ----- from the API contract audit (folded in from tests/test_api_contract.py) -----------------------
-from autograd_lite.optim import lr_scheduler  # noqa: E402
-from tests.helpers import assert_signature, data, torch_or_skip  # noqa: E402
+import re  # noqa: E402
+
+import autograd_lite.nn as nn  # noqa: E402
+from tests.helpers import assert_signature, data  # noqa: E402
 
 
 @pytest.mark.parametrize("name", "SGD RMSprop Adam AdamW Adagrad".split())

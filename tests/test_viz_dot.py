@@ -320,6 +320,9 @@ def test_gplvm_backward_view_sums_the_two_paths_into_X():
 
 
 # ----- from the API contract audit (folded in from tests/test_api_contract.py) -----------------------
+from tests.helpers import data, leaf  # noqa: E402
+
+
 def test_to_dot_returns_dot_source_without_graphviz():
     x = leaf(data(3))
     w = leaf(data(3, seed=1))
