@@ -77,3 +77,13 @@ def compare_with_torch(al_fn: Callable[..., Any], torch_fn: Callable[..., Any], 
         if t.grad is not None:
             assert x.grad.shape == x.shape
             np.testing.assert_allclose(x.grad.data, t.grad.numpy(), atol=atol, rtol=rtol)
+
+
+def assert_clear_error(call: Callable[[], Any], match: str) -> None:
+    """call() raises one of the errors bad input gets, with a message matching `match` (a regex)."""
+    import re
+
+    import pytest
+    with pytest.raises((ValueError, IndexError, TypeError, RuntimeError)) as info:
+        call()
+    assert re.search(match, str(info.value), re.S), f"unclear error: {type(info.value).__name__}: {info.value}"

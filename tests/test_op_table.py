@@ -116,70 +116,9 @@ TENSOR_METHODS = ("numpy item detach numel backward requires_grad_ retain_grad r
                   "cos tanh sigmoid relu maximum minimum where clamp pow sum mean max min var std logsumexp argmax "
                   "argmin reshape transpose permute flatten squeeze unsqueeze expand broadcast_to split flip "
                   "matmul outer trace diag diagonal").split()
-NN_NAMES = ("Module Parameter Sequential Linear Conv2d MaxPool2d AvgPool2d BatchNorm1d BatchNorm2d LayerNorm "
-            "GroupNorm Dropout ReLU LeakyReLU Sigmoid Tanh SiLU Swish GELU Softmax Flatten CrossEntropyLoss "
-            "MSELoss").split()
 F_NAMES = ("linear conv2d max_pool2d avg_pool2d batch_norm layer_norm group_norm dropout relu leaky_relu sigmoid "
            "tanh silu swish gelu softmax log_softmax cross_entropy nll_loss mse_loss binary_cross_entropy "
            "binary_cross_entropy_with_logits multi_margin_loss").split()
-CLASSIC = {
-    "layers": "affine_forward affine_backward relu_forward relu_backward dropout_forward dropout_backward "
-              "batchnorm_forward batchnorm_backward batchnorm_backward_alt layernorm_forward layernorm_backward "
-              "conv_forward_naive conv_backward_naive max_pool_forward_naive max_pool_backward_naive "
-              "spatial_batchnorm_forward spatial_batchnorm_backward spatial_groupnorm_forward "
-              "spatial_groupnorm_backward svm_loss softmax_loss",
-    "layer_utils": "affine_relu_forward affine_relu_backward conv_relu_forward conv_relu_backward "
-                   "conv_relu_pool_forward conv_relu_pool_backward",
-    "fc_net": "TwoLayerNet FullyConnectedNet",
-    "cnn": "ThreeLayerConvNet",
-    "optim": "sgd sgd_momentum rmsprop adam",
-    "solver": "Solver",
-    "gradient_check": "eval_numerical_gradient eval_numerical_gradient_array grad_check_sparse",
-    "data_utils": "load_CIFAR10 get_CIFAR10_data",
-}
-TENSOR_METHODS = ("numpy item detach numel backward requires_grad_ retain_grad register_hook exp log sqrt abs sin "
-                  "cos tanh sigmoid relu maximum minimum where clamp pow sum mean max min var std logsumexp argmax "
-                  "argmin reshape transpose permute flatten squeeze unsqueeze expand broadcast_to split flip "
-                  "matmul outer trace diag diagonal").split()
-NN_NAMES = ("Module Parameter Sequential Linear Conv2d MaxPool2d AvgPool2d BatchNorm1d BatchNorm2d LayerNorm "
-            "GroupNorm Dropout ReLU LeakyReLU Sigmoid Tanh SiLU Swish GELU Softmax Flatten CrossEntropyLoss "
-            "MSELoss").split()
-F_NAMES = ("linear conv2d max_pool2d avg_pool2d batch_norm layer_norm group_norm dropout relu leaky_relu sigmoid "
-           "tanh silu swish gelu softmax log_softmax cross_entropy nll_loss mse_loss binary_cross_entropy "
-           "binary_cross_entropy_with_logits multi_margin_loss").split()
-CLASSIC = {
-    "layers": "affine_forward affine_backward relu_forward relu_backward dropout_forward dropout_backward "
-              "batchnorm_forward batchnorm_backward batchnorm_backward_alt layernorm_forward layernorm_backward "
-              "conv_forward_naive conv_backward_naive max_pool_forward_naive max_pool_backward_naive "
-              "spatial_batchnorm_forward spatial_batchnorm_backward spatial_groupnorm_forward "
-              "spatial_groupnorm_backward svm_loss softmax_loss",
-    "layer_utils": "affine_relu_forward affine_relu_backward conv_relu_forward conv_relu_backward "
-                   "conv_relu_pool_forward conv_relu_pool_backward",
-    "fc_net": "TwoLayerNet FullyConnectedNet",
-    "cnn": "ThreeLayerConvNet",
-    "optim": "sgd sgd_momentum rmsprop adam",
-    "solver": "Solver",
-    "gradient_check": "eval_numerical_gradient eval_numerical_gradient_array grad_check_sparse",
-    "data_utils": "load_CIFAR10 get_CIFAR10_data",
-}
-F_NAMES = ("linear conv2d max_pool2d avg_pool2d batch_norm layer_norm group_norm dropout relu leaky_relu sigmoid "
-           "tanh silu swish gelu softmax log_softmax cross_entropy nll_loss mse_loss binary_cross_entropy "
-           "binary_cross_entropy_with_logits multi_margin_loss").split()
-CLASSIC = {
-    "layers": "affine_forward affine_backward relu_forward relu_backward dropout_forward dropout_backward "
-              "batchnorm_forward batchnorm_backward batchnorm_backward_alt layernorm_forward layernorm_backward "
-              "conv_forward_naive conv_backward_naive max_pool_forward_naive max_pool_backward_naive "
-              "spatial_batchnorm_forward spatial_batchnorm_backward spatial_groupnorm_forward "
-              "spatial_groupnorm_backward svm_loss softmax_loss",
-    "layer_utils": "affine_relu_forward affine_relu_backward conv_relu_forward conv_relu_backward "
-                   "conv_relu_pool_forward conv_relu_pool_backward",
-    "fc_net": "TwoLayerNet FullyConnectedNet",
-    "cnn": "ThreeLayerConvNet",
-    "optim": "sgd sgd_momentum rmsprop adam",
-    "solver": "Solver",
-    "gradient_check": "eval_numerical_gradient eval_numerical_gradient_array grad_check_sparse",
-    "data_utils": "load_CIFAR10 get_CIFAR10_data",
-}
 MODULES = {"functional", "linalg", "check", "viz", "nn", "optim", "classic"}
 NOT_OPS = {"tensor", "Tensor", "set_default_dtype", "eye", "no_grad", "enable_grad", "is_grad_enabled", "grad",
            "save", "load"}  # API.md's names that are not ops: constructors, grad mode, I/O

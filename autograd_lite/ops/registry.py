@@ -89,13 +89,11 @@ def register(function: type | None = None, name: str | None = None, *, al: bool 
 
 
 def _formula_doc(function: type) -> str:
-    """`y = <expr>; gradient <grad_exprs>` from a Function's formula strings (a = first input)."""
+    """The docstring an op without one gets from its Function's formula strings (inputs a, b, ...)."""
     expr = function.expr if isinstance(function.expr, str) else function.__name__.lower()
     grads = function.grad_exprs if isinstance(function.grad_exprs, tuple) else ()
-    names = "abcdefgh"
-    rule = "; ".join(f"∂L/∂{names[i]} = {g}" for i, g in enumerate(grads))
-    return f"{expr}, elementwise over broadcast inputs where it has several.\n\n" \
-           f"Gradient (G = ∂L/∂output): {rule}." if rule else f"{expr}."
+    rule = "; ".join(f"∂L/∂{'abcdefgh'[i]} = {g}" for i, g in enumerate(grads))
+    return f"{expr}.\n\nGradient, with G = ∂L/∂output: {rule}." if rule else f"{expr}."
 
 
 # ----- what the registry builds ---------------------------------------------------

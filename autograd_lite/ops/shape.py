@@ -226,6 +226,8 @@ class MatrixTranspose(Function):
 def transpose(a: Tensor, dim0: int = -2, dim1: int = -1) -> Tensor:
     """Swap two dimensions (the last two by default; a tensor of fewer than 2 dims is returned as is).
     ∂L/∂a = G with the same dims swapped."""
+    if dim0 == -2 and dim1 == -1 and a.ndim >= 2:  # the default, inside every matmul backward: no checks needed
+        return MatrixTranspose().apply(a)
     d0, d1 = dim_index(dim0, a.ndim, "transpose"), dim_index(dim1, a.ndim, "transpose")
     if a.ndim < 2 or d0 == d1:
         return a
