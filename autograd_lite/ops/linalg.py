@@ -75,7 +75,7 @@ def _spd_cholesky(a: np.ndarray) -> np.ndarray | None:
     if not real or a.ndim < 2 or a.shape[-1] <= _BLOCK or not np.array_equal(a, np.swapaxes(a, -1, -2)):
         return None
     potrf = _scipy_blas.routine("potrf", a.dtype) if a.ndim == 2 else None
-    if potrf is not None:  # LAPACK without np.linalg's gufunc layer: a third faster at n = 200
+    if potrf is not None:  # LAPACK without np.linalg's gufunc layer, whose overhead rivals the work at n ≈ 200
         low, info = potrf(a, lower=1, clean=1)
         return low if info == 0 else None
     try:
@@ -90,8 +90,8 @@ def _invert_lower_in_place(low: np.ndarray) -> np.ndarray:
     NumPy has no triangular inverse, and np.linalg.inv's LU with n right-hand sides is several
     times slower here. Instead: the diagonal blocks of size _BLOCK by LAPACK (SciPy's trtri, or
     one batched np.linalg.inv), then halves joined by matrix products,
-    [[A, 0], [C, D]]⁻¹ = [[A⁻¹, 0], [−D⁻¹·C·A⁻¹, D⁻¹]]. (A whole-matrix trtri is twice as slow:
-    OpenBLAS runs it at a few GFLOP/s, the joins' products at tens.)
+    [[A, 0], [C, D]]⁻¹ = [[A⁻¹, 0], [−D⁻¹·C·A⁻¹, D⁻¹]]. (A whole-matrix trtri is slower: OpenBLAS's
+    trtri runs far below its matrix-product speed, which the joins use.)
     """
     n = low.shape[-1]
     starts = range(0, n, _BLOCK)
