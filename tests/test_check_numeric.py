@@ -141,7 +141,7 @@ def test_checks_of_a_function_that_itself_calls_grad():
     np.testing.assert_allclose(numerical_grad(grad_norm, x), 36 * x.data ** 3, rtol=1e-6)
 
 
-# ----- from the API contract audit (folded in from tests/test_api_contract.py) -----------------------
+# ----- the API contract (shared/API.md) as users meet it --------------------------------------------
 import inspect  # noqa: E402
 
 from tests.helpers import assert_signature, data, leaf  # noqa: E402

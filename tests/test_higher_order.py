@@ -144,7 +144,7 @@ def test_hessian_matches_finite_differences_of_the_gradient(name, fn):
     np.testing.assert_allclose(h.data, np.stack(cols), rtol=1e-5, atol=1e-7)
 
 
-# ----- from the API contract audit (folded in from tests/test_api_contract.py) -----------------------
+# ----- the API contract (shared/API.md) as users meet it --------------------------------------------
 from tests.helpers import assert_signature, data, leaf, torch_or_skip  # noqa: E402
 
 

@@ -110,7 +110,7 @@ def test_creation_refuses_negative_sizes_and_accepts_numpy_ints():
     assert al.zeros(np.int64(2), 3).shape == (2, 3) and al.ones((np.int32(1),)).shape == (1,)
 
 
-# ----- from the API contract audit (folded in from tests/test_api_contract.py) -----------------------
+# ----- the API contract (shared/API.md) as users meet it --------------------------------------------
 from tests.helpers import assert_clear_error, data  # noqa: E402
 
 

@@ -357,7 +357,7 @@ def test_bad_shapes_raise_op_error():
         linalg.solve(al.eye(3), al.ones(4, 2))
 
 
-# ----- from the API contract audit (folded in from tests/test_api_contract.py) -----------------------
+# ----- the API contract (shared/API.md) as users meet it --------------------------------------------
 def test_slogdet_returns_sign_and_logabsdet():
     sign, logabsdet = al.linalg.slogdet(al.tensor([[-2.0, 0.0], [0.0, 3.0]]))
     assert sign.item() == -1.0 and np.isclose(logabsdet.item(), np.log(6.0))

@@ -375,7 +375,7 @@ def test_loss_modules_match_pytorch(factory, kind) -> None:
     np.testing.assert_allclose(xa.grad.data, xt.grad.numpy(), rtol=1e-8, atol=1e-12)
 
 
-# ----- from the API contract audit (folded in from tests/test_api_contract.py) -----------------------
+# ----- the API contract (shared/API.md) as users meet it --------------------------------------------
 import autograd_lite.nn.functional as F  # noqa: E402
 from tests.helpers import assert_clear_error, assert_signature, compare_with_torch, data, leaf  # noqa: E402
 NN_NAMES = ("Module Parameter Sequential Linear Conv2d MaxPool2d AvgPool2d BatchNorm1d BatchNorm2d LayerNorm "

@@ -149,7 +149,7 @@ def test_setitem_does_not_change_views_taken_before():
     np.testing.assert_array_equal(head.data, [1.0, 2.0])
 
 
-# ----- from the API contract audit (folded in from tests/test_api_contract.py) -----------------------
+# ----- the API contract (shared/API.md) as users meet it --------------------------------------------
 from tests.helpers import compare_with_torch, data, leaf, torch_or_skip  # noqa: E402
 
 

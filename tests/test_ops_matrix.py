@@ -147,7 +147,7 @@ def test_trace_of_product_gradient_is_the_other_factor_transposed():
     np.testing.assert_allclose(b.grad.data, a.data.T)
 
 
-# ----- from the API contract audit (folded in from tests/test_api_contract.py) -----------------------
+# ----- the API contract (shared/API.md) as users meet it --------------------------------------------
 from tests.helpers import compare_with_torch, data, torch_or_skip  # noqa: E402
 
 

@@ -148,7 +148,7 @@ def test_argmax_argmin_give_indices_without_grad():
     assert al.argmax(x).item() == 3 and not al.argmax(x).requires_grad
 
 
-# ----- from the API contract audit (folded in from tests/test_api_contract.py) -----------------------
+# ----- the API contract (shared/API.md) as users meet it --------------------------------------------
 from tests.helpers import compare_with_torch, data, torch_or_skip  # noqa: E402
 
 REDUCTION_NAMES = ["sum", "mean", "amax", "amin", "var", "std", "logsumexp"]

@@ -138,7 +138,7 @@ def test_sum_to_size_is_the_adjoint_of_expand():
     check_op(lambda t: t.sum_to_size(4), rand(2, 3, 4, seed=322))
 
 
-# ----- from the API contract audit (folded in from tests/test_api_contract.py) -----------------------
+# ----- the API contract (shared/API.md) as users meet it --------------------------------------------
 from tests.helpers import compare_with_torch, data, torch_or_skip  # noqa: E402
 
 

@@ -278,7 +278,7 @@ def test_sgd_without_scipy_and_on_strided_parameters(kwargs: dict, monkeypatch: 
         np.testing.assert_allclose(ours, fallback, rtol=1e-14, atol=1e-15)
 
 
-# ----- from the API contract audit (folded in from tests/test_api_contract.py) -----------------------
+# ----- the API contract (shared/API.md) as users meet it --------------------------------------------
 import autograd_lite.nn as nn  # noqa: E402
 from tests.helpers import assert_clear_error, assert_signature, data  # noqa: E402
 

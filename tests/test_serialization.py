@@ -156,7 +156,7 @@ def test_saved_file_has_ordinary_permissions(tmp_path) -> None:
     assert stat.S_IMODE(target.stat().st_mode) == 0o666 & ~mask
 
 
-# ----- from the API contract audit (folded in from tests/test_api_contract.py) -----------------------
+# ----- the API contract (shared/API.md) as users meet it --------------------------------------------
 import os  # noqa: E402
 
 

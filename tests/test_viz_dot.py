@@ -319,7 +319,7 @@ def test_gplvm_backward_view_sums_the_two_paths_into_X():
     assert "no autodiff grad" in nodes[node_named(nodes, "K")]  # released: needs retain_grad()
 
 
-# ----- from the API contract audit (folded in from tests/test_api_contract.py) -----------------------
+# ----- the API contract (shared/API.md) as users meet it --------------------------------------------
 from tests.helpers import data, leaf  # noqa: E402
 
 
