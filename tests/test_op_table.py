@@ -26,6 +26,28 @@ def test_every_registered_op_has_a_row():
     assert all(ROWS[name] for name in ROWS), "every row has at least one case"
 
 
+# building blocks the op files share, not ops themselves
+HELPERS = {"as_tensor", "float_mask", "normalize_index", "expand_back", "sum_rows", "reduce", "standardize", "pair"}
+
+
+def test_every_public_function_of_an_op_file_is_registered():
+    import importlib
+    import inspect
+    import pkgutil
+
+    import autograd_lite.ops as ops
+    registered = {op.fn for op in registry.OPS.values()}
+    unregistered = []
+    for info in pkgutil.iter_modules(ops.__path__):
+        if info.name in ("registry", "dims"):
+            continue
+        module = importlib.import_module(f"autograd_lite.ops.{info.name}")
+        unregistered += [f"ops/{info.name}.py: {n}" for n, f in inspect.getmembers(module, inspect.isfunction)
+                         if f.__module__ == module.__name__ and not n.startswith("_") and f not in registered
+                         and n not in HELPERS]
+    assert not unregistered, f"public op functions without a @register declaration: {unregistered}"
+
+
 def _float_tensors(arrays: list[np.ndarray], dtype: type) -> list[al.Tensor]:
     return [al.tensor(a.astype(dtype), requires_grad=True) for a in arrays]
 
