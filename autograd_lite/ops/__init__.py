@@ -10,7 +10,6 @@ from . import registry
 from . import elementwise, indexing, reduction, shape, matrix  # noqa: F401  (the core families first)
 from . import activation, conv, linalg, linear, loss, norm  # noqa: F401
 from .elementwise import as_tensor  # noqa: F401  (for the library's own modules)
-from .indexing import getitem, setitem  # noqa: F401
 
 globals().update(registry.namespace("al"))
-__all__ = ["registry", "as_tensor", "getitem", "setitem", *sorted(registry.namespace("al"))]
+__all__ = ["registry", "as_tensor", *sorted(registry.namespace("al"))]
