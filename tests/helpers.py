@@ -86,4 +86,9 @@ def assert_clear_error(call: Callable[[], Any], match: str) -> None:
     import pytest
     with pytest.raises((ValueError, IndexError, TypeError, RuntimeError)) as info:
         call()
-    assert re.search(match, str(info.value), re.S), f"unclear error: {type(info.value).__name__}: {info.value}"
+    assert re.search(match, error_text(info.value), re.S), f"unclear error: {type(info.value).__name__}: {info.value}"
+
+
+def error_text(e: BaseException) -> str:
+    """An exception's message and its notes (where the engine names the op that raised it)."""
+    return "\n".join([str(e), *getattr(e, "__notes__", ())])
