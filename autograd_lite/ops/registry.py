@@ -22,7 +22,7 @@ Ops composed of other ops are plain functions registered the same way (no Functi
 from __future__ import annotations
 
 import inspect
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable
 
 import numpy as np
@@ -48,7 +48,6 @@ class Op:
     ufunc: np.ufunc | None = None  # the in-place form's no-grad fast path (out= the tensor's array)
     prop: str | None = None  # exposed as a read-only Tensor property instead of a method
     module: tuple[str, ...] = ()  # nn layer class name(s): a Module calling fn with its constructor args
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 OPS: dict[str, Op] = {}  # by key: the public name, or "Tensor.<method>" for method-only ops
