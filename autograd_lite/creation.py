@@ -5,7 +5,7 @@ from typing import Any
 
 import numpy as np
 
-from .tensor import Tensor, get_default_dtype
+from .tensor import Tensor, check_dtype, get_default_dtype
 
 _rng = np.random.default_rng()
 
@@ -18,12 +18,20 @@ def manual_seed(seed: int) -> np.random.Generator:
 
 
 def get_rng() -> np.random.Generator:
+    """The generator behind every random draw of the library (reseeded by `manual_seed`)."""
     return _rng
 
 
-def _shape(size: Any) -> tuple[int, ...]:
+def _shape(size: Any, op: str) -> tuple[int, ...]:
+    """A size given as ints or one tuple/list of ints; anything else (2.5, True, -1) is refused."""
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
         size = size[0]
+    for i, s in enumerate(size):
+        if isinstance(s, (bool, np.bool_)) or not isinstance(s, (int, np.integer)):
+            raise TypeError(f"{op}(): size must be a tuple of ints, but found element of type "
+                            f"{type(s).__name__} ({s!r}) at position {i}")
+        if s < 0:
+            raise ValueError(f"{op}(): size {tuple(size)} has a negative dimension {s}")
     return tuple(int(s) for s in size)
 
 
@@ -35,40 +43,52 @@ def _new(data: np.ndarray, requires_grad: bool, name: str | None = None) -> Tens
     return t
 
 
-def _dtype(dtype: Any) -> np.dtype:
-    return get_default_dtype() if dtype is None else np.dtype(dtype)
+def _dtype(dtype: Any, op: str) -> np.dtype:
+    return get_default_dtype() if dtype is None else check_dtype(dtype, f"{op}()")
+
+
+def _like_dtype(t: Tensor, dtype: Any, op: str) -> np.dtype:
+    return t.dtype if dtype is None else check_dtype(dtype, f"{op}()")
 
 
 def zeros(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return _new(np.zeros(_shape(size), _dtype(dtype)), requires_grad)
+    """A tensor of zeros of the given size (ints, or one tuple of ints)."""
+    return _new(np.zeros(_shape(size, "zeros"), _dtype(dtype, "zeros")), requires_grad)
 
 
 def ones(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return _new(np.ones(_shape(size), _dtype(dtype)), requires_grad)
+    """A tensor of ones of the given size."""
+    return _new(np.ones(_shape(size, "ones"), _dtype(dtype, "ones")), requires_grad)
 
 
 def full(size: Any, fill_value: float, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return _new(np.full(_shape((size,)), fill_value, _dtype(dtype)), requires_grad)
+    """A tensor of `size` filled with fill_value."""
+    return _new(np.full(_shape((size,), "full"), fill_value, _dtype(dtype, "full")), requires_grad)
 
 
 def empty(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """A tensor of the given size (zero-filled here)."""
     return zeros(*size, dtype=dtype, requires_grad=requires_grad)
 
 
 def zeros_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return _new(np.zeros(t.shape, dtype or t.dtype), requires_grad)
+    """Zeros of t's shape and (unless given) dtype."""
+    return _new(np.zeros(t.shape, _like_dtype(t, dtype, "zeros_like")), requires_grad)
 
 
 def ones_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return _new(np.ones(t.shape, dtype or t.dtype), requires_grad)
+    """Ones of t's shape and (unless given) dtype."""
+    return _new(np.ones(t.shape, _like_dtype(t, dtype, "ones_like")), requires_grad)
 
 
 def full_like(t: Tensor, fill_value: float, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return _new(np.full(t.shape, fill_value, dtype or t.dtype), requires_grad)
+    """fill_value in t's shape and (unless given) dtype."""
+    return _new(np.full(t.shape, fill_value, _like_dtype(t, dtype, "full_like")), requires_grad)
 
 
 def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return _new(np.eye(n, m, dtype=_dtype(dtype)), requires_grad)
+    """The n×m identity matrix (n×n when m is None)."""
+    return _new(np.eye(*_shape((n,) if m is None else (n, m), "eye"), dtype=_dtype(dtype, "eye")), requires_grad)
 
 
 def arange(start: float, end: float | None = None, step: float = 1, dtype: Any = None,
@@ -79,34 +99,40 @@ def arange(start: float, end: float | None = None, step: float = 1, dtype: Any =
     if dtype is None:
         ints = all(isinstance(v, (int, np.integer)) for v in (start, end, step))
         dtype = np.int64 if ints else get_default_dtype()
+    dtype = check_dtype(dtype, "arange()")
     return _new(np.arange(start, end, step, dtype=dtype), requires_grad)
 
 
 def linspace(start: float, end: float, steps: int, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return _new(np.linspace(start, end, steps, dtype=_dtype(dtype)), requires_grad)
+    """`steps` evenly spaced values from start to end, both included."""
+    return _new(np.linspace(start, end, *_shape((steps,), "linspace"), dtype=_dtype(dtype, "linspace")), requires_grad)
 
 
 def rand(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """Uniform on [0, 1)."""
-    return _new(_rng.random(_shape(size)).astype(_dtype(dtype), copy=False), requires_grad)
+    return _new(_rng.random(_shape(size, "rand")).astype(_dtype(dtype, "rand"), copy=False), requires_grad)
 
 
 def randn(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """Standard normal."""
-    return _new(_rng.standard_normal(_shape(size)).astype(_dtype(dtype), copy=False), requires_grad)
+    return _new(_rng.standard_normal(_shape(size, "randn")).astype(_dtype(dtype, "randn"), copy=False), requires_grad)
 
 
 def randint(low: int, high: int, size: Any, dtype: Any = np.int64) -> Tensor:
-    return _new(_rng.integers(low, high, size=_shape((size,))).astype(dtype), False)
+    """Integers drawn uniformly from [low, high)."""
+    return _new(_rng.integers(low, high, size=_shape((size,), "randint")).astype(check_dtype(dtype, "randint()")), False)
 
 
 def rand_like(t: Tensor, requires_grad: bool = False) -> Tensor:
+    """Uniform on [0, 1), in t's shape and dtype."""
     return rand(t.shape, dtype=t.dtype, requires_grad=requires_grad)
 
 
 def randn_like(t: Tensor, requires_grad: bool = False) -> Tensor:
+    """Standard normal, in t's shape and dtype."""
     return randn(t.shape, dtype=t.dtype, requires_grad=requires_grad)
 
 
 def randperm(n: int) -> Tensor:
-    return _new(_rng.permutation(n).astype(np.int64), False)
+    """A random permutation of 0..n−1 (int64)."""
+    return _new(_rng.permutation(*_shape((n,), "randperm")).astype(np.int64), False)

@@ -1,7 +1,9 @@
 """`Tensor`: an `np.ndarray` plus the link (`grad_fn`) to the op that made it.
 
-The class holds data and autograd state only; every computation is an op in
-`autograd_lite.ops`, bound here as operators and methods.
+The class holds data and autograd state only. Every computation is an op in
+`autograd_lite.ops`; its methods and operators (`x.exp()`, `x + y`, `x[i] = v`, `x.T`)
+are set on the class at the end of this file by `registry.install_methods(Tensor)`,
+from each op's declaration (`@register(..., method=True, dunders=("__add__",))`).
 """
 from __future__ import annotations
 
@@ -22,21 +24,46 @@ def set_default_dtype(dtype: Any) -> None:
 
 
 def get_default_dtype() -> np.dtype:
+    """The dtype Python floats get (float64 unless `set_default_dtype` changed it)."""
     return _default_dtype
 
 
+def check_dtype(dtype: Any, op: str) -> np.dtype:
+    """dtype as an np.dtype, if a tensor may hold it: bool, integer or floating point."""
+    try:
+        d = np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"{op}: {dtype!r} is not a dtype") from None
+    if d.kind not in "biuf":
+        raise TypeError(f"{op}: tensors hold bool, integer or floating-point data, not {d}"
+                        + (" (complex numbers are not supported)" if d.kind == "c" else ""))
+    return d
+
+
 def _to_array(data: Any, dtype: Any) -> np.ndarray:
+    if dtype is not None:
+        dtype = check_dtype(dtype, "tensor()")
     if isinstance(data, Tensor):
         data = data.data
     if isinstance(data, (np.ndarray, np.generic)):
-        return np.array(data, dtype=dtype, copy=True)
-    if isinstance(data, (list, tuple)) and any(isinstance(x, Tensor) for x in data):
-        data = [x.data if isinstance(x, Tensor) else x for x in data]
-    arr = np.array(data, dtype=dtype)
-    if arr.dtype == object:
-        raise TypeError(f"tensor(): cannot make a numeric tensor from {type(data).__name__} (ragged or non-numeric)")
-    if dtype is None and arr.dtype.kind in "iuf":  # Python numbers take the default dtype
-        arr = arr.astype(_default_dtype)
+        arr = np.array(data, dtype=dtype, copy=True)
+    else:
+        if isinstance(data, (list, tuple)) and any(isinstance(x, Tensor) for x in data):
+            data = [x.data if isinstance(x, Tensor) else x for x in data]
+        try:
+            arr = np.array(data, dtype=dtype)
+        except (ValueError, TypeError):
+            raise TypeError(f"tensor(): cannot make a tensor from this {type(data).__name__}: its nested "
+                            "sequences are ragged or hold non-numbers") from None
+        if dtype is None and arr.dtype.kind == "f":  # Python floats take the default dtype
+            arr = arr.astype(_default_dtype)
+        elif dtype is None and arr.dtype.kind in "iu":  # Python ints give int64, as in PyTorch
+            arr = arr.astype(np.int64)
+    if arr.dtype.kind not in "biuf":
+        what = "ragged or non-numeric data" if arr.dtype == object else f"dtype {arr.dtype}"
+        raise TypeError(f"tensor(): cannot make a tensor of {what}; tensors hold bool, integer or "
+                        "floating-point numbers" + (" (complex numbers are not supported)" if arr.dtype.kind == "c"
+                                                    else ""))
     return arr
 
 
@@ -88,6 +115,7 @@ class Tensor:
     # ----- autograd state -------------------------------------------------
     @property
     def requires_grad(self) -> bool:
+        """Whether ops on this tensor are recorded, so that gradients flow to it."""
         return self._requires_grad
 
     @requires_grad.setter
@@ -103,11 +131,13 @@ class Tensor:
         self._requires_grad = bool(flag)
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        """Set `requires_grad` (floating-point leaves only) and return self."""
         self.requires_grad = requires_grad
         return self
 
     @property
     def is_leaf(self) -> bool:
+        """True for a tensor not computed by a recorded op (user-made, or made under no_grad)."""
         return self.grad_fn is None
 
     def backward(self, gradient: Any = None, retain_graph: bool | None = None, create_graph: bool = False,
@@ -159,23 +189,29 @@ class Tensor:
     # ----- array facts ----------------------------------------------------
     @property
     def shape(self) -> tuple[int, ...]:
+        """The sizes of the dimensions."""
         return self.data.shape
 
     @property
     def ndim(self) -> int:
+        """The number of dimensions."""
         return self.data.ndim
 
     @property
     def dtype(self) -> np.dtype:
+        """The NumPy dtype of the data."""
         return self.data.dtype
 
     def size(self, dim: int | None = None) -> Any:
-        return self.data.shape if dim is None else self.data.shape[dim]
+        """The shape, or the size of one dim (PyTorch's `size`)."""
+        return self.data.shape if dim is None else self.data.shape[_ops.dims.dim_index(dim, self.ndim, "size")]
 
     def dim(self) -> int:
+        """The number of dimensions (PyTorch's `dim()`)."""
         return self.data.ndim
 
     def numel(self) -> int:
+        """The number of elements."""
         return int(self.data.size)
 
     def __len__(self) -> int:
@@ -184,14 +220,17 @@ class Tensor:
         return self.data.shape[0]
 
     def numpy(self) -> np.ndarray:
+        """The data array itself (shared, not copied), also for tensors that require grad."""
         return self.data
 
     def item(self) -> Any:
+        """The value of a one-element tensor as a Python number."""
         if self.data.size != 1:
             raise ValueError(f"item(): only one-element tensors can be converted to a Python scalar, shape is {self.shape}")
         return self.data.item()
 
     def tolist(self) -> Any:
+        """The data as nested Python lists."""
         return self.data.tolist()
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
@@ -235,11 +274,6 @@ class Tensor:
             extras.append(f"name={self.name!r}")
         return "tensor(" + body + "".join(", " + e for e in extras) + ")"
 
-    # ----- in-place writes ------------------------------------------------
-    def __setitem__(self, index: Any, value: Any) -> None:
-        from .ops.indexing import setitem
-        setitem(self, index, value)
-
 
 class _HookHandle:
     def __init__(self, hooks: list, hook: Callable) -> None:
@@ -256,6 +290,10 @@ def tensor(data: Any, requires_grad: bool = False, dtype: Any = None, name: str 
 
 
 from . import engine as _engine  # noqa: E402  (the engine builds Tensors; in-place writes notify it)
-from . import ops as _ops  # noqa: E402  (ops need Tensor; Tensor's operators need ops)
+from . import ops as _ops  # noqa: E402  (ops need Tensor; Tensor's methods are ops)
+from .ops import registry as _registry  # noqa: E402
 
-_ops.bind_methods(Tensor)
+# Every method and operator not defined above (exp, sum, reshape, __add__, __getitem__, __setitem__,
+# T, ...) is an op declared in autograd_lite/ops/ with method=, dunders= or prop=; set here as plain
+# functions on the class, so a method call costs one attribute lookup, as for a method defined above.
+_registry.install_methods(Tensor)

@@ -139,3 +139,55 @@ def test_checks_of_a_function_that_itself_calls_grad():
     x = rand(3, seed=151)
     assert gradcheck(grad_norm, x)
     np.testing.assert_allclose(numerical_grad(grad_norm, x), 36 * x.data ** 3, rtol=1e-6)
+
+
+# ----- the API contract (shared/API.md) as users meet it --------------------------------------------
+import inspect  # noqa: E402
+
+from tests.helpers import assert_signature, data, leaf  # noqa: E402
+
+
+def test_rel_error_is_the_homework_formula():
+    x, y = np.array([1.0, 0.0, -2.0, 0.0]), np.array([1.1, 0.0, -2.0, 1e-9])
+    expected = np.max(np.abs(x - y) / np.maximum(1e-8, np.abs(x) + np.abs(y)))
+    assert al.check.rel_error(x, y) == pytest.approx(expected)
+    assert al.check.rel_error(al.tensor(x), al.tensor(x)) == 0.0
+
+
+def test_numerical_grad_returns_one_array_per_input_and_passes_tensors():
+    assert_signature(al.check.numerical_grad, ["f"], eps=1e-6)
+    assert inspect.signature(al.check.numerical_grad).parameters["inputs"].kind is inspect.Parameter.VAR_POSITIONAL
+    seen = []
+
+    def f(u, v):
+        seen.append((type(u), type(v)))
+        return (u * u * v).sum()
+
+    a, b = data(3), data(3, seed=1)
+    gu, gv = al.check.numerical_grad(f, a, al.tensor(b))
+    assert set(seen) == {(al.Tensor, al.Tensor)}
+    np.testing.assert_allclose(gu, 2 * a * b, rtol=1e-6), np.testing.assert_allclose(gv, a * a, rtol=1e-6)
+    single = al.check.numerical_grad(lambda u: (u ** 3).sum(), a, eps=1e-5)
+    assert isinstance(single, np.ndarray) and single.shape == a.shape
+    np.testing.assert_allclose(single, 3 * a ** 2, rtol=1e-6)
+
+
+def test_gradcheck_returns_true_or_raises_naming_input_and_element():
+    assert_signature(al.check.gradcheck, ["f", "inputs", "eps", "atol", "rtol"], eps=1e-6, atol=1e-5, rtol=1e-3)
+    assert al.check.gradcheck(lambda u, v: (u * v).sin(), [leaf(data(3)), leaf(data(3, seed=1))]) is True
+
+    class WrongGradient(al.Function):
+        def forward(self, a):
+            return a * a
+
+        def backward(self, g):
+            return g * self.inputs[0] * 3.0  # should be 2·a
+
+    with pytest.raises(Exception, match=r"input 0.*element") as info:
+        al.check.gradcheck(lambda u: WrongGradient().apply(u), [leaf([1.0, -2.0])])
+    assert "analytical" in str(info.value) and "numerical" in str(info.value)
+
+
+def test_gradcheck_on_a_function_returning_no_tensor_says_so():
+    with pytest.raises(TypeError, match="gradcheck.*Tensor.*float"):
+        al.check.gradcheck(lambda u: 3.0, [leaf([1.0])])

@@ -17,10 +17,8 @@ import autograd_lite as al
 import autograd_lite.engine as engine
 from autograd_lite.classic import conv_layers, layer_utils, layers, norm_layers
 from autograd_lite.classic.gradient_check import eval_numerical_gradient_array
+from tests.helpers import rel_error
 
-
-def rel_error(x, y):
-    return np.max(np.abs(x - y) / (np.maximum(1e-8, np.abs(x) + np.abs(y))))
 
 
 BACKWARD_MODULES = [layers, norm_layers, conv_layers, layer_utils]

@@ -15,10 +15,7 @@ from autograd_lite.classic.layers import (affine_backward, affine_forward, conv_
                                           dropout_backward, dropout_forward, max_pool_backward_naive,
                                           max_pool_forward_naive, relu_backward, relu_forward, softmax_loss,
                                           svm_loss)
-
-
-def rel_error(x, y):
-    return np.max(np.abs(x - y) / (np.maximum(1e-8, np.abs(x) + np.abs(y))))
+from tests.helpers import rel_error
 
 
 def check_backward(forward, backward, inputs, dout, threshold):

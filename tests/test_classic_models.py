@@ -13,10 +13,8 @@ import pytest
 from autograd_lite.classic.cnn import ThreeLayerConvNet
 from autograd_lite.classic.fc_net import FullyConnectedNet, TwoLayerNet
 from autograd_lite.classic.gradient_check import eval_numerical_gradient
+from tests.helpers import rel_error
 
-
-def rel_error(x, y):
-    return np.max(np.abs(x - y) / (np.maximum(1e-8, np.abs(x) + np.abs(y))))
 
 
 def spread(shape, per_dim=3):

@@ -9,10 +9,7 @@ from autograd_lite.classic.layers import (batchnorm_backward, batchnorm_backward
                                           layernorm_backward, layernorm_forward, spatial_batchnorm_backward,
                                           spatial_batchnorm_forward, spatial_groupnorm_backward,
                                           spatial_groupnorm_forward)
-
-
-def rel_error(x, y):
-    return np.max(np.abs(x - y) / (np.maximum(1e-8, np.abs(x) + np.abs(y))))
+from tests.helpers import rel_error
 
 
 def two_layer_activations(N):

@@ -15,10 +15,8 @@ from autograd_lite.classic.data_utils import get_CIFAR10_data
 from autograd_lite.classic.fc_net import FullyConnectedNet
 from autograd_lite.classic.optim import adam, rmsprop, sgd, sgd_momentum
 from autograd_lite.classic.solver import Solver
+from tests.helpers import rel_error
 
-
-def rel_error(x, y):
-    return np.max(np.abs(x - y) / (np.maximum(1e-8, np.abs(x) + np.abs(y))))
 
 
 N, D = 4, 5

@@ -8,12 +8,6 @@ import pytest
 import autograd_lite as al
 
 
-@pytest.fixture
-def restore_default_dtype():
-    yield
-    al.set_default_dtype(np.float64)
-
-
 def f32(*shape: int, seed: int = 0, positive: bool = False) -> al.Tensor:
     rng = np.random.default_rng(seed)
     data = rng.uniform(0.5, 2.0, shape) if positive else rng.standard_normal(shape)
@@ -47,7 +41,8 @@ OPS = {
     "clamp": (lambda a: al.clamp(a, -0.5, 0.5), [(3,)], False),
     "sum": (lambda a: a.sum(1), [(2, 3)], False),
     "mean": (lambda a: a.mean(), [(2, 3)], False),
-    "max": (lambda a: a.max(0), [(2, 3)], False),
+    "max": (lambda a: a.max(0).values, [(2, 3)], False),
+    "amax": (lambda a: a.amax(0), [(2, 3)], False),
     "min": (lambda a: a.min(), [(2, 3)], False),
     "var": (lambda a: a.var(1), [(2, 3)], False),
     "std": (lambda a: a.std(), [(2, 3)], False),
@@ -90,7 +85,9 @@ def test_numpy_arrays_keep_their_dtype_and_python_data_gets_the_default():
     assert al.tensor(np.array([True])).dtype == np.bool_
     assert al.tensor([1.0, 2.0]).dtype == np.float64
     assert al.tensor(3.0).dtype == np.float64
-    assert al.tensor([1, 2]).dtype == np.float64  # Python data, of any number type, gets the default
+    assert al.tensor([1, 2]).dtype == np.int64  # Python ints give int64, as in PyTorch
+    assert al.tensor([1, 2.5]).dtype == np.float64  # a mix with floats: the default
+    assert al.tensor(True).dtype == np.bool_
     assert al.tensor([1.0], dtype=np.float32).dtype == np.float32
     assert al.tensor([True, False]).dtype == np.bool_
 
@@ -99,7 +96,8 @@ def test_numpy_arrays_keep_their_dtype_and_python_data_gets_the_default():
 def test_set_default_dtype(spec, restore_default_dtype):
     al.set_default_dtype(spec)
     assert al.get_default_dtype() == np.float32
-    for t in (al.tensor([1.0, 2.0]), al.tensor(2), al.zeros(2), al.ones(2, 2), al.randn(3), al.rand(2),
+    assert al.tensor(2).dtype == np.int64
+    for t in (al.tensor([1.0, 2.0]), al.tensor(2.0), al.zeros(2), al.ones(2, 2), al.randn(3), al.rand(2),
               al.eye(2), al.full((2,), 3.0), al.linspace(0, 1, 3), al.arange(0.0, 2.0)):
         assert t.dtype == np.float32
     assert al.tensor(np.ones(2)).dtype == np.float64  # NumPy arrays keep theirs

@@ -142,3 +142,73 @@ def test_hessian_matches_finite_differences_of_the_gradient(name, fn):
         return al.grad(fn(t).sum(), t)[0]
     cols = [al.check.numerical_grad(lambda t, k=k: grad_of(t)[k], x) for k in range(3)]
     np.testing.assert_allclose(h.data, np.stack(cols), rtol=1e-5, atol=1e-7)
+
+
+# ----- the API contract (shared/API.md) as users meet it --------------------------------------------
+from tests.helpers import assert_signature, data, leaf, torch_or_skip  # noqa: E402
+
+
+def test_grad_modes():
+    x = leaf(data(3))
+    assert al.is_grad_enabled()
+    with al.no_grad():
+        assert not al.is_grad_enabled()
+        assert not (x * 2).requires_grad
+        with al.enable_grad():
+            assert al.is_grad_enabled() and (x * 2).requires_grad
+    assert al.is_grad_enabled()
+
+    @al.no_grad()
+    def scaled(t):
+        return t * 2
+
+    assert not scaled(x).requires_grad and al.is_grad_enabled()
+
+
+def test_grad_signature_and_values_against_torch():
+    torch = torch_or_skip()
+    assert_signature(al.grad, ["outputs", "inputs", "grad_outputs", "retain_graph", "create_graph"],
+                     grad_outputs=None, retain_graph=None, create_graph=False)
+    a, b = data(3), data(3, seed=2)
+    x, y = leaf(a), leaf(b)
+    tx, ty = torch.tensor(a, requires_grad=True), torch.tensor(b, requires_grad=True)
+    out = al.grad((x * y).sin().sum(), [x, y])
+    expected = torch.autograd.grad((tx * ty).sin().sum(), [tx, ty])
+    assert isinstance(out, tuple) and len(out) == 2
+    for o, e in zip(out, expected):
+        np.testing.assert_allclose(o.data, e.numpy())
+    assert x.grad is None and y.grad is None  # .grad untouched
+    w = data(3, seed=5)
+    (gx,) = al.grad(x * y, x, grad_outputs=al.tensor(w))
+    np.testing.assert_allclose(gx.data, w * b)
+    (g,) = al.grad((x ** 3).sum(), x, create_graph=True)
+    (gg,) = al.grad(g.sum(), x)
+    np.testing.assert_allclose(gg.data, 6 * a)
+
+
+def test_jacobian_and_hessian_against_torch():
+    torch = torch_or_skip()
+    from torch.autograd import functional as TF
+    a, b = data(3), data(2, 3, seed=3)
+
+    def f(x, w):
+        return al.tanh(w @ x) if isinstance(x, al.Tensor) else torch.tanh(w @ x)
+
+    j = al.functional.jacobian(f, (al.tensor(a), al.tensor(b)))
+    tj = TF.jacobian(f, (torch.tensor(a), torch.tensor(b)))
+    for o, e in zip(j, tj):
+        np.testing.assert_allclose(o.data, e.numpy(), atol=1e-10)
+    j1 = al.functional.jacobian(lambda x: x.exp() * x.sum(), al.tensor(a))
+    assert isinstance(j1, al.Tensor) and j1.shape == (3, 3)
+    np.testing.assert_allclose(j1.data, TF.jacobian(lambda x: x.exp() * x.sum(), torch.tensor(a)).numpy())
+
+    def g(x):
+        return (x.sin() * x).sum() if isinstance(x, al.Tensor) else (x.sin() * x).sum()
+
+    np.testing.assert_allclose(al.functional.hessian(g, al.tensor(a)).data,
+                               TF.hessian(g, torch.tensor(a)).numpy(), atol=1e-10)
+    h = al.functional.hessian(lambda x, y: (x * x * y).sum(), (al.tensor(a), al.tensor(a + 1)))
+    th = TF.hessian(lambda x, y: (x * x * y).sum(), (torch.tensor(a), torch.tensor(a + 1)))
+    for row, trow in zip(h, th):
+        for o, e in zip(row, trow):
+            np.testing.assert_allclose(o.data, e.numpy(), atol=1e-10)

@@ -8,6 +8,7 @@ import pytest
 
 import autograd_lite as al
 from autograd_lite import _scipy_blas, linalg
+from autograd_lite.ops import linalg as linalg_ops
 from autograd_lite.engine import OpError
 from tests.helpers import check_op, rand, torch_or_skip
 
@@ -115,7 +116,7 @@ def test_singular_input_raises_naming_batch_element(op):
 
 @pytest.mark.parametrize("block", [32, 1], ids=["lu", "cholesky"])
 def test_numerically_singular_matrix_raises(block, monkeypatch):
-    monkeypatch.setattr(linalg, "_BLOCK", block)
+    monkeypatch.setattr(linalg_ops, "_BLOCK", block)
     a = al.tensor([[1.0, 1.0], [1.0, 1.0 + 1e-17 + 2e-16]])  # symmetric, and positive definite in floating point
     with pytest.raises(linalg.LinAlgError, match="singular to working precision"):
         linalg.inv(a)
@@ -161,7 +162,7 @@ def test_gplvm_hessian_wrt_small_x(path, monkeypatch):
     """Second derivatives through logdet and inv: the Hessian of the GP-LVM likelihood is symmetric and
     matches finite differences of the autodiff gradient."""
     if path == "cholesky":
-        monkeypatch.setattr(linalg, "_BLOCK", 2)
+        monkeypatch.setattr(linalg_ops, "_BLOCK", 2)
     from autograd_lite.examples import gplvm
     x0, y = gplvm.example_inputs(n=4, q=2, d=3)
     loss = lambda x: gplvm.log_likelihood(x, al.tensor(y))
@@ -184,7 +185,7 @@ def test_gplvm_hessian_wrt_small_x(path, monkeypatch):
 @pytest.fixture
 def small_blocks(monkeypatch):
     """Send SPD matrices from 3×3 up through the Cholesky path, inverted in several 2×2 blocks."""
-    monkeypatch.setattr(linalg, "_BLOCK", 2)
+    monkeypatch.setattr(linalg_ops, "_BLOCK", 2)
 
 
 @pytest.fixture(params=["scipy", "numpy"])
@@ -243,7 +244,7 @@ def test_spd_path_agrees_with_lu_path(lapack, name, monkeypatch):
           "solve": lambda a: (linalg.solve(a, b) ** 2).sum()}[name]
     results = []
     for block in (32, 1000):  # 40 > 32: Cholesky; 40 <= 1000: LU
-        monkeypatch.setattr(linalg, "_BLOCK", block)
+        monkeypatch.setattr(linalg_ops, "_BLOCK", block)
         a = (spd(x) / 40).detach().requires_grad_()
         out = fn(a)
         out.backward()
@@ -256,7 +257,7 @@ def test_spd_path_agrees_with_lu_path(lapack, name, monkeypatch):
 def test_blockwise_triangular_inverse(lapack, n):
     m = rand(3, n, n).data
     low = np.linalg.cholesky(m @ np.swapaxes(m, -1, -2) / n + np.eye(n))  # well conditioned
-    inverse = linalg._invert_lower_in_place(low.copy())
+    inverse = linalg_ops._invert_lower_in_place(low.copy())
     np.testing.assert_allclose(inverse, np.linalg.inv(low), rtol=1e-12, atol=1e-12)
     assert np.all(np.triu(inverse, 1) == 0)
 
@@ -270,7 +271,7 @@ def test_logdet_and_solve_share_one_cholesky(lapack, monkeypatch):
     k_inv = np.linalg.inv(k.data)
     dk = 0.5 * k_inv @ y.data @ y.data.T @ k_inv - 1.5 * k_inv
     np.testing.assert_allclose(x.grad.data, 2 * dk @ x.data, rtol=1e-9, atol=1e-11)
-    assert id(k) not in linalg._SharedCholesky._registry  # freed with the released graph
+    assert id(k) not in linalg_ops._SharedCholesky._registry  # freed with the released graph
 
 
 def test_spd_path_in_float32_stays_float32_and_agrees_with_float64(lapack):
@@ -354,3 +355,9 @@ def test_bad_shapes_raise_op_error():
         linalg.inv(al.ones(2, 3))
     with pytest.raises(OpError, match="do not match"):
         linalg.solve(al.eye(3), al.ones(4, 2))
+
+
+# ----- the API contract (shared/API.md) as users meet it --------------------------------------------
+def test_slogdet_returns_sign_and_logabsdet():
+    sign, logabsdet = al.linalg.slogdet(al.tensor([[-2.0, 0.0], [0.0, 3.0]]))
+    assert sign.item() == -1.0 and np.isclose(logabsdet.item(), np.log(6.0))

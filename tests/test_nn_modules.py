@@ -373,3 +373,278 @@ def test_loss_modules_match_pytorch(factory, kind) -> None:
     la.backward()
     lt.backward()
     np.testing.assert_allclose(xa.grad.data, xt.grad.numpy(), rtol=1e-8, atol=1e-12)
+
+
+# ----- the API contract (shared/API.md) as users meet it --------------------------------------------
+import autograd_lite.nn.functional as F  # noqa: E402
+from tests.helpers import assert_clear_error, assert_signature, compare_with_torch, data, leaf  # noqa: E402
+NN_NAMES = ("Module Parameter Sequential Linear Conv2d MaxPool2d AvgPool2d BatchNorm1d BatchNorm2d LayerNorm "
+            "GroupNorm Dropout ReLU LeakyReLU Sigmoid Tanh SiLU Swish GELU Softmax Flatten CrossEntropyLoss "
+            "MSELoss").split()
+
+
+@pytest.mark.parametrize("name", NN_NAMES)
+def test_nn_name_is_a_class(name):
+    cls = getattr(nn, name)
+    assert isinstance(cls, type) and issubclass(cls, (nn.Module, al.Tensor)) and cls.__doc__
+
+
+def test_aliases_are_the_same_objects():
+    assert nn.Swish is nn.SiLU
+
+
+MODULE_SIGNATURES = {
+    "Linear": (["in_features", "out_features", "bias"], dict(bias=True)),
+    "Conv2d": (["in_channels", "out_channels", "kernel_size"], dict(stride=1, padding=0, bias=True)),
+    "MaxPool2d": (["kernel_size", "stride", "padding"], dict(stride=None, padding=0)),
+    "AvgPool2d": (["kernel_size", "stride", "padding"], dict(stride=None, padding=0)),
+    "BatchNorm1d": (["num_features", "eps", "momentum"], dict(eps=1e-5, momentum=0.1)),
+    "BatchNorm2d": (["num_features", "eps", "momentum"], dict(eps=1e-5, momentum=0.1)),
+    "LayerNorm": (["normalized_shape", "eps"], dict(eps=1e-5)),
+    "GroupNorm": (["num_groups", "num_channels"], dict(eps=1e-5)),
+    "Dropout": (["p"], dict(p=0.5)),
+    "LeakyReLU": (["negative_slope"], dict(negative_slope=0.01)),
+    "Softmax": (["dim"], dict(dim=None)),
+    "Flatten": (["start_dim", "end_dim"], dict(start_dim=1, end_dim=-1)),
+    "CrossEntropyLoss": ([], dict(reduction="mean")),
+    "MSELoss": ([], dict(reduction="mean")),
+}
+
+
+@pytest.mark.parametrize("name", MODULE_SIGNATURES)
+def test_module_constructor_signature(name):
+    names, defaults = MODULE_SIGNATURES[name]
+    assert_signature(getattr(nn, name), names, **defaults)
+
+
+def _build_net(self, lib, ones):
+    """The same network in autograd_lite (lib=nn) and in torch (lib=torch.nn)."""
+    self.scale = lib.Parameter(ones(1))
+    self.body = lib.Sequential(lib.Linear(4, 6), lib.BatchNorm1d(6), lib.ReLU(), lib.Dropout(0.5))
+    self.head = lib.Linear(6, 3)
+
+
+class _Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        _build_net(self, nn, al.ones)
+
+    def forward(self, x):
+        return self.head(self.body(x)) * self.scale
+
+
+def test_module_methods_and_state_dict_keys_like_torch():
+    torch = torch_or_skip()
+
+    class TorchNet(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            _build_net(self, torch.nn, torch.ones)
+
+    net, tnet = _Net(), TorchNet()
+    assert [n for n, _ in net.named_parameters()] == [n for n, _ in tnet.named_parameters()]
+    assert list(net.state_dict()) == list(tnet.state_dict())
+    assert all(isinstance(p, nn.Parameter) and p.requires_grad for p in net.parameters())
+    assert net.training and net.body[3].training
+    assert net.eval() is net and not net.body[3].training and not net.head.training
+    net.train()
+    assert net.body[1].training
+    net(al.tensor(data(5, 4))).sum().backward()
+    assert all(p.grad is not None for p in net.parameters())
+    net.zero_grad()
+    assert all(p.grad is None for p in net.parameters())
+    with pytest.raises(NotImplementedError):
+        nn.Module().forward(al.ones(1))
+
+
+def test_linear_weight_is_out_by_in():
+    layer = nn.Linear(5, 3)
+    assert layer.weight.shape == (3, 5) and layer.bias.shape == (3,)
+    assert nn.Linear(5, 3, bias=False).bias is None
+    x = al.tensor(data(2, 5))
+    np.testing.assert_allclose(layer(x).data, x.data @ layer.weight.data.T + layer.bias.data)
+
+
+@pytest.mark.parametrize("make,fan_in", [(lambda: nn.Linear(400, 300), 400),
+                                         (lambda: nn.Conv2d(4, 64, 5), 100),
+                                         (lambda: nn.Conv2d(2, 50, (3, 4), bias=True), 24)],
+                         ids=["Linear", "Conv2d", "Conv2d_rect"])
+def test_linear_and_conv_initialise_uniform_within_one_over_sqrt_fan_in(make, fan_in):
+    al.manual_seed(0)
+    layer = make()
+    bound = 1 / np.sqrt(fan_in)
+    w, b = layer.weight.data, layer.bias.data
+    assert np.abs(w).max() <= bound and np.abs(b).max() <= bound
+    assert np.abs(w).max() > 0.98 * bound and np.abs(b).max() > 0.8 * bound  # the whole interval is used
+    assert abs(w.mean()) < 0.05 * bound and abs(w.var() / (bound ** 2 / 3) - 1) < 0.1  # uniform: var = bound²/3
+
+
+def _copy_into_torch(module, tmodule):
+    torch = torch_or_skip()
+    tmodule = tmodule.double()
+    with torch.no_grad():
+        for name, value in module.state_dict().items():
+            tmodule.state_dict()[name].copy_(torch.tensor(value.data))
+    return tmodule
+
+
+MODULE_CASES = {
+    "Linear": (lambda: nn.Linear(4, 3), lambda t: t.nn.Linear(4, 3), (5, 4)),
+    "Linear_batched": (lambda: nn.Linear(4, 3), lambda t: t.nn.Linear(4, 3), (2, 5, 4)),
+    "Conv2d": (lambda: nn.Conv2d(3, 4, 3, stride=2, padding=1), lambda t: t.nn.Conv2d(3, 4, 3, 2, 1), (2, 3, 7, 6)),
+    "Conv2d_nobias": (lambda: nn.Conv2d(2, 3, (2, 3), bias=False), lambda t: t.nn.Conv2d(2, 3, (2, 3), bias=False),
+                      (1, 2, 5, 5)),
+    "MaxPool2d": (lambda: nn.MaxPool2d(2), lambda t: t.nn.MaxPool2d(2), (2, 3, 6, 5)),
+    "MaxPool2d_pad": (lambda: nn.MaxPool2d(3, 2, 1), lambda t: t.nn.MaxPool2d(3, 2, 1), (2, 3, 7, 7)),
+    "AvgPool2d_pad": (lambda: nn.AvgPool2d(3, 2, 1), lambda t: t.nn.AvgPool2d(3, 2, 1), (2, 3, 7, 7)),
+    "BatchNorm1d": (lambda: nn.BatchNorm1d(4), lambda t: t.nn.BatchNorm1d(4), (6, 4)),
+    "BatchNorm1d_3d": (lambda: nn.BatchNorm1d(4, momentum=0.3), lambda t: t.nn.BatchNorm1d(4, momentum=0.3),
+                       (3, 4, 5)),
+    "BatchNorm2d": (lambda: nn.BatchNorm2d(3, eps=1e-3), lambda t: t.nn.BatchNorm2d(3, eps=1e-3), (2, 3, 4, 4)),
+    "LayerNorm": (lambda: nn.LayerNorm(4), lambda t: t.nn.LayerNorm(4), (3, 2, 4)),
+    "LayerNorm_2d": (lambda: nn.LayerNorm((2, 4)), lambda t: t.nn.LayerNorm((2, 4)), (3, 2, 4)),
+    "GroupNorm": (lambda: nn.GroupNorm(2, 4), lambda t: t.nn.GroupNorm(2, 4), (3, 4, 2, 3)),
+    "ReLU": (nn.ReLU, lambda t: t.nn.ReLU(), (3, 4)),
+    "LeakyReLU": (lambda: nn.LeakyReLU(0.2), lambda t: t.nn.LeakyReLU(0.2), (3, 4)),
+    "Sigmoid": (nn.Sigmoid, lambda t: t.nn.Sigmoid(), (3, 4)),
+    "Tanh": (nn.Tanh, lambda t: t.nn.Tanh(), (3, 4)),
+    "SiLU": (nn.SiLU, lambda t: t.nn.SiLU(), (3, 4)),
+    "Swish": (nn.Swish, lambda t: t.nn.SiLU(), (3, 4)),
+    "GELU": (nn.GELU, lambda t: t.nn.GELU(), (3, 4)),
+    "Softmax": (lambda: nn.Softmax(dim=1), lambda t: t.nn.Softmax(dim=1), (3, 4)),
+    "Flatten": (nn.Flatten, lambda t: t.nn.Flatten(), (2, 3, 4)),
+    "Dropout_eval": (lambda: nn.Dropout(0.3).eval(), lambda t: t.nn.Dropout(0.3).eval(), (3, 4)),
+    "Sequential": (lambda: nn.Sequential(nn.Linear(4, 5), nn.Tanh(), nn.Linear(5, 2)),
+                   lambda t: t.nn.Sequential(t.nn.Linear(4, 5), t.nn.Tanh(), t.nn.Linear(5, 2)), (3, 4)),
+}
+
+
+@pytest.mark.parametrize("name", MODULE_CASES)
+def test_module_against_torch(name):
+    torch = torch_or_skip()
+    make, make_torch, shape = MODULE_CASES[name]
+    module = make()
+    tmodule = _copy_into_torch(module, make_torch(torch))
+    tmodule.train(module.training)
+    compare_with_torch(module, tmodule, data(*shape))
+    params = dict(tmodule.named_parameters())
+    for pname, p in module.named_parameters():
+        np.testing.assert_allclose(p.grad.data, params[pname].grad.numpy(), atol=1e-8, rtol=1e-6)
+    buffers = dict(tmodule.named_buffers())
+    for bname, b in module.named_buffers():  # batch norm's running statistics follow PyTorch's rule
+        np.testing.assert_allclose(b.data, buffers[bname].numpy(), atol=1e-12)
+    if buffers:
+        module.eval(), tmodule.eval()
+        compare_with_torch(module, tmodule, data(*shape, seed=9))
+
+
+def test_batch_norm_cumulative_average_with_momentum_none_like_torch():
+    torch = torch_or_skip()
+    bn = nn.BatchNorm1d(3, momentum=None)
+    tbn = _copy_into_torch(bn, torch.nn.BatchNorm1d(3, momentum=None))
+    for seed in range(3):
+        x = data(5, 3, seed=seed) * (seed + 1)
+        bn(al.tensor(x)), tbn(torch.tensor(x))
+    for name, b in bn.state_dict().items():
+        np.testing.assert_allclose(b.data, tbn.state_dict()[name].numpy(), atol=1e-12)
+
+
+def test_mse_loss_warns_like_torch_when_shapes_broadcast():
+    with pytest.warns(UserWarning, match=r"mse_loss.*\(3, 1\).*\(3,\)"):
+        out = F.mse_loss(al.ones(3), al.ones(3, 1))
+    assert out.shape == ()
+
+
+@pytest.mark.parametrize("name,target_kind", [("CrossEntropyLoss", "int"), ("MSELoss", "float")])
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_loss_modules_against_torch(name, target_kind, reduction):
+    torch = torch_or_skip()
+    target = np.array([2, 0, 1, 2]) if target_kind == "int" else data(4, 3, seed=8)
+    compare_with_torch(lambda x: getattr(nn, name)(reduction=reduction)(x, al.tensor(target)),
+                       lambda x: getattr(torch.nn, name)(reduction=reduction)(x, torch.tensor(target)), data(4, 3))
+
+
+def test_dropout_p_is_the_probability_of_zeroing():
+    al.manual_seed(0)
+    layer = nn.Dropout(p=0.3)
+    y = layer(al.ones(200_000)).data
+    assert abs((y == 0).mean() - 0.3) < 0.01
+    np.testing.assert_allclose(y[y != 0], 1 / 0.7)
+    assert np.array_equal(layer.eval()(al.ones(5)).data, np.ones(5))
+    assert np.array_equal(F.dropout(al.ones(5), 0.3, training=False).data, np.ones(5))
+
+
+def test_dropout_p_one_zeroes_everything_like_torch():
+    x = leaf(data(4))
+    for y in (F.dropout(x, p=1.0), nn.Dropout(1.0)(x)):
+        assert np.array_equal(y.data, np.zeros(4))
+    F.dropout(x, p=1.0).sum().backward()
+    assert np.array_equal(x.grad.data, np.zeros(4))
+
+
+def _snapshot(module):
+    return {k: v.data.copy() for k, v in module.state_dict().items()}
+
+
+def test_load_state_dict_round_trip_and_strict_false():
+    a, b = _Net(), _Net()
+    b.load_state_dict(a.state_dict())
+    for k, v in _snapshot(a).items():
+        assert np.array_equal(b.state_dict()[k].data, v)
+    sd = {k: al.tensor(np.full(v.shape, 0.5)) for k, v in _snapshot(a).items() if k.startswith("head")}
+    result = b.load_state_dict({**sd, "extra": al.ones(1)}, strict=False)
+    assert "scale" in result.missing_keys and result.unexpected_keys == ["extra"]
+    assert np.all(b.head.weight.data == 0.5)
+
+
+@pytest.mark.parametrize("problem", ["shape_of_last_key", "missing_key", "unexpected_key"])
+def test_load_state_dict_checks_every_key_and_shape_before_changing_anything(problem):
+    model = _Net()
+    before = _snapshot(model)
+    sd = {k: al.tensor(np.zeros(v.shape, v.dtype)) for k, v in before.items()}
+    if problem == "shape_of_last_key":
+        last = list(sd)[-1] if list(sd)[-1] != "body.1.num_batches_tracked" else "head.bias"
+        sd[last] = al.zeros(7)
+        match = rf"{last}.*\(7,\)"
+    elif problem == "missing_key":
+        del sd["head.bias"]
+        match = "missing.*head.bias"
+    else:
+        sd["head.gain"] = al.ones(3)
+        match = "unexpected.*head.gain"
+    with pytest.raises(RuntimeError, match=match):
+        model.load_state_dict(sd)
+    for k, v in _snapshot(model).items():
+        assert np.array_equal(v, before[k]), f"{k} changed although loading failed"
+
+
+NN_BAD_INPUT = {
+    "Linear_features": (lambda: nn.Linear(3, 2)(al.ones(4, 5)), r"\(4, 5\).*\(2, 3\)"),
+    "Conv2d_channels": (lambda: nn.Conv2d(3, 2, 3)(al.ones(1, 4, 5, 5)), r"conv2d.*\(1, 4, 5, 5\)"),
+    "BatchNorm2d_channels": (lambda: nn.BatchNorm2d(3)(al.ones(2, 4, 3, 3)), r"BatchNorm2d.*\(2, 4, 3, 3\)"),
+    "BatchNorm1d_dims": (lambda: nn.BatchNorm1d(3)(al.ones(2, 3, 4, 5)), r"BatchNorm1d.*\(2, 3, 4, 5\)"),
+    "GroupNorm_ctor": (lambda: nn.GroupNorm(4, 6), r"GroupNorm.*6.*4"),
+    "Dropout_ctor": (lambda: nn.Dropout(1.5), r"Dropout.*1.5"),
+    "loss_reduction": (lambda: nn.MSELoss(reduction="avg"), r"MSELoss.*'avg'"),
+}
+
+
+@pytest.mark.parametrize("name", NN_BAD_INPUT)
+def test_bad_module_input_gives_a_clear_error(name):
+    assert_clear_error(*NN_BAD_INPUT[name])
+
+
+def test_a_failed_module_call_changes_no_parameter_grad_or_buffer():
+    bn = nn.BatchNorm1d(3)
+    lin = nn.Linear(3, 2)
+    lin(bn(al.tensor(data(5, 3)))).sum().backward()
+    before = {**{k: v.data.copy() for k, v in bn.state_dict().items()},
+              **{k + ".grad": p.grad.data.copy() for k, p in lin.named_parameters()}}
+    for bad in (lambda: bn(al.ones(1, 3)),  # one value per channel in training
+                lambda: bn(al.ones(4, 2)), lambda: lin(al.ones(4, 4))):
+        with pytest.raises(ValueError):
+            bad()
+    after = {**{k: v.data for k, v in bn.state_dict().items()},
+             **{k + ".grad": p.grad.data for k, p in lin.named_parameters()}}
+    for k, v in before.items():
+        assert np.array_equal(after[k], v), f"{k} changed by a failed call"

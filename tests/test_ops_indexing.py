@@ -147,3 +147,39 @@ def test_setitem_does_not_change_views_taken_before():
     head = x[:2]
     x[0] = 9.0
     np.testing.assert_array_equal(head.data, [1.0, 2.0])
+
+
+# ----- the API contract (shared/API.md) as users meet it --------------------------------------------
+from tests.helpers import compare_with_torch, data, leaf, torch_or_skip  # noqa: E402
+
+
+def test_negative_step_slices_follow_numpy():
+    a = data(5, 6)
+    x = leaf(a)
+    y = x[::-2, 4:0:-3]
+    np.testing.assert_array_equal(y.data, a[::-2, 4:0:-3])
+    w = data(*y.shape, seed=3)
+    (y * al.tensor(w)).sum().backward()
+    expected = np.zeros_like(a)
+    expected[::-2, 4:0:-3] = w
+    np.testing.assert_array_equal(x.grad.data, expected)
+
+
+@pytest.mark.parametrize("index_kind", ["int_tensor", "bool_tensor", "int_list", "pair_of_int_tensors",
+                                        "mixed", "none_ellipsis"])
+def test_advanced_indexing_with_tensors_against_torch(index_kind):
+    torch = torch_or_skip()
+    a = data(4, 5)
+    idx = np.array([3, 0, 3, 1])  # a repeated index: its gradient accumulates
+    rows, cols = np.array([0, 2, 2]), np.array([4, 1, 1])
+    mask = a > 0.2
+    indices = {
+        "int_tensor": (al.tensor(idx), torch.tensor(idx)),
+        "bool_tensor": (al.tensor(mask), torch.tensor(mask)),
+        "int_list": ([3, 3, 0], [3, 3, 0]),
+        "pair_of_int_tensors": ((al.tensor(rows), al.tensor(cols)), (torch.tensor(rows), torch.tensor(cols))),
+        "mixed": ((slice(1, None), al.tensor(cols)), (slice(1, None), torch.tensor(cols))),
+        "none_ellipsis": ((None, Ellipsis, -1), (None, Ellipsis, -1)),
+    }
+    al_index, torch_index = indices[index_kind]
+    compare_with_torch(lambda x: x[al_index], lambda x: x[torch_index], a)

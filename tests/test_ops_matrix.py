@@ -145,3 +145,22 @@ def test_trace_of_product_gradient_is_the_other_factor_transposed():
     al.trace(a @ b).backward()
     np.testing.assert_allclose(a.grad.data, b.data.T)
     np.testing.assert_allclose(b.grad.data, a.data.T)
+
+
+# ----- the API contract (shared/API.md) as users meet it --------------------------------------------
+from tests.helpers import compare_with_torch, data, torch_or_skip  # noqa: E402
+
+
+def test_outer_einsum_trace_diag_diagonal_eye():
+    torch = torch_or_skip()
+    compare_with_torch(al.outer, torch.outer, data(3), data(4))
+    compare_with_torch(lambda a, b: al.einsum("bij,jk->bik", a, b), lambda a, b: torch.einsum("bij,jk->bik", a, b),
+                       data(2, 3, 4), data(4, 5))
+    compare_with_torch(al.trace, torch.trace, data(4, 4))
+    compare_with_torch(al.diag, torch.diag, data(4))
+    compare_with_torch(al.diag, torch.diag, data(4, 4))
+    compare_with_torch(lambda a: al.diag(a, 1), lambda a: torch.diag(a, 1), data(3))
+    compare_with_torch(lambda a: al.diagonal(a, 0, 1, 2), lambda a: torch.diagonal(a, 0, 1, 2), data(2, 3, 3))
+    compare_with_torch(lambda a: a.diagonal(), lambda a: a.diagonal(), data(3, 4))
+    np.testing.assert_array_equal(al.eye(3).data, np.eye(3))
+    assert al.eye(2, 3).shape == (2, 3) and al.eye(2).dtype == np.float64

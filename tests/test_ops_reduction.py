@@ -11,7 +11,7 @@ from tests.helpers import check_op, rand
 # (input shape, dim): all, one dim, a negative dim, a tuple of dims, batched 3-D
 CASES = [((5,), None), ((3, 4), None), ((3, 4), 0), ((3, 4), -1), ((2, 3, 4), (0, 2)), ((2, 3, 4), 1)]
 REDUCTIONS = {
-    "sum": al.sum, "mean": al.mean, "max": al.max, "min": al.min,
+    "sum": al.sum, "mean": al.mean, "amax": al.amax, "amin": al.amin,
     "var": al.var, "std": al.std, "logsumexp": al.logsumexp,
 }
 
@@ -25,7 +25,7 @@ def test_reduction_gradcheck(name, shape, dim, keepdim):
     check_op(lambda t: fn(t, dim, keepdim=keepdim), x)
 
 
-NUMPY = {"sum": np.sum, "mean": np.mean, "max": np.max, "min": np.min,
+NUMPY = {"sum": np.sum, "mean": np.mean, "amax": np.max, "amin": np.min,
          "var": lambda a, axis, keepdims: np.var(a, axis=axis, ddof=1, keepdims=keepdims),
          "std": lambda a, axis, keepdims: np.std(a, axis=axis, ddof=1, keepdims=keepdims)}
 
@@ -55,19 +55,53 @@ def test_dim_and_axis_together_is_an_error():
 
 
 def test_out_of_range_dim_names_the_op():
-    with pytest.raises(ValueError, match="mean: dim 2 is out of range"):
+    with pytest.raises(IndexError, match=r"mean: Dimension out of range \(expected to be in range of \[-2, 1\], "
+                                         r"but got 2\)"):
         al.mean(rand(2, 3), 2)
 
 
 @pytest.mark.parametrize("name", ["max", "min"])
+def test_max_min_with_dim_return_values_and_indices_like_pytorch(name):
+    x = al.tensor([[1.0, 5.0, 2.0], [7.0, 0.0, 3.0]], requires_grad=True)
+    out = getattr(x, name)(1)
+    values, indices = out
+    want = (np.max if name == "max" else np.min)(x.data, axis=1)
+    np.testing.assert_array_equal(values.data, want)
+    np.testing.assert_array_equal(indices.data, (np.argmax if name == "max" else np.argmin)(x.data, axis=1))
+    assert out.values is values and out.indices is indices and out[1] is indices  # out.max(1)[1] is the argmax
+    assert indices.dtype == np.int64 and not indices.requires_grad
+    kept = getattr(al, name)(x, dim=0, keepdim=True)
+    assert kept.values.shape == kept.indices.shape == (1, 3)
+    whole = getattr(x, name)()
+    assert isinstance(whole, al.Tensor) and whole.shape == () and whole.item() == want.max() if name == "max" \
+        else whole.item() == x.data.min()
+
+
+def test_max_with_dim_sends_the_gradient_to_the_returned_index_at_ties():
+    x = al.tensor([[1.0, 3.0, 3.0], [2.0, 2.0, 2.0]], requires_grad=True)
+    values, indices = x.max(dim=1)
+    values.sum().backward()
+    np.testing.assert_array_equal(indices.data, [1, 0])
+    np.testing.assert_array_equal(x.grad.data, [[0, 1, 0], [1, 0, 0]])
+
+
+def test_max_with_a_tensor_is_the_elementwise_maximum_and_a_tuple_dim_is_refused():
+    a, b = al.tensor([1.0, 4.0]), al.tensor([3.0, 2.0])
+    np.testing.assert_array_equal(al.max(a, b).data, [3.0, 4.0])
+    np.testing.assert_array_equal(al.min(a, b).data, [1.0, 2.0])
+    with pytest.raises(TypeError, match="max: dim must be an int.*amax"):
+        al.max(al.zeros(2, 3), (0, 1))
+
+
+@pytest.mark.parametrize("name", ["amax", "amin"])
 def test_ties_share_the_gradient_evenly(name):
     x = al.tensor([[1.0, 3.0, 3.0], [2.0, 2.0, 2.0]], requires_grad=True)
-    if name == "min":
+    if name == "amin":
         x = al.tensor(-x.data, requires_grad=True)
     REDUCTIONS[name](x, dim=1).sum().backward()
     np.testing.assert_allclose(x.grad.data, [[0, 0.5, 0.5], [1 / 3, 1 / 3, 1 / 3]])
     x.grad = None
-    REDUCTIONS[name](x).backward()  # over everything: the two 3s share
+    getattr(al, name[1:])(x).backward()  # max() over everything: the two 3s share
     np.testing.assert_allclose(x.grad.data, [[0, 0.5, 0.5], [0, 0, 0]])
 
 
@@ -112,3 +146,43 @@ def test_argmax_argmin_give_indices_without_grad():
     np.testing.assert_array_equal(al.argmax(x, dim=1).data, [1, 0])
     np.testing.assert_array_equal(x.argmin(axis=0).data, [0, 1, 0])
     assert al.argmax(x).item() == 3 and not al.argmax(x).requires_grad
+
+
+# ----- the API contract (shared/API.md) as users meet it --------------------------------------------
+from tests.helpers import compare_with_torch, data, torch_or_skip  # noqa: E402
+
+REDUCTION_NAMES = ["sum", "mean", "amax", "amin", "var", "std", "logsumexp"]
+
+
+@pytest.mark.parametrize("name", REDUCTIONS)
+def test_reduction_aliases_axis_and_keepdims(name):
+    x = al.tensor(data(2, 3, 4))
+    base = getattr(al, name)(x, dim=(0, 2), keepdim=True)
+    for kwargs in (dict(axis=(0, 2), keepdims=True), dict(axis=(0, 2), keepdim=True), dict(dim=(0, 2), keepdims=True)):
+        np.testing.assert_allclose(getattr(al, name)(x, **kwargs).data, base.data)
+        np.testing.assert_allclose(getattr(x, name)(**kwargs).data, base.data)
+    assert base.shape == (1, 3, 1)
+
+
+def test_argmax_argmin_give_indices():
+    torch = torch_or_skip()
+    a = data(3, 4, 5)
+    x, t = al.tensor(a), torch.tensor(a)
+    for name in ("argmax", "argmin"):
+        for kwargs in (dict(), dict(dim=1), dict(dim=-1, keepdim=True)):
+            out = getattr(al, name)(x, **kwargs)
+            assert out.dtype.kind == "i" and not out.requires_grad
+            np.testing.assert_array_equal(out.data, getattr(torch, name)(t, **kwargs).numpy())
+            np.testing.assert_array_equal(getattr(x, name)(**kwargs).data, out.data)
+
+
+def test_var_std_default_to_n_minus_1_and_accept_correction():
+    torch = torch_or_skip()
+    a = data(4, 5)
+    x, t = al.tensor(a), torch.tensor(a)
+    np.testing.assert_allclose(al.var(x).data, a.var(ddof=1))
+    np.testing.assert_allclose(x.std(dim=0).data, a.std(axis=0, ddof=1))
+    for c in (0, 1, 2):
+        np.testing.assert_allclose(al.var(x, dim=1, correction=c).data, torch.var(t, dim=1, correction=c).numpy())
+        np.testing.assert_allclose(x.std(1, correction=c).data, torch.std(t, 1, correction=c).numpy())
+    compare_with_torch(lambda u: u.var(dim=0, correction=0), lambda u: u.var(dim=0, correction=0), a)

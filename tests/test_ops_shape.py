@@ -118,10 +118,11 @@ def test_expand_gradient_sums_over_broadcast_dims():
     (lambda: al.stack([rand(2), rand(3)]), r"stack: all tensors must have the same shape"),
     (lambda: al.permute(rand(2, 3), (0, 0)), r"permute: dims \(0, 0\) are not a permutation"),
     (lambda: al.pad(rand(2), (1, 1, 1, 1)), r"pad: padding \(1, 1, 1, 1\)"),
-    (lambda: al.transpose(rand(2, 3), 0, 2), r"transpose: dim 2 is out of range"),
+    (lambda: al.transpose(rand(2, 3), 0, 2), r"transpose: Dimension out of range \(expected to be in range of "
+                                             r"\[-2, 1\], but got 2\)"),
 ], ids=["reshape", "expand", "cat", "stack", "permute", "pad", "transpose"])
 def test_shape_errors_name_the_op_and_shapes(call, message):
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises((ValueError, IndexError), match=message):  # IndexError for a dim, as in PyTorch
         call()
 
 
@@ -135,3 +136,34 @@ def test_sum_to_size_is_the_adjoint_of_expand():
     np.testing.assert_allclose(x.sum_to_size(1, 4).data, x.data.sum(0, keepdims=True))
     np.testing.assert_allclose(x.sum_to_size((3, 1)).data, x.data.sum(1, keepdims=True))
     check_op(lambda t: t.sum_to_size(4), rand(2, 3, 4, seed=322))
+
+
+# ----- the API contract (shared/API.md) as users meet it --------------------------------------------
+from tests.helpers import compare_with_torch, data, torch_or_skip  # noqa: E402
+
+
+def test_expand_takes_a_shape_and_minus_one_keeps_a_size():
+    torch = torch_or_skip()
+    compare_with_torch(lambda x: al.expand(x, (2, 3, 4)), lambda x: x.expand(2, 3, 4), data(3, 1))
+    compare_with_torch(lambda x: x.expand(2, -1, 4), lambda x: x.expand(2, -1, 4), data(3, 1))
+    compare_with_torch(lambda x: al.broadcast_to(x, (5, 3)), lambda x: torch.broadcast_to(x, (5, 3)), data(3))
+
+
+@pytest.mark.parametrize("pad", [(1, 2), (1, 0, 0, 2), (0, 1, 2, 0, 1, 1)], ids=str)
+def test_pad_is_flat_last_dimension_first_like_F_pad(pad):
+    torch = torch_or_skip()
+    compare_with_torch(lambda x: al.pad(x, pad), lambda x: torch.nn.functional.pad(x, pad), data(2, 3, 4))
+    assert al.pad(al.ones(2, 3), (1, 0, 0, 2)).shape == (4, 4)
+
+
+@pytest.mark.parametrize("sizes", [2, [1, 4], [3, 0, 2]], ids=str)
+def test_split_takes_sizes_not_split_points(sizes):
+    torch = torch_or_skip()
+    compare_with_torch(lambda x: al.split(x, sizes, 1), lambda x: torch.split(x, sizes, 1), data(2, 5))
+    assert tuple(p.shape[1] for p in al.split(al.ones(2, 5), [1, 4], dim=1)) == (1, 4)
+
+
+def test_transpose_swaps_dim0_and_dim1():
+    torch = torch_or_skip()
+    compare_with_torch(lambda x: al.transpose(x, 0, 2), lambda x: torch.transpose(x, 0, 2), data(2, 3, 4))
+    compare_with_torch(lambda x: x.transpose(-1, 1), lambda x: x.transpose(-1, 1), data(2, 3, 4))

@@ -276,3 +276,186 @@ def test_sgd_without_scipy_and_on_strided_parameters(kwargs: dict, monkeypatch: 
         results.append([dense.data.copy(), strided.data.copy()])
     for ours, fallback in zip(*results):
         np.testing.assert_allclose(ours, fallback, rtol=1e-14, atol=1e-15)
+
+
+# ----- the API contract (shared/API.md) as users meet it --------------------------------------------
+import autograd_lite.nn as nn  # noqa: E402
+from tests.helpers import assert_clear_error, assert_signature, data  # noqa: E402
+
+
+@pytest.mark.parametrize("name", "SGD RMSprop Adam AdamW Adagrad".split())
+def test_optimizer_exists_with_its_methods(name):
+    opt = getattr(optim, name)([nn.Parameter(al.ones(2))], lr=0.1)
+    for method in ("step", "zero_grad", "state_dict", "load_state_dict"):
+        assert callable(getattr(opt, method))
+
+
+def test_optimizer_signatures_and_defaults():
+    assert_signature(optim.SGD, ["params", "lr"], momentum=0, nesterov=False, weight_decay=0)
+    assert_signature(optim.RMSprop, ["params", "lr", "alpha", "eps"], lr=1e-2, alpha=0.99, eps=1e-8)
+    assert_signature(optim.Adam, ["params", "lr", "betas", "eps", "weight_decay"], lr=1e-3, betas=(0.9, 0.999),
+                     eps=1e-8, weight_decay=0)
+    assert_signature(optim.AdamW, ["params", "lr", "betas", "eps", "weight_decay"], lr=1e-3, betas=(0.9, 0.999),
+                     eps=1e-8, weight_decay=1e-2)
+    assert_signature(optim.Adagrad, ["params", "lr"], lr=1e-2)
+
+
+def test_sgd_needs_a_learning_rate():
+    with pytest.raises((TypeError, ValueError), match="lr"):
+        optim.SGD([nn.Parameter(al.ones(2))])
+
+
+OPTIMIZER_CASES = {
+    "SGD": ("SGD", dict(lr=0.1)),
+    "SGD_momentum_wd": ("SGD", dict(lr=0.1, momentum=0.9, weight_decay=0.01)),
+    "SGD_nesterov": ("SGD", dict(lr=0.05, momentum=0.8, nesterov=True)),
+    "RMSprop": ("RMSprop", dict()),
+    "RMSprop_momentum": ("RMSprop", dict(lr=0.01, alpha=0.9, eps=1e-6, momentum=0.5)),
+    "Adam": ("Adam", dict()),
+    "Adam_wd": ("Adam", dict(lr=0.01, betas=(0.8, 0.99), eps=1e-6, weight_decay=0.1)),
+    "AdamW": ("AdamW", dict(lr=0.01)),
+    "Adagrad": ("Adagrad", dict(lr=0.1)),
+}
+
+
+@pytest.mark.parametrize("name", OPTIMIZER_CASES)
+def test_optimizer_updates_against_torch(name):
+    torch = torch_or_skip()
+    cls, kwargs = OPTIMIZER_CASES[name]
+    p0 = data(3, 2)
+    p, tp = nn.Parameter(al.tensor(p0)), torch.nn.Parameter(torch.tensor(p0))
+    opt, topt = getattr(optim, cls)([p], **kwargs), getattr(torch.optim, cls)([tp], **kwargs)
+    for k in range(6):
+        grad = 2 * p.data + np.sin(k * p.data)
+        p.grad, tp.grad = al.tensor(grad), torch.tensor(2 * tp.detach().numpy() + np.sin(k * tp.detach().numpy()))
+        opt.step(), topt.step()
+        np.testing.assert_allclose(p.data, tp.detach().numpy(), rtol=1e-10, atol=1e-12)
+    opt.zero_grad()
+    assert p.grad is None
+
+
+def test_optimizer_state_dict_is_a_snapshot_and_load_restores():
+    p = nn.Parameter(al.tensor(data(3)))
+    opt = optim.Adam([p], lr=0.1)
+    for _ in range(2):
+        p.grad = al.tensor(p.data * 2)
+        opt.step()
+    snap = opt.state_dict()
+    saved = {k: v.copy() for k, v in snap["state"][0].items() if isinstance(v, np.ndarray)}
+    for v in snap["state"][0].values():
+        if isinstance(v, np.ndarray):
+            v += 100.0  # scribbling on the snapshot does not reach the optimizer
+    snap["param_groups"][0]["lr"] = 5.0
+    assert opt.param_groups[0]["lr"] == 0.1
+    for k, v in opt.state[p].items():
+        if isinstance(v, np.ndarray):
+            np.testing.assert_array_equal(v, saved[k])
+    snap = opt.state_dict()
+    p.grad = al.tensor(p.data * 2)
+    opt.step()  # stepping on does not change the snapshot
+    for k, v in snap["state"][0].items():
+        if isinstance(v, np.ndarray):
+            np.testing.assert_array_equal(v, saved[k])
+    q = nn.Parameter(al.tensor(p.data.copy()))
+    opt2 = optim.Adam([q], lr=0.1)
+    opt2.load_state_dict(opt.state_dict())
+    p.grad, q.grad = al.tensor(p.data * 2), al.tensor(q.data * 2)
+    opt.step(), opt2.step()
+    np.testing.assert_allclose(q.data, p.data)
+
+
+def test_failed_optimizer_step_changes_nothing():
+    a, b = nn.Parameter(al.tensor(data(2))), nn.Parameter(al.tensor(data(3)))
+    opt = optim.SGD([a, b], lr=0.1, momentum=0.9)
+    a.grad, b.grad = al.ones(2), al.ones(4)  # b's gradient has the wrong shape
+    before = a.data.copy(), b.data.copy()
+    with pytest.raises((RuntimeError, ValueError), match=r"SGD.*\(4,\).*\(3,\)"):
+        opt.step()
+    assert np.array_equal(a.data, before[0]) and np.array_equal(b.data, before[1])
+    assert not any(opt.state.get(p) for p in (a, b)), "momentum buffers were created by a failed step"
+
+
+def test_failed_optimizer_load_state_dict_changes_nothing():
+    p = nn.Parameter(al.tensor(data(3)))
+    opt = optim.Adam([p], lr=0.1)
+    p.grad = al.ones(3)
+    opt.step()
+    good = opt.state_dict()
+    bad = opt.state_dict()
+    bad["param_groups"][0]["lr"] = 7.0
+    bad["state"][0]["exp_avg"] = np.zeros(5)
+    with pytest.raises(ValueError, match=r"exp_avg.*\(5,\).*\(3,\)"):
+        opt.load_state_dict(bad)
+    assert opt.param_groups[0]["lr"] == 0.1
+    np.testing.assert_array_equal(opt.state[p]["exp_avg"], good["state"][0]["exp_avg"])
+
+
+def test_scheduler_signatures_and_defaults():
+    assert_signature(lr_scheduler.StepLR, ["optimizer", "step_size", "gamma"], gamma=0.1)
+    assert_signature(lr_scheduler.ExponentialLR, ["optimizer", "gamma"])
+    assert_signature(lr_scheduler.CosineAnnealingLR, ["optimizer", "T_max", "eta_min"], eta_min=0)
+    assert_signature(lr_scheduler.CyclicLR, ["optimizer", "base_lr", "max_lr", "step_size_up"], mode="triangular",
+                     cycle_momentum=True, base_momentum=0.8, max_momentum=0.9)
+
+
+SCHEDULER_CASES = {
+    "StepLR": ("SGD", dict(lr=0.1), "StepLR", dict(step_size=3, gamma=0.5)),
+    "ExponentialLR": ("SGD", dict(lr=0.1), "ExponentialLR", dict(gamma=0.9)),
+    "CosineAnnealingLR": ("Adam", dict(lr=0.1), "CosineAnnealingLR", dict(T_max=7, eta_min=0.01)),
+    "CyclicLR_triangular_sgd_momentum": ("SGD", dict(lr=0.1, momentum=0.9), "CyclicLR",
+                                         dict(base_lr=0.01, max_lr=0.1, step_size_up=4)),
+    "CyclicLR_triangular2_updown": ("SGD", dict(lr=0.1, momentum=0.5), "CyclicLR",
+                                    dict(base_lr=0.01, max_lr=0.2, step_size_up=3, step_size_down=5,
+                                         mode="triangular2", base_momentum=0.7, max_momentum=0.95)),
+    "CyclicLR_exp_range_adam_betas": ("Adam", dict(lr=0.1), "CyclicLR",
+                                      dict(base_lr=0.001, max_lr=0.01, step_size_up=2, mode="exp_range",
+                                           gamma=0.95)),
+    "CyclicLR_no_momentum_cycling": ("SGD", dict(lr=0.1), "CyclicLR",
+                                     dict(base_lr=0.01, max_lr=0.1, step_size_up=4, cycle_momentum=False)),
+}
+
+
+@pytest.mark.parametrize("name", SCHEDULER_CASES)
+def test_scheduler_against_torch(name):
+    torch = torch_or_skip()
+    opt_name, opt_kwargs, sched_name, sched_kwargs = SCHEDULER_CASES[name]
+    opt = getattr(optim, opt_name)([nn.Parameter(al.ones(2))], **opt_kwargs)
+    topt = getattr(torch.optim, opt_name)([torch.nn.Parameter(torch.ones(2))], **opt_kwargs)
+    sched = getattr(lr_scheduler, sched_name)(opt, **sched_kwargs)
+    tsched = getattr(torch.optim.lr_scheduler, sched_name)(topt, **sched_kwargs)
+
+    def momentum(group):
+        return group["betas"][0] if "betas" in group else group.get("momentum")
+
+    for _ in range(25):
+        g, tg = opt.param_groups[0], topt.param_groups[0]
+        assert g["lr"] == pytest.approx(tg["lr"], rel=1e-12, abs=1e-15)
+        assert momentum(g) == pytest.approx(momentum(tg), rel=1e-12)
+        assert sched.get_last_lr() == pytest.approx(tsched.get_last_lr(), rel=1e-12)
+        opt.step(), topt.step()
+        sched.step(), tsched.step()
+
+
+def test_failed_cyclic_lr_construction_leaves_optimizer_unchanged():
+    opt = optim.Adagrad([nn.Parameter(al.ones(2))], lr=0.5)  # no momentum, no betas
+    with pytest.raises(ValueError, match="momentum"):
+        lr_scheduler.CyclicLR(opt, 0.01, 0.1)
+    assert opt.param_groups[0]["lr"] == 0.5
+    sgd = optim.SGD([nn.Parameter(al.ones(2))], lr=0.5, momentum=0.3)
+    with pytest.raises(ValueError, match="bogus"):
+        lr_scheduler.CyclicLR(sgd, 0.01, 0.1, mode="bogus")
+    assert sgd.param_groups[0]["lr"] == 0.5 and sgd.param_groups[0]["momentum"] == 0.3
+
+
+OPTIM_BAD_INPUT = {
+    "SGD_lr": (lambda: optim.SGD([nn.Parameter(al.ones(2))], lr=-1.0), r"SGD.*-1"),
+    "Adam_betas": (lambda: optim.Adam([nn.Parameter(al.ones(2))], betas=(1.5, 0.9)), r"Adam.*1.5"),
+    "optimizer_no_params": (lambda: optim.Adam([]), r"Adam.*empty"),
+    "CyclicLR_mode": (lambda: lr_scheduler.CyclicLR(optim.SGD([nn.Parameter(al.ones(2))], lr=0.1, momentum=0.9),
+                                                    0.01, 0.1, mode="bogus"), r"CyclicLR.*bogus"),
+}
+
+
+@pytest.mark.parametrize("name", OPTIM_BAD_INPUT)
+def test_bad_optimizer_input_gives_a_clear_error(name):
+    assert_clear_error(*OPTIM_BAD_INPUT[name])

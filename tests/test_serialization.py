@@ -154,3 +154,32 @@ def test_saved_file_has_ordinary_permissions(tmp_path) -> None:
     mask = os.umask(0)
     os.umask(mask)
     assert stat.S_IMODE(target.stat().st_mode) == 0o666 & ~mask
+
+
+# ----- the API contract (shared/API.md) as users meet it --------------------------------------------
+import os  # noqa: E402
+
+
+def test_failed_save_and_load_leave_files_unchanged(tmp_path):
+    path = tmp_path / "model.npz"
+    model = nn.Linear(3, 2)
+    al.save(model.state_dict(), path)
+    original = path.read_bytes()
+    with pytest.raises(TypeError, match="state_dict"):
+        al.save({"model": model}, path)
+    assert path.read_bytes() == original and sorted(os.listdir(tmp_path)) == ["model.npz"]
+    corrupt = tmp_path / "corrupt.npz"
+    corrupt.write_bytes(original[: len(original) // 2])
+    with pytest.raises(ValueError, match="corrupt.npz"):
+        al.load(corrupt)
+    assert corrupt.read_bytes() == original[: len(original) // 2]
+    before = {k: v.data.copy() for k, v in model.state_dict().items()}
+    with pytest.raises(RuntimeError):
+        model.load_state_dict({"weight": al.load(path)["weight"]})  # bias is missing
+    for k, v in model.state_dict().items():
+        assert np.array_equal(v.data, before[k])
+
+
+def test_saving_a_model_instead_of_its_state_dict_is_refused():
+    with pytest.raises(TypeError, match="state_dict"):
+        al.save(nn.Linear(2, 2), os.devnull)

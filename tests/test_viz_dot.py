@@ -317,3 +317,33 @@ def test_gplvm_backward_view_sums_the_two_paths_into_X():
     assert "∂L/∂X = Σ of 2 paths" in text and "∂L/∂K = Σ of 2 paths" in text
     nodes, _ = parse_dot(al.viz.to_dot(L, names=parts, hand_grads={parts["K"]: gplvm.grad_K(X_data, Y_data)}))
     assert "no autodiff grad" in nodes[node_named(nodes, "K")]  # released: needs retain_grad()
+
+
+# ----- the API contract (shared/API.md) as users meet it --------------------------------------------
+from tests.helpers import data, leaf  # noqa: E402
+
+
+def test_to_dot_returns_dot_source_without_graphviz():
+    x = leaf(data(3))
+    w = leaf(data(3, seed=1))
+    loss = (x * w).tanh().sum()
+    src = al.viz.to_dot(loss)
+    assert isinstance(src, str) and src.lstrip().startswith("digraph") and src.rstrip().endswith("}")
+    loss.backward(retain_graph=True)
+    assert isinstance(al.viz.to_dot(loss, x * 2, backward=True), str)
+
+
+def test_draw_graph_returns_a_digraph_and_explains_a_missing_dot(monkeypatch, tmp_path):
+    import graphviz
+    x = leaf(data(3))
+    drawing = al.viz.draw_graph((x.exp() * 2).sum())
+    assert isinstance(drawing, graphviz.Digraph) and "->" in drawing.source
+    monkeypatch.setenv("PATH", str(tmp_path))  # no `dot` program anywhere
+    with pytest.raises(Exception, match="(?i)install.*graphviz") as info:
+        drawing.pipe(format="svg")
+    assert isinstance(info.value, graphviz.ExecutableNotFound)
+
+
+def test_to_dot_refuses_an_array_naming_the_types():
+    with pytest.raises(TypeError, match=r"Tensor.*ndarray"):
+        al.viz.to_dot(np.ones(3))

@@ -1,91 +1,18 @@
-"""Activation layers and `Dropout`: thin modules around `nn.functional`."""
+"""Activation layers and `Dropout`.
+
+The activation layers are generated from the op registry: an op declared with
+`module="Softplus"` (ops/activation.py) becomes `nn.Softplus(beta=1.0, threshold=20.0)`,
+whose constructor takes the op's keyword arguments and whose forward is
+`F.softplus(x, beta=..., threshold=...)` (see `registry.module_classes`).
+"""
 from __future__ import annotations
 
+from ..ops import registry as _registry
 from ..tensor import Tensor
 from . import functional as F
 from .module import Module
 
-
-class ReLU(Module):
-    """max(0, x)."""
-
-    def forward(self, x: Tensor) -> Tensor:
-        return F.relu(x)
-
-
-class LeakyReLU(Module):
-    """x for x > 0, negative_slope·x otherwise."""
-
-    def __init__(self, negative_slope: float = 0.01) -> None:
-        super().__init__()
-        self.negative_slope = negative_slope
-
-    def forward(self, x: Tensor) -> Tensor:
-        return F.leaky_relu(x, self.negative_slope)
-
-    def extra_repr(self) -> str:
-        return f"negative_slope={self.negative_slope}"
-
-
-class Sigmoid(Module):
-    """1 / (1 + e^(−x))."""
-
-    def forward(self, x: Tensor) -> Tensor:
-        return F.sigmoid(x)
-
-
-class Tanh(Module):
-    def forward(self, x: Tensor) -> Tensor:
-        return F.tanh(x)
-
-
-class SiLU(Module):
-    """x·σ(x), also called Swish (the theory sheet derives its gradient)."""
-
-    def forward(self, x: Tensor) -> Tensor:
-        return F.silu(x)
-
-
-Swish = SiLU
-
-
-class GELU(Module):
-    """x·Φ(x) (approximate='tanh' uses the tanh approximation)."""
-
-    def __init__(self, approximate: str = "none") -> None:
-        super().__init__()
-        self.approximate = approximate
-
-    def forward(self, x: Tensor) -> Tensor:
-        return F.gelu(x) if self.approximate == "none" else F.gelu(x, approximate=self.approximate)
-
-    def extra_repr(self) -> str:
-        return "" if self.approximate == "none" else f"approximate={self.approximate!r}"
-
-
-def _legacy_softmax_dim(ndim: int) -> int:
-    return 0 if ndim in (0, 1, 3) else 1  # PyTorch's rule when dim is not given
-
-
-class Softmax(Module):
-    """e^(x_i) / Σ_j e^(x_j) along dim."""
-
-    def __init__(self, dim: int | None = None) -> None:
-        super().__init__()
-        self.dim = dim
-
-    def forward(self, x: Tensor) -> Tensor:
-        return F.softmax(x, self.dim if self.dim is not None else _legacy_softmax_dim(x.ndim))
-
-    def extra_repr(self) -> str:
-        return f"dim={self.dim}"
-
-
-class LogSoftmax(Softmax):
-    """x_i − log Σ_j e^(x_j) along dim."""
-
-    def forward(self, x: Tensor) -> Tensor:
-        return F.log_softmax(x, self.dim if self.dim is not None else _legacy_softmax_dim(x.ndim))
+globals().update(_registry.module_classes(Module))
 
 
 class Dropout(Module):
@@ -102,3 +29,6 @@ class Dropout(Module):
 
     def extra_repr(self) -> str:
         return f"p={self.p}"
+
+
+__all__ = [*sorted(_registry.module_classes(Module)), "Dropout"]

@@ -15,12 +15,9 @@ import numpy as np
 from ..creation import get_rng
 from ..engine import Function, OpError
 from ..tensor import Tensor
+from .dims import dim_index
 from .elementwise import exp, minimum, sigmoid, tanh, where
-from .reduction import normalize_dims
-
-
-def _mask(cond: np.ndarray, dtype: np.dtype) -> Tensor:
-    return Tensor._make(cond.astype(dtype, copy=False))
+from .registry import register
 
 
 class LeakyRelu(Function):
@@ -39,6 +36,12 @@ class LeakyRelu(Function):
         return g * Tensor._make(np.where(x > 0, 1.0, self.slope).astype(g.dtype))
 
 
+@register(LeakyRelu, al=False, F=True, module="LeakyReLU")
+def leaky_relu(input: Tensor, negative_slope: float = 0.01) -> Tensor:
+    """x for x > 0, negative_slope·x otherwise.  ∂L/∂x = G ⊙ (x > 0 ? 1 : negative_slope)."""
+    return LeakyRelu(negative_slope).apply(input)
+
+
 class Silu(Function):
     """silu(x) = x·σ(x) (swish); d/dx = σ(x)·(1 + x·(1 − σ(x)))."""
     expr, grad_exprs = "a·σ(a)", ("G ⊙ σ(a)(1 + a(1 − σ(a)))",)
@@ -52,6 +55,12 @@ class Silu(Function):
         x = self.inputs[0]
         s = sigmoid(x)
         return g * (s * (x * (1.0 - s) + 1.0))
+
+
+@register(Silu, al=False, F=True, aliases=("swish",), module=("SiLU", "Swish"))
+def silu(input: Tensor) -> Tensor:
+    """x·σ(x), also called swish.  ∂L/∂x = G ⊙ σ(x)(1 + x(1 − σ(x)))."""
+    return Silu().apply(input)
 
 
 def _erf(x: np.ndarray) -> np.ndarray:
@@ -90,6 +99,18 @@ class GeluGrad(Function):
         return g * pdf * (2.0 - x * x)
 
 
+@register(Gelu, al=False, F=True, module="GELU")
+def gelu(input: Tensor, approximate: str = "none") -> Tensor:
+    """x·Φ(x); approximate='tanh' uses 0.5x(1 + tanh(√(2/π)(x + 0.044715x³))) like PyTorch.
+    ∂L/∂x = G ⊙ (Φ(x) + x·φ(x))."""
+    if approximate == "tanh":
+        inner = (input + input ** 3 * 0.044715) * math.sqrt(2 / math.pi)
+        return input * (tanh(inner) + 1.0) * 0.5
+    if approximate != "none":
+        raise OpError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+    return Gelu().apply(input)
+
+
 class Elu(Function):
     """elu(x) = x for x > 0, α(eˣ − 1) otherwise; d/dx = 1, resp. α·eˣ."""
     grad_exprs = ("G ⊙ (a > 0 ? 1 : α·exp(a))",)
@@ -106,6 +127,12 @@ class Elu(Function):
         x = self.inputs[0]
         negative_part = exp(minimum(x, 0.0)) * self.alpha
         return g * where(x.data > 0, 1.0, negative_part)
+
+
+@register(Elu, al=False, F=True, module="ELU")
+def elu(input: Tensor, alpha: float = 1.0) -> Tensor:
+    """x for x > 0, α(eˣ − 1) otherwise.  ∂L/∂x = G ⊙ (x > 0 ? 1 : α·eˣ)."""
+    return Elu(alpha).apply(input)
 
 
 class Softplus(Function):
@@ -128,6 +155,12 @@ class Softplus(Function):
         return g * where(linear, 1.0, sigmoid(x * self.beta))
 
 
+@register(Softplus, al=False, F=True, module="Softplus")
+def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    """log(1 + exp(βx))/β (x itself where βx > threshold).  ∂L/∂x = G ⊙ σ(βx)."""
+    return Softplus(beta, threshold).apply(input)
+
+
 class Softmax(Function):
     """y = exp(x − max x)/Σ exp(x − max x) along dim; dx = y ⊙ (G − Σ G⊙y)."""
     expr, grad_exprs = "softmax(a)", ("y ⊙ (G − Σ G⊙y)",)
@@ -146,6 +179,18 @@ class Softmax(Function):
         return y * (g - (g * y).sum(self.dim, keepdim=True))
 
 
+def _softmax_dim(op: str, x: Tensor, dim: int | None) -> int:
+    if dim is None:  # PyTorch's legacy implicit choice
+        dim = 0 if x.ndim in (0, 1, 3) else 1
+    return dim_index(dim, x.ndim, op) if x.ndim else 0
+
+
+@register(Softmax, method=True, F=True, module="Softmax")
+def softmax(input: Tensor, dim: int | None = None) -> Tensor:
+    """exp(x)/Σ exp(x) along dim, without overflow.  ∂L/∂x = y ⊙ (G − Σ G⊙y)."""
+    return Softmax(_softmax_dim("softmax", input, dim)).apply(input)
+
+
 class LogSoftmax(Function):
     """y = x − logsumexp(x) along dim; dx = G − exp(y)·Σ G."""
     expr, grad_exprs = "a − logΣexp(a)", ("G − softmax(a)·Σ G",)
@@ -161,6 +206,12 @@ class LogSoftmax(Function):
 
     def backward(self, g):
         return g - exp(self.output()) * g.sum(self.dim, keepdim=True)
+
+
+@register(LogSoftmax, method=True, F=True, module="LogSoftmax")
+def log_softmax(input: Tensor, dim: int | None = None) -> Tensor:
+    """x − logsumexp(x) along dim, without overflow.  ∂L/∂x = G − softmax(x)·Σ G."""
+    return LogSoftmax(_softmax_dim("log_softmax", input, dim)).apply(input)
 
 
 class Dropout(Function):
@@ -182,50 +233,7 @@ class Dropout(Function):
         return g * Tensor._make(self.scaled_mask)
 
 
-# ----- public functions ----------------------------------------------------------
-def leaky_relu(input: Tensor, negative_slope: float = 0.01) -> Tensor:
-    return LeakyRelu(negative_slope).apply(input)
-
-
-def silu(input: Tensor) -> Tensor:
-    """x·σ(x), also called swish."""
-    return Silu().apply(input)
-
-
-def gelu(input: Tensor, approximate: str = "none") -> Tensor:
-    """x·Φ(x); approximate='tanh' uses 0.5x(1 + tanh(√(2/π)(x + 0.044715x³))) like PyTorch."""
-    if approximate == "tanh":
-        inner = (input + input ** 3 * 0.044715) * math.sqrt(2 / math.pi)
-        return input * (tanh(inner) + 1.0) * 0.5
-    if approximate != "none":
-        raise OpError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
-    return Gelu().apply(input)
-
-
-def elu(input: Tensor, alpha: float = 1.0) -> Tensor:
-    return Elu(alpha).apply(input)
-
-
-def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
-    return Softplus(beta, threshold).apply(input)
-
-
-def _softmax_dim(op: str, x: Tensor, dim: int | None) -> int:
-    if dim is None:  # PyTorch's legacy implicit choice
-        dim = 0 if x.ndim in (0, 1, 3) else 1
-    return normalize_dims(dim, x.ndim, op)[0] if x.ndim else 0
-
-
-def softmax(input: Tensor, dim: int | None = None) -> Tensor:
-    """exp(x)/Σ exp(x) along dim, computed without overflow."""
-    return Softmax(_softmax_dim("softmax", input, dim)).apply(input)
-
-
-def log_softmax(input: Tensor, dim: int | None = None) -> Tensor:
-    """x − logsumexp(x) along dim, computed without overflow."""
-    return LogSoftmax(_softmax_dim("log_softmax", input, dim)).apply(input)
-
-
+@register(Dropout, F=True)
 def dropout(input: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
     """Zero each element with probability p and scale the rest by 1/(1 − p); the identity if not training."""
     if not 0 <= p <= 1:

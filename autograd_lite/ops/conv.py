@@ -26,6 +26,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from ..engine import Function, OpError
 from ..tensor import Tensor
+from .registry import register
 
 # Elements of `cols` per batch chunk (at least one sample): about 2 MiB of float32, so a chunk is
 # written and multiplied while in cache, and the matmuls still have thousands of columns.
@@ -434,6 +435,7 @@ class PoolGather(Function):
 
 
 # ----- public functions ----------------------------------------------------------
+@register(Conv2d, al=False, F=True)
 def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1, padding: Any = 0,
            dilation: Any = 1, groups: int = 1) -> Tensor:
     """2-D cross-correlation, like torch.nn.functional.conv2d; input (N, C, H, W) or (C, H, W)."""
@@ -471,6 +473,7 @@ def _pool_window(op: str, x: Tensor, kernel_size: Any, stride: Any, padding: Any
     return window
 
 
+@register(MaxPool2d, al=False, F=True)
 def max_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0, dilation: Any = 1,
                ceil_mode: bool = False) -> Tensor:
     """Max over KH×KW windows (stride defaults to the kernel size; padding counts as −inf)."""
@@ -479,6 +482,7 @@ def max_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
     return MaxPool2d(_pool_window("max_pool2d", input, kernel_size, stride, padding, dilation)).apply(input)
 
 
+@register(al=False, F=True)
 def avg_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0, ceil_mode: bool = False,
                count_include_pad: bool = True) -> Tensor:
     """Mean over KH×KW windows; padded zeros count in the mean (PyTorch's count_include_pad=True)."""

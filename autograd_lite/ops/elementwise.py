@@ -12,6 +12,7 @@ import numpy as np
 
 from ..engine import Function, is_grad_enabled
 from ..tensor import Tensor
+from .registry import register
 
 Scalar = (int, float, np.number)
 
@@ -36,7 +37,8 @@ def _zero(like: Tensor) -> Tensor:
     return Tensor._make(np.zeros((), dtype=like.dtype))
 
 
-def _mask(cond: np.ndarray, dtype: np.dtype) -> Tensor:
+def float_mask(cond: np.ndarray, dtype: np.dtype) -> Tensor:
+    """A constant 0/1 tensor of `dtype` from a boolean array (a gradient mask)."""
     return Tensor._make(cond.astype(dtype, copy=False))
 
 
@@ -52,6 +54,16 @@ class Add(Function):
         return g, g
 
 
+@register(Add, method=True, dunders=("__add__",), rdunders=("__radd__",), inplace=True, idunders=("__iadd__",),
+          ufunc=np.add)
+def add(a: Any, b: Any) -> Tensor:
+    """a + b, broadcasting.  ∂L/∂a = G, ∂L/∂b = G (each summed to its input's shape)."""
+    if isinstance(b, Scalar) and isinstance(a, Tensor):
+        return AddScalar(b).apply(a)
+    a = as_tensor(a, b if isinstance(b, Tensor) else None)
+    return Add().apply(a, as_tensor(b, a))
+
+
 class Sub(Function):
     saved = ()
     expr, grad_exprs = "a − b", ("G", "−G")
@@ -61,6 +73,16 @@ class Sub(Function):
 
     def backward(self, g):
         return g, (-g if self.inputs[1].requires_grad else None)
+
+
+@register(Sub, method=True, dunders=("__sub__",), rdunders=("__rsub__",), inplace=True, idunders=("__isub__",),
+          ufunc=np.subtract)
+def sub(a: Any, b: Any) -> Tensor:
+    """a − b, broadcasting.  ∂L/∂a = G, ∂L/∂b = −G."""
+    if isinstance(b, Scalar) and isinstance(a, Tensor):
+        return AddScalar(-b).apply(a)
+    a = as_tensor(a, b if isinstance(b, Tensor) else None)
+    return Sub().apply(a, as_tensor(b, a))
 
 
 class Mul(Function):
@@ -73,6 +95,18 @@ class Mul(Function):
     def backward(self, g):
         a, b = self.inputs
         return (g * b if a.requires_grad else None), (g * a if b.requires_grad else None)
+
+
+@register(Mul, method=True, dunders=("__mul__",), rdunders=("__rmul__",), inplace=True, idunders=("__imul__",),
+          ufunc=np.multiply)
+def mul(a: Any, b: Any) -> Tensor:
+    """a ⊙ b, broadcasting.  ∂L/∂a = G ⊙ b, ∂L/∂b = G ⊙ a."""
+    if isinstance(b, Scalar) and isinstance(a, Tensor):
+        return MulScalar(b).apply(a)
+    if isinstance(a, Scalar) and isinstance(b, Tensor):
+        return MulScalar(a).apply(b)
+    a = as_tensor(a, b if isinstance(b, Tensor) else None)
+    return Mul().apply(a, as_tensor(b, a))
 
 
 class Div(Function):
@@ -88,6 +122,16 @@ class Div(Function):
         return (ga if a.requires_grad else None), (-ga * a / b if b.requires_grad else None)
 
 
+@register(Div, method=True, dunders=("__truediv__",), rdunders=("__rtruediv__",), inplace=True,
+          idunders=("__itruediv__",), ufunc=np.divide)
+def div(a: Any, b: Any) -> Tensor:
+    """a / b, broadcasting.  ∂L/∂a = G / b, ∂L/∂b = −G ⊙ a / b²."""
+    if isinstance(b, Scalar) and isinstance(a, Tensor) and a.dtype.kind == "f":
+        return MulScalar(1.0 / b).apply(a) if b != 0 else Div().apply(a, as_tensor(b, a))
+    a = as_tensor(a, b if isinstance(b, Tensor) else None)
+    return Div().apply(a, as_tensor(b, a))
+
+
 class Neg(Function):
     saved = ()
     expr, grad_exprs = "−a", ("−G",)
@@ -97,6 +141,17 @@ class Neg(Function):
 
     def backward(self, g):
         return -g
+
+
+@register(Neg, method=True, dunders=("__neg__",))
+def neg(a: Tensor) -> Tensor:
+    return Neg().apply(a)
+
+
+@register(method=True, dunders=("__pos__",))
+def positive(a: Tensor) -> Tensor:
+    """a itself (unary +), as torch.positive."""
+    return a
 
 
 class AddScalar(Function):
@@ -170,6 +225,15 @@ class Pow(Function):
         return ga, gb
 
 
+@register(Pow, method=True, dunders=("__pow__",), rdunders=("__rpow__",))
+def pow(a: Any, b: Any) -> Tensor:
+    """a^b, broadcasting.  ∂L/∂a = G ⊙ b·a^(b−1), ∂L/∂b = G ⊙ a^b·log a (0 where a = 0)."""
+    if isinstance(b, Scalar) and isinstance(a, Tensor):
+        return PowScalar(b).apply(a)
+    a = as_tensor(a, b if isinstance(b, Tensor) else None)
+    return Pow().apply(a, as_tensor(b, a))
+
+
 # ----- unary math --------------------------------------------------------------
 class Exp(Function):
     saved = ("out",)
@@ -183,6 +247,11 @@ class Exp(Function):
         return g * self.output()
 
 
+@register(Exp, method=True)
+def exp(a: Tensor) -> Tensor:
+    return Exp().apply(a)
+
+
 class Log(Function):
     saved = ()
     expr, grad_exprs = "log(a)", ("G / a",)
@@ -192,6 +261,11 @@ class Log(Function):
 
     def backward(self, g):
         return g / self.inputs[0]
+
+
+@register(Log, method=True)
+def log(a: Tensor) -> Tensor:
+    return Log().apply(a)
 
 
 class Sqrt(Function):
@@ -206,6 +280,11 @@ class Sqrt(Function):
         return g / (self.output() * 2.0)
 
 
+@register(Sqrt, method=True)
+def sqrt(a: Tensor) -> Tensor:
+    return Sqrt().apply(a)
+
+
 class Abs(Function):
     saved = ()
     expr, grad_exprs = "|a|", ("G ⊙ sign(a)",)
@@ -215,6 +294,11 @@ class Abs(Function):
 
     def backward(self, g):
         return g * Tensor._make(np.sign(self.inputs[0].data))
+
+
+@register(Abs, method=True, dunders=("__abs__",))
+def abs(a: Tensor) -> Tensor:
+    return Abs().apply(a)
 
 
 class Sin(Function):
@@ -228,6 +312,11 @@ class Sin(Function):
         return g * cos(self.inputs[0])
 
 
+@register(Sin, method=True)
+def sin(a: Tensor) -> Tensor:
+    return Sin().apply(a)
+
+
 class Cos(Function):
     saved = ()
     expr, grad_exprs = "cos(a)", ("−G ⊙ sin(a)",)
@@ -237,6 +326,11 @@ class Cos(Function):
 
     def backward(self, g):
         return -g * sin(self.inputs[0])
+
+
+@register(Cos, method=True)
+def cos(a: Tensor) -> Tensor:
+    return Cos().apply(a)
 
 
 class Tanh(Function):
@@ -262,6 +356,11 @@ class TanhGrad(Function):
     def backward(self, gg):
         g, y = self.inputs
         return gg * (1.0 - y * y), (gg * g * y) * -2.0
+
+
+@register(Tanh, method=True, F=True, module="Tanh")
+def tanh(a: Tensor) -> Tensor:
+    return Tanh().apply(a)
 
 
 class Sigmoid(Function):
@@ -290,13 +389,18 @@ class SigmoidGrad(Function):
         return gg * y * (1.0 - y), gg * g * (1.0 - y * 2.0)
 
 
+@register(Sigmoid, method=True, F=True, module="Sigmoid")
+def sigmoid(a: Tensor) -> Tensor:
+    return Sigmoid().apply(a)
+
+
 class Relu(Function):
     saved = ("out",)
     expr, grad_exprs = "max(a, 0)", ("G ⊙ [a > 0]",)
 
     def forward(self, a):
-        # against a zero-filled array, not the scalar 0: NumPy's maximum has no SIMD loop for a
-        # scalar operand (20 vs 12 µs at (200, 100) float32, 1.7 vs 1.3 ms at the ConvNet's activation)
+        # against a zero-filled array, not the scalar 0: NumPy's maximum has a SIMD loop only for
+        # two array operands (benchmarks/PROFILE.md has the timings)
         out = np.empty_like(a)
         out.fill(0)
         self.out = np.maximum(a, out, out=out)
@@ -305,9 +409,14 @@ class Relu(Function):
     def backward(self, g):
         positive = self.out > 0
         if is_grad_enabled():  # create_graph: a recorded product, differentiable in G
-            return g * _mask(positive, g.dtype)
+            return g * float_mask(positive, g.dtype)
         mask = np.asarray(positive, dtype=g.dtype)  # a same-dtype product: NumPy's float ⊙ bool loop is slower
         return Tensor._make(np.multiply(g.data, mask, out=mask))
+
+
+@register(Relu, method=True, F=True, module="ReLU")
+def relu(a: Tensor) -> Tensor:
+    return Relu().apply(a)
 
 
 class Maximum(Function):
@@ -323,6 +432,13 @@ class Maximum(Function):
         return g * Tensor._make(w.astype(g.dtype)), g * Tensor._make((1 - w).astype(g.dtype))
 
 
+@register(Maximum, method=True)
+def maximum(a: Any, b: Any) -> Tensor:
+    """max(a, b) elementwise, broadcasting; at ties each input gets G/2."""
+    a = as_tensor(a, b if isinstance(b, Tensor) else None)
+    return Maximum().apply(a, as_tensor(b, a))
+
+
 class Minimum(Function):
     saved = ()
     expr, grad_exprs = "min(a, b)", ("G ⊙ [a < b]", "G ⊙ [b < a]")
@@ -334,6 +450,13 @@ class Minimum(Function):
         a, b = self.inputs
         w = (a.data < b.data) + 0.5 * (a.data == b.data)
         return g * Tensor._make(w.astype(g.dtype)), g * Tensor._make((1 - w).astype(g.dtype))
+
+
+@register(Minimum, method=True)
+def minimum(a: Any, b: Any) -> Tensor:
+    """min(a, b) elementwise, broadcasting; at ties each input gets G/2."""
+    a = as_tensor(a, b if isinstance(b, Tensor) else None)
+    return Minimum().apply(a, as_tensor(b, a))
 
 
 class Where(Function):
@@ -353,6 +476,20 @@ class Where(Function):
                 Where(self.cond).apply(zero, g) if b.requires_grad else None)
 
 
+@register(Where)
+def where(condition: Any, a: Any, b: Any) -> Tensor:
+    """Elementwise `a if condition else b`, broadcasting; condition gets no gradient."""
+    cond = np.asarray(condition.data if isinstance(condition, Tensor) else condition, dtype=bool)
+    like = a if isinstance(a, Tensor) else (b if isinstance(b, Tensor) else None)
+    return Where(cond).apply(as_tensor(a, like), as_tensor(b, like))
+
+
+@register(name="where", al=False, method=True)
+def _where_method(self: Tensor, condition: Any, other: Any) -> Tensor:
+    """`x.where(condition, y)`: x where condition holds, else y (PyTorch's method order)."""
+    return where(condition, self, other)
+
+
 class Clamp(Function):
     saved = ()
     expr, grad_exprs = "clamp(a)", ("G ⊙ [lo ≤ a ≤ hi]",)
@@ -370,7 +507,18 @@ class Clamp(Function):
             inside &= a >= self.lo
         if self.hi is not None:
             inside &= a <= self.hi
-        return g * _mask(inside, g.dtype)
+        return g * float_mask(inside, g.dtype)
+
+
+@register(Clamp, method=True, aliases=("clip",))
+def clamp(a: Tensor, min: Any = None, max: Any = None) -> Tensor:
+    """Limit a to [min, max]. Tensor bounds broadcast and get the gradient where they are the result."""
+    if min is None and max is None:
+        raise ValueError("clamp: at least one of min and max must be given")
+    if isinstance(min, Tensor) or isinstance(max, Tensor):  # as PyTorch: a keeps G at ties with a bound
+        out = a if min is None else where(a.data < as_tensor(min).data, as_tensor(min, a), a)
+        return out if max is None else where(out.data > as_tensor(max).data, as_tensor(max, a), out)
+    return Clamp(min, max).apply(a)
 
 
 class Cast(Function):
@@ -388,112 +536,9 @@ class Cast(Function):
         return g.astype(self.inputs[0].dtype)
 
 
-# ----- public functions ----------------------------------------------------------
-def add(a: Any, b: Any) -> Tensor:
-    if isinstance(b, Scalar) and isinstance(a, Tensor):
-        return AddScalar(b).apply(a)
-    a = as_tensor(a, b if isinstance(b, Tensor) else None)
-    return Add().apply(a, as_tensor(b, a))
-
-
-def sub(a: Any, b: Any) -> Tensor:
-    if isinstance(b, Scalar) and isinstance(a, Tensor):
-        return AddScalar(-b).apply(a)
-    a = as_tensor(a, b if isinstance(b, Tensor) else None)
-    return Sub().apply(a, as_tensor(b, a))
-
-
-def mul(a: Any, b: Any) -> Tensor:
-    if isinstance(b, Scalar) and isinstance(a, Tensor):
-        return MulScalar(b).apply(a)
-    if isinstance(a, Scalar) and isinstance(b, Tensor):
-        return MulScalar(a).apply(b)
-    a = as_tensor(a, b if isinstance(b, Tensor) else None)
-    return Mul().apply(a, as_tensor(b, a))
-
-
-def div(a: Any, b: Any) -> Tensor:
-    if isinstance(b, Scalar) and isinstance(a, Tensor) and a.dtype.kind == "f":
-        return MulScalar(1.0 / b).apply(a) if b != 0 else Div().apply(a, as_tensor(b, a))
-    a = as_tensor(a, b if isinstance(b, Tensor) else None)
-    return Div().apply(a, as_tensor(b, a))
-
-
-def neg(a: Tensor) -> Tensor:
-    return Neg().apply(a)
-
-
-def pow(a: Any, b: Any) -> Tensor:
-    if isinstance(b, Scalar) and isinstance(a, Tensor):
-        return PowScalar(b).apply(a)
-    a = as_tensor(a, b if isinstance(b, Tensor) else None)
-    return Pow().apply(a, as_tensor(b, a))
-
-
-def exp(a: Tensor) -> Tensor:
-    return Exp().apply(a)
-
-
-def log(a: Tensor) -> Tensor:
-    return Log().apply(a)
-
-
-def sqrt(a: Tensor) -> Tensor:
-    return Sqrt().apply(a)
-
-
-def abs(a: Tensor) -> Tensor:
-    return Abs().apply(a)
-
-
-def sin(a: Tensor) -> Tensor:
-    return Sin().apply(a)
-
-
-def cos(a: Tensor) -> Tensor:
-    return Cos().apply(a)
-
-
-def tanh(a: Tensor) -> Tensor:
-    return Tanh().apply(a)
-
-
-def sigmoid(a: Tensor) -> Tensor:
-    return Sigmoid().apply(a)
-
-
-def relu(a: Tensor) -> Tensor:
-    return Relu().apply(a)
-
-
-def maximum(a: Any, b: Any) -> Tensor:
-    a = as_tensor(a, b if isinstance(b, Tensor) else None)
-    return Maximum().apply(a, as_tensor(b, a))
-
-
-def minimum(a: Any, b: Any) -> Tensor:
-    a = as_tensor(a, b if isinstance(b, Tensor) else None)
-    return Minimum().apply(a, as_tensor(b, a))
-
-
-def where(condition: Any, a: Any, b: Any) -> Tensor:
-    """Elementwise `a if condition else b`; condition gets no gradient."""
-    cond = np.asarray(condition.data if isinstance(condition, Tensor) else condition, dtype=bool)
-    like = a if isinstance(a, Tensor) else (b if isinstance(b, Tensor) else None)
-    return Where(cond).apply(as_tensor(a, like), as_tensor(b, like))
-
-
-def clamp(a: Tensor, min: Any = None, max: Any = None) -> Tensor:
-    """Limit a to [min, max]. Tensor bounds broadcast and get the gradient where they are the result."""
-    if min is None and max is None:
-        raise ValueError("clamp: at least one of min and max must be given")
-    if isinstance(min, Tensor) or isinstance(max, Tensor):  # as PyTorch: a keeps G at ties with a bound
-        out = a if min is None else where(a.data < as_tensor(min).data, as_tensor(min, a), a)
-        return out if max is None else where(out.data > as_tensor(max).data, as_tensor(max, a), out)
-    return Clamp(min, max).apply(a)
-
-
+@register(Cast, method=True, aliases=("to", "type"))
 def astype(a: Tensor, dtype: Any) -> Tensor:
+    """a converted to dtype; float results keep the gradient (cast back), integer ones carry none."""
     dtype = np.dtype(dtype)
     if dtype == a.dtype:
         return a
@@ -502,33 +547,78 @@ def astype(a: Tensor, dtype: Any) -> Tensor:
     return Cast(dtype).apply(a)
 
 
+@register(name="float", al=False, method=True)
+def _to_float32(a: Tensor) -> Tensor:
+    """a as float32 (PyTorch's `.float()`)."""
+    return astype(a, np.float32)
+
+
+@register(name="double", al=False, method=True)
+def _to_float64(a: Tensor) -> Tensor:
+    """a as float64 (PyTorch's `.double()`)."""
+    return astype(a, np.float64)
+
+
+@register(name="long", al=False, method=True)
+def _to_int64(a: Tensor) -> Tensor:
+    """a as int64 (PyTorch's `.long()`); no gradient."""
+    return astype(a, np.int64)
+
+
+# ----- signs, comparisons, tests ------------------------------------------------------
+class Sign(Function):
+    saved = ()
+    expr, grad_exprs = "sign(a)", ("0",)
+
+    def forward(self, a):
+        return np.sign(a)
+
+    def backward(self, g):
+        return g * 0.0  # piecewise constant: zero almost everywhere (as PyTorch)
+
+
+@register(Sign, method=True)
 def sign(a: Tensor) -> Tensor:
-    return Tensor._make(np.sign(a.data))
+    """−1, 0 or 1 by the sign of a.  ∂L/∂a = 0."""
+    return Sign().apply(a)
 
 
-def _compare(ufunc: np.ufunc) -> Any:
+def _compare(ufunc: np.ufunc, name: str, symbol: str) -> Any:
     def compare(a: Any, b: Any) -> Tensor:
         a_data = a.data if isinstance(a, Tensor) else a
         b_data = b.data if isinstance(b, Tensor) else b
         return Tensor._make(np.asarray(ufunc(a_data, b_data)))
-    compare.__name__ = ufunc.__name__
+    compare.__name__ = name
+    compare.__doc__ = f"a {symbol} b elementwise, broadcasting: a bool tensor, no gradient."
     return compare
 
 
-eq, ne, lt, le, gt, ge = (_compare(u) for u in (np.equal, np.not_equal, np.less, np.less_equal,
-                                                np.greater, np.greater_equal))
-logical_and, logical_or, logical_xor = (_compare(u) for u in (np.logical_and, np.logical_or, np.logical_xor))
+eq = register(method=True, dunders=("__eq__",))(_compare(np.equal, "eq", "=="))
+ne = register(method=True, dunders=("__ne__",))(_compare(np.not_equal, "ne", "!="))
+lt = register(method=True, dunders=("__lt__",))(_compare(np.less, "lt", "<"))
+le = register(method=True, dunders=("__le__",))(_compare(np.less_equal, "le", "<="))
+gt = register(method=True, dunders=("__gt__",))(_compare(np.greater, "gt", ">"))
+ge = register(method=True, dunders=("__ge__",))(_compare(np.greater_equal, "ge", ">="))
+logical_and = register(method=True, dunders=("__and__",))(_compare(np.logical_and, "logical_and", "and"))
+logical_or = register(method=True, dunders=("__or__",))(_compare(np.logical_or, "logical_or", "or"))
+logical_xor = register(method=True, dunders=("__xor__",))(_compare(np.logical_xor, "logical_xor", "xor"))
 
 
+@register(method=True, dunders=("__invert__",))
 def logical_not(a: Tensor) -> Tensor:
+    """not a, elementwise: a bool tensor, no gradient."""
     return Tensor._make(np.logical_not(a.data))
 
 
+@register(method=True)
 def isnan(a: Tensor) -> Tensor:
+    """Where a is NaN: a bool tensor."""
     return Tensor._make(np.isnan(a.data))
 
 
+@register(method=True)
 def isfinite(a: Tensor) -> Tensor:
+    """Where a is neither infinite nor NaN: a bool tensor."""
     return Tensor._make(np.isfinite(a.data))
 
 
@@ -543,5 +633,13 @@ class Clone(Function):
         return g
 
 
+@register(Clone, method=True)
 def clone(a: Tensor) -> Tensor:
+    """A copy of a that stays in the graph (∂L/∂a = G)."""
     return Clone().apply(a)
+
+
+@register(name="contiguous", al=False, method=True)
+def _contiguous(a: Tensor) -> Tensor:
+    """a itself: every tensor's array is usable as it is (PyTorch's `.contiguous()`)."""
+    return a

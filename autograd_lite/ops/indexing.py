@@ -13,6 +13,7 @@ import numpy as np
 from ..engine import OpError, Function, is_grad_enabled
 from ..tensor import Tensor
 from .elementwise import as_tensor
+from .registry import register
 
 
 def normalize_index(index: Any) -> tuple[Any, bool]:
@@ -48,6 +49,13 @@ class Index(Function):
 
     def backward(self, g):
         return IndexAdd(self.index, self.basic, self.inputs[0].shape).apply(g)
+
+
+@register(Index, al=False, dunders=("__getitem__",))
+def getitem(a: Tensor, index: Any) -> Tensor:
+    """a[index] with NumPy's basic and advanced indexing.  ∂L/∂a = G added into zeros at index."""
+    idx, basic = normalize_index(index)
+    return Index(idx, basic).apply(a)  # an IndexError comes back naming the op and the shape
 
 
 class IndexAdd(Function):
@@ -94,11 +102,9 @@ class IndexPut(Function):
         return ga, gv
 
 
-def getitem(a: Tensor, index: Any) -> Tensor:
-    idx, basic = normalize_index(index)
-    return Index(idx, basic).apply(a)  # an IndexError comes back naming the op and the shape
 
 
+@register(IndexPut, al=False, dunders=("__setitem__",))
 def setitem(a: Tensor, index: Any, value: Any) -> None:
     """`a[index] = value`. Copy-on-write, so views of a never change behind a graph's back;
     earlier ops that used a then refuse to backward (their input was modified)."""
@@ -120,3 +126,17 @@ def setitem(a: Tensor, index: Any, value: Any) -> None:
         import weakref
         out.grad_fn.out_ref = weakref.ref(a)
     a._version += 1
+
+
+@register(name="fill_", al=False, method=True)
+def _fill_(a: Tensor, value: Any) -> Tensor:
+    """Write value into every element of a (in place, as `a[...] = value`); returns a."""
+    setitem(a, Ellipsis, value)
+    return a
+
+
+@register(name="zero_", al=False, method=True)
+def _zero_(a: Tensor) -> Tensor:
+    """Write 0 into every element of a (in place); returns a."""
+    setitem(a, Ellipsis, 0)
+    return a

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from ..engine import Function, OpError, is_grad_enabled
 from ..tensor import Tensor
+from .registry import register
 
 
 class Linear(Function):
@@ -36,6 +37,7 @@ class Linear(Function):
         return (gx, gw, gb)[:len(self.inputs)]
 
 
+@register(Linear, al=False, F=True)
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """input·weightᵀ + bias, weight of shape (out_features, in_features) as in PyTorch."""
     if weight.ndim != 2 or input.ndim < 1 or input.shape[-1] != weight.shape[1]:

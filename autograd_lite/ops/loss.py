@@ -18,6 +18,7 @@ import numpy as np
 
 from ..engine import Function, OpError, is_grad_enabled
 from ..tensor import Tensor
+from .registry import register
 from .activation import Softplus, log_softmax, softmax
 from .elementwise import as_tensor, clamp, log, relu
 
@@ -213,6 +214,7 @@ def _class_cross_entropy(rows: Tensor, t: np.ndarray, weight: Tensor | None, ign
     return loss if loss.shape == sample_shape or reduction != "none" else loss.reshape(sample_shape)
 
 
+@register(SoftmaxCrossEntropy, al=False, F=True)
 def cross_entropy(input: Tensor, target: Any, weight: Tensor | None = None, ignore_index: int = -100,
                   reduction: str = "mean", label_smoothing: float = 0.0) -> Tensor:
     """Softmax cross-entropy of logits (N, C) or (N, C, d1, ...) against class indices or probabilities.
@@ -248,6 +250,7 @@ def cross_entropy(input: Tensor, target: Any, weight: Tensor | None = None, igno
     return reduce(loss, reduction, op, denominator)
 
 
+@register(al=False, F=True)
 def nll_loss(input: Tensor, target: Any, weight: Tensor | None = None, ignore_index: int = -100,
              reduction: str = "mean") -> Tensor:
     """−w[t]·input[t] per sample for log-probabilities input (N, C) or (N, C, d1, ...); mean divides by Σ w[t]."""
@@ -259,6 +262,7 @@ def nll_loss(input: Tensor, target: Any, weight: Tensor | None = None, ignore_in
     return reduce(loss, reduction, "nll_loss", float(w_t.sum()))
 
 
+@register(al=False, F=True)
 def mse_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
     """(input − target)² reduced; mean over all elements."""
     target = as_tensor(target, input)
@@ -278,6 +282,7 @@ def _weighted(loss: Tensor, weight: Any) -> Tensor:
     return loss if weight is None else loss * weight
 
 
+@register(BinaryCrossEntropy, al=False, F=True)
 def binary_cross_entropy(input: Tensor, target: Any, weight: Any = None, reduction: str = "mean") -> Tensor:
     """−(t·log p + (1 − t)·log(1 − p)) for probabilities p in [0, 1] (logs clamped at −100, like PyTorch)."""
     target = as_tensor(target, input).astype(input.dtype)
@@ -290,6 +295,7 @@ def binary_cross_entropy(input: Tensor, target: Any, weight: Any = None, reducti
     return reduce(_weighted(loss, weight), reduction, "binary_cross_entropy")
 
 
+@register(al=False, F=True)
 def binary_cross_entropy_with_logits(input: Tensor, target: Any, weight: Any = None, reduction: str = "mean",
                                      pos_weight: Any = None) -> Tensor:
     """BCE of σ(x), computed stably from the logits: (1 − t)·x + (1 + (pw − 1)·t)·softplus(−x)."""
@@ -305,6 +311,7 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Any, weight: Any = N
     return reduce(_weighted(loss, weight), reduction, "binary_cross_entropy_with_logits")
 
 
+@register(al=False, F=True)
 def multi_margin_loss(input: Tensor, target: Any, p: int = 1, margin: float = 1.0, weight: Tensor | None = None,
                       reduction: str = "mean") -> Tensor:
     """Multiclass hinge: loss_i = Σ_{j≠y_i} w[y_i]·max(0, margin − x_{i,y_i} + x_{i,j})^p / C (PyTorch's rule)."""

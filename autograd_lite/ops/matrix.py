@@ -14,6 +14,8 @@ import numpy as np
 from ..engine import Function, OpError, is_grad_enabled
 from ..tensor import Tensor
 from .elementwise import as_tensor
+from .dims import dim_index
+from .registry import register
 from .shape import sum_to, transpose
 
 
@@ -50,6 +52,24 @@ class Matmul(Function):
         return ga, gb
 
 
+@register(Matmul, method=True, dunders=("__matmul__",), rdunders=("__rmatmul__",))
+def matmul(a: Tensor, b: Tensor) -> Tensor:
+    """a·b, batched and broadcasting over leading dims; 1-D operands act as a row / a column.
+    ∂L/∂a = G·bᵀ, ∂L/∂b = aᵀ·G."""
+    if type(a) is not Tensor or type(b) is not Tensor:
+        a = as_tensor(a, b if isinstance(b, Tensor) else None)
+        b = as_tensor(b, a)
+    return Matmul().apply(a, b)
+
+
+@register(method=True)
+def outer(a: Tensor, b: Tensor) -> Tensor:
+    """a·bᵀ for vectors a (m,), b (n,): shape (m, n)."""
+    if a.ndim != 1 or b.ndim != 1:
+        raise OpError(f"outer: expected two vectors, got shapes {a.shape} and {b.shape}")
+    return a.reshape(-1, 1) * b.reshape(1, -1)
+
+
 class Einsum(Function):
     saved = ()
     """Einstein summation over operands whose subscripts have no repeated letter.
@@ -82,96 +102,7 @@ class Einsum(Function):
         return tuple(grads)
 
 
-class Trace(Function):
-    saved = ()
-    expr, grad_exprs = "tr(a)", ("G·I",)
-
-    def forward(self, a):
-        if a.ndim < 2:
-            raise OpError(f"trace: expected a matrix (or a batch of them), got shape {a.shape}")
-        return np.trace(a, axis1=-2, axis2=-1)
-
-    def backward(self, g):
-        m, n = self.inputs[0].shape[-2:]
-        return g.reshape(g.shape + (1, 1)) * Tensor._make(np.eye(m, n, dtype=g.dtype))
-
-
-class Diagonal(Function):
-    saved = ()
-    expr, grad_exprs = "diag(a)", ("diag_embed(G)",)
-
-    def __init__(self, offset: int, dim1: int, dim2: int) -> None:
-        self.offset, self.dim1, self.dim2 = offset, dim1, dim2
-
-    def forward(self, a):
-        return np.diagonal(a, self.offset, self.dim1, self.dim2)
-
-    def backward(self, g):
-        return DiagEmbed(self.offset, self.dim1, self.dim2, self.inputs[0].shape).apply(g)
-
-
-class DiagEmbed(Function):
-    """Zeros of `shape` with the last dim of the input written on a diagonal (the adjoint of Diagonal)."""
-    saved = ()
-    expr, grad_exprs = "diag_embed(a)", ("diag(G)",)
-
-    def __init__(self, offset: int, dim1: int, dim2: int, shape: tuple[int, ...]) -> None:
-        self.offset, self.dim1, self.dim2, self.shape = offset, dim1, dim2, shape
-
-    def forward(self, a):
-        out = np.zeros(self.shape, dtype=a.dtype)
-        view = np.moveaxis(out, (self.dim1, self.dim2), (-2, -1))
-        k = np.arange(a.shape[-1])
-        view[..., k + max(-self.offset, 0), k + max(self.offset, 0)] = a
-        return out
-
-    def backward(self, gg):
-        return Diagonal(self.offset, self.dim1, self.dim2).apply(gg)
-
-
-# ----- public functions ----------------------------------------------------------
-def matmul(a: Tensor, b: Tensor) -> Tensor:
-    if type(a) is not Tensor or type(b) is not Tensor:
-        a = as_tensor(a, b if isinstance(b, Tensor) else None)
-        b = as_tensor(b, a)
-    return Matmul().apply(a, b)
-
-
-def outer(a: Tensor, b: Tensor) -> Tensor:
-    if a.ndim != 1 or b.ndim != 1:
-        raise OpError(f"outer: expected two vectors, got shapes {a.shape} and {b.shape}")
-    return a.reshape(-1, 1) * b.reshape(1, -1)
-
-
-def trace(a: Tensor) -> Tensor:
-    """Sum of the diagonal of a matrix (batched over leading dims)."""
-    return Trace().apply(a)
-
-
-def diagonal(a: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
-    if a.ndim < 2:
-        raise OpError(f"diagonal: expected at least 2 dimensions, got shape {a.shape}")
-    d1, d2 = dim1 % a.ndim, dim2 % a.ndim
-    if d1 == d2:
-        raise OpError(f"diagonal: dim1 and dim2 must differ, both are {dim1}")
-    return Diagonal(offset, d1, d2).apply(a)
-
-
-def diag(a: Tensor, diagonal: int = 0) -> Tensor:
-    """A vector's diagonal matrix, or a matrix's diagonal vector (like torch.diag)."""
-    if a.ndim == 1:
-        n = a.shape[0] + abs(diagonal)
-        return DiagEmbed(diagonal, 0, 1, (n, n)).apply(a)
-    if a.ndim == 2:
-        return Diagonal(diagonal, 0, 1).apply(a)
-    raise OpError(f"diag: expected a 1-D or 2-D tensor, got shape {a.shape}")
-
-
-def diag_embed(a: Tensor, offset: int = 0) -> Tensor:
-    n = a.shape[-1] + abs(offset)
-    return DiagEmbed(offset, a.ndim - 1, a.ndim, a.shape[:-1] + (n, n)).apply(a)
-
-
+@register(Einsum)
 def einsum(equation: str, *operands: Tensor) -> Tensor:
     """np.einsum with gradients; '...' and repeated letters (traces, diagonals) are supported."""
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
@@ -205,3 +136,88 @@ def einsum(equation: str, *operands: Tensor) -> Tensor:
             s = s[:p] + s[p + 1:q] + s[q + 1:] + c
         letters.append(s)
     return Einsum(letters, out).apply(*ops)
+
+
+class Trace(Function):
+    saved = ()
+    expr, grad_exprs = "tr(a)", ("G·I",)
+
+    def forward(self, a):
+        if a.ndim < 2:
+            raise OpError(f"trace: expected a matrix (or a batch of them), got shape {a.shape}")
+        return np.trace(a, axis1=-2, axis2=-1)
+
+    def backward(self, g):
+        m, n = self.inputs[0].shape[-2:]
+        return g.reshape(g.shape + (1, 1)) * Tensor._make(np.eye(m, n, dtype=g.dtype))
+
+
+@register(Trace, method=True)
+def trace(a: Tensor) -> Tensor:
+    """Sum of the diagonal of a matrix (batched over leading dims).  ∂L/∂a = G·I."""
+    return Trace().apply(a)
+
+
+class Diagonal(Function):
+    saved = ()
+    expr, grad_exprs = "diag(a)", ("diag_embed(G)",)
+
+    def __init__(self, offset: int, dim1: int, dim2: int) -> None:
+        self.offset, self.dim1, self.dim2 = offset, dim1, dim2
+
+    def forward(self, a):
+        return np.diagonal(a, self.offset, self.dim1, self.dim2)
+
+    def backward(self, g):
+        return DiagEmbed(self.offset, self.dim1, self.dim2, self.inputs[0].shape).apply(g)
+
+
+@register(Diagonal, method=True)
+def diagonal(a: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
+    """The diagonal (offset above the main one) of the matrices in dims dim1, dim2, as the last dim.
+    ∂L/∂a = G written back on that diagonal."""
+    if a.ndim < 2:
+        raise OpError(f"diagonal: expected at least 2 dimensions, got shape {a.shape}")
+    d1, d2 = dim_index(dim1, a.ndim, "diagonal"), dim_index(dim2, a.ndim, "diagonal")
+    if d1 == d2:
+        raise OpError(f"diagonal: dim1 and dim2 must differ, both are {dim1}")
+    return Diagonal(offset, d1, d2).apply(a)
+
+
+class DiagEmbed(Function):
+    """Zeros of `shape` with the last dim of the input written on a diagonal (the adjoint of Diagonal)."""
+    saved = ()
+    expr, grad_exprs = "diag_embed(a)", ("diag(G)",)
+
+    def __init__(self, offset: int, dim1: int, dim2: int, shape: tuple[int, ...]) -> None:
+        self.offset, self.dim1, self.dim2, self.shape = offset, dim1, dim2, shape
+
+    def forward(self, a):
+        out = np.zeros(self.shape, dtype=a.dtype)
+        view = np.moveaxis(out, (self.dim1, self.dim2), (-2, -1))
+        k = np.arange(a.shape[-1])
+        view[..., k + max(-self.offset, 0), k + max(self.offset, 0)] = a
+        return out
+
+    def backward(self, gg):
+        return Diagonal(self.offset, self.dim1, self.dim2).apply(gg)
+
+
+@register(DiagEmbed, method=True)
+def diag(a: Tensor, diagonal: int = 0) -> Tensor:
+    """A vector's diagonal matrix, or a matrix's diagonal vector (like torch.diag)."""
+    if a.ndim == 1:
+        n = a.shape[0] + abs(diagonal)
+        return DiagEmbed(diagonal, 0, 1, (n, n)).apply(a)
+    if a.ndim == 2:
+        return Diagonal(diagonal, 0, 1).apply(a)
+    raise OpError(f"diag: expected a 1-D or 2-D tensor, got shape {a.shape}")
+
+
+@register(DiagEmbed, method=True)
+def diag_embed(a: Tensor, offset: int = 0) -> Tensor:
+    """Matrices with the last dim of a on their diagonal (offset above the main one): shape (..., n, n)."""
+    if a.ndim < 1:
+        raise OpError(f"diag_embed: expected at least 1 dimension, got shape {a.shape}")
+    n = a.shape[-1] + abs(offset)
+    return DiagEmbed(offset, a.ndim - 1, a.ndim, a.shape[:-1] + (n, n)).apply(a)

@@ -19,6 +19,7 @@ import numpy as np
 
 from ..engine import Function, OpError, is_grad_enabled
 from ..tensor import Tensor
+from .registry import register
 from .shape import sum_rows
 
 
@@ -141,6 +142,7 @@ def _check_vector(op: str, name: str, v: Any, n: int) -> None:
         raise OpError(f"{op}: {name} must have shape ({n},), got {tuple(np.shape(_array(v)))}")
 
 
+@register(BatchNorm, al=False, F=True)
 def batch_norm(input: Tensor, running_mean: Any, running_var: Any, weight: Tensor | None = None,
                bias: Tensor | None = None, training: bool = False, momentum: float = 0.1,
                eps: float = 1e-5) -> Tensor:
@@ -187,6 +189,7 @@ def _update(buffer: Any, batch_value: np.ndarray, momentum: float) -> None:
         buffer._version += 1
 
 
+@register(Standardize, al=False, F=True)
 def layer_norm(input: Tensor, normalized_shape: Any, weight: Tensor | None = None, bias: Tensor | None = None,
                eps: float = 1e-5) -> Tensor:
     """Normalize over the last len(normalized_shape) dims; weight and bias have shape normalized_shape."""
@@ -201,6 +204,7 @@ def layer_norm(input: Tensor, normalized_shape: Any, weight: Tensor | None = Non
     return _affine(x_hat, weight, bias, shape)
 
 
+@register(Standardize, al=False, F=True)
 def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None, bias: Tensor | None = None,
                eps: float = 1e-5) -> Tensor:
     """Split the C channels into num_groups groups; normalize each sample's group; affine per channel."""

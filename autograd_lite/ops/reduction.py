@@ -4,27 +4,17 @@ dimensions, times the local weight (1, 1/n, the argmax mask, ...).
 """
 from __future__ import annotations
 
+import warnings
+from collections import namedtuple
 from typing import Any
 
 import numpy as np
 
 from ..engine import OpError, Function
 from ..tensor import Tensor
-from .elementwise import exp
-
-
-def normalize_dims(dim: Any, ndim: int, op: str) -> tuple[int, ...]:
-    """Non-negative, sorted, unique reduction dims; all dims when dim is None."""
-    if dim is None or (isinstance(dim, (tuple, list)) and not dim):  # an empty dim list means all, as in PyTorch
-        return tuple(range(ndim))
-    dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
-    n = ndim or 1  # a 0-d tensor accepts dim 0 and -1, as in PyTorch (`max` is shadowed in this module)
-    out = []
-    for d in dims:
-        if not -n <= d < n:
-            raise OpError(f"{op}: dim {d} is out of range for a tensor with {ndim} dimensions")
-        out.append(int(d) % n)
-    return tuple(sorted(set(out)))
+from .dims import dim_index, normalize_dims
+from .elementwise import exp, maximum, minimum
+from .registry import register
 
 
 def _resolve(op: str, ndim: int, dim: Any, axis: Any, keepdim: bool, keepdims: bool | None):
@@ -58,6 +48,13 @@ class Sum(Function):
         return expand_back(g, self)
 
 
+@register(Sum, method=True)
+def sum(a: Tensor, dim: Any = None, keepdim: bool = False, *, axis: Any = None, keepdims: bool | None = None) -> Tensor:
+    """Σ a over dim (all elements when None).  ∂L/∂a = G broadcast back over the reduced dims."""
+    dims, keep = _resolve("sum", a.ndim, dim, axis, keepdim, keepdims)
+    return Sum(dims, keep).apply(a)
+
+
 class Mean(Function):
     saved = ()
     expr, grad_exprs = "mean(a)", ("G / n (broadcast)",)
@@ -67,20 +64,32 @@ class Mean(Function):
 
     def forward(self, a):
         self.n = int(np.prod([a.shape[d] for d in self.dims])) if self.dims else 1
+        if self.n == 0:  # an empty reduction is NaN, as in PyTorch (NumPy would also warn)
+            return np.full(np.sum(a, axis=self.dims, keepdims=self.keepdim).shape, np.nan, a.dtype)
         return np.mean(a, axis=self.dims, keepdims=self.keepdim)
 
     def backward(self, g):
-        return expand_back(g * (1.0 / self.n), self)
+        return expand_back(g * (1.0 / self.n if self.n else np.nan), self)
+
+
+@register(Mean, method=True)
+def mean(a: Tensor, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
+         keepdims: bool | None = None) -> Tensor:
+    """Σ a / n over dim (NaN for an empty reduction, as in PyTorch).  ∂L/∂a = G/n broadcast back."""
+    dims, keep = _resolve("mean", a.ndim, dim, axis, keepdim, keepdims)
+    return Mean(dims, keep).apply(a)
 
 
 class Extremum(Function):
-    """max or min; the gradient goes to the extremal elements, split evenly among ties."""
-    saved = ("out",)
+    """max or min; the gradient goes to the extremal elements, split evenly among ties — or, given
+    `index` (the argmax/argmin along one dim, as `max(dim)` returns it), to that element only."""
+    saved = ("out", "index")
 
-    def __init__(self, ufunc: np.ufunc, dims: tuple[int, ...] | None, keepdim: bool) -> None:
-        self.ufunc, self.dims, self.keepdim = ufunc, dims, keepdim
+    def __init__(self, ufunc: np.ufunc, dims: tuple[int, ...] | None, keepdim: bool,
+                 index: np.ndarray | None = None) -> None:
+        self.ufunc, self.dims, self.keepdim, self.index = ufunc, dims, keepdim, index
         self.expr = f"{ufunc.__name__[:3]}(a)"
-        self.grad_exprs = (f"G ⊙ [a = {self.expr}] / #ties",)
+        self.grad_exprs = (f"G ⊙ [a = {self.expr}] / #ties" if index is None else "G at the index",)
 
     @property
     def op_name(self) -> str:
@@ -94,9 +103,67 @@ class Extremum(Function):
 
     def backward(self, g):
         x = self.inputs[0].data
-        hit = x == self.out
-        weight = hit / np.sum(hit, axis=self.dims, keepdims=True)
-        return expand_back(g, self) * Tensor._make(weight.astype(g.dtype))
+        if self.index is not None:  # max(dim): the returned index takes all of G, as in PyTorch
+            weight = np.zeros(x.shape, g.dtype)
+            np.put_along_axis(weight, self.index, 1, axis=self.dims[0])
+        else:
+            hit = x == self.out
+            weight = (hit / np.sum(hit, axis=self.dims, keepdims=True)).astype(g.dtype)
+        return expand_back(g, self) * Tensor._make(weight)
+
+
+max_result = namedtuple("max", ["values", "indices"])  # like torch.return_types.max
+min_result = namedtuple("min", ["values", "indices"])
+
+
+def _extremum(op: str, a: Tensor, dim: Any, keepdim: bool, axis: Any, keepdims: bool | None) -> Any:
+    ufunc, arg, result = (np.maximum, np.argmax, max_result) if op == "max" else (np.minimum, np.argmin, min_result)
+    if isinstance(dim, Tensor):  # torch.max(a, b): the elementwise maximum
+        return (maximum if op == "max" else minimum)(a, dim)
+    d = axis if dim is None else dim
+    if d is None:
+        dims, keep = _resolve(op, a.ndim, None, None, keepdim, keepdims)
+        return Extremum(ufunc, dims, keep).apply(a)
+    if isinstance(d, (tuple, list)):
+        raise TypeError(f"{op}: dim must be an int, got {d!r}; use a{op} to reduce over several dims")
+    i = dim_index(d, a.ndim, op)
+    keep = bool(keepdim if keepdims is None else keepdims)
+    if a.ndim == 0:
+        return result(Extremum(ufunc, None, keep).apply(a), Tensor._make(np.zeros((), np.int64)))
+    if a.shape[i] == 0:
+        raise OpError(f"{op}: cannot reduce dim {d} of size 0 (shape {a.shape})")
+    index = arg(a.data, axis=i, keepdims=True).astype(np.int64)
+    values = Extremum(ufunc, (i,), keep, index).apply(a)
+    return result(values, Tensor._make(index if keep else np.squeeze(index, axis=i)))
+
+
+@register(Extremum, method=True)
+def max(a: Tensor, dim: Any = None, keepdim: bool = False, *, axis: Any = None, keepdims: bool | None = None) -> Any:
+    """The largest element (0-d); with an int dim, the named tuple (values, indices) along dim, like
+    torch.max; with a Tensor, the elementwise maximum.  ∂L/∂a = G at the maxima, split among ties."""
+    return _extremum("max", a, dim, keepdim, axis, keepdims)
+
+
+@register(Extremum, method=True)
+def min(a: Tensor, dim: Any = None, keepdim: bool = False, *, axis: Any = None, keepdims: bool | None = None) -> Any:
+    """The smallest element (0-d); with an int dim, the named tuple (values, indices), like torch.min."""
+    return _extremum("min", a, dim, keepdim, axis, keepdims)
+
+
+@register(Extremum, method=True)
+def amax(a: Tensor, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
+         keepdims: bool | None = None) -> Tensor:
+    """Largest values over dim (an int, a tuple, or None for all).  ∂L/∂a = G at the maxima, split among ties."""
+    dims, keep = _resolve("amax", a.ndim, dim, axis, keepdim, keepdims)
+    return Extremum(np.maximum, dims, keep).apply(a)
+
+
+@register(Extremum, method=True)
+def amin(a: Tensor, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
+         keepdims: bool | None = None) -> Tensor:
+    """Smallest values over dim (an int, a tuple, or None for all).  ∂L/∂a = G at the minima, split among ties."""
+    dims, keep = _resolve("amin", a.ndim, dim, axis, keepdim, keepdims)
+    return Extremum(np.minimum, dims, keep).apply(a)
 
 
 class Var(Function):
@@ -108,12 +175,42 @@ class Var(Function):
 
     def forward(self, a):
         self.n = int(np.prod([a.shape[d] for d in self.dims])) if self.dims else 1
+        if self.n - self.correction <= 0:  # NaN with PyTorch's warning, not NumPy's (or a ZeroDivisionError)
+            warnings.warn("var(): degrees of freedom is <= 0. Correction should be strictly less than the "
+                          "reduction factor (input numel divided by output numel).", RuntimeWarning, stacklevel=4)
+            with np.errstate(all="ignore"), warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                return np.full(np.sum(a, axis=self.dims, keepdims=self.keepdim).shape, np.nan, a.dtype)
         return np.var(a, axis=self.dims, ddof=self.correction, keepdims=self.keepdim)
 
     def backward(self, g):
         a = self.inputs[0]
         centered = a - a.mean(dim=self.dims, keepdim=True)
-        return expand_back(g, self) * centered * (2.0 / (self.n - self.correction))
+        dof = self.n - self.correction
+        return expand_back(g, self) * centered * (2.0 / dof if dof > 0 else np.nan)
+
+
+def _variance(op: str, a: Tensor, dim: Any, unbiased: bool | None, keepdim: bool, correction: float | None,
+              axis: Any, keepdims: bool | None) -> Tensor:
+    if correction is None:
+        correction = 1 if unbiased is None or unbiased else 0
+    dims, keep = _resolve(op, a.ndim, dim, axis, keepdim, keepdims)
+    return Var(dims, keep, correction).apply(a)
+
+
+@register(Var, method=True)
+def var(a: Tensor, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *,
+        correction: float | None = None, axis: Any = None, keepdims: bool | None = None) -> Tensor:
+    """Variance with the N − correction estimator (correction=1 by default, like PyTorch); NaN with a
+    warning when N ≤ correction.  ∂L/∂a = G ⊙ 2(a − ā)/(N − correction)."""
+    return _variance("var", a, dim, unbiased, keepdim, correction, axis, keepdims)
+
+
+@register(method=True)
+def std(a: Tensor, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *,
+        correction: float | None = None, axis: Any = None, keepdims: bool | None = None) -> Tensor:
+    """√var(a) over dim (see `var`)."""
+    return _variance("std", a, dim, unbiased, keepdim, correction, axis, keepdims).sqrt()
 
 
 class LogSumExp(Function):
@@ -135,61 +232,32 @@ class LogSumExp(Function):
         return expand_back(g, self) * exp(self.inputs[0] - expand_back(self.output(), self))
 
 
-# ----- public functions ----------------------------------------------------------
-def sum(a: Tensor, dim: Any = None, keepdim: bool = False, *, axis: Any = None, keepdims: bool | None = None) -> Tensor:
-    dims, keep = _resolve("sum", a.ndim, dim, axis, keepdim, keepdims)
-    return Sum(dims, keep).apply(a)
-
-
-def mean(a: Tensor, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
-         keepdims: bool | None = None) -> Tensor:
-    dims, keep = _resolve("mean", a.ndim, dim, axis, keepdim, keepdims)
-    return Mean(dims, keep).apply(a)
-
-
-def max(a: Tensor, dim: Any = None, keepdim: bool = False, *, axis: Any = None, keepdims: bool | None = None) -> Tensor:
-    """Largest value over dim (values only, like torch.amax); see `argmax` for indices."""
-    dims, keep = _resolve("max", a.ndim, dim, axis, keepdim, keepdims)
-    return Extremum(np.maximum, dims, keep).apply(a)
-
-
-def min(a: Tensor, dim: Any = None, keepdim: bool = False, *, axis: Any = None, keepdims: bool | None = None) -> Tensor:
-    dims, keep = _resolve("min", a.ndim, dim, axis, keepdim, keepdims)
-    return Extremum(np.minimum, dims, keep).apply(a)
-
-
-def var(a: Tensor, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *, correction: float | None = None,
-        axis: Any = None, keepdims: bool | None = None) -> Tensor:
-    """Variance with the N − correction estimator (correction=1 by default, like PyTorch)."""
-    if correction is None:
-        correction = 1 if unbiased is None or unbiased else 0
-    dims, keep = _resolve("var", a.ndim, dim, axis, keepdim, keepdims)
-    return Var(dims, keep, correction).apply(a)
-
-
-def std(a: Tensor, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *, correction: float | None = None,
-        axis: Any = None, keepdims: bool | None = None) -> Tensor:
-    return var(a, dim, unbiased, keepdim, correction=correction, axis=axis, keepdims=keepdims).sqrt()
-
-
+@register(LogSumExp, method=True)
 def logsumexp(a: Tensor, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
               keepdims: bool | None = None) -> Tensor:
+    """log Σ exp(a) over dim, without overflow.  ∂L/∂a = G ⊙ softmax(a)."""
     dims, keep = _resolve("logsumexp", a.ndim, dim, axis, keepdim, keepdims)
     return LogSumExp(dims, keep).apply(a)
 
 
+# ----- indices: no gradient --------------------------------------------------------------
 def _arg(ufunc: Any, name: str) -> Any:
     def arg(a: Tensor, dim: int | None = None, keepdim: bool = False, *, axis: int | None = None,
             keepdims: bool | None = None) -> Tensor:
         d = axis if axis is not None else dim
+        keep = bool(keepdim if keepdims is None else keepdims)
         if d is not None:
-            d = normalize_dims(d, a.ndim, name)[0]
-        keep = keepdim if keepdims is None else keepdims
-        return Tensor._make(np.asarray(ufunc(a.data, axis=d, keepdims=keep)))
+            d = dim_index(d, a.ndim, name)
+            if a.ndim == 0:
+                return Tensor._make(np.zeros((), np.int64))
+        elif keep:  # over all elements, every dim kept as size 1 (as in PyTorch)
+            flat = ufunc(a.data, axis=None)
+            return Tensor._make(np.asarray(flat, np.int64).reshape((1,) * a.ndim))
+        return Tensor._make(np.asarray(ufunc(a.data, axis=d, keepdims=keep), np.int64))
     arg.__name__ = name
-    arg.__doc__ = f"Indices of the {name[3:]} values along dim (flattened when dim is None); no gradient."
+    arg.__doc__ = f"Indices (int64) of the {name[3:]} values along dim (flattened when dim is None); no gradient."
     return arg
 
 
-argmax = _arg(np.argmax, "argmax")
-argmin = _arg(np.argmin, "argmin")
+argmax = register(method=True)(_arg(np.argmax, "argmax"))
+argmin = register(method=True)(_arg(np.argmin, "argmin"))

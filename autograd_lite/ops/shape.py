@@ -11,6 +11,8 @@ import numpy as np
 
 from ..engine import OpError, Function
 from ..tensor import Tensor
+from .dims import dim_index
+from .registry import register
 
 
 def _shape_arg(shape: Any) -> tuple[int, ...]:
@@ -37,6 +39,46 @@ class Reshape(Function):
         return g.reshape(self.inputs[0].shape)
 
 
+@register(Reshape, method=True, aliases=("view",))
+def reshape(a: Tensor, *shape: Any) -> Tensor:
+    """a with a new shape of the same size (one entry may be -1).  ∂L/∂a = G reshaped back."""
+    shape = _shape_arg(shape)
+    return a if shape == a.shape else Reshape(shape).apply(a)
+
+
+@register(name="view_as", al=False, method=True)
+def _view_as(a: Tensor, other: Tensor) -> Tensor:
+    """a reshaped to other's shape."""
+    return reshape(a, other.shape)
+
+
+@register(method=True)
+def flatten(a: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+    """a with dims start_dim..end_dim merged into one (a 0-d tensor becomes shape (1,))."""
+    s, e = dim_index(start_dim, a.ndim, "flatten"), dim_index(end_dim, a.ndim, "flatten")
+    if a.ndim == 0:
+        return reshape(a, (1,))
+    if s > e:
+        raise OpError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim} for shape {a.shape}")
+    return reshape(a, a.shape[:s] + (int(np.prod(a.shape[s:e + 1])),) + a.shape[e + 1:])
+
+
+@register(method=True)
+def squeeze(a: Tensor, dim: Any = None) -> Tensor:
+    """a without its size-1 dims (only those in dim, if given)."""
+    if dim is None:
+        return reshape(a, tuple(n for n in a.shape if n != 1))
+    dims = {dim_index(d, a.ndim, "squeeze") for d in ((dim,) if not isinstance(dim, (tuple, list)) else dim)}
+    return reshape(a, tuple(n for i, n in enumerate(a.shape) if not (i in dims and n == 1)))
+
+
+@register(method=True)
+def unsqueeze(a: Tensor, dim: int) -> Tensor:
+    """a with a new size-1 dim at position dim (in [-a.ndim − 1, a.ndim])."""
+    d = dim_index(dim, a.ndim + 1, "unsqueeze")
+    return reshape(a, a.shape[:d] + (1,) + a.shape[d:])
+
+
 class Permute(Function):
     saved = ()
     expr, grad_exprs = "permute(a)", ("permute⁻¹(G)",)
@@ -49,6 +91,24 @@ class Permute(Function):
 
     def backward(self, g):
         return Permute(tuple(np.argsort(self.dims))).apply(g)
+
+
+@register(Permute, method=True)
+def permute(a: Tensor, *dims: Any) -> Tensor:
+    """a with its dims reordered: output dim i is input dim dims[i].  ∂L/∂a = G permuted back."""
+    dims = tuple(dim_index(d, a.ndim, "permute") for d in _shape_arg(dims))
+    if sorted(dims) != list(range(a.ndim)):
+        raise OpError(f"permute: dims {dims} are not a permutation of the {a.ndim} dimensions of shape {a.shape}")
+    return a if dims == tuple(range(a.ndim)) else Permute(dims).apply(a)
+
+
+@register(method=True)
+def movedim(a: Tensor, source: int, destination: int) -> Tensor:
+    """a with dim source moved to position destination, the others keeping their order."""
+    s, d = dim_index(source, a.ndim, "movedim"), dim_index(destination, a.ndim, "movedim")
+    order = [i for i in range(a.ndim) if i != s]
+    order.insert(d, s)
+    return permute(a, order)
 
 
 class BroadcastTo(Function):
@@ -68,6 +128,29 @@ class BroadcastTo(Function):
         return sum_to(g, self.inputs[0].shape)
 
 
+@register(BroadcastTo, method=True)
+def expand(a: Tensor, *shape: Any) -> Tensor:
+    """Broadcast to shape; -1 keeps a dimension's size (PyTorch's expand).  ∂L/∂a = G summed to a's shape."""
+    shape = _shape_arg(shape)
+    lead = len(shape) - a.ndim
+    if lead < 0:
+        raise OpError(f"expand: cannot expand shape {a.shape} to fewer dimensions {shape}")
+    shape = tuple(a.shape[i - lead] if s == -1 else s for i, s in enumerate(shape))
+    return a if shape == a.shape else BroadcastTo(shape).apply(a)
+
+
+@register(BroadcastTo, method=True)
+def broadcast_to(a: Tensor, shape: Sequence[int]) -> Tensor:
+    """expand(a, shape)."""
+    return expand(a, tuple(shape))
+
+
+@register(name="expand_as", al=False, method=True)
+def _expand_as(a: Tensor, other: Tensor) -> Tensor:
+    """a broadcast to other's shape."""
+    return expand(a, other.shape)
+
+
 @lru_cache(maxsize=64)
 def _ones(n: int, dtype: np.dtype) -> np.ndarray:
     ones = np.ones(n, dtype)
@@ -77,7 +160,7 @@ def _ones(n: int, dtype: np.dtype) -> np.ndarray:
 
 def sum_rows(a: np.ndarray) -> np.ndarray:
     """Σ over the first axis of a 2-D float array, as one BLAS matrix-vector product with a ones
-    vector: 1.3-5× np.sum's speed for a bias or batch-norm gradient over a batch of up to a few thousand."""
+    vector: faster than np.sum for a bias or batch-norm gradient over a batch (benchmarks/PROFILE.md)."""
     return _ones(a.shape[0], a.dtype) @ a
 
 
@@ -113,6 +196,19 @@ class SumTo(Function):
         return g.expand(self.inputs[0].shape)
 
 
+@register(SumTo)
+def sum_to(a: Tensor, shape: Sequence[int]) -> Tensor:
+    """a summed down to `shape`, which a's shape broadcasts from.  ∂L/∂a = G broadcast to a's shape."""
+    shape = tuple(shape)
+    return a if a.shape == shape else SumTo(shape).apply(a)
+
+
+@register(SumTo, name="sum_to_size", al=False, method=True)
+def _sum_to_size(a: Tensor, *size: Any) -> Tensor:
+    """a summed down to size (PyTorch's `sum_to_size`)."""
+    return sum_to(a, _shape_arg(size))
+
+
 class MatrixTranspose(Function):
     """aᵀ over the last two dims (`t.mT`): the hot transpose inside every matmul's backward."""
     op_name = "transpose"
@@ -124,6 +220,36 @@ class MatrixTranspose(Function):
 
     def backward(self, g):
         return MatrixTranspose().apply(g)
+
+
+@register(MatrixTranspose, method=True)
+def transpose(a: Tensor, dim0: int = -2, dim1: int = -1) -> Tensor:
+    """Swap two dimensions (the last two by default; a tensor of fewer than 2 dims is returned as is).
+    ∂L/∂a = G with the same dims swapped."""
+    if dim0 == -2 and dim1 == -1 and a.ndim >= 2:  # the default, inside every matmul backward: no checks needed
+        return MatrixTranspose().apply(a)
+    d0, d1 = dim_index(dim0, a.ndim, "transpose"), dim_index(dim1, a.ndim, "transpose")
+    if a.ndim < 2 or d0 == d1:
+        return a
+    if {d0, d1} == {a.ndim - 2, a.ndim - 1}:
+        return MatrixTranspose().apply(a)
+    dims = list(range(a.ndim))
+    dims[d0], dims[d1] = dims[d1], dims[d0]
+    return permute(a, dims)
+
+
+@register(MatrixTranspose, name="T", al=False, prop="T")
+def _reversed_dims(a: Tensor) -> Tensor:
+    """a with all dims reversed (a itself below 2 dims), as PyTorch's `.T`."""
+    return a if a.ndim < 2 else transpose(a) if a.ndim == 2 else permute(a, tuple(reversed(range(a.ndim))))
+
+
+@register(MatrixTranspose, name="mT", al=False, prop="mT")
+def _matrix_transpose(a: Tensor) -> Tensor:
+    """a with its last two dims swapped (a batch of matrices transposed)."""
+    if a.ndim < 2:
+        raise OpError(f"mT: needs at least 2 dimensions, got shape {a.shape}")
+    return MatrixTranspose().apply(a)
 
 
 class Concat(Function):
@@ -146,6 +272,61 @@ class Concat(Function):
         return tuple(grads)
 
 
+@register(Concat, aliases=("concatenate",))
+def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
+    """The tensors joined along dim (shapes equal elsewhere).  ∂L/∂input i = its slice of G."""
+    tensors = list(tensors)
+    if not tensors:
+        raise OpError("cat: expected a non-empty list of tensors")
+    nd = tensors[0].ndim
+    d = dim_index(dim, nd, "cat")
+    for t in tensors:
+        if t.ndim != nd or t.shape[:d] + t.shape[d + 1:] != tensors[0].shape[:d] + tensors[0].shape[d + 1:]:
+            raise OpError(f"cat: shapes {[t.shape for t in tensors]} differ outside dim {dim}")
+    return Concat(d).apply(*tensors)
+
+
+@register()
+def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
+    """The tensors (all of one shape) joined along a new dim."""
+    tensors = list(tensors)
+    if not tensors:
+        raise OpError("stack: expected a non-empty list of tensors")
+    if any(t.shape != tensors[0].shape for t in tensors):
+        raise OpError(f"stack: all tensors must have the same shape, got {[t.shape for t in tensors]}")
+    d = dim_index(dim, tensors[0].ndim + 1, "stack")
+    return cat([unsqueeze(t, d) for t in tensors], d)
+
+
+@register(method=True)
+def split(a: Tensor, split_size_or_sections: int | Sequence[int], dim: int = 0) -> tuple[Tensor, ...]:
+    """Split into chunks of a size (the last may be smaller) or into the given sizes (not split points)."""
+    d = dim_index(dim, a.ndim, "split")
+    n = a.shape[d]
+    if isinstance(split_size_or_sections, (int, np.integer)):
+        step = int(split_size_or_sections)
+        if step <= 0:
+            raise OpError(f"split: chunk size must be positive, got {step}")
+        sizes = [min(step, n - i) for i in range(0, n, step)]
+    else:
+        sizes = [int(s) for s in split_size_or_sections]
+        if sum(sizes) != n:
+            raise OpError(f"split: sizes {sizes} sum to {sum(sizes)}, but dim {dim} has size {n}")
+    out, start = [], 0
+    for s in sizes:
+        out.append(a[(slice(None),) * d + (slice(start, start + s),)])
+        start += s
+    return tuple(out)
+
+
+@register(method=True)
+def chunk(a: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
+    """Split into `chunks` pieces of equal size (the last may be smaller) along dim."""
+    if chunks <= 0:
+        raise OpError(f"chunk: chunks must be positive, got {chunks}")
+    return split(a, -(-a.shape[dim_index(dim, a.ndim, "chunk")] // chunks), dim)
+
+
 class Pad(Function):
     saved = ()
     expr, grad_exprs = "pad(a)", ("G[interior]",)
@@ -166,6 +347,20 @@ class Pad(Function):
         return inner
 
 
+@register(Pad, F=True)
+def pad(a: Tensor, pad: Sequence[int], mode: str = "constant", value: float = 0.0) -> Tensor:
+    """Constant padding; `pad` is flat, last dimension first: (left, right, top, bottom, ...), like F.pad.
+    Negative widths crop.  ∂L/∂a = G's interior."""
+    if mode != "constant":
+        raise OpError(f"pad: only mode='constant' is supported, got {mode!r}")
+    if len(pad) % 2 or len(pad) // 2 > a.ndim:
+        raise OpError(f"pad: padding {tuple(pad)} must have an even length of at most 2*{a.ndim}")
+    widths = [(0, 0)] * a.ndim
+    for i in range(len(pad) // 2):
+        widths[a.ndim - 1 - i] = (int(pad[2 * i]), int(pad[2 * i + 1]))
+    return Pad(tuple(widths), value).apply(a)
+
+
 class Flip(Function):
     saved = ()
     expr, grad_exprs = "flip(a)", ("flip(G)",)
@@ -180,142 +375,8 @@ class Flip(Function):
         return Flip(self.dims).apply(g)
 
 
-# ----- public functions ----------------------------------------------------------
-def _dim(d: int, ndim: int, op: str) -> int:
-    if not -max(ndim, 1) <= d < max(ndim, 1):
-        raise OpError(f"{op}: dim {d} is out of range for a tensor with {ndim} dimensions")
-    return d % max(ndim, 1)
-
-
-def reshape(a: Tensor, *shape: Any) -> Tensor:
-    shape = _shape_arg(shape)
-    return a if shape == a.shape else Reshape(shape).apply(a)
-
-
-def permute(a: Tensor, *dims: Any) -> Tensor:
-    dims = tuple(_dim(d, a.ndim, "permute") for d in _shape_arg(dims))
-    if sorted(dims) != list(range(a.ndim)):
-        raise OpError(f"permute: dims {dims} are not a permutation of the {a.ndim} dimensions of shape {a.shape}")
-    return a if dims == tuple(range(a.ndim)) else Permute(dims).apply(a)
-
-
-def transpose(a: Tensor, dim0: int = -2, dim1: int = -1) -> Tensor:
-    """Swap two dimensions (the last two by default; a 1-D tensor is returned as is)."""
-    if a.ndim < 2:
-        return a
-    if {dim0 % a.ndim, dim1 % a.ndim} == {a.ndim - 2, a.ndim - 1}:
-        return MatrixTranspose().apply(a)
-    dims = list(range(a.ndim))
-    d0, d1 = _dim(dim0, a.ndim, "transpose"), _dim(dim1, a.ndim, "transpose")
-    dims[d0], dims[d1] = dims[d1], dims[d0]
-    return permute(a, dims)
-
-
-def flatten(a: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
-    if a.ndim == 0:
-        return reshape(a, (1,))
-    s, e = _dim(start_dim, a.ndim, "flatten"), _dim(end_dim, a.ndim, "flatten")
-    return reshape(a, a.shape[:s] + (int(np.prod(a.shape[s:e + 1])),) + a.shape[e + 1:])
-
-
-def squeeze(a: Tensor, dim: Any = None) -> Tensor:
-    if dim is None:
-        return reshape(a, tuple(n for n in a.shape if n != 1))
-    dims = {_dim(d, a.ndim, "squeeze") for d in ((dim,) if isinstance(dim, int) else dim)}
-    return reshape(a, tuple(n for i, n in enumerate(a.shape) if not (i in dims and n == 1)))
-
-
-def unsqueeze(a: Tensor, dim: int) -> Tensor:
-    d = _dim(dim, a.ndim + 1, "unsqueeze")
-    return reshape(a, a.shape[:d] + (1,) + a.shape[d:])
-
-
-def expand(a: Tensor, *shape: Any) -> Tensor:
-    """Broadcast to shape; -1 keeps a dimension's size (PyTorch's expand)."""
-    shape = _shape_arg(shape)
-    lead = len(shape) - a.ndim
-    if lead < 0:
-        raise OpError(f"expand: cannot expand shape {a.shape} to fewer dimensions {shape}")
-    shape = tuple(a.shape[i - lead] if s == -1 else s for i, s in enumerate(shape))
-    return a if shape == a.shape else BroadcastTo(shape).apply(a)
-
-
-def broadcast_to(a: Tensor, shape: Sequence[int]) -> Tensor:
-    return expand(a, tuple(shape))
-
-
-def sum_to(a: Tensor, shape: Sequence[int]) -> Tensor:
-    shape = tuple(shape)
-    return a if a.shape == shape else SumTo(shape).apply(a)
-
-
-def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
-    tensors = list(tensors)
-    if not tensors:
-        raise OpError("cat: expected a non-empty list of tensors")
-    nd = tensors[0].ndim
-    d = _dim(dim, nd, "cat")
-    for t in tensors:
-        if t.ndim != nd or t.shape[:d] + t.shape[d + 1:] != tensors[0].shape[:d] + tensors[0].shape[d + 1:]:
-            raise OpError(f"cat: shapes {[t.shape for t in tensors]} differ outside dim {dim}")
-    return Concat(d).apply(*tensors)
-
-
-concatenate = cat
-
-
-def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
-    tensors = list(tensors)
-    if not tensors:
-        raise OpError("stack: expected a non-empty list of tensors")
-    if any(t.shape != tensors[0].shape for t in tensors):
-        raise OpError(f"stack: all tensors must have the same shape, got {[t.shape for t in tensors]}")
-    d = _dim(dim, tensors[0].ndim + 1, "stack")
-    return cat([unsqueeze(t, d) for t in tensors], d)
-
-
-def split(a: Tensor, split_size_or_sections: int | Sequence[int], dim: int = 0) -> tuple[Tensor, ...]:
-    """Split into chunks of a size (the last may be smaller) or into the given sizes (not split points)."""
-    d = _dim(dim, a.ndim, "split")
-    n = a.shape[d]
-    if isinstance(split_size_or_sections, (int, np.integer)):
-        step = int(split_size_or_sections)
-        if step <= 0:
-            raise OpError(f"split: chunk size must be positive, got {step}")
-        sizes = [min(step, n - i) for i in range(0, n, step)]
-    else:
-        sizes = [int(s) for s in split_size_or_sections]
-        if sum(sizes) != n:
-            raise OpError(f"split: sizes {sizes} sum to {sum(sizes)}, but dim {dim} has size {n}")
-    out, start = [], 0
-    for s in sizes:
-        out.append(a[(slice(None),) * d + (slice(start, start + s),)])
-        start += s
-    return tuple(out)
-
-
-def chunk(a: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
-    return split(a, -(-a.shape[_dim(dim, a.ndim, "chunk")] // chunks), dim)
-
-
-def pad(a: Tensor, pad: Sequence[int], mode: str = "constant", value: float = 0.0) -> Tensor:
-    """Constant padding; `pad` is flat, last dimension first: (left, right, top, bottom, ...), like F.pad."""
-    if mode != "constant":
-        raise OpError(f"pad: only mode='constant' is supported, got {mode!r}")
-    if len(pad) % 2 or len(pad) // 2 > a.ndim:
-        raise OpError(f"pad: padding {tuple(pad)} must have an even length of at most 2*{a.ndim}")
-    widths = [(0, 0)] * a.ndim
-    for i in range(len(pad) // 2):
-        widths[a.ndim - 1 - i] = (int(pad[2 * i]), int(pad[2 * i + 1]))
-    return Pad(tuple(widths), value).apply(a)
-
-
+@register(Flip, method=True)
 def flip(a: Tensor, dims: Any) -> Tensor:
-    dims = (dims,) if isinstance(dims, int) else tuple(dims)
-    return Flip(tuple(_dim(d, a.ndim, "flip") for d in dims)).apply(a)
-
-
-def movedim(a: Tensor, source: int, destination: int) -> Tensor:
-    order = [i for i in range(a.ndim) if i != _dim(source, a.ndim, "movedim")]
-    order.insert(_dim(destination, a.ndim, "movedim"), _dim(source, a.ndim, "movedim"))
-    return permute(a, order)
+    """a reversed along dims.  ∂L/∂a = G reversed along dims."""
+    dims = (dims,) if not isinstance(dims, (tuple, list)) else tuple(dims)
+    return Flip(tuple(dim_index(d, a.ndim, "flip") for d in dims)).apply(a)

@@ -1,0 +1,214 @@
+"""The op registry: every public op is declared once, directly under its Function class.
+
+    class Exp(Function):
+        ...
+
+    @register(Exp, method=True)
+    def exp(a: Tensor) -> Tensor:
+        return Exp().apply(a)
+
+`register` records the forms an op takes — `al.<name>`, the Tensor method, `F.<name>`
+(`nn.functional`), `al.linalg.<name>`, an in-place `name_` method, operator dunders, an
+`nn` Module class — and returns the function unchanged. From these records:
+
+- `install_methods(Tensor)` (called at the end of tensor.py) sets every method, operator
+  and property on the class as a plain function: a method call costs what it always did;
+- `namespace("al" | "F" | "linalg")` gives the names (and `__all__`) of `autograd_lite`,
+  `nn.functional` and `al.linalg`;
+- `module_classes(Module)` builds the parameter-free `nn` layers (`nn.Softplus`, ...).
+
+Ops composed of other ops are plain functions registered the same way (no Function).
+"""
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import numpy as np
+
+from ..grad_mode import is_grad_enabled
+
+NAMESPACES = ("al", "F", "linalg")
+
+
+@dataclass
+class Op:
+    """One registered op: the function and where it is exposed."""
+    name: str  # the public name (in each namespace and as the method, unless `method` says otherwise)
+    fn: Callable[..., Any]
+    function: type | None = None  # the Function subclass it applies (None for composed ops)
+    namespaces: tuple[str, ...] = ("al",)
+    method: str | None = None  # Tensor method name
+    aliases: tuple[str, ...] = ()  # further names, in the same namespaces and as methods
+    dunders: tuple[str, ...] = ()  # operators: __add__ is fn(self, other)
+    rdunders: tuple[str, ...] = ()  # reflected operators: __radd__ is fn(other, self)
+    inplace: str | None = None  # the in-place method name (add_), where PyTorch has one
+    idunders: tuple[str, ...] = ()  # in-place operators (__iadd__)
+    ufunc: np.ufunc | None = None  # the in-place form's no-grad fast path (out= the tensor's array)
+    prop: str | None = None  # exposed as a read-only Tensor property instead of a method
+    module: tuple[str, ...] = ()  # nn layer class name(s): a Module calling fn with its constructor args
+
+
+OPS: dict[str, Op] = {}  # by key: the public name, or "Tensor.<method>" for method-only ops
+
+
+def register(function: type | None = None, name: str | None = None, *, al: bool = True, F: bool = False,
+             linalg: bool = False, method: bool | str = False, aliases: tuple[str, ...] = (),
+             dunders: tuple[str, ...] = (), rdunders: tuple[str, ...] = (), inplace: bool | str = False,
+             idunders: tuple[str, ...] = (), ufunc: np.ufunc | None = None, prop: str | None = None,
+             module: str | tuple[str, ...] = ()) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Declare a public op (decorator); returns the function unchanged.
+
+    function: the Function subclass the op applies (its `expr` and `grad_exprs` become
+    the docstring's gradient line when the function has no docstring).
+    name: the public name (default: the function's name).
+    al / F / linalg: expose as `al.<name>`, `nn.functional.<name>`, `al.linalg.<name>`.
+    method: a Tensor method of the same name (True) or of the given name.
+    inplace: an in-place method `<name>_` (True) or of the given name: computes the op and writes
+    the result into the tensor (PyTorch's rules for leaves that require grad).
+    dunders / rdunders / idunders: operators, reflected operators, in-place operators.
+    module: an `nn` layer class name (or names: the first is the class, the rest aliases).
+    """
+    def declare(fn: Callable[..., Any]) -> Callable[..., Any]:
+        public = name or fn.__name__
+        spaces = tuple(s for s, on in (("al", al), ("F", F), ("linalg", linalg)) if on)
+        meth = public if method is True else (method or None)
+        key = public if spaces else f"Tensor.{meth or prop or dunders[0]}"
+        if key in OPS:
+            raise ValueError(f"register: op {key!r} is declared twice")
+        inplace_name = f"{public}_" if inplace is True else (inplace or None)
+        OPS[key] = Op(public, fn, function, spaces, meth, tuple(aliases), tuple(dunders), tuple(rdunders),
+                      inplace_name, tuple(idunders), ufunc, prop,
+                      (module,) if isinstance(module, str) else tuple(module))
+        if fn.__doc__ is None and function is not None and getattr(function, "expr", None):
+            fn.__doc__ = _formula_doc(function)
+        return fn
+    return declare
+
+
+def _formula_doc(function: type) -> str:
+    """The docstring an op without one gets from its Function's formula strings (inputs a, b, ...)."""
+    expr = function.expr if isinstance(function.expr, str) else function.__name__.lower()
+    grads = function.grad_exprs if isinstance(function.grad_exprs, tuple) else ()
+    rule = "; ".join(f"∂L/∂{'abcdefgh'[i]} = {g}" for i, g in enumerate(grads))
+    return f"{expr}.\n\nGradient, with G = ∂L/∂output: {rule}." if rule else f"{expr}."
+
+
+# ----- what the registry builds ---------------------------------------------------
+def namespace(space: str) -> dict[str, Callable[..., Any]]:
+    """Every op exposed in `space` ("al", "F" or "linalg"), by public name and alias."""
+    if space not in NAMESPACES:
+        raise ValueError(f"namespace: unknown namespace {space!r}, expected one of {NAMESPACES}")
+    out: dict[str, Callable[..., Any]] = {}
+    for op in OPS.values():
+        if space in op.namespaces:
+            for n in (op.name, *op.aliases):
+                out[n] = op.fn
+    return out
+
+
+def _reflected(fn: Callable[..., Any]) -> Callable[..., Any]:
+    def reflected(self: Any, other: Any) -> Any:
+        return fn(other, self)
+    reflected.__name__ = f"r{fn.__name__}"
+    reflected.__doc__ = f"{fn.__name__}(other, self): the reflected operator."
+    return reflected
+
+
+def _inplace(fn: Callable[..., Any], name: str, ufunc: np.ufunc | None) -> Callable[..., Any]:
+    """`t.<name>(...)`: the op's result written into t (its data and its place in the graph)."""
+    from ..tensor import Tensor
+
+    def method(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+        recording = is_grad_enabled() and (self.requires_grad or any(getattr(a, "requires_grad", False)
+                                                                      for a in (*args, *kwargs.values())))
+        if recording:
+            if self.is_leaf:
+                raise RuntimeError(f"{name}: a leaf tensor that requires grad (shape {self.shape}) cannot be "
+                                   "modified in place; wrap the update in al.no_grad()")
+            before = Tensor._make(self.data, self.grad_fn)
+            out = fn(before, *args, **kwargs)
+            if out.shape != self.shape:
+                raise ValueError(f"{name}: result shape {out.shape} differs from the tensor's shape {self.shape}")
+            self.data, self.grad_fn = out.data.astype(self.dtype, copy=False), out.grad_fn
+        elif ufunc is not None and not kwargs and len(args) == 1 and self.data.flags.writeable:
+            other = args[0]
+            value = other.data if isinstance(other, Tensor) else other
+            ufunc(self.data, value, out=self.data, casting="same_kind")
+        else:
+            out = fn(Tensor._make(self.data), *args, **kwargs)
+            if out.shape != self.shape:
+                raise ValueError(f"{name}: result shape {out.shape} differs from the tensor's shape {self.shape}")
+            if self.data.flags.writeable:
+                np.copyto(self.data, out.data, casting="same_kind")
+            else:
+                self.data = out.data.astype(self.dtype)
+        self._version += 1
+        return self
+    method.__name__ = name
+    method.__doc__ = f"In-place {fn.__name__}: the result is written into this tensor, which is returned."
+    return method
+
+
+def install_methods(cls: type) -> None:
+    """Set every registered method, operator and property on `cls` (Tensor) as a plain function."""
+    for op in OPS.values():
+        fn = op.fn
+        if op.method:
+            for n in (op.method, *(op.aliases if op.namespaces else ())):
+                setattr(cls, n, fn)
+        for n in op.dunders:
+            setattr(cls, n, fn)
+        for n in op.rdunders:
+            setattr(cls, n, _reflected(fn))
+        if op.inplace or op.idunders:
+            inplace = _inplace(fn, op.inplace or f"{op.name}_", op.ufunc)
+            for n in ((op.inplace,) if op.inplace else ()) + op.idunders:
+                setattr(cls, n, inplace)
+        if op.prop:
+            setattr(cls, op.prop, property(fn, doc=fn.__doc__))
+
+
+_modules: dict[str, type] = {}  # made once: `nn.ReLU` is one class however often it is asked for
+
+
+def module_classes(base: type) -> dict[str, type]:
+    """The `nn` layer classes declared with `module=`: `Name(*args)` keeps the op's keyword
+    arguments (after the input) as attributes and its forward is `op(x, **those)`."""
+    for op in OPS.values():
+        if op.module and op.module[0] not in _modules:
+            cls = _module_class(op, base)
+            for n in op.module:
+                _modules[n] = cls
+    return dict(_modules)
+
+
+def _module_class(op: Op, base: type) -> type:
+    params = list(inspect.signature(op.fn).parameters.values())[1:]  # after the input
+    signature = inspect.Signature([p.replace(kind=inspect.Parameter.POSITIONAL_OR_KEYWORD) for p in params])
+    names = [p.name for p in params]
+    fn = op.fn
+
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        base.__init__(self)
+        try:
+            bound = signature.bind(*args, **kwargs)
+        except TypeError as e:
+            raise TypeError(f"{type(self).__name__}: {e}") from None
+        bound.apply_defaults()
+        for k, v in bound.arguments.items():
+            setattr(self, k, v)
+
+    def forward(self: Any, input: Any) -> Any:
+        return fn(input, **{k: getattr(self, k) for k in names})
+
+    def extra_repr(self: Any) -> str:
+        return ", ".join(f"{k}={getattr(self, k)!r}" for k in names)
+
+    self_param = inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    __init__.__signature__ = signature.replace(  # type: ignore[attr-defined]
+        parameters=[self_param, *signature.parameters.values()])
+    doc = f"The layer form of `{op.name}`: forward(x) = {op.name}(x{''.join(', ' + n for n in names)})."
+    return type(op.module[0], (base,), {"__init__": __init__, "forward": forward, "extra_repr": extra_repr,
+                                        "__doc__": doc, "__module__": "autograd_lite.nn.activation"})
