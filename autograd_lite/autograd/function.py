@@ -161,7 +161,7 @@ class _FunctionNode(_EngineFunction):
             g = grads[slot]
             if g is not None and inp.requires_grad:
                 try:
-                    fits = np.broadcast_shapes(g.shape, inp.shape) == inp.shape
+                    fits = np.broadcast_shapes(g.shape, inp.shape) == g.shape  # inp expands to g: summed
                 except ValueError:
                     fits = False
                 if not fits:
