@@ -7,12 +7,14 @@ trained (batch norm's running mean). Everything else is a plain attribute.
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Any, Iterable, Iterator, NamedTuple
+from typing import Any, Callable, Iterable, Iterator, NamedTuple
 
 import numpy as np
 
 from ..engine import module_scope, current_scope, no_grad
 from ..tensor import Tensor
+from . import _hooks
+from ._hooks import RemovableHandle
 
 
 class Parameter(Tensor):
@@ -56,6 +58,9 @@ class Module:
         object.__setattr__(self, "_modules", OrderedDict())
         object.__setattr__(self, "training", True)
         object.__setattr__(self, "_path", None)
+        object.__setattr__(self, "_forward_pre_hooks", OrderedDict())  # id -> (hook, with_kwargs)
+        object.__setattr__(self, "_forward_hooks", OrderedDict())
+        object.__setattr__(self, "_backward_hooks", OrderedDict())
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError(f"{type(self).__name__} must define forward()")
@@ -67,7 +72,33 @@ class Module:
             self._assign_paths()
         path = self.__dict__.get("_path")
         with module_scope(type(self).__name__ if path is None else path, type(self).__name__):
-            return self.forward(*args, **kwargs)
+            if not (self.__dict__.get("_forward_pre_hooks") or self.__dict__.get("_forward_hooks")
+                    or self.__dict__.get("_backward_hooks")):
+                return self.forward(*args, **kwargs)
+            return _hooks.call_with_hooks(self, args, kwargs)
+
+    # ----- hooks ----------------------------------------------------------
+    def register_forward_pre_hook(self, hook: Callable[..., Any], *, prepend: bool = False,
+                                  with_kwargs: bool = False) -> RemovableHandle:
+        """hook(module, args) before forward; a non-None result replaces args (a tuple, or one value).
+        with_kwargs=True: hook(module, args, kwargs) returning None or (args, kwargs)."""
+        return _hooks.add(self, "_forward_pre_hooks", (hook, with_kwargs), prepend)
+
+    def register_forward_hook(self, hook: Callable[..., Any], *, prepend: bool = False, with_kwargs: bool = False,
+                              always_call: bool = False) -> RemovableHandle:
+        """hook(module, args, output) after forward (with_kwargs: hook(module, args, kwargs, output));
+        a non-None result replaces the output."""
+        return _hooks.add(self, "_forward_hooks", (hook, with_kwargs), prepend)
+
+    def register_full_backward_hook(self, hook: Callable[..., Any], prepend: bool = False) -> RemovableHandle:
+        """hook(module, grad_input, grad_output) once the gradients w.r.t. the module's tensor inputs are
+        known: tuples with one entry per positional tensor input / per tensor output (None where there
+        is no gradient). A non-None result (a tuple like grad_input) replaces the input gradients."""
+        return _hooks.add(self, "_backward_hooks", (hook, False), prepend)
+
+    def register_backward_hook(self, hook: Callable[..., Any]) -> RemovableHandle:
+        """Deprecated in PyTorch: here the same as register_full_backward_hook."""
+        return self.register_full_backward_hook(hook)
 
     def _assign_paths(self) -> None:
         for name, module in self.named_modules():
@@ -139,7 +170,11 @@ class Module:
     def add_module(self, name: str, module: Module | None) -> None:
         if module is not None and not isinstance(module, Module):
             raise TypeError(f"add_module: {name!r} must be a Module, got {type(module).__name__}")
+        if not isinstance(name, str) or not name or "." in name:
+            raise KeyError(f"add_module: module name must be a non-empty string without '.', got {name!r}")
         self._modules[name] = module
+
+    register_module = add_module
 
     # ----- traversal ------------------------------------------------------
     def named_modules(self, prefix: str = "", memo: set | None = None) -> Iterator[tuple[str, Module]]:
@@ -198,6 +233,8 @@ class Module:
     # ----- modes and gradients --------------------------------------------
     def train(self, mode: bool = True) -> Module:
         """Training mode (dropout drops, batch norm uses batch statistics), for this module and all below."""
+        if not isinstance(mode, (bool, np.bool_)):
+            raise ValueError(f"{type(self).__name__}.train: mode is expected to be a bool, got {mode!r}")
         for m in self.modules():
             object.__setattr__(m, "training", bool(mode))
         return self
@@ -226,9 +263,12 @@ class Module:
         fn(self)
         return self
 
-    def to(self, dtype: Any) -> Module:
-        """Cast floating parameters and buffers to dtype, in place (their identity is kept)."""
-        dtype = np.dtype(dtype)
+    def to(self, *args: Any, **kwargs: Any) -> Module:
+        """`to(dtype)`, `to(device)`, `to(device, dtype)`, `to(tensor)` (its dtype), as in PyTorch: floating
+        parameters and buffers are cast in place (their identity is kept); the only device is the CPU."""
+        dtype = _hooks.parse_to(type(self).__name__, args, kwargs)
+        if dtype is None:
+            return self
         for t in list(self.parameters()) + list(self.buffers()):
             if t.dtype.kind == "f":
                 t.data = t.data.astype(dtype)
@@ -241,6 +281,29 @@ class Module:
 
     def double(self) -> Module:
         return self.to(np.float64)
+
+    def cpu(self) -> Module:
+        return self
+
+    def type(self, dst_type: Any) -> Module:
+        return self.to(dst_type)
+
+    def get_submodule(self, target: str) -> Module:
+        """The submodule at a dotted path ("features.0"); "" is self."""
+        module = self
+        for part in target.split(".") if target else []:
+            child = module._modules.get(part)
+            if child is None:
+                raise AttributeError(f"{type(module).__name__} has no submodule {part!r} (looking up {target!r})")
+            module = child
+        return module
+
+    def get_parameter(self, target: str) -> Parameter:
+        path, _, name = target.rpartition(".")
+        module = self.get_submodule(path)
+        if name not in module._parameters:
+            raise AttributeError(f"{type(module).__name__} has no parameter {name!r} (looking up {target!r})")
+        return module._parameters[name]
 
     # ----- state ----------------------------------------------------------
     def state_dict(self, prefix: str = "", keep_vars: bool = False) -> OrderedDict[str, Tensor]:

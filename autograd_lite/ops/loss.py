@@ -19,7 +19,7 @@ import numpy as np
 from ..engine import Function, OpError, is_grad_enabled
 from ..tensor import Tensor
 from .activation import Softplus, log_softmax, softmax
-from .elementwise import as_tensor, clamp, log, relu
+from .elementwise import abs, as_tensor, clamp, exp, log, relu, where
 
 REDUCTIONS = ("mean", "sum", "none")
 
@@ -257,19 +257,83 @@ def nll_loss(input: Tensor, target: Any, weight: Tensor | None = None, ignore_in
     return reduce(loss, reduction, "nll_loss", float(w_t.sum()))
 
 
-def mse_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
-    """(input − target)² reduced; mean over all elements."""
+def _difference(op: str, input: Tensor, target: Any) -> Tensor:
+    """input − target; a target of another (broadcastable) shape warns, as in PyTorch."""
     target = as_tensor(target, input)
     if target.shape != input.shape:
         try:
             np.broadcast_shapes(input.shape, target.shape)
         except ValueError:
-            raise OpError(f"mse_loss: target of shape {target.shape} does not match input of shape "
+            raise OpError(f"{op}: target of shape {target.shape} does not match input of shape "
                           f"{input.shape}") from None
-        warnings.warn(f"mse_loss: target of shape {target.shape} differs from input of shape {input.shape}; they "
-                      "are broadcast (as in PyTorch), which is rarely what was meant", stacklevel=2)
-    diff = input - target
+        warnings.warn(f"{op}: target of shape {target.shape} differs from input of shape {input.shape}; they "
+                      "are broadcast (as in PyTorch), which is rarely what was meant", stacklevel=3)
+    return input - target
+
+
+def _check_reduction(op: str, reduction: str, allowed: tuple[str, ...] = REDUCTIONS) -> None:
+    if reduction not in allowed:
+        raise OpError(f"{op}: reduction must be one of {allowed}, got {reduction!r}")
+
+
+def mse_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
+    """(input − target)² reduced; mean over all elements."""
+    _check_reduction("mse_loss", reduction)
+    diff = _difference("mse_loss", input, target)
     return reduce(diff * diff, reduction, "mse_loss")
+
+
+def l1_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
+    """|input − target| reduced; d/dinput = sign(input − target) (0 at equality, as PyTorch)."""
+    _check_reduction("l1_loss", reduction)
+    return reduce(abs(_difference("l1_loss", input, target)), reduction, "l1_loss")
+
+
+def _piecewise_quadratic(d: Tensor, width: float) -> Tensor:
+    """0.5·d² where |d| < width, else width·(|d| − 0.5·width): the Huber function of d."""
+    a = abs(d)
+    inside = a.data < width
+    return where(inside, d * d * 0.5, (a - 0.5 * width) * width)
+
+
+def smooth_l1_loss(input: Tensor, target: Any, reduction: str = "mean", beta: float = 1.0) -> Tensor:
+    """0.5·d²/β where |d| < β, else |d| − 0.5·β, for d = input − target (β = 0: the L1 loss)."""
+    _check_reduction("smooth_l1_loss", reduction)
+    if not beta >= 0:
+        raise OpError(f"smooth_l1_loss: beta must be >= 0, got {beta}")
+    d = _difference("smooth_l1_loss", input, target)
+    loss = abs(d) if beta == 0 else _piecewise_quadratic(d, beta) * (1.0 / beta)
+    return reduce(loss, reduction, "smooth_l1_loss")
+
+
+def huber_loss(input: Tensor, target: Any, reduction: str = "mean", delta: float = 1.0) -> Tensor:
+    """0.5·d² where |d| < δ, else δ·(|d| − 0.5·δ), for d = input − target (δ·smooth_l1 with β = δ)."""
+    _check_reduction("huber_loss", reduction)
+    if not delta > 0:
+        raise OpError(f"huber_loss: delta must be > 0, got {delta}")
+    return reduce(_piecewise_quadratic(_difference("huber_loss", input, target), delta), reduction, "huber_loss")
+
+
+def kl_div(input: Tensor, target: Any, reduction: str = "mean", log_target: bool = False) -> Tensor:
+    """KL(target ‖ exp(input)) pointwise, for log-probabilities input:
+    target·(log target − input) (0 where target = 0), or exp(t)·(t − input) with log_target=True.
+    reduction='batchmean' divides the sum by the batch size (the true KL divergence per sample)."""
+    op = "kl_div"
+    _check_reduction(op, reduction, REDUCTIONS + ("batchmean",))
+    t = as_tensor(target, input)
+    if t.dtype.kind != "f":
+        t = t.astype(input.dtype)
+    if np.broadcast_shapes(input.shape, t.shape) != input.shape:
+        raise OpError(f"{op}: target of shape {t.shape} does not match input of shape {input.shape}")
+    if log_target:
+        loss = exp(t) * (t - input)
+    else:
+        positive = t.data > 0
+        safe_t = where(positive, t, 1.0)  # log(1) = 0 where t = 0: t·log t → 0 there, gradient included
+        loss = t * log(safe_t) - t * input
+    if reduction == "batchmean":
+        return reduce(loss, "sum", op) * (1.0 / (input.shape[0] if input.ndim else 1))
+    return reduce(loss, reduction, op)
 
 
 def _weighted(loss: Tensor, weight: Any) -> Tensor:
