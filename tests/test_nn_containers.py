@@ -139,3 +139,27 @@ def test_containers_match_torch_names():
         ref = ref * s
     ref = ref + theirs.extra["shift"]
     np.testing.assert_allclose(ours.float()(al.tensor(x.astype(np.float32))).data, ref.detach().numpy(), rtol=1e-5)
+
+
+@pytest.mark.parametrize("make", [lambda ms: nn.Sequential(*ms), lambda ms: nn.ModuleList(ms)])
+def test_sequence_containers_are_lists_like_torch(make):
+    a, b, c, d = nn.ReLU(), nn.Tanh(), nn.Sigmoid(), nn.Identity()
+    seq = make([a, b, c])
+    assert seq[-1] is c and list(seq[1:]) == [b, c] and type(seq[1:]) is type(seq)
+    seq[1] = d
+    assert list(seq) == [a, d, c]
+    del seq[0]
+    assert list(seq) == [d, c] and [n for n, _ in seq.named_children()] == ["0", "1"]
+    seq.insert(0, b)
+    seq.extend([a])
+    assert list(seq) == [b, d, c, a]
+    assert seq.pop(1) is d and len(seq) == 3
+    with pytest.raises(IndexError, match="index 3 is out of range for 3 modules"):
+        seq[3]
+    with pytest.raises(TypeError, match="only Modules"):
+        seq[0] = 5
+    torch = pytest.importorskip("torch")
+    t = torch.nn.Sequential(torch.nn.ReLU(), torch.nn.Tanh(), torch.nn.Sigmoid())
+    del t[0]
+    t.insert(0, torch.nn.Identity())
+    assert [n for n, _ in t.named_children()] == ["0", "1", "2"]

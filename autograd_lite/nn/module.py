@@ -1,4 +1,4 @@
-"""`Parameter`, `Module` and the containers `Sequential` and `ModuleList`.
+"""`Parameter`, `Module` and the containers `Sequential` and `ModuleList` (more in container.py).
 
 A `Module` registers what is assigned to it: a `Parameter` becomes a parameter,
 a `Module` a submodule, and `register_buffer` adds state that is saved but not
@@ -376,7 +376,68 @@ class Module:
         return sorted(set(super().__dir__()) | set(self._parameters) | set(self._buffers) | set(self._modules))
 
 
-class Sequential(Module):
+class _ModuleSequence(Module):
+    """What Sequential and ModuleList share: list-like access to the registered submodules."""
+
+    def _from(self, items: list[Module]) -> _ModuleSequence:
+        raise NotImplementedError
+
+    def _key(self, index: int) -> str:
+        n = len(self._modules)
+        if not isinstance(index, (int, np.integer)) or not -n <= index < n:
+            raise IndexError(f"{type(self).__name__}: index {index!r} is out of range for {n} modules")
+        return list(self._modules)[int(index) % n]
+
+    def _renumber(self, items: list[Module]) -> None:
+        self._modules.clear()
+        for i, m in enumerate(items):
+            self.add_module(str(i), m)
+
+    def __getitem__(self, index: int | slice) -> Any:
+        if isinstance(index, slice):
+            return self._from(list(self._modules.values())[index])
+        return self._modules[self._key(index)]
+
+    def __setitem__(self, index: int, module: Module) -> None:
+        if not isinstance(module, Module):
+            raise TypeError(f"{type(self).__name__}: only Modules can be stored, got {type(module).__name__}")
+        self.add_module(self._key(index), module)
+
+    def __delitem__(self, index: int | slice) -> None:
+        items = list(self._modules.values())
+        if isinstance(index, slice):
+            del items[index]
+        else:
+            del items[list(self._modules).index(self._key(index))]
+        self._renumber(items)  # indices stay 0..n−1, as in PyTorch
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self) -> Iterator[Module]:
+        return iter(list(self._modules.values()))
+
+    def append(self, module: Module) -> Any:
+        self.add_module(str(len(self)), module)
+        return self
+
+    def extend(self, modules: Iterable[Module]) -> Any:
+        for m in modules:
+            self.append(m)
+        return self
+
+    def insert(self, index: int, module: Module) -> None:
+        items = list(self._modules.values())
+        items.insert(index, module)
+        self._renumber(items)
+
+    def pop(self, index: int = -1) -> Module:
+        module = self[index]
+        del self[index]
+        return module
+
+
+class Sequential(_ModuleSequence):
     """Modules applied in order: `Sequential(nn.Linear(4, 8), nn.ReLU(), ...)` or from an OrderedDict."""
 
     def __init__(self, *modules: Module) -> None:
@@ -388,29 +449,16 @@ class Sequential(Module):
             for i, m in enumerate(modules):
                 self.add_module(str(i), m)
 
+    def _from(self, items: list[Module]) -> Sequential:
+        return Sequential(*items)
+
     def forward(self, x: Any) -> Any:
         for m in self._modules.values():
             x = m(x)
         return x
 
-    def __getitem__(self, index: int | slice) -> Module:
-        items = list(self._modules.values())
-        if isinstance(index, slice):
-            return Sequential(*items[index])
-        return items[index]
 
-    def __len__(self) -> int:
-        return len(self._modules)
-
-    def __iter__(self) -> Iterator[Module]:
-        return iter(self._modules.values())
-
-    def append(self, module: Module) -> Sequential:
-        self.add_module(str(len(self)), module)
-        return self
-
-
-class ModuleList(Module):
+class ModuleList(_ModuleSequence):
     """A list of submodules that are registered (their parameters are found); it has no forward."""
 
     def __init__(self, modules: Iterable[Module] | None = None) -> None:
@@ -418,40 +466,5 @@ class ModuleList(Module):
         if modules is not None:
             self.extend(modules)
 
-    def _items(self) -> list[Module]:
-        return list(self._modules.values())
-
-    def _renumber(self, items: list[Module]) -> None:
-        self._modules.clear()
-        for i, m in enumerate(items):
-            self.add_module(str(i), m)
-
-    def __getitem__(self, index: int | slice) -> Any:
-        if isinstance(index, slice):
-            return ModuleList(self._items()[index])
-        return self._items()[index]
-
-    def __setitem__(self, index: int, module: Module) -> None:
-        items = self._items()
-        items[index] = module
-        self._renumber(items)
-
-    def __len__(self) -> int:
-        return len(self._modules)
-
-    def __iter__(self) -> Iterator[Module]:
-        return iter(self._items())
-
-    def append(self, module: Module) -> ModuleList:
-        self.add_module(str(len(self)), module)
-        return self
-
-    def extend(self, modules: Iterable[Module]) -> ModuleList:
-        for m in modules:
-            self.append(m)
-        return self
-
-    def insert(self, index: int, module: Module) -> None:
-        items = self._items()
-        items.insert(index, module)
-        self._renumber(items)
+    def _from(self, items: list[Module]) -> ModuleList:
+        return ModuleList(items)
