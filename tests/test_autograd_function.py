@@ -277,38 +277,30 @@ def test_graph_draws_one_node_with_the_class_name():
     assert "MyExp" in al.viz.to_dot(y)
 
 
+def scaled_cube(base):
+    """The same custom Function written against either library's Function base class."""
+
+    class ScaledCube(base):
+        @staticmethod
+        def forward(ctx, x, alpha):
+            ctx.save_for_backward(x)
+            ctx.alpha = alpha
+            ctx.flags = ctx.needs_input_grad
+            return alpha * x ** 3
+
+        @staticmethod
+        def backward(ctx, g):
+            (x,) = ctx.saved_tensors
+            return g * 3 * ctx.alpha * x ** 2, None
+
+    return ScaledCube
+
+
 def test_matches_torch_custom_function():
     torch = pytest.importorskip("torch")
-
-    class TorchCube(torch.autograd.Function):
-        @staticmethod
-        def forward(ctx, x, alpha):
-            ctx.save_for_backward(x)
-            ctx.alpha = alpha
-            ctx.flags = ctx.needs_input_grad
-            return alpha * x ** 3
-
-        @staticmethod
-        def backward(ctx, g):
-            (x,) = ctx.saved_tensors
-            return g * 3 * ctx.alpha * x ** 2, None
-
-    class OurCube(autograd.Function):
-        @staticmethod
-        def forward(ctx, x, alpha):
-            ctx.save_for_backward(x)
-            ctx.alpha = alpha
-            ctx.flags = ctx.needs_input_grad
-            return alpha * x ** 3
-
-        @staticmethod
-        def backward(ctx, g):
-            (x,) = ctx.saved_tensors
-            return g * 3 * ctx.alpha * x ** 2, None
-
     data = np.random.default_rng(14).standard_normal((3, 2))
     tx, ox = torch.tensor(data, requires_grad=True), al.tensor(data, requires_grad=True)
-    ty, oy = TorchCube.apply(tx, 0.5), OurCube.apply(ox, 0.5)
+    ty, oy = scaled_cube(torch.autograd.Function).apply(tx, 0.5), scaled_cube(autograd.Function).apply(ox, 0.5)
     assert ty.grad_fn.flags == oy.grad_fn.ctx.flags == (True, False)
     (tg,) = torch.autograd.grad(ty.sum(), tx, create_graph=True)
     (og,) = autograd.grad(oy.sum(), ox, create_graph=True)

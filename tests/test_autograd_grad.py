@@ -43,16 +43,24 @@ def test_backward_several_roots_accumulates_like_torch():
     np.testing.assert_allclose(x.grad.data, tx.grad.numpy(), rtol=1e-12)
 
 
-class WrongBackward(autograd.Function):
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return x * x
+def wrong_square(base):
+    """x² with a backward 5% too large, against either library's Function base class."""
 
-    @staticmethod
-    def backward(ctx, g):
-        (x,) = ctx.saved_tensors
-        return g * 2.1 * x  # should be 2x
+    class WrongSquare(base):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x * x
+
+        @staticmethod
+        def backward(ctx, g):
+            (x,) = ctx.saved_tensors
+            return g * 2.1 * x  # should be 2x
+
+    return WrongSquare
+
+
+WrongBackward = wrong_square(autograd.Function)
 
 
 class ConstantSecondOrder(autograd.Function):
@@ -98,17 +106,7 @@ def test_gradcheck_checks_only_inputs_that_require_grad_and_warns_on_float32():
 def test_torch_gradcheck_agrees_on_the_same_wrong_backward():
     torch = pytest.importorskip("torch")
 
-    class TorchWrong(torch.autograd.Function):
-        @staticmethod
-        def forward(ctx, x):
-            ctx.save_for_backward(x)
-            return x * x
-
-        @staticmethod
-        def backward(ctx, g):
-            (x,) = ctx.saved_tensors
-            return g * 2.1 * x
-
+    TorchWrong = wrong_square(torch.autograd.Function)
     data = rng.standard_normal(4)
     tx = torch.tensor(data, requires_grad=True)
     assert torch.autograd.gradcheck(TorchWrong.apply, (tx,), raise_exception=False) is False

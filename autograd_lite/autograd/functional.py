@@ -74,6 +74,23 @@ def _check_v(v: Any, like: tuple[Tensor, ...], fn: str, what: str, single_like: 
     return vs
 
 
+def _vector_product(outs: Any, wrt: tuple[Tensor, ...], vs: Any, create_graph: bool) -> tuple[Tensor | None, ...]:
+    """Σ_k vs[k]ᵀ·∂outs[k]/∂wrt (one reverse pass); None for an input nothing depends on."""
+    used = [(o, v) for o, v in zip(outs, vs) if o is not None and o.requires_grad]
+    if not used:
+        return (None,) * len(wrt)
+    with enable_grad():
+        return grad([o for o, _ in used], wrt, [v for _, v in used], retain_graph=True, create_graph=create_graph,
+                    allow_unused=True)
+
+
+def _forward_product(outs: Any, xs: tuple[Tensor, ...], vs: tuple[Tensor, ...], create_graph: bool
+                     ) -> tuple[Tensor | None, ...]:
+    """J·v by the double-backward trick: u ↦ Jᵀu is linear in a dummy u, and its gradient along v is J·v."""
+    us = tuple(Tensor._make(np.zeros(o.shape, o.dtype)).requires_grad_(True) for o in outs)
+    return _vector_product(_vector_product(outs, xs, us, True), us, vs, create_graph)
+
+
 def vjp(func: Callable[..., Any], inputs: Any, v: Any = None, create_graph: bool = False,
         strict: bool = False) -> tuple[Any, Any]:
     """(func(inputs), vᵀ·J): v has the outputs' shapes, the result the inputs' shapes."""
@@ -81,10 +98,8 @@ def vjp(func: Callable[..., Any], inputs: Any, v: Any = None, create_graph: bool
     xs = _prepare(xs, create_graph)
     single_out, outs = _call(func, xs, "vjp")
     vs = _check_v(v, outs, "vjp", "output of the user-provided function", single_out)
-    used = [(o, g) for o, g in zip(outs, vs) if o.requires_grad]
-    gs = grad([o for o, _ in used], xs, [g for _, g in used], create_graph=create_graph,
-              retain_graph=create_graph, allow_unused=True) if used else (None,) * len(xs)
-    gs = _finish(_zeros_for_unused(gs, xs, strict, "vjp", "vjp"), create_graph)
+    gs = _finish(_zeros_for_unused(_vector_product(outs, xs, vs, create_graph), xs, strict, "vjp", "vjp"),
+                 create_graph)
     outs = _finish(outs, create_graph)
     return (outs[0] if single_out else outs), (gs[0] if single_in else gs)
 
@@ -96,15 +111,8 @@ def jvp(func: Callable[..., Any], inputs: Any, v: Any = None, create_graph: bool
     vs = _check_v(v, xs, "jvp", "input", single_in)
     xs = _prepare(xs, create_graph)
     single_out, outs = _call(func, xs, "jvp")
-    with enable_grad():
-        us = tuple(Tensor._make(np.zeros(o.shape, o.dtype)).requires_grad_(True) for o in outs)
-        used = [(o, u) for o, u in zip(outs, us) if o.requires_grad]
-        gs = grad([o for o, _ in used], xs, [u for _, u in used], create_graph=True,
-                  allow_unused=True) if used else (None,) * len(xs)
-        linked = [(g, w) for g, w in zip(gs, vs) if g is not None and g.requires_grad]
-        jv = grad([g for g, _ in linked], us, [w for _, w in linked], create_graph=create_graph,
-                  allow_unused=True) if linked else (None,) * len(us)
-    jv = _finish(_zeros_for_unused(jv, outs, strict, "jvp", "jvp"), create_graph)
+    jv = _finish(_zeros_for_unused(_forward_product(outs, xs, vs, create_graph), outs, strict, "jvp", "jvp"),
+                 create_graph)
     outs = _finish(outs, create_graph)
     return (outs[0] if single_out else outs), (jv[0] if single_out else jv)
 
@@ -128,8 +136,7 @@ def jacobian(func: Callable[..., Any], inputs: Any, create_graph: bool = False, 
         for k in range(y.numel()):
             onehot = np.zeros(y.numel(), dtype=y.dtype)
             onehot[k] = 1
-            gs = (grad(y, xs, Tensor._make(onehot.reshape(y.shape)), retain_graph=True, create_graph=create_graph,
-                       allow_unused=True) if y.requires_grad else (None,) * len(xs))
+            gs = _vector_product((y,), xs, (Tensor._make(onehot.reshape(y.shape)),), create_graph)
             gs = _zeros_for_unused(gs, xs, strict, "jacobian", f"output {j}")
             for i, g in enumerate(gs):
                 rows[i].append(g)
@@ -147,13 +154,7 @@ def hessian(func: Callable[..., Any], inputs: Any, create_graph: bool = False, s
     single_in, xs = _as_tuple(inputs, "inputs", "hessian")
 
     def gradient(*args: Tensor) -> Any:
-        out = func(*args)
-        _, outs = _as_tuple(out, "outputs of the user-provided function", "hessian")
-        if len(outs) != 1 or outs[0].numel() != 1:
-            raise RuntimeError("hessian: the function given to hessian should return a single Tensor with a "
-                               "single element")
-        gs = grad(outs[0], args, create_graph=True, allow_unused=True) if outs[0].requires_grad else \
-            (None,) * len(args)
+        _, gs = _scalar_gradient(func, args, "hessian")
         gs = _zeros_for_unused(gs, args, strict, "hessian", "gradient")
         return gs[0] if single_in else gs
 
@@ -165,40 +166,30 @@ def _scalar_gradient(func: Callable[..., Any], xs: tuple[Tensor, ...], fn: str) 
     single_out, outs = _call(func, xs, fn)
     if not single_out or outs[0].numel() != 1:
         raise RuntimeError(f"{fn}: the function given to {fn} should return a single Tensor with a single element")
-    with enable_grad():
-        gs = grad(outs[0], xs, create_graph=True, allow_unused=True) if outs[0].requires_grad else (None,) * len(xs)
-    return outs[0], gs
+    ones = (Tensor._make(np.ones(outs[0].shape, outs[0].dtype)),)
+    return outs[0], _vector_product(outs, xs, ones, True)
+
+
+def _hessian_product(fn: str, func: Callable[..., Any], inputs: Any, v: Any, create_graph: bool,
+                     strict: bool) -> tuple[Any, Any]:
+    """(func(inputs), vᵀ·H) for vhp, or H·v by the double-backward trick for hvp."""
+    single_in, xs = _as_tuple(inputs, "inputs", fn)
+    vs = _check_v(v, xs, fn, "input", single_in)
+    xs = _prepare(xs, create_graph)
+    out, gs = _scalar_gradient(func, xs, fn)
+    product = _vector_product if fn == "vhp" else _forward_product
+    hv = _finish(_zeros_for_unused(product(gs, xs, vs, create_graph), xs, strict, fn, fn), create_graph)
+    return _finish((out,), create_graph)[0], (hv[0] if single_in else hv)
 
 
 def vhp(func: Callable[..., Any], inputs: Any, v: Any = None, create_graph: bool = False,
         strict: bool = False) -> tuple[Any, Any]:
     """(func(inputs), vᵀ·H) for a scalar func; v and the result have the inputs' shapes."""
-    single_in, xs = _as_tuple(inputs, "inputs", "vhp")
-    vs = _check_v(v, xs, "vhp", "input", single_in)
-    xs = _prepare(xs, create_graph)
-    out, gs = _scalar_gradient(func, xs, "vhp")
-    linked = [(g, w) for g, w in zip(gs, vs) if g is not None and g.requires_grad]
-    hv = grad([g for g, _ in linked], xs, [w for _, w in linked], create_graph=create_graph,
-              allow_unused=True) if linked else (None,) * len(xs)
-    hv = _finish(_zeros_for_unused(hv, xs, strict, "vhp", "vhp"), create_graph)
-    return _finish((out,), create_graph)[0], (hv[0] if single_in else hv)
+    return _hessian_product("vhp", func, inputs, v, create_graph, strict)
 
 
 def hvp(func: Callable[..., Any], inputs: Any, v: Any = None, create_graph: bool = False,
         strict: bool = False) -> tuple[Any, Any]:
     """(func(inputs), H·v) for a scalar func, by the double-backward trick; equal to vhp for a
     twice continuously differentiable func (H is symmetric)."""
-    single_in, xs = _as_tuple(inputs, "inputs", "hvp")
-    vs = _check_v(v, xs, "hvp", "input", single_in)
-    xs = _prepare(xs, create_graph)
-    out, gs = _scalar_gradient(func, xs, "hvp")
-    with enable_grad():
-        us = tuple(Tensor._make(np.zeros(x.shape, x.dtype)).requires_grad_(True) for x in xs)
-        linked = [(g, u) for g, u in zip(gs, us) if g is not None and g.requires_grad]
-        ghu = grad([g for g, _ in linked], xs, [u for _, u in linked], create_graph=True,
-                   allow_unused=True) if linked else (None,) * len(xs)
-        pairs = [(h, w) for h, w in zip(ghu, vs) if h is not None and h.requires_grad]
-        hv = grad([h for h, _ in pairs], us, [w for _, w in pairs], create_graph=create_graph,
-                  allow_unused=True) if pairs else (None,) * len(us)
-    hv = _finish(_zeros_for_unused(hv, xs, strict, "hvp", "hvp"), create_graph)
-    return _finish((out,), create_graph)[0], (hv[0] if single_in else hv)
+    return _hessian_product("hvp", func, inputs, v, create_graph, strict)

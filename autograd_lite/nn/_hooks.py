@@ -71,13 +71,17 @@ class _HookState:
         return grad_input
 
 
-class BackwardHookOutputs(Function):
-    """Identity on the module's outputs; its backward records grad_output."""
+class _Identity(Function):
+    """Passes the module's tensors through unchanged; the subclasses' backward does the hook work."""
 
     @staticmethod
-    def forward(ctx: Any, state: _HookState, *outputs: Tensor) -> Any:
+    def forward(ctx: Any, state: _HookState, *tensors: Tensor) -> Any:
         ctx.state = state
-        return outputs if len(outputs) > 1 else outputs[0]
+        return tensors if len(tensors) > 1 else tensors[0]
+
+
+class BackwardHookOutputs(_Identity):
+    """On the module's outputs: its backward records grad_output."""
 
     @staticmethod
     def backward(ctx: Any, *grads: Tensor) -> Any:
@@ -87,13 +91,8 @@ class BackwardHookOutputs(Function):
         return (None,) + grads
 
 
-class BackwardHookInputs(Function):
-    """Identity on the module's inputs that need gradients; its backward calls the hooks."""
-
-    @staticmethod
-    def forward(ctx: Any, state: _HookState, *inputs: Tensor) -> Any:
-        ctx.state = state
-        return inputs if len(inputs) > 1 else inputs[0]
+class BackwardHookInputs(_Identity):
+    """On the module's inputs that need gradients: its backward calls the hooks."""
 
     @staticmethod
     def backward(ctx: Any, *grads: Tensor) -> Any:

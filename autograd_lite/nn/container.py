@@ -20,7 +20,55 @@ def _pairs(owner: str, values: Any) -> Iterable[tuple[Any, Any]]:
     return pairs
 
 
-class ModuleDict(Module):
+class _RegistryDict(Module):
+    """Dict access to one of the module's registries (`_modules` or `_parameters`)."""
+
+    registry = "_modules"
+
+    def _items(self) -> dict[str, Any]:
+        return self.__dict__[self.registry]
+
+    def __getitem__(self, key: str) -> Any:
+        return self._items()[key]
+
+    def __delitem__(self, key: str) -> None:
+        del self._items()[key]
+
+    def __len__(self) -> int:
+        return len(self._items())
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(list(self._items()))
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._items()
+
+    def keys(self) -> Iterable[str]:
+        return self._items().keys()
+
+    def items(self) -> Iterable[tuple[str, Any]]:
+        return self._items().items()
+
+    def values(self) -> Iterable[Any]:
+        return self._items().values()
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self._items().get(key, default)
+
+    def pop(self, key: str) -> Any:
+        value = self[key]
+        del self[key]
+        return value
+
+    def clear(self) -> None:
+        self._items().clear()
+
+    def update(self, values: Mapping[str, Any] | Iterable[tuple[str, Any]]) -> None:
+        for key, value in _pairs(type(self).__name__, values):
+            self[key] = value
+
+
+class ModuleDict(_RegistryDict):
     """An ordered dict of submodules: `ModuleDict({"conv": nn.Conv2d(1, 8, 3), "act": nn.ReLU()})`."""
 
     def __init__(self, modules: Mapping[str, Module] | Iterable[tuple[str, Module]] | None = None) -> None:
@@ -28,46 +76,10 @@ class ModuleDict(Module):
         if modules is not None:
             self.update(modules)
 
-    def __getitem__(self, key: str) -> Module:
-        return self._modules[key]
-
     def __setitem__(self, key: str, module: Module) -> None:
         if not isinstance(module, Module):
             raise TypeError(f"ModuleDict: {key!r} must be a Module, got {type(module).__name__}")
         self.add_module(key, module)
-
-    def __delitem__(self, key: str) -> None:
-        del self._modules[key]
-
-    def __len__(self) -> int:
-        return len(self._modules)
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._modules)
-
-    def __contains__(self, key: object) -> bool:
-        return key in self._modules
-
-    def keys(self) -> Iterable[str]:
-        return self._modules.keys()
-
-    def items(self) -> Iterable[tuple[str, Module]]:
-        return self._modules.items()
-
-    def values(self) -> Iterable[Module]:
-        return self._modules.values()
-
-    def clear(self) -> None:
-        self._modules.clear()
-
-    def pop(self, key: str) -> Module:
-        module = self[key]
-        del self[key]
-        return module
-
-    def update(self, modules: Mapping[str, Module] | Iterable[tuple[str, Module]]) -> None:
-        for key, module in _pairs("ModuleDict", modules):
-            self[key] = module
 
 
 def _describe(parameters: Mapping[str, Any]) -> str:
@@ -125,57 +137,20 @@ class ParameterList(Module):
         return _describe(self._parameters)
 
 
-class ParameterDict(Module):
+class ParameterDict(_RegistryDict):
     """An ordered dict of registered parameters; Tensors are turned into Parameters."""
+
+    registry = "_parameters"
 
     def __init__(self, parameters: Mapping[str, Any] | Iterable[tuple[str, Any]] | None = None) -> None:
         super().__init__()
         if parameters is not None:
             self.update(parameters)
 
-    def __getitem__(self, key: str) -> Any:
-        return self._parameters[key]
-
     def __setitem__(self, key: str, value: Any) -> None:
         if not isinstance(key, str) or not key or "." in key:
             raise KeyError(f"ParameterDict: a key must be a non-empty string without '.', got {key!r}")
         self.register_parameter(key, _as_parameter(value))
-
-    def __delitem__(self, key: str) -> None:
-        del self._parameters[key]
-
-    def __len__(self) -> int:
-        return len(self._parameters)
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(list(self._parameters))
-
-    def __contains__(self, key: object) -> bool:
-        return key in self._parameters
-
-    def keys(self) -> Iterable[str]:
-        return self._parameters.keys()
-
-    def items(self) -> Iterable[tuple[str, Any]]:
-        return self._parameters.items()
-
-    def values(self) -> Iterable[Any]:
-        return self._parameters.values()
-
-    def get(self, key: str, default: Any = None) -> Any:
-        return self._parameters.get(key, default)
-
-    def pop(self, key: str) -> Any:
-        value = self[key]
-        del self[key]
-        return value
-
-    def clear(self) -> None:
-        self._parameters.clear()
-
-    def update(self, parameters: Mapping[str, Any] | Iterable[tuple[str, Any]]) -> None:
-        for key, value in _pairs("ParameterDict", parameters):
-            self[key] = value
 
     def extra_repr(self) -> str:
         return _describe(self._parameters)
