@@ -159,6 +159,21 @@ class Square2(autograd.Function):
         return 2 * g * x
 
 
+def test_vjp_is_an_alias_of_backward():
+    class Twice(autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def vjp(ctx, g):
+            return g * 2
+
+    x = x_(15)
+    Twice.apply(x).sum().backward()
+    np.testing.assert_allclose(x.grad.data, np.full((2, 3), 2.0))
+
+
 def test_setup_context_style():
     x = x_(8)
     Square2.apply(x).sum().backward()

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import autograd_lite as al
-from autograd_lite import nn
+from autograd_lite import autograd, nn
 from autograd_lite.ops import loss as L
 
 rng = np.random.default_rng(3)
@@ -52,6 +52,7 @@ def ours(name, kwargs):
     return getattr(nn, name)(**kw)
 
 
+@pytest.mark.filterwarnings("ignore:reduction. 'mean' divides")  # PyTorch's own KLDivLoss notice
 @pytest.mark.parametrize("case", CASES, ids=IDS)
 def test_loss_module_matches_torch(case):
     torch = pytest.importorskip("torch")
@@ -73,7 +74,7 @@ def test_loss_module_matches_torch(case):
 ])
 def test_new_losses_gradcheck_in_input_and_target(fn, kwargs, x, t):
     xs = (al.tensor(x + 0.01, requires_grad=True), al.tensor(t, requires_grad=True))  # off the kinks
-    assert al.autograd.gradcheck(lambda a, b: fn(a, b, **kwargs), xs)
+    assert autograd.gradcheck(lambda a, b: fn(a, b, **kwargs), xs)
 
 
 def test_closed_forms_without_torch():

@@ -84,6 +84,7 @@ class FunctionCtx:
         self.materialize_grads = bool(value)
 
     def mark_dirty(self, *tensors: Tensor) -> None:
+        """Not supported: in-place custom Functions (PyTorch's mark_dirty) raise NotImplementedError."""
         raise NotImplementedError("mark_dirty: custom Functions that modify their inputs in place are not "
                                   "supported; return a new tensor instead")
 
@@ -133,9 +134,8 @@ class _FunctionNode(_EngineFunction):
                 grad_outputs.append(Tensor._make(np.zeros(out.shape, out.dtype)))
             else:
                 grad_outputs.append(None)
-        ctx._in_forward = False
-        grads = cls.backward(ctx, *grad_outputs)
-        return self._check_grads(grads)
+        backward = cls.backward if cls.backward is not Function.backward else cls.vjp  # PyTorch's alias
+        return self._check_grads(backward(ctx, *grad_outputs))
 
     def _check_grads(self, grads: Any) -> tuple[Tensor | None, ...]:
         """One gradient per forward argument, as PyTorch checks them; returns those of the tensor arguments."""
@@ -206,14 +206,18 @@ class Function:
 
     @staticmethod
     def forward(ctx: Any, *args: Any, **kwargs: Any) -> Any:
+        """The computation, on Tensors with recording off; returns a Tensor or a tuple (override it)."""
         raise NotImplementedError("You must implement the forward function for custom autograd.Function.")
 
     @staticmethod
     def setup_context(ctx: Any, inputs: tuple[Any, ...], output: Any) -> None:
+        """Optional (PyTorch 2 style): save what backward needs, given forward's inputs and output."""
         raise NotImplementedError("setup_context is not overridden")
 
     @staticmethod
     def backward(ctx: Any, *grad_outputs: Any) -> Any:
+        """Given dL/d(each output), return dL/d(each forward argument) (None for non-Tensors); written
+        in Tensor ops, it differentiates again under create_graph=True (override it, or `vjp`)."""
         raise NotImplementedError("You must implement either the backward or vjp method for your custom "
                                   "autograd.Function to use it with backward mode AD.")
 
