@@ -108,3 +108,59 @@ def test_conv2d_dilation_and_groups_match_torch():
     assert repr(ours) == repr(theirs)
     x = rng.standard_normal((2, 4, 7, 8))
     np.testing.assert_allclose(ours(al.tensor(x)).data, theirs(torch.tensor(x)).detach().numpy(), rtol=1e-10)
+
+
+def test_global_average_and_max_pooling_closed_forms():
+    x = al.tensor(rng.standard_normal((2, 3, 5, 4)), requires_grad=True)
+    y = nn.AdaptiveAvgPool2d(1)(x)
+    np.testing.assert_allclose(y.data, x.data.mean((2, 3), keepdims=True))
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad.data, np.full(x.shape, 1 / 20))
+    np.testing.assert_allclose(nn.AdaptiveMaxPool2d((1, None))(x).data, x.data.max(2, keepdims=True))
+    with pytest.raises(ValueError, match="AdaptiveAvgPool2d: output_size must be positive, got 0"):
+        nn.AdaptiveAvgPool2d(0)
+
+
+@pytest.mark.parametrize("name, size", [("AdaptiveAvgPool2d", (3, 2)), ("AdaptiveAvgPool2d", 4),
+                                        ("AdaptiveMaxPool2d", (3, None)), ("AdaptiveMaxPool2d", 2)])
+def test_adaptive_pools_match_torch(name, size):
+    torch = pytest.importorskip("torch")
+    data = rng.standard_normal((2, 3, 7, 5))
+    x, tx = al.tensor(data, requires_grad=True), torch.tensor(data, requires_grad=True)
+    y, ty = getattr(nn, name)(size)(x), getattr(torch.nn, name)(size)(tx)
+    g = rng.standard_normal(ty.shape)
+    y.backward(al.tensor(g))
+    ty.backward(torch.tensor(g))
+    np.testing.assert_allclose(y.data, ty.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(x.grad.data, tx.grad.numpy(), rtol=1e-12)
+
+
+@pytest.mark.filterwarnings("ignore:Using padding='same'")  # PyTorch's own note on its zero-padded copy
+@pytest.mark.parametrize("kwargs", [{"kernel_size": 4, "padding": "same"}, {"kernel_size": 3, "padding": "same",
+                                                                            "dilation": 2},
+                                    {"kernel_size": (2, 3), "padding": "valid"}])
+def test_conv2d_string_padding_matches_torch(kwargs):
+    torch = pytest.importorskip("torch")
+    al.manual_seed(2)
+    ours, theirs = nn.Conv2d(2, 3, **kwargs), torch.nn.Conv2d(2, 3, **kwargs).double()
+    with torch.no_grad():
+        theirs.weight.copy_(torch.tensor(ours.weight.data))
+        theirs.bias.copy_(torch.tensor(ours.bias.data))
+    assert repr(ours) == repr(theirs)
+    data = rng.standard_normal((2, 2, 6, 7))
+    x, tx = al.tensor(data, requires_grad=True), torch.tensor(data, requires_grad=True)
+    y, ty = ours(x), theirs(tx)
+    y.sum().backward()
+    ty.sum().backward()
+    np.testing.assert_allclose(y.data, ty.detach().numpy(), rtol=1e-10)
+    np.testing.assert_allclose(x.grad.data, tx.grad.numpy(), rtol=1e-10)
+    with pytest.raises(ValueError, match="not supported for strided convolutions"):
+        nn.Conv2d(2, 3, 3, stride=2, padding="same")
+
+
+def test_max_pool_dilation_matches_torch():
+    torch = pytest.importorskip("torch")
+    data = rng.standard_normal((1, 2, 9, 9))
+    ours, theirs = nn.MaxPool2d(3, 2, 1, dilation=2), torch.nn.MaxPool2d(3, 2, 1, dilation=2)
+    assert repr(ours) == repr(theirs)
+    np.testing.assert_allclose(ours(al.tensor(data)).data, theirs(torch.tensor(data)).numpy())
