@@ -81,6 +81,14 @@ class Conv2d(Module):
         return text + ("" if self.bias is not None else ", bias=False")
 
 
+def _check_window(owner: str, kernel_size: Any, stride: Any, padding: Any) -> None:
+    """A pooling window's sizes: kernel and stride (None: the kernel's) positive, padding >= 0."""
+    _checks.pair(owner, "kernel_size", kernel_size, minimum=1)
+    if stride is not None:
+        _checks.pair(owner, "stride", stride, minimum=1)
+    _checks.pair(owner, "padding", padding)
+
+
 class MaxPool2d(Module):
     """Maximum over kernel_size windows moved by stride (default: kernel_size); padding counts as −inf."""
 
@@ -88,10 +96,7 @@ class MaxPool2d(Module):
                  return_indices: bool = False, ceil_mode: bool = False) -> None:
         super().__init__()
         owner = type(self).__name__
-        _checks.pair(owner, "kernel_size", kernel_size, minimum=1)
-        if stride is not None:
-            _checks.pair(owner, "stride", stride, minimum=1)
-        _checks.pair(owner, "padding", padding)
+        _check_window(owner, kernel_size, stride, padding)
         _checks.pair(owner, "dilation", dilation, minimum=1)
         if return_indices or ceil_mode:
             raise NotImplementedError(f"{owner}: return_indices=True and ceil_mode=True are not supported")
@@ -114,10 +119,7 @@ class AvgPool2d(Module):
                  count_include_pad: bool = True, divisor_override: int | None = None) -> None:
         super().__init__()
         owner = type(self).__name__
-        _checks.pair(owner, "kernel_size", kernel_size, minimum=1)
-        if stride is not None:
-            _checks.pair(owner, "stride", stride, minimum=1)
-        _checks.pair(owner, "padding", padding)
+        _check_window(owner, kernel_size, stride, padding)
         if ceil_mode or not count_include_pad or divisor_override is not None:
             raise NotImplementedError(f"{owner}: only ceil_mode=False, count_include_pad=True and no "
                                       "divisor_override are supported")
