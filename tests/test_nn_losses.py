@@ -129,3 +129,58 @@ def test_functional_bad_reduction_and_shapes():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         L.l1_loss(al.tensor(X), al.tensor(Y))  # same shapes: no warning
+
+
+SIGNS = np.where(rng.uniform(size=5) > 0.5, 1.0, -1.0)
+SIGNS_2D = np.where(rng.uniform(size=(5, 4)) > 0.5, 1.0, -1.0)
+COUNTS = rng.poisson(2.0, (5, 4)).astype(float)
+VAR = rng.uniform(0.2, 2.0, (5, 4))
+# (module name, kwargs, arguments: the float arrays among them get gradients)
+MULTI = [
+    ("PoissonNLLLoss", {}, (X, COUNTS)), ("PoissonNLLLoss", {"log_input": False, "full": True}, (P * 3, COUNTS)),
+    ("GaussianNLLLoss", {}, (X, Y, VAR)), ("GaussianNLLLoss", {"full": True, "reduction": "sum"}, (X, Y, VAR[:, :1])),
+    ("GaussianNLLLoss", {"reduction": "none", "eps": 0.5}, (X, Y, VAR[:, 0])),
+    ("SoftMarginLoss", {}, (X, SIGNS_2D)), ("SoftMarginLoss", {"reduction": "none"}, (X * 30, SIGNS_2D)),
+    ("MarginRankingLoss", {"margin": 0.3}, (X[:, 0], Y[:, 0], SIGNS)),
+    ("HingeEmbeddingLoss", {}, (np.abs(X), SIGNS_2D)), ("HingeEmbeddingLoss", {"margin": 0.5, "reduction": "sum"},
+                                                        (np.abs(X), SIGNS_2D)),
+    ("CosineEmbeddingLoss", {}, (X, Y, SIGNS)), ("CosineEmbeddingLoss", {"margin": 0.2, "reduction": "none"},
+                                                 (X, Y, SIGNS)),
+    ("TripletMarginLoss", {}, (X, Y, P)), ("TripletMarginLoss", {"p": 1.0, "swap": True, "margin": 0.5}, (X, Y, P)),
+    ("TripletMarginLoss", {"p": 3.0, "reduction": "none"}, (X, Y, P)),
+]
+
+
+@pytest.mark.parametrize("name, kwargs, args", MULTI, ids=[f"{m[0]}-{i}" for i, m in enumerate(MULTI)])
+def test_more_loss_modules_match_torch(name, kwargs, args):
+    torch = pytest.importorskip("torch")
+    labels = (SIGNS, SIGNS_2D, COUNTS)
+    grads = [not any(a is lab for lab in labels) for a in args]
+    ours = [al.tensor(a, requires_grad=g) for a, g in zip(args, grads)]
+    theirs = [torch.tensor(a, requires_grad=g) for a, g in zip(args, grads)]
+    out = getattr(nn, name)(**kwargs)(*ours)
+    ref = getattr(torch.nn, name)(**kwargs)(*theirs)
+    out.sum().backward()
+    ref.sum().backward()
+    np.testing.assert_allclose(out.data, ref.detach().numpy(), rtol=1e-10, atol=1e-12)
+    for o, t, g in zip(ours, theirs, grads):
+        if g:
+            np.testing.assert_allclose(o.grad.data, t.grad.numpy(), rtol=1e-9, atol=1e-12)
+
+
+def test_more_losses_closed_forms():
+    x1, x2 = al.tensor(X[:, 0]), al.tensor(Y[:, 0])
+    np.testing.assert_allclose(nn.MarginRankingLoss(margin=0.3)(x1, x2, al.tensor(SIGNS)).item(),
+                               np.maximum(0, -SIGNS * (X[:, 0] - Y[:, 0]) + 0.3).mean())
+    np.testing.assert_allclose(nn.SoftMarginLoss("sum")(al.tensor(X), al.tensor(SIGNS_2D)).item(),
+                               np.log1p(np.exp(-SIGNS_2D * X)).sum())
+    np.testing.assert_allclose(nn.GaussianNLLLoss()(al.tensor(X), al.tensor(Y), al.tensor(VAR)).item(),
+                               (0.5 * (np.log(VAR) + (X - Y) ** 2 / VAR)).mean())
+    cos = (X * Y).sum(1) / np.sqrt((X * X).sum(1) * (Y * Y).sum(1))
+    expected = np.where(SIGNS == 1, 1 - cos, np.maximum(0, cos))
+    np.testing.assert_allclose(nn.CosineEmbeddingLoss(reduction="none")(al.tensor(X), al.tensor(Y),
+                                                                        al.tensor(SIGNS)).data, expected)
+    with pytest.raises(ValueError, match="gaussian_nll_loss: var of shape \\(3,\\) does not fit input"):
+        nn.GaussianNLLLoss()(al.tensor(X), al.tensor(Y), al.tensor(np.ones(3)))
+    with pytest.raises(ValueError, match="TripletMarginLoss: p must be positive"):
+        nn.TripletMarginLoss(p=0)

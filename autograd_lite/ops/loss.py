@@ -336,6 +336,95 @@ def kl_div(input: Tensor, target: Any, reduction: str = "mean", log_target: bool
     return reduce(loss, reduction, op)
 
 
+def poisson_nll_loss(input: Tensor, target: Any, log_input: bool = True, full: bool = False, eps: float = 1e-8,
+                     reduction: str = "mean") -> Tensor:
+    """Poisson negative log-likelihood: e^x − t·x (log_input) or x − t·log(x + eps); full=True adds
+    Stirling's t·log t − t + ½·log(2πt) where t > 1."""
+    _check_reduction("poisson_nll_loss", reduction)
+    t = as_tensor(target, input).astype(input.dtype)
+    loss = exp(input) - t * input if log_input else input - t * log(input + eps)
+    if full:
+        big = t.data > 1
+        safe = where(big, t, 2.0)
+        loss = loss + where(big, safe * log(safe) - safe + log(safe * (2 * np.pi)) * 0.5, 0.0)
+    return reduce(loss, reduction, "poisson_nll_loss")
+
+
+def gaussian_nll_loss(input: Tensor, target: Any, var: Any, full: bool = False, eps: float = 1e-6,
+                      reduction: str = "mean") -> Tensor:
+    """½·(log var + (input − target)²/var) (+ ½·log 2π with full=True). var has input's shape, or one
+    dim fewer, or 1 in the last dim; it is clamped at eps for the value only (the gradient passes)."""
+    op = "gaussian_nll_loss"
+    _check_reduction(op, reduction)
+    var = as_tensor(var, input)
+    if var.shape != input.shape:
+        if var.shape == input.shape[:-1] or (var.ndim == input.ndim and var.shape[-1] == 1
+                                             and var.shape[:-1] == input.shape[:-1]):
+            var = var.reshape(input.shape[:-1] + (1,))
+        else:
+            raise OpError(f"{op}: var of shape {var.shape} does not fit input of shape {input.shape}")
+    if np.any(var.data < 0):
+        raise OpError(f"{op}: var has negative entries")
+    var = var + Tensor._make(np.maximum(var.data, eps) - var.data)  # clamp the value, keep d/dvar = 1
+    d = input - as_tensor(target, input)
+    loss = (log(var) + d * d / var) * 0.5
+    if full:
+        loss = loss + 0.5 * np.log(2 * np.pi)
+    return reduce(loss, reduction, op)
+
+
+def soft_margin_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
+    """log(1 + e^(−y·x)) for labels y = ±1 (computed stably)."""
+    _check_reduction("soft_margin_loss", reduction)
+    return reduce(Softplus(1.0, np.inf).apply(-(input * as_tensor(target, input))), reduction, "soft_margin_loss")
+
+
+def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Any, margin: float = 0.0,
+                        reduction: str = "mean") -> Tensor:
+    """max(0, −y·(x1 − x2) + margin): x1 should rank above x2 where y = 1, below where y = −1."""
+    _check_reduction("margin_ranking_loss", reduction)
+    return reduce(relu(-(as_tensor(target, input1) * (input1 - input2)) + margin), reduction, "margin_ranking_loss")
+
+
+def hinge_embedding_loss(input: Tensor, target: Any, margin: float = 1.0, reduction: str = "mean") -> Tensor:
+    """x where y = 1, max(0, margin − x) where y = −1 (x is usually a distance)."""
+    _check_reduction("hinge_embedding_loss", reduction)
+    y = np.asarray(target.data if isinstance(target, Tensor) else target)
+    loss = where(y != 1, relu(margin - input), 0.0) + where(y != -1, input, 0.0)
+    return reduce(loss, reduction, "hinge_embedding_loss")
+
+
+def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Any, margin: float = 0.0,
+                          reduction: str = "mean") -> Tensor:
+    """1 − cos(x1, x2) where y = 1, max(0, cos(x1, x2) − margin) where y = −1; cos along the last dim."""
+    _check_reduction("cosine_embedding_loss", reduction)
+    eps = 1e-12  # PyTorch's EPSILON inside the norms
+    cos = (input1 * input2).sum(-1) / ((((input1 * input1).sum(-1) + eps) * ((input2 * input2).sum(-1) + eps)) ** 0.5)
+    y = np.asarray(target.data if isinstance(target, Tensor) else target)
+    loss = where(y == 1, 1.0 - cos, 0.0) + where(y == -1, relu(cos - margin), 0.0)
+    return reduce(loss, reduction, "cosine_embedding_loss")
+
+
+def _pairwise_distance(a: Tensor, b: Tensor, p: float, eps: float) -> Tensor:
+    """‖a − b + eps‖_p along the last dim (PyTorch's pairwise_distance)."""
+    d = abs(a - b + eps)
+    return (d * d).sum(-1) ** 0.5 if p == 2 else (d ** p).sum(-1) ** (1.0 / p)
+
+
+def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor, margin: float = 1.0, p: float = 2.0,
+                        eps: float = 1e-6, swap: bool = False, reduction: str = "mean") -> Tensor:
+    """max(d(a, p) − d(a, n) + margin, 0) with d the p-norm distance; swap uses min(d(a, n), d(p, n))."""
+    _check_reduction("triplet_margin_loss", reduction)
+    if not p > 0:
+        raise OpError(f"triplet_margin_loss: p must be positive, got {p}")
+    d_pos = _pairwise_distance(anchor, positive, p, eps)
+    d_neg = _pairwise_distance(anchor, negative, p, eps)
+    if swap:
+        d_swap = _pairwise_distance(positive, negative, p, eps)
+        d_neg = where(d_swap.data < d_neg.data, d_swap, d_neg)
+    return reduce(relu(d_pos - d_neg + margin), reduction, "triplet_margin_loss")
+
+
 def _weighted(loss: Tensor, weight: Any) -> Tensor:
     return loss if weight is None else loss * weight
 
