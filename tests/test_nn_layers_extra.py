@@ -164,3 +164,47 @@ def test_max_pool_dilation_matches_torch():
     ours, theirs = nn.MaxPool2d(3, 2, 1, dilation=2), torch.nn.MaxPool2d(3, 2, 1, dilation=2)
     assert repr(ours) == repr(theirs)
     np.testing.assert_allclose(ours(al.tensor(data)).data, theirs(torch.tensor(data)).numpy())
+
+
+@pytest.mark.parametrize("name, args", [("ZeroPad2d", (1,)), ("ZeroPad2d", ((1, 2, 0, 3),)),
+                                        ("ConstantPad1d", ((2, 1), 1.5)), ("ConstantPad3d", (1, -1.0)),
+                                        ("ZeroPad1d", (2,))])
+def test_padding_layers(name, args):
+    x = al.tensor(rng.standard_normal((2, 3, 4, 5)), requires_grad=True)
+    m = getattr(nn, name)(*args)
+    y = m(x)
+    pads = m.padding
+    widths = [(0, 0)] * (4 - len(pads) // 2) + [(pads[2 * i], pads[2 * i + 1]) for i in reversed(range(len(pads) // 2))]
+    np.testing.assert_array_equal(y.data, np.pad(x.data, widths, constant_values=m.value))
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.data, np.ones(x.shape))
+    torch = pytest.importorskip("torch")
+    assert repr(m) == repr(getattr(torch.nn, name)(*args))
+
+
+def test_padding_refuses_negative_and_wrong_lengths():
+    with pytest.raises(ValueError, match="ZeroPad2d: padding must be >= 0, got -1"):
+        nn.ZeroPad2d(-1)
+    with pytest.raises(ValueError, match="ConstantPad2d: padding must be an int or a tuple of 4 ints"):
+        nn.ConstantPad2d((1, 2), 0.0)
+
+
+def test_init_eye_dirac_orthogonal():
+    w = nn.Parameter(np.zeros((3, 5)))
+    np.testing.assert_array_equal(nn.init.eye_(w).data, np.eye(3, 5))
+    conv = nn.Conv2d(2, 4, 3, groups=1)
+    nn.init.dirac_(conv.weight)
+    nn.init.zeros_(conv.bias)
+    x = al.tensor(rng.standard_normal((1, 2, 5, 5)))
+    np.testing.assert_allclose(conv(x).data[0, :2], x.data[0, :, 1:-1, 1:-1])  # identity on the first channels
+    assert not conv(x).data[0, 2:].any()
+    for shape in [(4, 6), (6, 4), (3, 2, 2)]:
+        q = nn.init.orthogonal_(nn.Parameter(np.zeros(shape)), gain=2.0).data.reshape(shape[0], -1)
+        small = min(q.shape)
+        gram = q @ q.T if q.shape[0] == small else q.T @ q
+        np.testing.assert_allclose(gram, 4 * np.eye(small), atol=1e-12)
+    torch = pytest.importorskip("torch")
+    tw = torch.zeros(4, 2, 3, 3)
+    torch.nn.init.dirac_(tw, groups=2)
+    ow = nn.Parameter(np.zeros((4, 2, 3, 3)))
+    np.testing.assert_array_equal(nn.init.dirac_(ow, groups=2).data, tw.numpy())
