@@ -112,3 +112,12 @@ def test_torch_gradcheck_agrees_on_the_same_wrong_backward():
     assert torch.autograd.gradcheck(TorchWrong.apply, (tx,), raise_exception=False) is False
     assert autograd.gradcheck(WrongBackward.apply, (al.tensor(data, requires_grad=True),),
                               raise_exception=False) is False
+
+
+def test_legacy_variable_wraps_without_copying():
+    x = al.tensor([1.0, 2.0])
+    v = autograd.Variable(x, requires_grad=True)
+    assert v.requires_grad and v.is_leaf and np.shares_memory(v.data, x.data) and not x.requires_grad
+    (v * v).sum().backward()
+    np.testing.assert_array_equal(v.grad.data, [2.0, 4.0])
+    assert not autograd.Variable([1.0]).requires_grad

@@ -73,3 +73,38 @@ def test_failed_construction_changes_no_global_state():
     a = al.randn(3).data
     al.manual_seed(3)
     np.testing.assert_array_equal(al.randn(3).data, a)  # nothing drew from the generator
+
+
+@pytest.mark.parametrize("call, err, message", [
+    (lambda ps: nn.utils.clip_grad_norm_(ps, float("nan")), ValueError,
+     "clip_grad_norm_: max_norm must be a finite number >= 0, got nan"),
+    (lambda ps: nn.utils.clip_grad_norm_(ps, -1.0), ValueError, "clip_grad_norm_: max_norm must be a finite number"),
+    (lambda ps: nn.utils.clip_grad_norm_(ps, 1.0, norm_type=0), ValueError, "clip_grad_norm_: norm_type must be "
+                                                                            "positive"),
+    (lambda ps: nn.utils.clip_grad_norm_(ps, "big"), TypeError, "clip_grad_norm_: max_norm must be a number, got 'big'"),
+    (lambda ps: nn.utils.clip_grad_value_(ps, float("nan")), ValueError, "clip_grad_value_: clip_value must be a "
+                                                                         "finite number >= 0, got nan"),
+    (lambda ps: nn.utils.clip_grad_value_(ps, -0.5), ValueError, "clip_grad_value_: clip_value must be a finite"),
+])
+def test_gradient_clipping_refuses_limits_that_would_corrupt_gradients(call, err, message):
+    p = nn.Parameter(np.zeros(3))
+    p.grad = al.tensor([3.0, -4.0, 0.5])
+    with pytest.raises(err) as info:
+        call([p])
+    assert str(info.value).startswith(message)
+    np.testing.assert_array_equal(p.grad.data, [3.0, -4.0, 0.5])  # untouched
+
+
+def test_a_hook_that_raises_leaves_the_module_usable():
+    m = nn.Linear(2, 2)
+
+    def broken(mod, args):
+        raise KeyError("hook failed")
+
+    handle = m.register_forward_pre_hook(broken)
+    with pytest.raises(KeyError, match="hook failed"):
+        m(al.tensor(np.ones((1, 2))))
+    handle.remove()
+    assert m(al.tensor(np.ones((1, 2)))).shape == (1, 2)
+    with pytest.raises(TypeError, match="Linear: a hook must be callable, got int"):
+        m.register_forward_hook(3)

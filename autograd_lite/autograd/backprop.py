@@ -72,3 +72,10 @@ def backward(tensors: Tensor | Sequence[Tensor], grad_tensors: Any = None, retai
                 term = (t * (g if create_graph else g.detach())).sum()
             total = term if total is None else total + term
     total.backward(retain_graph=retain_graph, create_graph=create_graph, inputs=inputs)
+
+
+def Variable(data: Any, requires_grad: bool = False, volatile: bool = False) -> Tensor:
+    """PyTorch's deprecated wrapper, kept so old tutorials run: a Tensor sharing data's memory
+    (a copy for non-Tensor data) with requires_grad set. Tensors need no wrapper."""
+    t = data.detach() if isinstance(data, Tensor) else Tensor(data)
+    return t.requires_grad_(requires_grad) if requires_grad else t

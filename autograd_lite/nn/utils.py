@@ -21,6 +21,17 @@ def _params(parameters: Tensor | Iterable[Tensor], fn: str) -> list[Tensor]:
     return params
 
 
+def _number(fn: str, name: str, value: Any) -> float:
+    """A finite number >= 0: a NaN or negative limit would silently write NaN or flipped gradients."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise TypeError(f"{fn}: {name} must be a number, got {value!r}") from None
+    if not (math.isfinite(number) and number >= 0):
+        raise ValueError(f"{fn}: {name} must be a finite number >= 0, got {value!r}")
+    return number
+
+
 def _set_grad(p: Tensor, values: np.ndarray) -> None:
     """Write new gradient values into p.grad, the same Tensor object (a new array: .grad may be read-only)."""
     p.grad.data = values.astype(p.grad.dtype, copy=False)
@@ -35,7 +46,9 @@ def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float, norm
     error_if_nonfinite=True raises before any gradient changes.
     """
     params = [p for p in _params(parameters, "clip_grad_norm_") if p.grad is not None]
-    max_norm, norm_type = float(max_norm), float(norm_type)
+    max_norm, norm_type = _number("clip_grad_norm_", "max_norm", max_norm), float(norm_type)
+    if not norm_type > 0:
+        raise ValueError(f"clip_grad_norm_: norm_type must be positive (or inf), got {norm_type}")
     if not params:
         return Tensor(0.0)
     grads = [p.grad.data for p in params]
@@ -57,7 +70,7 @@ def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float, norm
 
 def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float, foreach: bool | None = None) -> None:
     """Clamp every gradient element into [−clip_value, clip_value]."""
-    clip_value = float(clip_value)
+    clip_value = _number("clip_grad_value_", "clip_value", clip_value)
     params = [p for p in _params(parameters, "clip_grad_value_") if p.grad is not None]
     with no_grad():
         for p in params:
