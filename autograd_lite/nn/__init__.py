@@ -1,14 +1,27 @@
 """Neural-network layers (`nn.Module` subclasses) and their functional forms (`nn.functional`)."""
 from . import functional
 from . import init
-from .activation import GELU, Dropout, LeakyReLU, LogSoftmax, ReLU, Sigmoid, SiLU, Softmax, Swish, Tanh
-from .conv import AvgPool2d, Conv2d, MaxPool2d
-from .linear import Flatten, Identity, Linear
-from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, MultiMarginLoss, NLLLoss
+from . import utils
+from . import activation as _activation
+from .activation import *  # noqa: F403  (the registry's activation layers, and Dropout)
+from .container import ModuleDict, ParameterDict, ParameterList
+from .conv import AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool2d, Conv2d, MaxPool2d
+from .dropout import Dropout1d, Dropout2d
+from .linear import Flatten, Identity, Linear, Unflatten
+from .loss import (BCELoss, BCEWithLogitsLoss, CosineEmbeddingLoss, CrossEntropyLoss, GaussianNLLLoss,
+                   HingeEmbeddingLoss, HuberLoss, KLDivLoss, L1Loss, MarginRankingLoss, MSELoss, MultiMarginLoss,
+                   NLLLoss, PoissonNLLLoss, SmoothL1Loss, SoftMarginLoss, TripletMarginLoss)
 from .module import Module, ModuleList, Parameter, Sequential
+from .padding import ConstantPad1d, ConstantPad2d, ConstantPad3d, ZeroPad1d, ZeroPad2d
 from .norm import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm
+from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
+from .sparse import Embedding
 
-__all__ = ["functional", "init", "Module", "Parameter", "Sequential", "ModuleList", "Identity", "Linear", "Flatten",
-           "Conv2d", "MaxPool2d", "AvgPool2d", "BatchNorm1d", "BatchNorm2d", "LayerNorm", "GroupNorm", "Dropout",
-           "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "SiLU", "Swish", "GELU", "Softmax", "LogSoftmax",
-           "CrossEntropyLoss", "NLLLoss", "MSELoss", "BCELoss", "BCEWithLogitsLoss", "MultiMarginLoss"]
+__all__ = ["functional", "init", "utils", "Module", "Parameter", "Sequential", "ModuleList", "ModuleDict",
+           "ParameterList", "ParameterDict", "Identity", "Linear", "Flatten", "Unflatten", "Embedding",
+           "ConstantPad1d", "ConstantPad2d", "ConstantPad3d", "ZeroPad1d", "ZeroPad2d", "Conv2d", "MaxPool2d",
+           "AvgPool2d", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "BatchNorm1d", "BatchNorm2d", "LayerNorm",
+           "GroupNorm", "Dropout1d", "Dropout2d", "CrossEntropyLoss", "NLLLoss", "MSELoss", "L1Loss", "SmoothL1Loss",
+           "HuberLoss", "KLDivLoss", "BCELoss", "BCEWithLogitsLoss", "MultiMarginLoss", "PoissonNLLLoss",
+           "GaussianNLLLoss", "SoftMarginLoss", "MarginRankingLoss", "HingeEmbeddingLoss", "CosineEmbeddingLoss",
+           "TripletMarginLoss", "RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell", *_activation.__all__]

@@ -1,71 +1,185 @@
-"""Convolution and pooling over (N, C, H, W) images: `Conv2d`, `MaxPool2d`, `AvgPool2d`."""
+"""Convolution and pooling over (N, C, H, W) images: `Conv2d`, `MaxPool2d`, `AvgPool2d`, adaptive pools."""
 from __future__ import annotations
 
 import math
 from typing import Any
 
 from .. import creation
+from ..ops import stack
 from ..tensor import Tensor
 from . import functional as F
-from . import init
+from . import _checks, init
 from .module import Module, Parameter
 
 
-def _pair(v: int | tuple[int, int]) -> tuple[int, int]:
-    return (v, v) if isinstance(v, int) else tuple(v)
-
-
 class Conv2d(Module):
-    """2-D cross-correlation: weight (out_channels, in_channels, kh, kw), bias (out_channels,).
+    """2-D cross-correlation: weight (out_channels, in_channels/groups, kh, kw), bias (out_channels,).
 
-    Output size per spatial dim: ⌊(H + 2·padding − kh) / stride⌋ + 1. Weight and bias start
-    as U(−1/√fan_in, 1/√fan_in) with fan_in = in_channels·kh·kw, PyTorch's default.
+    Output size per spatial dim: ⌊(H + 2·padding − dilation·(kh − 1) − 1) / stride⌋ + 1. Weight and
+    bias start as U(−1/√fan_in, 1/√fan_in) with fan_in = in_channels/groups·kh·kw, PyTorch's default.
     """
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: int | tuple[int, int], stride: Any = 1,
-                 padding: Any = 0, bias: bool = True, dtype: Any = None) -> None:
+                 padding: Any = 0, dilation: Any = 1, groups: int = 1, bias: bool = True,
+                 padding_mode: str = "zeros", dtype: Any = None) -> None:
         super().__init__()
-        self.in_channels, self.out_channels = in_channels, out_channels
-        self.kernel_size, self.stride, self.padding = _pair(kernel_size), stride, padding
-        self.weight = Parameter(creation.empty(out_channels, in_channels, *self.kernel_size, dtype=dtype))
+        self.in_channels = _checks.size("Conv2d", "in_channels", in_channels, minimum=1)
+        self.out_channels = _checks.size("Conv2d", "out_channels", out_channels, minimum=1)
+        self.kernel_size = _checks.pair("Conv2d", "kernel_size", kernel_size, minimum=1)
+        self.stride = _checks.pair("Conv2d", "stride", stride, minimum=1)
+        self.dilation = _checks.pair("Conv2d", "dilation", dilation, minimum=1)
+        if isinstance(padding, str):
+            if padding not in ("same", "valid"):
+                raise ValueError(f"Conv2d: padding must be 'same', 'valid' or ints, got {padding!r}")
+            if padding == "same" and self.stride != (1, 1):
+                raise ValueError("Conv2d: padding='same' is not supported for strided convolutions")
+            self.padding = padding
+        else:
+            self.padding = _checks.pair("Conv2d", "padding", padding)
+        self.groups = _checks.size("Conv2d", "groups", groups, minimum=1)
+        if in_channels % groups or out_channels % groups:
+            raise ValueError(f"Conv2d: in_channels ({in_channels}) and out_channels ({out_channels}) must be "
+                             f"divisible by groups ({groups})")
+        if padding_mode != "zeros":
+            raise ValueError(f"Conv2d: only padding_mode='zeros' is supported, got {padding_mode!r}")
+        self.padding_mode = padding_mode
+        self.weight = Parameter(creation.empty(out_channels, in_channels // groups, *self.kernel_size, dtype=dtype))
         self.bias = Parameter(creation.empty(out_channels, dtype=dtype)) if bias else None
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        fan_in = self.in_channels * self.kernel_size[0] * self.kernel_size[1]
-        bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0.0
+        fan_in = self.in_channels // self.groups * self.kernel_size[0] * self.kernel_size[1]
+        bound = 1 / math.sqrt(fan_in)
         init.uniform_(self.weight, -bound, bound)
         if self.bias is not None:
             init.uniform_(self.bias, -bound, bound)
 
+    def _same_padding(self, x: Tensor) -> tuple[Tensor, tuple[int, int]]:
+        """padding='same': dilation·(k − 1) split evenly, the odd one out on the right/bottom (as PyTorch)."""
+        totals = [d * (k - 1) for d, k in zip(self.dilation, self.kernel_size)]
+        if all(t % 2 == 0 for t in totals):
+            return x, (totals[0] // 2, totals[1] // 2)
+        (th, tw) = totals
+        return F.pad(x, (tw // 2, tw - tw // 2, th // 2, th - th // 2)), (0, 0)
+
     def forward(self, x: Tensor) -> Tensor:
-        return F.conv2d(x, self.weight, self.bias, stride=self.stride, padding=self.padding)
+        padding = self.padding
+        if padding == "valid":
+            padding = (0, 0)
+        elif padding == "same":
+            x, padding = self._same_padding(x)
+        return F.conv2d(x, self.weight, self.bias, self.stride, padding, self.dilation, self.groups)
 
     def extra_repr(self) -> str:
-        text = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
-                f"stride={_pair(self.stride)}")
-        if self.padding != 0:
-            text += f", padding={_pair(self.padding)}"
+        text = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
+        if self.padding != (0, 0):
+            text += f", padding={self.padding}"
+        if self.dilation != (1, 1):
+            text += f", dilation={self.dilation}"
+        if self.groups != 1:
+            text += f", groups={self.groups}"
         return text + ("" if self.bias is not None else ", bias=False")
 
 
-class MaxPool2d(Module):
-    """Maximum over kernel_size windows moved by stride (default: kernel_size)."""
+def _check_window(owner: str, kernel_size: Any, stride: Any, padding: Any) -> None:
+    """A pooling window's sizes: kernel and stride (None: the kernel's) positive, padding >= 0."""
+    _checks.pair(owner, "kernel_size", kernel_size, minimum=1)
+    if stride is not None:
+        _checks.pair(owner, "stride", stride, minimum=1)
+    _checks.pair(owner, "padding", padding)
 
-    def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0) -> None:
+
+class MaxPool2d(Module):
+    """Maximum over kernel_size windows moved by stride (default: kernel_size); padding counts as −inf."""
+
+    def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0, dilation: Any = 1,
+                 return_indices: bool = False, ceil_mode: bool = False) -> None:
         super().__init__()
-        self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
+        owner = type(self).__name__
+        _check_window(owner, kernel_size, stride, padding)
+        _checks.pair(owner, "dilation", dilation, minimum=1)
+        if return_indices or ceil_mode:
+            raise NotImplementedError(f"{owner}: return_indices=True and ceil_mode=True are not supported")
+        self.kernel_size, self.stride, self.padding, self.dilation = kernel_size, stride, padding, dilation
+        self.return_indices, self.ceil_mode = return_indices, ceil_mode
 
     def forward(self, x: Tensor) -> Tensor:
-        return F.max_pool2d(x, self.kernel_size, self.stride, self.padding)
+        return F.max_pool2d(x, self.kernel_size, self.stride, self.padding, self.dilation)
+
+    def extra_repr(self) -> str:
+        stride = self.kernel_size if self.stride is None else self.stride
+        return (f"kernel_size={self.kernel_size}, stride={stride}, padding={self.padding}, dilation={self.dilation}, "
+                f"ceil_mode={self.ceil_mode}")
+
+
+class AvgPool2d(Module):
+    """Mean over kernel_size windows moved by stride (padded zeros count, as in PyTorch's default)."""
+
+    def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0, ceil_mode: bool = False,
+                 count_include_pad: bool = True, divisor_override: int | None = None) -> None:
+        super().__init__()
+        owner = type(self).__name__
+        _check_window(owner, kernel_size, stride, padding)
+        if ceil_mode or not count_include_pad or divisor_override is not None:
+            raise NotImplementedError(f"{owner}: only ceil_mode=False, count_include_pad=True and no "
+                                      "divisor_override are supported")
+        self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
+        self.ceil_mode, self.count_include_pad = ceil_mode, count_include_pad
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.avg_pool2d(x, self.kernel_size, self.stride, self.padding)
 
     def extra_repr(self) -> str:
         stride = self.kernel_size if self.stride is None else self.stride
         return f"kernel_size={self.kernel_size}, stride={stride}, padding={self.padding}"
 
 
-class AvgPool2d(MaxPool2d):
-    """Mean over kernel_size windows moved by stride (padded zeros count, as in PyTorch's default)."""
+def _adaptive_bounds(n_in: int, n_out: int) -> list[tuple[int, int]]:
+    """PyTorch's adaptive windows: cell i covers [⌊i·n_in/n_out⌋, ⌈(i + 1)·n_in/n_out⌉)."""
+    return [(i * n_in // n_out, -(-(i + 1) * n_in // n_out)) for i in range(n_out)]
+
+
+class AdaptiveAvgPool2d(Module):
+    """Mean over the windows that split (H, W) into output_size cells (None keeps that dim's size);
+    AdaptiveAvgPool2d(1) is global average pooling."""
+
+    reduce = "mean"
+
+    def __init__(self, output_size: Any) -> None:
+        super().__init__()
+        items = output_size if isinstance(output_size, (tuple, list)) else (output_size, output_size)
+        if len(items) != 2:
+            raise ValueError(f"{type(self).__name__}: output_size must be an int or a pair, got {output_size!r}")
+        self.output_size = tuple(None if v is None else _checks.size(type(self).__name__, "output_size", v, 1)
+                                 for v in items)
 
     def forward(self, x: Tensor) -> Tensor:
-        return F.avg_pool2d(x, self.kernel_size, self.stride, self.padding)
+        if x.ndim not in (3, 4) or 0 in x.shape[-2:]:
+            raise ValueError(f"{type(self).__name__}: expected input (N, C, H, W) or (C, H, W) with H, W > 0, "
+                             f"got shape {x.shape}")
+        h, w = x.shape[-2:]
+        oh, ow = (h if self.output_size[0] is None else self.output_size[0],
+                  w if self.output_size[1] is None else self.output_size[1])
+        if h % oh == 0 and w % ow == 0:  # equal windows: one reshape and one reduction
+            cells = x.reshape(x.shape[:-2] + (oh, h // oh, ow, w // ow))
+            return cells.mean((-3, -1)) if self.reduce == "mean" else cells.amax((-3, -1))
+        rows = []
+        for top, bottom in _adaptive_bounds(h, oh):
+            row = [x[..., top:bottom, left:right] for left, right in _adaptive_bounds(w, ow)]
+            row = [c.mean((-2, -1)) if self.reduce == "mean" else c.amax((-2, -1)) for c in row]
+            rows.append(stack(row, -1))
+        return stack(rows, -2)
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size}"
+
+
+class AdaptiveMaxPool2d(AdaptiveAvgPool2d):
+    """Maximum over the windows that split (H, W) into output_size cells."""
+
+    reduce = "max"
+
+    def __init__(self, output_size: Any, return_indices: bool = False) -> None:
+        super().__init__(output_size)
+        if return_indices:
+            raise NotImplementedError("AdaptiveMaxPool2d: return_indices=True is not supported")

@@ -1,4 +1,4 @@
-"""Fully connected layers and shape helpers: `Linear`, `Identity`, `Flatten`."""
+"""Fully connected layers and shape helpers: `Linear`, `Identity`, `Flatten`, `Unflatten`."""
 from __future__ import annotations
 
 import math
@@ -8,7 +8,7 @@ from .. import creation
 from ..ops import flatten
 from ..tensor import Tensor
 from . import functional as F
-from . import init
+from . import _checks, init
 from .module import Module, Parameter
 
 
@@ -30,7 +30,8 @@ class Linear(Module):
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True, dtype: Any = None) -> None:
         super().__init__()
-        self.in_features, self.out_features = in_features, out_features
+        self.in_features = _checks.size("Linear", "in_features", in_features)
+        self.out_features = _checks.size("Linear", "out_features", out_features)
         self.weight = Parameter(creation.empty(out_features, in_features, dtype=dtype))
         self.bias = Parameter(creation.empty(out_features, dtype=dtype)) if bias else None
         self.reset_parameters()
@@ -42,6 +43,9 @@ class Linear(Module):
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, x: Tensor) -> Tensor:
+        if self.weight.numel() == 0 and x.ndim and x.shape[-1] == self.in_features:  # Linear(3, 0), Linear(0, 3):
+            out = x @ self.weight.mT  # unfused, as the fused op's backward can't reshape empty rows
+            return out if self.bias is None else out + self.bias
         return F.linear(x, self.weight, self.bias)
 
     def extra_repr(self) -> str:
@@ -53,10 +57,42 @@ class Flatten(Module):
 
     def __init__(self, start_dim: int = 1, end_dim: int = -1) -> None:
         super().__init__()
-        self.start_dim, self.end_dim = start_dim, end_dim
+        self.start_dim = _checks.size("Flatten", "start_dim", start_dim, minimum=None)
+        self.end_dim = _checks.size("Flatten", "end_dim", end_dim, minimum=None)
 
     def forward(self, x: Tensor) -> Tensor:
         return flatten(x, self.start_dim, self.end_dim)
 
     def extra_repr(self) -> str:
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
+
+
+class Unflatten(Module):
+    """Split dim into unflattened_size: Unflatten(1, (C, H, W)) maps (N, C·H·W) → (N, C, H, W).
+    One entry of unflattened_size may be −1 (inferred)."""
+
+    def __init__(self, dim: int, unflattened_size: tuple[int, ...]) -> None:
+        super().__init__()
+        self.dim = _checks.size("Unflatten", "dim", dim, minimum=None)
+        if not isinstance(unflattened_size, (tuple, list)) or not unflattened_size:
+            raise TypeError(f"Unflatten: unflattened_size must be a non-empty tuple of ints, got {unflattened_size!r}")
+        self.unflattened_size = tuple(_checks.size("Unflatten", "unflattened_size", s, minimum=-1)
+                                      for s in unflattened_size)
+        if self.unflattened_size.count(-1) > 1:
+            raise ValueError(f"Unflatten: only one size can be -1, got {self.unflattened_size}")
+
+    def forward(self, x: Tensor) -> Tensor:
+        if not -x.ndim <= self.dim < x.ndim:
+            raise IndexError(f"Unflatten: dim {self.dim} is out of range for an input of shape {x.shape}")
+        d = self.dim % x.ndim
+        known = math.prod(s for s in self.unflattened_size if s != -1)
+        sizes = self.unflattened_size
+        if -1 in sizes and known and x.shape[d] % known == 0:
+            sizes = tuple(x.shape[d] // known if s == -1 else s for s in sizes)
+        if math.prod(sizes) != x.shape[d] or -1 in sizes:
+            raise ValueError(f"Unflatten: sizes {list(self.unflattened_size)} don't multiply up to the size of dim "
+                             f"{self.dim} ({x.shape[d]}) of the input of shape {x.shape}")
+        return x.reshape(x.shape[:d] + sizes + x.shape[d + 1:])
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}, unflattened_size={self.unflattened_size}"

@@ -1,4 +1,4 @@
-"""`Parameter`, `Module` and the containers `Sequential` and `ModuleList`.
+"""`Parameter`, `Module` and the containers `Sequential` and `ModuleList` (more in container.py).
 
 A `Module` registers what is assigned to it: a `Parameter` becomes a parameter,
 a `Module` a submodule, and `register_buffer` adds state that is saved but not
@@ -7,13 +7,15 @@ trained (batch norm's running mean). Everything else is a plain attribute.
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Any, Iterable, Iterator, NamedTuple
+from typing import Any, Callable, Iterable, Iterator, NamedTuple
 
 import numpy as np
 
 from ..grad_mode import no_grad
 from ..viz.recorder import current_scope, module_scope
 from ..tensor import Tensor
+from . import _hooks
+from ._hooks import RemovableHandle
 
 
 class Parameter(Tensor):
@@ -57,6 +59,9 @@ class Module:
         object.__setattr__(self, "_modules", OrderedDict())
         object.__setattr__(self, "training", True)
         object.__setattr__(self, "_path", None)
+        object.__setattr__(self, "_forward_pre_hooks", OrderedDict())  # id -> (hook, with_kwargs)
+        object.__setattr__(self, "_forward_hooks", OrderedDict())
+        object.__setattr__(self, "_backward_hooks", OrderedDict())
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError(f"{type(self).__name__} must define forward()")
@@ -68,7 +73,33 @@ class Module:
             self._assign_paths()
         path = self.__dict__.get("_path")
         with module_scope(type(self).__name__ if path is None else path, type(self).__name__):
-            return self.forward(*args, **kwargs)
+            if not (self.__dict__.get("_forward_pre_hooks") or self.__dict__.get("_forward_hooks")
+                    or self.__dict__.get("_backward_hooks")):
+                return self.forward(*args, **kwargs)
+            return _hooks.call_with_hooks(self, args, kwargs)
+
+    # ----- hooks ----------------------------------------------------------
+    def register_forward_pre_hook(self, hook: Callable[..., Any], *, prepend: bool = False,
+                                  with_kwargs: bool = False) -> RemovableHandle:
+        """hook(module, args) before forward; a non-None result replaces args (a tuple, or one value).
+        with_kwargs=True: hook(module, args, kwargs) returning None or (args, kwargs)."""
+        return _hooks.add(self, "_forward_pre_hooks", (hook, with_kwargs), prepend)
+
+    def register_forward_hook(self, hook: Callable[..., Any], *, prepend: bool = False, with_kwargs: bool = False,
+                              always_call: bool = False) -> RemovableHandle:
+        """hook(module, args, output) after forward (with_kwargs: hook(module, args, kwargs, output));
+        a non-None result replaces the output."""
+        return _hooks.add(self, "_forward_hooks", (hook, with_kwargs), prepend)
+
+    def register_full_backward_hook(self, hook: Callable[..., Any], prepend: bool = False) -> RemovableHandle:
+        """hook(module, grad_input, grad_output) once the gradients w.r.t. the module's tensor inputs are
+        known: tuples with one entry per positional tensor input / per tensor output (None where there
+        is no gradient). A non-None result (a tuple like grad_input) replaces the input gradients."""
+        return _hooks.add(self, "_backward_hooks", (hook, False), prepend)
+
+    def register_backward_hook(self, hook: Callable[..., Any]) -> RemovableHandle:
+        """Deprecated in PyTorch: here the same as register_full_backward_hook."""
+        return self.register_full_backward_hook(hook)
 
     def _assign_paths(self) -> None:
         for name, module in self.named_modules():
@@ -140,7 +171,11 @@ class Module:
     def add_module(self, name: str, module: Module | None) -> None:
         if module is not None and not isinstance(module, Module):
             raise TypeError(f"add_module: {name!r} must be a Module, got {type(module).__name__}")
+        if not isinstance(name, str) or not name or "." in name:
+            raise KeyError(f"add_module: module name must be a non-empty string without '.', got {name!r}")
         self._modules[name] = module
+
+    register_module = add_module
 
     # ----- traversal ------------------------------------------------------
     def named_modules(self, prefix: str = "", memo: set | None = None) -> Iterator[tuple[str, Module]]:
@@ -199,6 +234,8 @@ class Module:
     # ----- modes and gradients --------------------------------------------
     def train(self, mode: bool = True) -> Module:
         """Training mode (dropout drops, batch norm uses batch statistics), for this module and all below."""
+        if not isinstance(mode, (bool, np.bool_)):
+            raise ValueError(f"{type(self).__name__}.train: mode is expected to be a bool, got {mode!r}")
         for m in self.modules():
             object.__setattr__(m, "training", bool(mode))
         return self
@@ -227,9 +264,12 @@ class Module:
         fn(self)
         return self
 
-    def to(self, dtype: Any) -> Module:
-        """Cast floating parameters and buffers to dtype, in place (their identity is kept)."""
-        dtype = np.dtype(dtype)
+    def to(self, *args: Any, **kwargs: Any) -> Module:
+        """`to(dtype)`, `to(device)`, `to(device, dtype)`, `to(tensor)` (its dtype), as in PyTorch: floating
+        parameters and buffers are cast in place (their identity is kept); the only device is the CPU."""
+        dtype = _hooks.parse_to(type(self).__name__, args, kwargs)
+        if dtype is None:
+            return self
         for t in list(self.parameters()) + list(self.buffers()):
             if t.dtype.kind == "f":
                 t.data = t.data.astype(dtype)
@@ -242,6 +282,29 @@ class Module:
 
     def double(self) -> Module:
         return self.to(np.float64)
+
+    def cpu(self) -> Module:
+        return self
+
+    def type(self, dst_type: Any) -> Module:
+        return self.to(dst_type)
+
+    def get_submodule(self, target: str) -> Module:
+        """The submodule at a dotted path ("features.0"); "" is self."""
+        module = self
+        for part in target.split(".") if target else []:
+            child = module._modules.get(part)
+            if child is None:
+                raise AttributeError(f"{type(module).__name__} has no submodule {part!r} (looking up {target!r})")
+            module = child
+        return module
+
+    def get_parameter(self, target: str) -> Parameter:
+        path, _, name = target.rpartition(".")
+        module = self.get_submodule(path)
+        if name not in module._parameters:
+            raise AttributeError(f"{type(module).__name__} has no parameter {name!r} (looking up {target!r})")
+        return module._parameters[name]
 
     # ----- state ----------------------------------------------------------
     def state_dict(self, prefix: str = "", keep_vars: bool = False) -> OrderedDict[str, Tensor]:
@@ -314,7 +377,68 @@ class Module:
         return sorted(set(super().__dir__()) | set(self._parameters) | set(self._buffers) | set(self._modules))
 
 
-class Sequential(Module):
+class _ModuleSequence(Module):
+    """What Sequential and ModuleList share: list-like access to the registered submodules."""
+
+    def _from(self, items: list[Module]) -> _ModuleSequence:
+        raise NotImplementedError
+
+    def _key(self, index: int) -> str:
+        n = len(self._modules)
+        if not isinstance(index, (int, np.integer)) or not -n <= index < n:
+            raise IndexError(f"{type(self).__name__}: index {index!r} is out of range for {n} modules")
+        return list(self._modules)[int(index) % n]
+
+    def _renumber(self, items: list[Module]) -> None:
+        self._modules.clear()
+        for i, m in enumerate(items):
+            self.add_module(str(i), m)
+
+    def __getitem__(self, index: int | slice) -> Any:
+        if isinstance(index, slice):
+            return self._from(list(self._modules.values())[index])
+        return self._modules[self._key(index)]
+
+    def __setitem__(self, index: int, module: Module) -> None:
+        if not isinstance(module, Module):
+            raise TypeError(f"{type(self).__name__}: only Modules can be stored, got {type(module).__name__}")
+        self.add_module(self._key(index), module)
+
+    def __delitem__(self, index: int | slice) -> None:
+        items = list(self._modules.values())
+        if isinstance(index, slice):
+            del items[index]
+        else:
+            del items[list(self._modules).index(self._key(index))]
+        self._renumber(items)  # indices stay 0..n−1, as in PyTorch
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self) -> Iterator[Module]:
+        return iter(list(self._modules.values()))
+
+    def append(self, module: Module) -> Any:
+        self.add_module(str(len(self)), module)
+        return self
+
+    def extend(self, modules: Iterable[Module]) -> Any:
+        for m in modules:
+            self.append(m)
+        return self
+
+    def insert(self, index: int, module: Module) -> None:
+        items = list(self._modules.values())
+        items.insert(index, module)
+        self._renumber(items)
+
+    def pop(self, index: int = -1) -> Module:
+        module = self[index]
+        del self[index]
+        return module
+
+
+class Sequential(_ModuleSequence):
     """Modules applied in order: `Sequential(nn.Linear(4, 8), nn.ReLU(), ...)` or from an OrderedDict."""
 
     def __init__(self, *modules: Module) -> None:
@@ -326,29 +450,16 @@ class Sequential(Module):
             for i, m in enumerate(modules):
                 self.add_module(str(i), m)
 
+    def _from(self, items: list[Module]) -> Sequential:
+        return Sequential(*items)
+
     def forward(self, x: Any) -> Any:
         for m in self._modules.values():
             x = m(x)
         return x
 
-    def __getitem__(self, index: int | slice) -> Module:
-        items = list(self._modules.values())
-        if isinstance(index, slice):
-            return Sequential(*items[index])
-        return items[index]
 
-    def __len__(self) -> int:
-        return len(self._modules)
-
-    def __iter__(self) -> Iterator[Module]:
-        return iter(self._modules.values())
-
-    def append(self, module: Module) -> Sequential:
-        self.add_module(str(len(self)), module)
-        return self
-
-
-class ModuleList(Module):
+class ModuleList(_ModuleSequence):
     """A list of submodules that are registered (their parameters are found); it has no forward."""
 
     def __init__(self, modules: Iterable[Module] | None = None) -> None:
@@ -356,40 +467,5 @@ class ModuleList(Module):
         if modules is not None:
             self.extend(modules)
 
-    def _items(self) -> list[Module]:
-        return list(self._modules.values())
-
-    def _renumber(self, items: list[Module]) -> None:
-        self._modules.clear()
-        for i, m in enumerate(items):
-            self.add_module(str(i), m)
-
-    def __getitem__(self, index: int | slice) -> Any:
-        if isinstance(index, slice):
-            return ModuleList(self._items()[index])
-        return self._items()[index]
-
-    def __setitem__(self, index: int, module: Module) -> None:
-        items = self._items()
-        items[index] = module
-        self._renumber(items)
-
-    def __len__(self) -> int:
-        return len(self._modules)
-
-    def __iter__(self) -> Iterator[Module]:
-        return iter(self._items())
-
-    def append(self, module: Module) -> ModuleList:
-        self.add_module(str(len(self)), module)
-        return self
-
-    def extend(self, modules: Iterable[Module]) -> ModuleList:
-        for m in modules:
-            self.append(m)
-        return self
-
-    def insert(self, index: int, module: Module) -> None:
-        items = self._items()
-        items.insert(index, module)
-        self._renumber(items)
+    def _from(self, items: list[Module]) -> ModuleList:
+        return ModuleList(items)

@@ -20,7 +20,7 @@ from ..engine import Function, OpError, is_grad_enabled
 from ..tensor import Tensor
 from .registry import register
 from .activation import Softplus, log_softmax, softmax
-from .elementwise import as_tensor, clamp, log, relu
+from .elementwise import abs, as_tensor, clamp, exp, log, relu, where
 
 REDUCTIONS = ("mean", "sum", "none")
 
@@ -262,20 +262,184 @@ def nll_loss(input: Tensor, target: Any, weight: Tensor | None = None, ignore_in
     return reduce(loss, reduction, "nll_loss", float(w_t.sum()))
 
 
-@register(al=False, F=True)
-def mse_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
-    """(input − target)² reduced; mean over all elements."""
+def _difference(op: str, input: Tensor, target: Any) -> Tensor:
+    """input − target; a target of another (broadcastable) shape warns, as in PyTorch."""
     target = as_tensor(target, input)
     if target.shape != input.shape:
         try:
             np.broadcast_shapes(input.shape, target.shape)
         except ValueError:
-            raise OpError(f"mse_loss: target of shape {target.shape} does not match input of shape "
+            raise OpError(f"{op}: target of shape {target.shape} does not match input of shape "
                           f"{input.shape}") from None
-        warnings.warn(f"mse_loss: target of shape {target.shape} differs from input of shape {input.shape}; they "
-                      "are broadcast (as in PyTorch), which is rarely what was meant", stacklevel=2)
-    diff = input - target
+        warnings.warn(f"{op}: target of shape {target.shape} differs from input of shape {input.shape}; they "
+                      "are broadcast (as in PyTorch), which is rarely what was meant", stacklevel=3)
+    return input - target
+
+
+def _check_reduction(op: str, reduction: str, allowed: tuple[str, ...] = REDUCTIONS) -> None:
+    if reduction not in allowed:
+        raise OpError(f"{op}: reduction must be one of {allowed}, got {reduction!r}")
+
+
+@register(al=False, F=True)
+def mse_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
+    """(input − target)² reduced; mean over all elements."""
+    _check_reduction("mse_loss", reduction)
+    diff = _difference("mse_loss", input, target)
     return reduce(diff * diff, reduction, "mse_loss")
+
+
+@register(al=False, F=True)
+def l1_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
+    """|input − target| reduced; d/dinput = sign(input − target) (0 at equality, as PyTorch)."""
+    _check_reduction("l1_loss", reduction)
+    return reduce(abs(_difference("l1_loss", input, target)), reduction, "l1_loss")
+
+
+def _piecewise_quadratic(d: Tensor, width: float) -> Tensor:
+    """0.5·d² where |d| < width, else width·(|d| − 0.5·width): the Huber function of d."""
+    a = abs(d)
+    inside = a.data < width
+    return where(inside, d * d * 0.5, (a - 0.5 * width) * width)
+
+
+@register(al=False, F=True)
+def smooth_l1_loss(input: Tensor, target: Any, reduction: str = "mean", beta: float = 1.0) -> Tensor:
+    """0.5·d²/β where |d| < β, else |d| − 0.5·β, for d = input − target (β = 0: the L1 loss)."""
+    _check_reduction("smooth_l1_loss", reduction)
+    if not beta >= 0:
+        raise OpError(f"smooth_l1_loss: beta must be >= 0, got {beta}")
+    d = _difference("smooth_l1_loss", input, target)
+    loss = abs(d) if beta == 0 else _piecewise_quadratic(d, beta) * (1.0 / beta)
+    return reduce(loss, reduction, "smooth_l1_loss")
+
+
+@register(al=False, F=True)
+def huber_loss(input: Tensor, target: Any, reduction: str = "mean", delta: float = 1.0) -> Tensor:
+    """0.5·d² where |d| < δ, else δ·(|d| − 0.5·δ), for d = input − target (δ·smooth_l1 with β = δ)."""
+    _check_reduction("huber_loss", reduction)
+    if not delta > 0:
+        raise OpError(f"huber_loss: delta must be > 0, got {delta}")
+    return reduce(_piecewise_quadratic(_difference("huber_loss", input, target), delta), reduction, "huber_loss")
+
+
+@register(al=False, F=True)
+def kl_div(input: Tensor, target: Any, reduction: str = "mean", log_target: bool = False) -> Tensor:
+    """KL(target ‖ exp(input)) pointwise, for log-probabilities input:
+    target·(log target − input) (0 where target = 0), or exp(t)·(t − input) with log_target=True.
+    reduction='batchmean' divides the sum by the batch size (the true KL divergence per sample)."""
+    op = "kl_div"
+    _check_reduction(op, reduction, REDUCTIONS + ("batchmean",))
+    t = as_tensor(target, input)
+    if t.dtype.kind != "f":
+        t = t.astype(input.dtype)
+    if np.broadcast_shapes(input.shape, t.shape) != input.shape:
+        raise OpError(f"{op}: target of shape {t.shape} does not match input of shape {input.shape}")
+    if log_target:
+        loss = exp(t) * (t - input)
+    else:
+        positive = t.data > 0
+        safe_t = where(positive, t, 1.0)  # log(1) = 0 where t = 0: t·log t → 0 there, gradient included
+        loss = t * log(safe_t) - t * input
+    if reduction == "batchmean":
+        return reduce(loss, "sum", op) * (1.0 / (input.shape[0] if input.ndim else 1))
+    return reduce(loss, reduction, op)
+
+
+@register(al=False, F=True)
+def poisson_nll_loss(input: Tensor, target: Any, log_input: bool = True, full: bool = False, eps: float = 1e-8,
+                     reduction: str = "mean") -> Tensor:
+    """Poisson negative log-likelihood: e^x − t·x (log_input) or x − t·log(x + eps); full=True adds
+    Stirling's t·log t − t + ½·log(2πt) where t > 1."""
+    _check_reduction("poisson_nll_loss", reduction)
+    t = as_tensor(target, input).astype(input.dtype)
+    loss = exp(input) - t * input if log_input else input - t * log(input + eps)
+    if full:
+        big = t.data > 1
+        safe = where(big, t, 2.0)
+        loss = loss + where(big, safe * log(safe) - safe + log(safe * (2 * np.pi)) * 0.5, 0.0)
+    return reduce(loss, reduction, "poisson_nll_loss")
+
+
+@register(al=False, F=True)
+def gaussian_nll_loss(input: Tensor, target: Any, var: Any, full: bool = False, eps: float = 1e-6,
+                      reduction: str = "mean") -> Tensor:
+    """½·(log var + (input − target)²/var) (+ ½·log 2π with full=True). var has input's shape, or one
+    dim fewer, or 1 in the last dim; it is clamped at eps for the value only (the gradient passes)."""
+    op = "gaussian_nll_loss"
+    _check_reduction(op, reduction)
+    var = as_tensor(var, input)
+    if var.shape != input.shape:
+        if var.shape == input.shape[:-1] or (var.ndim == input.ndim and var.shape[-1] == 1
+                                             and var.shape[:-1] == input.shape[:-1]):
+            var = var.reshape(input.shape[:-1] + (1,))
+        else:
+            raise OpError(f"{op}: var of shape {var.shape} does not fit input of shape {input.shape}")
+    if np.any(var.data < 0):
+        raise OpError(f"{op}: var has negative entries")
+    var = var + Tensor._make(np.maximum(var.data, eps) - var.data)  # clamp the value, keep d/dvar = 1
+    d = input - as_tensor(target, input)
+    loss = (log(var) + d * d / var) * 0.5
+    if full:
+        loss = loss + 0.5 * np.log(2 * np.pi)
+    return reduce(loss, reduction, op)
+
+
+@register(al=False, F=True)
+def soft_margin_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
+    """log(1 + e^(−y·x)) for labels y = ±1 (computed stably)."""
+    _check_reduction("soft_margin_loss", reduction)
+    return reduce(Softplus(1.0, np.inf).apply(-(input * as_tensor(target, input))), reduction, "soft_margin_loss")
+
+
+@register(al=False, F=True)
+def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Any, margin: float = 0.0,
+                        reduction: str = "mean") -> Tensor:
+    """max(0, −y·(x1 − x2) + margin): x1 should rank above x2 where y = 1, below where y = −1."""
+    _check_reduction("margin_ranking_loss", reduction)
+    return reduce(relu(-(as_tensor(target, input1) * (input1 - input2)) + margin), reduction, "margin_ranking_loss")
+
+
+@register(al=False, F=True)
+def hinge_embedding_loss(input: Tensor, target: Any, margin: float = 1.0, reduction: str = "mean") -> Tensor:
+    """x where y = 1, max(0, margin − x) where y = −1 (x is usually a distance)."""
+    _check_reduction("hinge_embedding_loss", reduction)
+    y = np.asarray(target.data if isinstance(target, Tensor) else target)
+    loss = where(y != 1, relu(margin - input), 0.0) + where(y != -1, input, 0.0)
+    return reduce(loss, reduction, "hinge_embedding_loss")
+
+
+@register(al=False, F=True)
+def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Any, margin: float = 0.0,
+                          reduction: str = "mean") -> Tensor:
+    """1 − cos(x1, x2) where y = 1, max(0, cos(x1, x2) − margin) where y = −1; cos along the last dim."""
+    _check_reduction("cosine_embedding_loss", reduction)
+    eps = 1e-12  # PyTorch's EPSILON inside the norms
+    cos = (input1 * input2).sum(-1) / ((((input1 * input1).sum(-1) + eps) * ((input2 * input2).sum(-1) + eps)) ** 0.5)
+    y = np.asarray(target.data if isinstance(target, Tensor) else target)
+    loss = where(y == 1, 1.0 - cos, 0.0) + where(y == -1, relu(cos - margin), 0.0)
+    return reduce(loss, reduction, "cosine_embedding_loss")
+
+
+def _pairwise_distance(a: Tensor, b: Tensor, p: float, eps: float) -> Tensor:
+    """‖a − b + eps‖_p along the last dim (PyTorch's pairwise_distance)."""
+    d = abs(a - b + eps)
+    return (d * d).sum(-1) ** 0.5 if p == 2 else (d ** p).sum(-1) ** (1.0 / p)
+
+
+@register(al=False, F=True)
+def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor, margin: float = 1.0, p: float = 2.0,
+                        eps: float = 1e-6, swap: bool = False, reduction: str = "mean") -> Tensor:
+    """max(d(a, p) − d(a, n) + margin, 0) with d the p-norm distance; swap uses min(d(a, n), d(p, n))."""
+    _check_reduction("triplet_margin_loss", reduction)
+    if not p > 0:
+        raise OpError(f"triplet_margin_loss: p must be positive, got {p}")
+    d_pos = _pairwise_distance(anchor, positive, p, eps)
+    d_neg = _pairwise_distance(anchor, negative, p, eps)
+    if swap:
+        d_swap = _pairwise_distance(positive, negative, p, eps)
+        d_neg = where(d_swap.data < d_neg.data, d_swap, d_neg)
+    return reduce(relu(d_pos - d_neg + margin), reduction, "triplet_margin_loss")
 
 
 def _weighted(loss: Tensor, weight: Any) -> Tensor:

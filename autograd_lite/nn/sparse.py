@@ -1,0 +1,106 @@
+"""`Embedding`: a lookup table of learned vectors, indexed by integer ids."""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .. import creation
+from ..grad_mode import no_grad
+from ..ops import where
+from ..tensor import Tensor
+from . import _checks, init
+from .module import Module, Parameter
+
+
+class Embedding(Module):
+    """weight (num_embeddings, embedding_dim), initialised N(0, 1); input ids of any shape S → S + (embedding_dim,).
+
+    The gradient of an output row adds into the weight row it came from (summed over repeats).
+    padding_idx: that row starts at zero and never gets a gradient. max_norm: rows looked up are
+    first rescaled in place to norm at most max_norm (PyTorch's renorm, norm_type-norm).
+    """
+
+    def __init__(self, num_embeddings: int, embedding_dim: int, padding_idx: int | None = None,
+                 max_norm: float | None = None, norm_type: float = 2.0, scale_grad_by_freq: bool = False,
+                 sparse: bool = False, _weight: Tensor | None = None, _freeze: bool = False,
+                 dtype: Any = None) -> None:
+        super().__init__()
+        self.num_embeddings = _checks.size("Embedding", "num_embeddings", num_embeddings, minimum=1)
+        self.embedding_dim = _checks.size("Embedding", "embedding_dim", embedding_dim)
+        if padding_idx is not None:
+            _checks.size("Embedding", "padding_idx", padding_idx, minimum=None)
+            if not -num_embeddings <= padding_idx < num_embeddings:
+                raise ValueError(f"Embedding: padding_idx must be within num_embeddings ({num_embeddings}), "
+                                 f"got {padding_idx}")
+            padding_idx %= num_embeddings
+        if max_norm is not None and not max_norm > 0:
+            raise ValueError(f"Embedding: max_norm must be positive, got {max_norm!r}")
+        if scale_grad_by_freq or sparse:
+            raise NotImplementedError("Embedding: scale_grad_by_freq and sparse gradients are not supported")
+        self.padding_idx, self.max_norm, self.norm_type = padding_idx, max_norm, norm_type
+        self.scale_grad_by_freq, self.sparse = scale_grad_by_freq, sparse
+        if _weight is None:
+            self.weight = Parameter(creation.empty(num_embeddings, embedding_dim, dtype=dtype),
+                                    requires_grad=not _freeze)
+            self.reset_parameters()
+        else:
+            if tuple(_weight.shape) != (num_embeddings, embedding_dim):
+                raise ValueError(f"Embedding: _weight of shape {tuple(_weight.shape)} does not match "
+                                 f"({num_embeddings}, {embedding_dim})")
+            self.weight = Parameter(_weight, requires_grad=not _freeze)
+
+    def reset_parameters(self) -> None:
+        init.normal_(self.weight)
+        if self.padding_idx is not None:
+            with no_grad():
+                self.weight.data[self.padding_idx] = 0
+
+    @classmethod
+    def from_pretrained(cls, embeddings: Tensor, freeze: bool = True, padding_idx: int | None = None,
+                        max_norm: float | None = None, norm_type: float = 2.0, scale_grad_by_freq: bool = False,
+                        sparse: bool = False) -> Embedding:
+        """An Embedding whose weight is embeddings (2-D; shared, not copied); frozen unless freeze=False."""
+        if embeddings.ndim != 2:
+            raise ValueError(f"Embedding.from_pretrained: embeddings must be 2-D, got shape {embeddings.shape}")
+        rows, cols = embeddings.shape
+        return cls(rows, cols, padding_idx, max_norm, norm_type, scale_grad_by_freq, sparse, _weight=embeddings,
+                   _freeze=freeze)
+
+    def _ids(self, input: Any) -> np.ndarray:
+        ids = input.data if isinstance(input, Tensor) else np.asarray(input)
+        if ids.dtype.kind not in "iu":
+            raise TypeError(f"Embedding: expected integer indices (int64 or int32), got dtype {ids.dtype}")
+        if ids.size and (ids.min() < 0 or ids.max() >= self.num_embeddings):
+            bad = ids[(ids < 0) | (ids >= self.num_embeddings)].reshape(-1)[0]
+            raise IndexError(f"Embedding: index {int(bad)} is out of range for {self.num_embeddings} embeddings")
+        return ids
+
+    def forward(self, input: Any) -> Tensor:
+        ids = self._ids(input)
+        if self.max_norm is not None:
+            self._renorm(np.unique(ids))
+        rows = self.weight[ids]
+        if self.padding_idx is None or not (ids == self.padding_idx).any():
+            return rows
+        keep = (ids != self.padding_idx)[..., None]
+        return where(keep, rows, rows.detach())  # the padding row's value, without a gradient
+
+    def _renorm(self, used: np.ndarray) -> None:
+        with no_grad():
+            w = self.weight.data
+            norms = np.linalg.norm(w[used], ord=self.norm_type, axis=1)
+            scale = np.where(norms > self.max_norm, self.max_norm / (norms + 1e-7), 1.0)
+            if (scale != 1.0).any():
+                if not w.flags.writeable:
+                    self.weight.data = w = w.copy()
+                w[used] *= scale[:, None].astype(w.dtype)
+                self.weight._version += 1
+
+    def extra_repr(self) -> str:
+        text = f"{self.num_embeddings}, {self.embedding_dim}"
+        if self.padding_idx is not None:
+            text += f", padding_idx={self.padding_idx}"
+        if self.max_norm is not None:
+            text += f", max_norm={self.max_norm}"
+        return text
