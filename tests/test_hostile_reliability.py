@@ -139,3 +139,105 @@ def test_a_non_text_header_or_object_array_is_refused_without_running_code(tmp_p
              evil=np.array([print], dtype=object))
     with pytest.raises(CheckpointError, match="not a readable"):
         al.load(tmp_path / "o.npz")
+
+
+# ----- optimizers and schedulers (#17.6, #17.8) ---------------------------------------------
+def _param() -> al.Tensor:
+    return al.tensor([1.0, 2.0], requires_grad=True)
+
+
+BAD_HYPERPARAMETERS = [
+    ("SGD", dict(lr=float("nan")), ValueError, "lr"),
+    ("SGD", dict(lr=-0.1), ValueError, "lr"),
+    ("SGD", dict(lr="abc"), TypeError, "lr must be a number"),
+    ("SGD", dict(lr=0.1, momentum=-1), ValueError, "momentum"),
+    ("SGD", dict(lr=0.1, momentum=float("nan")), ValueError, "momentum"),
+    ("SGD", dict(lr=0.1, weight_decay=-1e-4), ValueError, "weight_decay"),
+    ("SGD", dict(lr=0.1, nesterov=True), ValueError, "Nesterov"),
+    ("Adam", dict(lr=float("nan")), ValueError, "lr"),
+    ("Adam", dict(lr=float("inf")), ValueError, "lr"),
+    ("Adam", dict(betas=0.9), TypeError, "betas must be a pair"),
+    ("Adam", dict(betas=(0.9,)), TypeError, "betas must be a pair"),
+    ("Adam", dict(betas=(1.0, 0.999)), ValueError, "beta parameter at index 0"),
+    ("Adam", dict(betas=(0.9, -0.1)), ValueError, "beta parameter at index 1"),
+    ("Adam", dict(betas=(0.9, float("nan"))), ValueError, "beta parameter at index 1"),
+    ("Adam", dict(eps=-1e-8), ValueError, "eps"),
+    ("AdamW", dict(weight_decay=float("nan")), ValueError, "weight_decay"),
+    ("RMSprop", dict(alpha=-0.5), ValueError, "alpha"),
+    ("RMSprop", dict(momentum="0.9"), TypeError, "momentum"),
+    ("Adagrad", dict(lr_decay=-1), ValueError, "lr_decay"),
+    ("Adagrad", dict(initial_accumulator_value=float("nan")), ValueError, "initial_accumulator_value"),
+    ("Adagrad", dict(lr=True), TypeError, "lr"),
+]
+
+
+@pytest.mark.parametrize("name,kwargs,error,match", BAD_HYPERPARAMETERS,
+                         ids=[f"{b[0]}-{'-'.join(map(str, b[1].items()))}" for b in BAD_HYPERPARAMETERS])
+def test_optimizers_refuse_bad_hyperparameters(name: str, kwargs: dict, error: type, match: str) -> None:
+    with pytest.raises(error, match=match):
+        getattr(optim, name)([_param()], **kwargs)
+
+
+def test_a_parameter_listed_twice_is_refused() -> None:
+    p = _param()
+    with pytest.raises(ValueError, match="twice"):
+        optim.SGD([p, p], lr=0.1)
+    with pytest.raises(ValueError, match="more than one parameter group"):
+        optim.SGD([{"params": [p]}, {"params": [p]}], lr=0.1)
+
+
+def test_load_state_dict_checks_everything_before_changing_anything() -> None:
+    p = _param()
+    opt = optim.Adam([p], lr=0.01)
+    p.grad = al.ones(2)
+    opt.step()
+    state = opt.state_dict()
+    state["param_groups"][0]["lr"] = 0.5
+    state["param_groups"][0]["betas"] = (1.5, 0.999)
+    before = copy_state(opt)
+    with pytest.raises(ValueError, match="beta"):
+        opt.load_state_dict(state)
+    assert opt.param_groups[0]["lr"] == 0.01 and copy_state(opt) == before
+    state = opt.state_dict()
+    state["state"][0]["exp_avg"] = np.zeros(5)
+    state["param_groups"][0]["lr"] = 0.5
+    with pytest.raises(ValueError, match="shape"):
+        opt.load_state_dict(state)
+    assert opt.param_groups[0]["lr"] == 0.01
+
+
+def copy_state(opt: optim.Optimizer) -> list:
+    return [(k, v.tolist() if isinstance(v, np.ndarray) else v) for s in opt.state.values() for k, v in s.items()]
+
+
+@pytest.mark.parametrize("source,target", [("SGD", "Adam"), ("Adam", "SGD"), ("Adam", "RMSprop"), ("Adagrad", "Adam"),
+                                           ("RMSprop", "Adagrad")])
+def test_loading_another_optimizers_state_is_refused(source: str, target: str) -> None:
+    p = _param()
+    src = getattr(optim, source)([p], lr=0.1, **({"momentum": 0.9} if source == "SGD" else {}))
+    p.grad = al.ones(2)
+    src.step()
+    q = _param()
+    dst = getattr(optim, target)([q], lr=0.2)
+    with pytest.raises(ValueError, match="another optimizer"):
+        dst.load_state_dict(src.state_dict())
+    assert dst.param_groups[0]["lr"] == 0.2 and not dst.state
+
+
+@pytest.mark.parametrize("make,error,match", [
+    (lambda o: optim.lr_scheduler.StepLR(o, step_size=0), ValueError, "step_size"),
+    (lambda o: optim.lr_scheduler.StepLR(o, step_size=2.5), TypeError, "step_size"),
+    (lambda o: optim.lr_scheduler.CosineAnnealingLR(o, T_max=0), ValueError, "T_max"),
+    (lambda o: optim.lr_scheduler.CosineAnnealingLR(o, T_max=-3), ValueError, "T_max"),
+    (lambda o: optim.lr_scheduler.CyclicLR(o, 0.01, 0.1, step_size_up=0, cycle_momentum=False), ValueError,
+     "step_size_up"),
+    (lambda o: optim.lr_scheduler.ExponentialLR(o, gamma=float("nan")), ValueError, "gamma"),
+    (lambda o: optim.lr_scheduler.MultiStepLR(o, milestones=5), TypeError, "milestones"),
+    (lambda o: optim.lr_scheduler.LinearLR(o, start_factor=0), ValueError, "start_factor"),
+    (lambda o: optim.lr_scheduler.OneCycleLR(o, max_lr=0.1), ValueError, "total_steps"),
+], ids=["step0", "step2.5", "tmax0", "tmax-3", "cyclic0", "gamma-nan", "milestones-int", "linear0", "onecycle"])
+def test_schedulers_refuse_degenerate_arguments_without_touching_the_optimizer(make, error, match) -> None:
+    opt = optim.SGD([_param()], lr=0.1, momentum=0.9)
+    with pytest.raises(error, match=match):
+        make(opt)
+    assert opt.param_groups[0]["lr"] == 0.1 and set(opt.param_groups[0]) == set(opt.defaults) | {"params"}
