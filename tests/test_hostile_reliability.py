@@ -241,3 +241,23 @@ def test_schedulers_refuse_degenerate_arguments_without_touching_the_optimizer(m
     with pytest.raises(error, match=match):
         make(opt)
     assert opt.param_groups[0]["lr"] == 0.1 and set(opt.param_groups[0]) == set(opt.defaults) | {"params"}
+
+
+# ----- data (#17.8) -------------------------------------------------------------------------
+@pytest.mark.parametrize("array,what", [
+    (np.array([{}, 1], dtype=object), "Python objects"),
+    (np.array(["a", "b"]), "strings"),
+    (np.array(["2020-01-01", "2020-01-02"], dtype="datetime64[D]"), "datetimes"),
+], ids=["object", "string", "datetime"])
+def test_tensor_dataset_refuses_non_numeric_arrays(array, what: str) -> None:
+    from autograd_lite.data import TensorDataset
+    with pytest.raises(TypeError, match=f"tensor 1 .*{what}"):
+        TensorDataset(np.zeros((2, 3)), array)
+
+
+@pytest.mark.parametrize("batch_size,error", [(2.7, TypeError), (True, TypeError), (0, ValueError), (-1, ValueError),
+                                              ("4", TypeError), (2.0, TypeError)])
+def test_dataloader_refuses_bad_batch_sizes(batch_size, error: type) -> None:
+    from autograd_lite.data import DataLoader, TensorDataset
+    with pytest.raises(error, match="DataLoader: batch_size must be a positive integer"):
+        DataLoader(TensorDataset(np.zeros((5, 2))), batch_size=batch_size)
