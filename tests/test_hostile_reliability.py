@@ -261,3 +261,99 @@ def test_dataloader_refuses_bad_batch_sizes(batch_size, error: type) -> None:
     from autograd_lite.data import DataLoader, TensorDataset
     with pytest.raises(error, match="DataLoader: batch_size must be a positive integer"):
         DataLoader(TensorDataset(np.zeros((5, 2))), batch_size=batch_size)
+
+
+# ----- `autograd-lite train` and fit() (#17.10) ---------------------------------------------
+@pytest.mark.parametrize("args,message", [
+    (["--epochs", "0"], "--epochs: '0' is not a positive integer"),
+    (["--epochs", "-1"], "--epochs: '-1' is not a positive integer"),
+    (["--batch-size", "0"], "--batch-size: '0' is not a positive integer"),
+    (["--lr", "0"], "--lr: '0' is not a positive number"),
+    (["--lr", "-1"], "--lr: '-1' is not a positive number"),
+    (["--lr", "nan"], "--lr: 'nan' is not a positive number"),
+    (["--hidden", "0"], "--hidden: '0' is not a positive integer"),
+    (["--seed", "-1"], "--seed: '-1' is not an integer >= 0"),
+    (["--epochs", "2.5"], "--epochs: '2.5' is not an integer"),
+    (["--data", "spirals", "--model", "mlp", "--flip"], "--flip mirrors images"),
+    (["--model", "convnet", "--hidden", "5"], "--hidden sets the layer sizes"),
+], ids=lambda a: " ".join(a) if isinstance(a, list) else "")
+def test_train_cli_refuses_bad_options_in_one_line_with_exit_2(args, message: str, capsys, tmp_path) -> None:
+    from autograd_lite.train import cli
+    with pytest.raises(SystemExit) as info:
+        cli.main(args + ["--out", str(tmp_path / "run")])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+    assert err.strip().splitlines()[-1].startswith("autograd-lite train: error:")
+    assert not (tmp_path / "run" / "checkpoint.npz").exists()
+
+
+def test_train_cli_refuses_an_out_that_is_a_file_or_cannot_be_created(capsys, tmp_path) -> None:
+    from autograd_lite.train import cli
+    (tmp_path / "file").write_text("keep me")
+    for out, message in ((tmp_path / "file", "is an existing file"), (tmp_path / "file" / "sub", "cannot create")):
+        with pytest.raises(SystemExit) as info:
+            cli.main(["--out", str(out)])
+        assert info.value.code == 2 and message in capsys.readouterr().err
+    assert (tmp_path / "file").read_text() == "keep me"
+
+
+def test_explicit_values_are_never_replaced_by_the_defaults(monkeypatch, tmp_path) -> None:
+    from autograd_lite.train import cli
+    seen = {}
+
+    class Stop(Exception):
+        pass
+
+    def fake_fit(self, train_loader, val_loader, epochs):
+        seen.update(epochs=epochs, batch=train_loader.batch_size, lr=self.optimizer.param_groups[0]["lr"],
+                    wd=self.optimizer.param_groups[0]["weight_decay"])
+        raise Stop
+
+    monkeypatch.setattr("autograd_lite.train.trainer.Trainer.fit", fake_fit)
+    with pytest.raises(Stop):
+        cli.main(["--model", "mlp", "--data", "spirals", "--epochs", "3", "--batch-size", "7", "--lr", "0.25",
+                  "--weight-decay", "0", "--schedule", "none", "--out", str(tmp_path)])
+    assert seen == {"epochs": 3, "batch": 7, "lr": 0.25, "wd": 0.0}  # (AdamW's default weight decay is 0.01)
+
+
+def test_a_diverging_run_stops_with_a_message_and_exit_1(tmp_path) -> None:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [os.getcwd(), os.environ.get("PYTHONPATH")]))}
+    result = subprocess.run([sys.executable, "-m", "autograd_lite.cli", "train", "--model", "mlp", "--data", "spirals",
+                             "--lr", "1e6", "--epochs", "3", "--no-progress", "--no-graph", "--out", str(tmp_path)],
+                            capture_output=True, text=True, env=env, timeout=300)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "the training loss became" in result.stderr and "smaller learning rate" in result.stderr
+    assert "best epoch" not in result.stdout and "Traceback" not in result.stderr
+
+
+def test_fit_on_an_empty_loader_raises() -> None:
+    from autograd_lite.data import DataLoader, TensorDataset
+    from autograd_lite.train import fit
+    model = nn.Linear(2, 3)
+    empty = DataLoader(TensorDataset(np.zeros((0, 2)), np.zeros(0, dtype=np.int64)), 4)
+    with pytest.raises(ValueError, match="no batches"):
+        fit(model, nn.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=0.1), empty, progress=False, log=None)
+    short = DataLoader(TensorDataset(np.zeros((3, 2)), np.zeros(3, dtype=np.int64)), 4, drop_last=True)
+    with pytest.raises(ValueError, match="drop_last"):
+        fit(model, nn.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=0.1), short, progress=False, log=None)
+
+
+def test_nan_loss_in_fit_raises_before_the_step_and_keeps_parameters_finite() -> None:
+    from autograd_lite.data import DataLoader, TensorDataset
+    from autograd_lite.train import TrainingDiverged, fit
+    model = nn.Linear(2, 3)
+    x = np.zeros((4, 2))
+    x[2, 0] = np.nan
+    loader = DataLoader(TensorDataset(x, np.zeros(4, dtype=np.int64)), 2)
+    with pytest.raises(TrainingDiverged, match="nan at step 2"):
+        fit(model, nn.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=0.1), loader, progress=False, log=None)
+    assert all(np.isfinite(p.data).all() for p in model.parameters())
+
+
+def test_version_flag() -> None:
+    from autograd_lite import cli
+    result = subprocess.run([sys.executable, "-m", "autograd_lite.cli", "--version"], capture_output=True, text=True,
+                            env={**os.environ, "PYTHONPATH": os.getcwd()}, timeout=120)
+    assert result.returncode == 0 and result.stdout.strip() == f"autograd-lite {al.__version__}"
+    assert cli.main(["-V"]) == 0
