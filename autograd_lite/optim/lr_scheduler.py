@@ -147,7 +147,32 @@ def _per_group(name: str, optimizer: Optimizer, value: Any) -> list[float]:
     return [value] * len(optimizer.param_groups)
 
 
-class CyclicLR(LRScheduler):
+class _MomentumCycling:
+    """Shared by CyclicLR and OneCycleLR: the momentum (SGD/RMSprop) or Adam's β₁ that moves against the lr."""
+
+    use_beta1 = False
+
+    def _momentum_bounds(self, name: str, optimizer: Optimizer, base: Any, top: Any) -> tuple[list, list]:
+        """Per-group (base, max) momentums, after checking the optimizer has a momentum to cycle."""
+        if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
+            raise ValueError(f"{name}: the optimizer must have momentum or betas when cycle_momentum=True "
+                             "(pass cycle_momentum=False, e.g. for plain SGD without momentum)")
+        self.use_beta1 = "betas" in optimizer.defaults
+        return _per_group("base_momentum", optimizer, base), _per_group("max_momentum", optimizer, top)
+
+    def _start_momentum(self, optimizer: Optimizer, base_ms: list, max_ms: list) -> None:
+        for m, b, group in zip(max_ms, base_ms, optimizer.param_groups):
+            self._set_momentum(group, m)
+            group["max_momentum"], group["base_momentum"] = m, b
+
+    def _set_momentum(self, group: dict[str, Any], momentum: float) -> None:
+        if self.use_beta1:
+            group["betas"] = (momentum, *group["betas"][1:])
+        else:
+            group["momentum"] = momentum
+
+
+class CyclicLR(_MomentumCycling, LRScheduler):
     """Cyclical learning rate (Smith 2017), stepped after every batch, exactly like PyTorch's.
 
     The lr climbs linearly from base_lr to max_lr in step_size_up steps and back down in
@@ -181,19 +206,13 @@ class CyclicLR(LRScheduler):
         self.scale_mode = scale_mode if scale_fn is not None else ("iterations" if mode == "exp_range" else "cycle")
         self.cycle_momentum = cycle_momentum
         if cycle_momentum:
-            if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
-                raise ValueError("CyclicLR: the optimizer must have momentum or betas when cycle_momentum=True "
-                                 "(pass cycle_momentum=False, e.g. for plain SGD without momentum)")
-            self.use_beta1 = "betas" in optimizer.defaults
-            self.base_momentums = _per_group("base_momentum", optimizer, base_momentum)
-            self.max_momentums = _per_group("max_momentum", optimizer, max_momentum)
+            self.base_momentums, self.max_momentums = self._momentum_bounds("CyclicLR", optimizer, base_momentum,
+                                                                            max_momentum)
         if last_epoch == -1:  # all arguments checked: only now change the optimizer
             for lr, group in zip(base_lrs, optimizer.param_groups):
                 group["lr"] = lr
             if cycle_momentum:
-                for m, b, group in zip(self.max_momentums, self.base_momentums, optimizer.param_groups):
-                    self._set_momentum(group, m)
-                    group["max_momentum"], group["base_momentum"] = m, b
+                self._start_momentum(optimizer, self.base_momentums, self.max_momentums)
         self.base_lrs = base_lrs
         super().__init__(optimizer, last_epoch)
 
@@ -205,12 +224,6 @@ class CyclicLR(LRScheduler):
         if self.mode == "triangular2":
             return 1 / (2.0 ** (x - 1))
         return self.gamma ** x
-
-    def _set_momentum(self, group: dict[str, Any], momentum: float) -> None:
-        if self.use_beta1:
-            group["betas"] = (momentum, *group["betas"][1:])
-        else:
-            group["momentum"] = momentum
 
     def _phase(self, epoch: int) -> tuple[float, float]:
         """(scale factor: the fraction of the way up, scale_fn's value) at this step."""
@@ -285,7 +298,7 @@ class LinearLR(LRScheduler):
         return [base * factor for base in self.base_lrs]
 
 
-class OneCycleLR(LRScheduler):
+class OneCycleLR(_MomentumCycling, LRScheduler):
     """The 1cycle policy (Smith & Topin), stepped after every batch, exactly like PyTorch's.
 
     The lr warms up from max_lr/div_factor to max_lr over the first pct_start of total_steps,
@@ -329,27 +342,15 @@ class OneCycleLR(LRScheduler):
             self.phases = [[float(pct_start * n) - 1, "initial_lr", "max_lr", "max_momentum", "base_momentum"],
                            [n - 1.0, "max_lr", "min_lr", "base_momentum", "max_momentum"]]
         if cycle_momentum:
-            if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
-                raise ValueError("OneCycleLR: the optimizer must have momentum or betas when cycle_momentum=True")
-            self.use_beta1 = "betas" in optimizer.defaults
-            base_ms = _per_group("base_momentum", optimizer, base_momentum)
-            max_ms = _per_group("max_momentum", optimizer, max_momentum)
+            base_ms, max_ms = self._momentum_bounds("OneCycleLR", optimizer, base_momentum, max_momentum)
         if last_epoch == -1:  # all arguments checked: only now change the optimizer
             for lr, group in zip(max_lrs, optimizer.param_groups):
                 group["initial_lr"] = lr / div_factor
                 group["max_lr"] = lr
                 group["min_lr"] = group["initial_lr"] / final_div_factor
             if cycle_momentum:
-                for m, b, group in zip(max_ms, base_ms, optimizer.param_groups):
-                    self._set_momentum(group, m)
-                    group["max_momentum"], group["base_momentum"] = m, b
+                self._start_momentum(optimizer, base_ms, max_ms)
         super().__init__(optimizer, last_epoch)
-
-    def _set_momentum(self, group: dict[str, Any], momentum: float) -> None:
-        if self.use_beta1:
-            group["betas"] = (momentum, *group["betas"][1:])
-        else:
-            group["momentum"] = momentum
 
     def _anneal(self, start: float, end: float, pct: float) -> float:
         if self.anneal_strategy == "cos":
