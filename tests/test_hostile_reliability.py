@@ -357,3 +357,13 @@ def test_version_flag() -> None:
                             env={**os.environ, "PYTHONPATH": os.getcwd()}, timeout=120)
     assert result.returncode == 0 and result.stdout.strip() == f"autograd-lite {al.__version__}"
     assert cli.main(["-V"]) == 0
+
+
+def test_a_state_dict_missing_a_newer_hyperparameter_still_loads() -> None:
+    p = _param()
+    opt = optim.SGD([p], lr=0.1, momentum=0.9)
+    state = opt.state_dict()
+    del state["param_groups"][0]["maximize"]  # as written before `maximize` existed
+    state["param_groups"][0]["lr"] = 0.3
+    opt.load_state_dict(state)
+    assert opt.param_groups[0]["lr"] == 0.3 and opt.param_groups[0]["maximize"] is False

@@ -26,6 +26,8 @@ class _Required:
 _required = _Required()
 
 _INF = math.inf
+# what learning-rate schedulers add to parameter groups (allowed in a loaded state dict)
+_SCHEDULER_KEYS = frozenset({"initial_lr", "max_lr", "min_lr", "base_momentum", "max_momentum"})
 
 
 def check_number(owner: str, name: str, value: Any, low: float = 0.0, high: float = _INF,
@@ -178,10 +180,10 @@ class Optimizer:
             if len(saved["params"]) != len(own["params"]):
                 raise ValueError(f"parameter group {i}: the loaded state has {len(saved['params'])} parameters, "
                                  f"the optimizer has {len(own['params'])}")
-            missing = sorted(set(self.defaults) - set(saved))
-            if missing:
-                raise ValueError(f"{name}.load_state_dict: parameter group {i} has no {', '.join(missing)}: "
-                                 f"the state dict comes from another optimizer")
+            foreign = sorted(set(saved) - set(self.defaults) - _SCHEDULER_KEYS - {"params"})
+            if foreign:  # (a missing hyper-parameter keeps its current value: older checkpoints load)
+                raise ValueError(f"{name}.load_state_dict: parameter group {i} has {', '.join(map(str, foreign))}, "
+                                 f"which {name} does not have: the state dict comes from another optimizer")
             merged = dict(own)
             for key, value in saved.items():
                 if key != "params":
