@@ -174,6 +174,10 @@ def save(obj: Any, path: str | os.PathLike) -> None:
     header = json.dumps({"format": _FORMAT, "structure": structure}, ensure_ascii=True)
     target = os.path.realpath(path)  # through symlinks: replace the file, not the link
     folder, base = os.path.split(target)
+    if os.path.isdir(target):
+        raise IsADirectoryError(f"al.save: {path!r} is a folder; name a file inside it")
+    if not os.path.isdir(folder):
+        raise FileNotFoundError(f"al.save: the folder {folder!r} does not exist (create it first)")
     prefix = ".tmp-" + base + "-"
     _remove_stale_temporaries(folder, prefix)
     try:

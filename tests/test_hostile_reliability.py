@@ -85,6 +85,14 @@ def test_saving_through_a_symlink_writes_the_target_and_keeps_its_mode(tmp_path)
     assert al.load(target)["w"].item() == 1.0
 
 
+def test_saving_to_a_folder_or_a_missing_folder_says_so(tmp_path) -> None:
+    with pytest.raises(IsADirectoryError, match="is a folder"):
+        al.save({"w": al.ones(1)}, tmp_path)
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        al.save({"w": al.ones(1)}, tmp_path / "missing" / "c.npz")
+    assert os.listdir(tmp_path) == []
+
+
 def test_an_unreadable_file_is_reported_as_unreadable(tmp_path, monkeypatch) -> None:
     path = tmp_path / "c.npz"
     al.save({"w": al.ones(1)}, path)

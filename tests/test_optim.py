@@ -382,3 +382,18 @@ def test_param_groups_are_editable_and_checked_at_step() -> None:
     with pytest.raises(ValueError, match="lr"):
         opt.step()
     assert p.item() == pytest.approx(0.5)  # refused before writing anything
+
+
+def test_one_cycle_lr_cycles_adam_beta1_like_pytorch() -> None:
+    torch = torch_or_skip()
+    p, tp = al.tensor([1.0], requires_grad=True), torch.tensor([1.0], requires_grad=True)
+    opt, topt = optim.Adam([p]), torch.optim.Adam([tp])
+    sched = lr_scheduler.OneCycleLR(opt, max_lr=0.01, total_steps=12)
+    tsched = torch.optim.lr_scheduler.OneCycleLR(topt, max_lr=0.01, total_steps=12)
+    for _ in range(11):
+        assert opt.param_groups[0]["betas"][0] == pytest.approx(topt.param_groups[0]["betas"][0], rel=1e-12)
+        assert sched.get_last_lr() == pytest.approx(tsched.get_last_lr(), rel=1e-12)
+        opt.step()
+        topt.step()
+        sched.step()
+        tsched.step()
