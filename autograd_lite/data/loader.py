@@ -181,7 +181,10 @@ def random_split(dataset: Any, lengths: Sequence[int | float], generator: Any = 
         raise ValueError(f"random_split: lengths must be counts >= 0 or fractions summing to 1, got {lengths}")
     if sum(lengths) != n:
         raise ValueError(f"random_split: lengths {lengths} sum to {sum(lengths)}, the dataset has {n}")
-    rng = np.random.default_rng(seed) if seed is not None and generator is None else numpy_rng(generator, "random_split")
+    if seed is not None and generator is None:
+        rng = np.random.default_rng(seed)
+    else:
+        rng = numpy_rng(generator, "random_split")
     order = rng.permutation(n)
     parts, start = [], 0
     for count in lengths:

@@ -47,7 +47,8 @@ class History:
         """Loss (per step, with per-epoch train/val), accuracy (train/val per epoch) and learning rate.
 
         The loss axis shows every finite value (spikes included), the accuracy axis is zoomed to
-        the measured accuracies, and epoch axes are ticked at whole epochs. Returns the matplotlib Figure; also saves it to `path` (PNG) when given. Uses the Agg
+        the measured accuracies, and epoch axes are ticked at whole epochs.
+        Returns the matplotlib Figure; also saves it to `path` (PNG) when given. Uses the Agg
         backend when no display is configured, so it works on servers and in tests.
         """
         import matplotlib
