@@ -15,9 +15,10 @@ import numpy as np
 from .tensor import Tensor, get_default_dtype, set_default_dtype, tensor
 from .engine import Function, enable_grad, grad, is_grad_enabled, no_grad, set_grad_enabled
 from .ops import registry as _registry
-from .creation import (arange, empty, eye, full, full_like, get_rng, linspace, manual_seed, ones, ones_like, rand,
-                       rand_like, randint, randn, randn_like, randperm, zeros, zeros_like)
-from . import check, functional
+from .creation import arange, empty, eye, full, full_like, get_rng, linspace, manual_seed, ones, ones_like, zeros, zeros_like
+from .random import (Generator, bernoulli, default_generator, initial_seed, multinomial, normal, rand, rand_like,
+                     randint, randn, randn_like, randperm, seed)
+from . import check, functional, random, utils
 
 globals().update(_registry.namespace("al"))
 
@@ -29,13 +30,14 @@ __version__ = "0.1.0"
 __all__ = ["Tensor", "tensor", "get_default_dtype", "set_default_dtype", "Function", "enable_grad", "grad",
            "is_grad_enabled", "no_grad", "set_grad_enabled", "arange", "empty", "eye", "full", "full_like", "get_rng",
            "linspace", "manual_seed", "ones", "ones_like", "rand", "rand_like", "randint", "randn", "randn_like",
-           "randperm", "zeros", "zeros_like", "check", "functional", "float16", "float32", "float64", "int32",
+           "randperm", "zeros", "zeros_like", "Generator", "default_generator", "initial_seed", "seed", "normal",
+           "bernoulli", "multinomial", "check", "functional", "random", "utils", "float16", "float32", "float64", "int32",
            "int64", "bool_", *sorted(_registry.namespace("al"))]
 
 
 def __getattr__(name: str):  # the heavier subpackages load on first use
     import importlib
-    if name in {"linalg", "nn", "optim", "viz", "data", "classic", "examples", "train"}:
+    if name in {"linalg", "nn", "optim", "viz", "data", "classic", "examples", "train", "autograd"}:
         return importlib.import_module(f".{name}", __name__)
     if name in {"save", "load"}:
         return getattr(importlib.import_module(".serialization", __name__), name)

@@ -13,11 +13,15 @@ COMMANDS = {
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] in (["--version"], ["-V"]):
+        from . import __version__
+        print(f"autograd-lite {__version__}")
+        return 0
     if not argv or argv[0] in {"-h", "--help"}:
         if not argv:  # the main job: `autograd-lite` alone trains the default model
             argv = ["train"]
         else:
-            print("usage: autograd-lite {train,check,graph} [options]\n")
+            print("usage: autograd-lite [--version] {train,check,graph} [options]\n")
             for name, (_, text) in COMMANDS.items():
                 print(f"  {name:6s} {text}")
             return 0

@@ -106,33 +106,3 @@ def arange(start: float, end: float | None = None, step: float = 1, dtype: Any =
 def linspace(start: float, end: float, steps: int, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """`steps` evenly spaced values from start to end, both included."""
     return _new(np.linspace(start, end, *_shape((steps,), "linspace"), dtype=_dtype(dtype, "linspace")), requires_grad)
-
-
-def rand(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    """Uniform on [0, 1)."""
-    return _new(_rng.random(_shape(size, "rand")).astype(_dtype(dtype, "rand"), copy=False), requires_grad)
-
-
-def randn(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    """Standard normal."""
-    return _new(_rng.standard_normal(_shape(size, "randn")).astype(_dtype(dtype, "randn"), copy=False), requires_grad)
-
-
-def randint(low: int, high: int, size: Any, dtype: Any = np.int64) -> Tensor:
-    """Integers drawn uniformly from [low, high)."""
-    return _new(_rng.integers(low, high, size=_shape((size,), "randint")).astype(check_dtype(dtype, "randint()")), False)
-
-
-def rand_like(t: Tensor, requires_grad: bool = False) -> Tensor:
-    """Uniform on [0, 1), in t's shape and dtype."""
-    return rand(t.shape, dtype=t.dtype, requires_grad=requires_grad)
-
-
-def randn_like(t: Tensor, requires_grad: bool = False) -> Tensor:
-    """Standard normal, in t's shape and dtype."""
-    return randn(t.shape, dtype=t.dtype, requires_grad=requires_grad)
-
-
-def randperm(n: int) -> Tensor:
-    """A random permutation of 0..n−1 (int64)."""
-    return _new(_rng.permutation(*_shape((n,), "randperm")).astype(np.int64), False)

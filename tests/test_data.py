@@ -159,3 +159,41 @@ def test_spirals() -> None:
     X, y = make_spirals(50, 3, seed=1)
     assert X.shape == (150, 2) and np.bincount(y).tolist() == [50, 50, 50]
     assert np.array_equal(X, make_spirals(50, 3, seed=1)[0])
+
+
+def test_utils_data_has_pytorchs_names() -> None:
+    from autograd_lite.utils import data as udata
+    assert udata.TensorDataset is TensorDataset and udata.DataLoader is DataLoader
+
+    class Squares(udata.Dataset):  # the PyTorch pattern: subclass, define __getitem__ and __len__
+        def __len__(self) -> int:
+            return 7
+
+        def __getitem__(self, i: int):
+            return np.array([float(i)]), i * i
+
+    batches = list(DataLoader(Squares(), batch_size=3))
+    assert [b[1].data.tolist() for b in batches] == [[0, 1, 4], [9, 16, 25], [36]]
+    assert batches[0][0].shape == (3, 1)
+    sub = udata.Subset(Squares(), [5, 2])
+    assert len(sub) == 2 and sub[0][1] == 25 and sub[1][1] == 4
+    assert [b[1].data.tolist() for b in DataLoader(sub, batch_size=2)] == [[25, 4]]
+    with pytest.raises(NotImplementedError, match="__getitem__"):
+        udata.Dataset()[0]
+    with pytest.raises(IndexError, match="out of range"):
+        udata.Subset(_dataset(), [10])
+
+
+def test_random_split_gives_subsets_of_pytorchs_lengths() -> None:
+    parts = random_split(_dataset(), [0.5, 0.3, 0.2], seed=0)
+    assert [len(p) for p in parts] == [5, 3, 2]
+    assert sorted(i for p in parts for i in p.indices) == list(range(10))
+    x, y = DataLoader(parts[1], batch_size=3).__iter__().__next__()
+    np.testing.assert_array_equal(y.data, parts[1].arrays[1])
+    with pytest.raises(ValueError, match="sum to"):
+        random_split(_dataset(), [5, 6])
+    torch = pytest.importorskip("torch")
+    for n, fractions in ((10, [0.5, 0.3, 0.2]), (11, [0.34, 0.33, 0.33]), (7, [0.1, 0.9]), (5, [0.25] * 4)):
+        ours = [len(p) for p in random_split(_dataset(n), fractions, seed=0)]
+        theirs = [len(p) for p in torch.utils.data.random_split(range(n), fractions)]
+        assert ours == theirs, (n, fractions)

@@ -143,6 +143,14 @@ SCHEDULES = [
      dict(momentum=0.9)),
     ("CyclicLR", dict(base_lr=0.01, max_lr=0.1, step_size_up=2, mode="exp_range", gamma=0.9,
                       cycle_momentum=False), {}),
+    ("MultiStepLR", dict(milestones=[3, 8, 8, 15], gamma=0.5), {}),
+    ("LinearLR", dict(start_factor=0.25, end_factor=0.9, total_iters=6), {}),
+    ("LinearLR", dict(), dict(momentum=0.9)),
+    ("LambdaLR", dict(lr_lambda=lambda epoch: 0.95 ** epoch / (1 + epoch % 3)), {}),
+    ("OneCycleLR", dict(max_lr=0.5, total_steps=30), dict(momentum=0.9)),
+    ("OneCycleLR", dict(max_lr=0.5, epochs=6, steps_per_epoch=5, pct_start=0.4, anneal_strategy="linear",
+                        three_phase=True, div_factor=10.0, final_div_factor=100.0), dict(momentum=0.9)),
+    ("OneCycleLR", dict(max_lr=0.5, total_steps=30, cycle_momentum=False), {}),
 ]
 
 
@@ -459,3 +467,116 @@ OPTIM_BAD_INPUT = {
 @pytest.mark.parametrize("name", OPTIM_BAD_INPUT)
 def test_bad_optimizer_input_gives_a_clear_error(name):
     assert_clear_error(*OPTIM_BAD_INPUT[name])
+
+
+PLATEAU = [dict(), dict(mode="max", factor=0.5, patience=2, threshold=0.1, threshold_mode="abs", cooldown=1),
+           dict(factor=0.3, patience=0, cooldown=2, min_lr=0.02), dict(patience=1, threshold=0.05)]
+METRICS = [1.0, 0.9, 0.95, 0.95, 0.96, 0.97, 0.89, 0.9, 0.91, 0.92, 0.93, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.1, 1.2,
+           1.3, 0.2, 0.2, 0.2, 0.2, 0.2, 0.2, 0.2, 0.2, 0.2, 0.2, 0.2, 0.2, 0.2, 0.2, 0.2]
+
+
+@pytest.mark.parametrize("kwargs", PLATEAU, ids=[f"plateau-{i}" for i in range(len(PLATEAU))])
+def test_reduce_lr_on_plateau_matches_pytorch(kwargs: dict) -> None:
+    torch = torch_or_skip()
+    opt, topt = _pair(torch, dict(lr=0.1))
+    sched = lr_scheduler.ReduceLROnPlateau(opt, **kwargs)
+    tsched = torch.optim.lr_scheduler.ReduceLROnPlateau(topt, **kwargs)
+    for metric in METRICS:
+        sched.step(metric)
+        tsched.step(metric)
+        assert sched.get_last_lr() == pytest.approx(tsched.get_last_lr(), rel=1e-12)
+        assert opt.param_groups[0]["lr"] == pytest.approx(topt.param_groups[0]["lr"], rel=1e-12)
+
+
+def test_reduce_lr_on_plateau_values() -> None:
+    opt = optim.SGD([al.tensor([1.0], requires_grad=True)], lr=1.0)
+    sched = lr_scheduler.ReduceLROnPlateau(opt, factor=0.5, patience=1, min_lr=0.2)
+    lrs = []
+    for metric in [3.0, 2.0, 2.0, 2.0, 2.0, 2.0, 2.0, 2.0, 2.0]:
+        sched.step(metric)
+        lrs.append(opt.param_groups[0]["lr"])
+    # improvement, then every second bad epoch halves the lr, stopping at min_lr
+    assert lrs == [1.0, 1.0, 1.0, 0.5, 0.5, 0.25, 0.25, 0.2, 0.2]
+    with pytest.raises(TypeError, match="metric"):
+        sched.step()
+    with pytest.raises(ValueError, match="factor"):
+        lr_scheduler.ReduceLROnPlateau(opt, factor=1.0)
+
+
+def test_schedules_plain_values() -> None:
+    def lrs(make, n=8):
+        opt = optim.SGD([al.tensor([1.0], requires_grad=True)], lr=1.0, momentum=0.9)
+        sched = make(opt)
+        out = []
+        for _ in range(n):
+            out.append(opt.param_groups[0]["lr"])
+            sched.step()
+        return out
+
+    assert lrs(lambda o: lr_scheduler.MultiStepLR(o, [2, 5], gamma=0.1)) == pytest.approx(
+        [1, 1, 0.1, 0.1, 0.1, 0.01, 0.01, 0.01])
+    assert lrs(lambda o: lr_scheduler.LinearLR(o, 0.5, 1.0, total_iters=4)) == pytest.approx(
+        [0.5, 0.625, 0.75, 0.875, 1, 1, 1, 1])
+    assert lrs(lambda o: lr_scheduler.LambdaLR(o, lambda e: 1 / (e + 1))) == pytest.approx(
+        [1 / (e + 1) for e in range(8)])
+    one = lrs(lambda o: lr_scheduler.OneCycleLR(o, max_lr=1.0, total_steps=10, pct_start=0.3,
+                                                anneal_strategy="linear"), n=10)
+    # warm up from 1/25 to 1 at step 2 (= 0.3·10 − 1), then linearly down to 1/25/1e4 at step 9
+    assert one[0] == pytest.approx(0.04) and one[2] == pytest.approx(1.0) and one[9] == pytest.approx(4e-6)
+    assert one[1] == pytest.approx(0.52) and one[5] == pytest.approx(1 - (1 - 4e-6) * 3 / 7)
+    with pytest.raises(ValueError, match="total_steps"):
+        lrs(lambda o: lr_scheduler.OneCycleLR(o, max_lr=1.0, total_steps=10), n=12)
+
+
+def test_add_param_group_matches_pytorch() -> None:
+    torch = torch_or_skip()
+    rng = np.random.default_rng(0)
+    a0, b0 = rng.standard_normal(3), rng.standard_normal(2)
+    a, b = al.tensor(a0, requires_grad=True), al.tensor(b0, requires_grad=True)
+    ta, tb = torch.tensor(a0, requires_grad=True), torch.tensor(b0, requires_grad=True)
+    opt, topt = optim.Adam([a], lr=0.1), torch.optim.Adam([ta], lr=0.1)
+    for step in range(4):
+        if step == 2:
+            opt.add_param_group({"params": b, "lr": 0.01, "betas": (0.5, 0.9)})
+            topt.add_param_group({"params": tb, "lr": 0.01, "betas": (0.5, 0.9)})
+        for p, tp in ((a, ta), (b, tb)):
+            g = rng.standard_normal(p.shape)
+            p.grad, tp.grad = al.tensor(g), torch.tensor(g)
+        opt.step()
+        topt.step()
+    np.testing.assert_allclose(a.data, ta.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(b.data, tb.detach().numpy(), rtol=1e-12)
+    assert opt.param_groups[1]["eps"] == topt.param_groups[1]["eps"] == 1e-8  # defaults filled in
+    with pytest.raises(ValueError, match="more than one parameter group"):
+        opt.add_param_group({"params": [a]})
+    with pytest.raises(ValueError, match="lr"):
+        opt.add_param_group({"params": [al.zeros(1, requires_grad=True)], "lr": -1.0})
+    assert len(opt.param_groups) == 2
+
+
+def test_param_groups_are_editable_and_checked_at_step() -> None:
+    p = al.tensor([1.0], requires_grad=True)
+    opt = optim.SGD([p], lr=0.1)
+    opt.param_groups[0]["lr"] = 0.5  # the PyTorch way of changing the learning rate by hand
+    p.grad = al.tensor([1.0])
+    opt.step()
+    assert p.item() == pytest.approx(0.5)
+    opt.param_groups[0]["lr"] = float("nan")
+    with pytest.raises(ValueError, match="lr"):
+        opt.step()
+    assert p.item() == pytest.approx(0.5)  # refused before writing anything
+
+
+def test_one_cycle_lr_cycles_adam_beta1_like_pytorch() -> None:
+    torch = torch_or_skip()
+    p, tp = al.tensor([1.0], requires_grad=True), torch.tensor([1.0], requires_grad=True)
+    opt, topt = optim.Adam([p]), torch.optim.Adam([tp])
+    sched = lr_scheduler.OneCycleLR(opt, max_lr=0.01, total_steps=12)
+    tsched = torch.optim.lr_scheduler.OneCycleLR(topt, max_lr=0.01, total_steps=12)
+    for _ in range(11):
+        assert opt.param_groups[0]["betas"][0] == pytest.approx(topt.param_groups[0]["betas"][0], rel=1e-12)
+        assert sched.get_last_lr() == pytest.approx(tsched.get_last_lr(), rel=1e-12)
+        opt.step()
+        topt.step()
+        sched.step()
+        tsched.step()

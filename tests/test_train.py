@@ -182,3 +182,46 @@ def test_k_layer_experiment_at_init_std_1e_4(batch_norm: bool) -> None:
         assert test_acc > 0.6
     else:
         assert test_acc < 0.2  # chance is 0.1
+
+
+def test_evaluate_without_loss_fn_returns_the_models_criterion_loss() -> None:
+    """README: `evaluate(model, loader)  # (loss, accuracy)`: the loss is cross-entropy for class scores."""
+    s, model, _ = _spirals_setup()
+    loader = DataLoader(s.val, 50)
+    loss, acc = evaluate(model, loader)
+    loss_ce, acc_ce = evaluate(model, loader, nn.CrossEntropyLoss())
+    assert loss is not None and loss == pytest.approx(loss_ce, rel=1e-12) and acc == acc_ce
+    object.__setattr__(model, "criterion", lambda out, y: (out * out).mean())  # a model's own criterion
+    squares = evaluate(model, loader)[0]
+    assert squares == pytest.approx(evaluate(model, loader, lambda out, y: (out * out).mean())[0])
+    assert squares != pytest.approx(loss)
+    object.__delattr__(model, "criterion")
+    regression = nn.Linear(2, 1)
+    ds = TensorDataset(np.zeros((4, 2)), np.zeros((4, 1)))
+    assert evaluate(regression, DataLoader(ds, 2)) == (None, None)  # no criterion, no classes
+    assert evaluate(regression, DataLoader(ds, 2), nn.MSELoss())[0] == pytest.approx(
+        float(((regression(al.tensor(np.zeros((4, 2)))).data) ** 2).mean()))
+
+
+def test_curves_show_every_loss_zoom_accuracy_and_tick_whole_epochs() -> None:
+    pytest.importorskip("matplotlib")
+    h = History()
+    for step, loss in enumerate([2.0, 1.5, 9.0, 1.0, 0.8, 0.7], start=1):  # a spike at step 3
+        h.log_step(loss, 0.1)
+    for epoch, (acc, val_loss) in enumerate([(0.90, 12.0), (0.93, 0.9), (0.95, 0.8)], start=1):
+        h.log_epoch(epoch=epoch, step=2 * epoch, train_loss=1.0, train_acc=acc - 0.01, val_loss=val_loss, val_acc=acc)
+    fig = h.plot()
+    ax_loss, ax_acc, _ = fig.axes
+    assert ax_loss.get_ylim()[1] >= 12.0  # neither the step spike nor the val loss is clipped
+    low, high = ax_acc.get_ylim()
+    assert 0.85 <= low < 0.89 and 0.95 < high <= 1.0  # zoomed to 0.89 … 0.95
+    ticks = [t for t in ax_acc.get_xticks() if 1 <= t <= 3]
+    assert ticks and all(float(t).is_integer() for t in ticks)
+
+
+def test_reduce_lr_on_plateau_is_stepped_with_the_validation_loss() -> None:
+    s, model, opt = _spirals_setup()
+    sched = optim.lr_scheduler.ReduceLROnPlateau(opt, patience=0, factor=0.5, threshold=10.0)  # never "better"
+    history = fit(model, nn.CrossEntropyLoss(), opt, DataLoader(s.train, 64), DataLoader(s.val, 100), epochs=3,
+                  scheduler=sched, progress=False, log=None)
+    assert history.epochs["lr"] == pytest.approx([0.01, 0.005, 0.0025])

@@ -19,16 +19,17 @@ import numpy as np
 
 import autograd_lite as al
 from autograd_lite import Tensor
+from autograd_lite.optim.lr_scheduler import triangular_lr
 
 from ._graph import const, leaf, scalar_and_grads
 
 
 def cyclic_learning_rate(eta_min: float, eta_max: float, step_size: int, t: int) -> float:
-    """Triangular cyclic rate: from eta_min up to eta_max over step_size updates, back down over the next step_size."""
-    cycle = t // (2 * step_size)
-    if 2 * cycle * step_size <= t <= (2 * cycle + 1) * step_size:
-        return eta_min + (t - 2 * cycle * step_size) / step_size * (eta_max - eta_min)
-    return eta_max - (t - (2 * cycle + 1) * step_size) / step_size * (eta_max - eta_min)
+    """Triangular cyclic rate: from eta_min up to eta_max over step_size updates, back down over the next step_size.
+
+    The homework's argument order for `optim.lr_scheduler.triangular_lr`, which CyclicLR also uses.
+    """
+    return triangular_lr(t, eta_min, eta_max, step_size)
 
 
 class KLayerNetwork:

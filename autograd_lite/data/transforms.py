@@ -1,16 +1,18 @@
 """Data augmentation on whole NCHW image batches (fast: one NumPy op per batch)."""
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
-from ..creation import get_rng
+from ..random import numpy_rng
 from ..tensor import Tensor
 
 
 class RandomHorizontalFlip:
     """Mirror each image of an (N, C, H, W) batch left-right with probability p (drawn per image)."""
 
-    def __init__(self, p: float = 0.5, generator: np.random.Generator | None = None) -> None:
+    def __init__(self, p: float = 0.5, generator: Any = None) -> None:
         if not 0 <= p <= 1:
             raise ValueError(f"RandomHorizontalFlip: p must be in [0, 1], got {p}")
         self.p, self.generator = p, generator
@@ -19,7 +21,7 @@ class RandomHorizontalFlip:
         data = x.data if isinstance(x, Tensor) else np.asarray(x)
         if data.ndim != 4:
             raise ValueError(f"RandomHorizontalFlip expects an (N, C, H, W) batch, got shape {data.shape}")
-        flip = (self.generator or get_rng()).random(data.shape[0]) < self.p
+        flip = numpy_rng(self.generator, "RandomHorizontalFlip").random(data.shape[0]) < self.p
         out = data.copy()
         out[flip] = data[flip, :, :, ::-1]
         return Tensor._make(out)

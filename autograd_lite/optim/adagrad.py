@@ -5,17 +5,18 @@ from typing import Any, Iterable
 
 import numpy as np
 
-from .optimizer import Optimizer
+from .optimizer import _INF, Optimizer
 
 
 class Adagrad(Optimizer):
     """t ← t+1;  g = ∇ + wd·p;  s ← s + g²;  p ← p − lr/(1 + (t−1)·lr_decay) · g / (√s + ε)."""
 
+    _ranges = {**Optimizer._ranges, "lr_decay": (0.0, _INF, False), "eps": (0.0, _INF, False),
+               "initial_accumulator_value": (0.0, _INF, False)}
+    _state_keys = frozenset({"step", "sum"})
+
     def __init__(self, params: Iterable[Any], lr: float = 1e-2, lr_decay: float = 0.0, weight_decay: float = 0.0,
                  initial_accumulator_value: float = 0.0, eps: float = 1e-10) -> None:
-        if lr < 0 or lr_decay < 0 or eps < 0 or initial_accumulator_value < 0:
-            raise ValueError(f"Adagrad: invalid lr={lr}, lr_decay={lr_decay}, eps={eps} or "
-                             f"initial_accumulator_value={initial_accumulator_value}")
         super().__init__(params, dict(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
                                       initial_accumulator_value=initial_accumulator_value, eps=eps))
 

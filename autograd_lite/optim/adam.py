@@ -7,7 +7,7 @@ from typing import Any, Iterable
 import numpy as np
 
 from ._axpy import add_scaled_
-from .optimizer import Optimizer
+from .optimizer import _INF, Optimizer
 
 
 class Adam(Optimizer):
@@ -16,12 +16,13 @@ class Adam(Optimizer):
     """
 
     decoupled_weight_decay = False
+    _ranges = {**Optimizer._ranges, "eps": (0.0, _INF, False)}
+    _state_keys = frozenset({"step", "exp_avg", "exp_avg_sq", "max_exp_avg_sq"})
 
     def __init__(self, params: Iterable[Any], lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
                  eps: float = 1e-8, weight_decay: float = 0.0, amsgrad: bool = False, maximize: bool = False) -> None:
-        if lr < 0 or eps < 0 or not (0 <= betas[0] < 1 and 0 <= betas[1] < 1):
-            raise ValueError(f"{type(self).__name__}: invalid lr={lr}, betas={betas} or eps={eps}")
-        super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
+        betas = tuple(betas) if isinstance(betas, (list, tuple)) else betas  # (a non-pair is refused by name)
+        super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
                                       amsgrad=amsgrad, maximize=maximize))
 
     def _update(self, p: np.ndarray, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any]) -> None:

@@ -7,6 +7,8 @@ writes the new values into `p.data` in place (an optimizer step is never recorde
 from __future__ import annotations
 
 import copy
+import math
+import numbers
 from typing import Any, Iterable
 
 import numpy as np
@@ -23,9 +25,35 @@ class _Required:
 
 _required = _Required()
 
+_INF = math.inf
+# what learning-rate schedulers add to parameter groups (allowed in a loaded state dict)
+_SCHEDULER_KEYS = frozenset({"initial_lr", "max_lr", "min_lr", "base_momentum", "max_momentum"})
+
+
+def check_number(owner: str, name: str, value: Any, low: float = 0.0, high: float = _INF,
+                 high_open: bool = False) -> None:
+    """Refuse a hyper-parameter that is not a finite real number in [low, high] ([low, high) if high_open)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{owner}: {name} must be a number, got {value!r} ({type(value).__name__})")
+    value = float(value)
+    if not math.isfinite(value) or value < low or value > high or (high_open and value == high):
+        bound = "]" if not high_open else ")"
+        upper = "inf" if high == _INF else f"{high:g}"
+        raise ValueError(f"{owner}: invalid {name} {value!r} (must be in [{low:g}, {upper}{bound})")
+
 
 class Optimizer:
-    """Base class. `params` is an iterable of tensors or of dicts {"params": [...], "lr": ...} (groups)."""
+    """Base class. `params` is an iterable of tensors or of dicts {"params": [...], "lr": ...} (groups).
+
+    Every hyper-parameter is checked when a group is added, before a step and before a
+    state dict is loaded: a NaN, negative or mistyped value is a one-line error, never NaN weights.
+    `param_groups` is a plain list of dicts, editable as in PyTorch (e.g. `group["lr"] = 0.01`).
+    """
+
+    # name -> (low, high, high_open): the allowed range of each numeric hyper-parameter
+    _ranges: dict[str, tuple[float, float, bool]] = {"lr": (0.0, _INF, False), "weight_decay": (0.0, _INF, False)}
+    # the per-parameter state entries this optimizer writes (a loaded state must use only these)
+    _state_keys: frozenset[str] = frozenset()
 
     def __init__(self, params: Iterable[Any], defaults: dict[str, Any]) -> None:
         self.defaults = defaults
@@ -43,20 +71,40 @@ class Optimizer:
         group = dict(group)
         params = group["params"]
         group["params"] = [params] if isinstance(params, Tensor) else list(params)
+        name = type(self).__name__
+        if not group["params"]:
+            raise ValueError(f"{name}: a parameter group has an empty parameter list")
         for p in group["params"]:
             if not isinstance(p, Tensor):
-                raise TypeError(f"{type(self).__name__}: parameters must be Tensors, got {type(p).__name__}")
+                raise TypeError(f"{name}: parameters must be Tensors, got {type(p).__name__}")
             if not p.is_leaf:
-                raise ValueError(f"{type(self).__name__} can only optimize leaf tensors (shape {p.shape} is computed)")
+                raise ValueError(f"{name} can only optimize leaf tensors (shape {p.shape} is computed)")
+        if len({id(p) for p in group["params"]}) != len(group["params"]):
+            raise ValueError(f"{name}: a parameter group lists the same parameter twice "
+                             "(it would be updated twice per step)")
         seen = {id(p) for g in self.param_groups for p in g["params"]}
         if any(id(p) in seen for p in group["params"]):
-            raise ValueError("some parameters appear in more than one parameter group")
-        for name, default in self.defaults.items():
-            if default is _required and name not in group:
-                raise ValueError(f"{type(self).__name__}: parameter group didn't specify a value of required "
-                                 f"optimization parameter {name!r}")
-            group.setdefault(name, default)
+            raise ValueError(f"{name}: some parameters appear in more than one parameter group")
+        for key, default in self.defaults.items():
+            if default is _required and key not in group:
+                raise ValueError(f"{name}: parameter group didn't specify a value of required "
+                                 f"optimization parameter {key!r}")
+            group.setdefault(key, default)
+        self._check_group(group)
         self.param_groups.append(group)
+
+    def _check_group(self, group: dict[str, Any]) -> None:
+        """Raise TypeError/ValueError for an invalid hyper-parameter of this group (names it and the value)."""
+        owner = type(self).__name__
+        for key, (low, high, high_open) in self._ranges.items():
+            if key in group and group[key] is not _required:
+                check_number(owner, key, group[key], low, high, high_open)
+        if "betas" in group:
+            betas = group["betas"]
+            if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+                raise TypeError(f"{owner}: betas must be a pair (beta1, beta2), got {betas!r}")
+            for i, beta in enumerate(betas):
+                check_number(owner, f"beta parameter at index {i}", beta, 0.0, 1.0, high_open=True)
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Clear gradients: set them to None (the default, like PyTorch) or to zeros."""
@@ -69,6 +117,8 @@ class Optimizer:
     def step(self, closure: Any = None) -> Any:
         """One update of every parameter that has a gradient; closure() (re)computes the loss if given."""
         loss = closure() if closure is not None else None
+        for group in self.param_groups:  # param_groups may have been edited since: check again
+            self._check_group(group)
         todo = [(p, group) for group in self.param_groups for p in group["params"] if p.grad is not None]
         for p, _ in todo:  # every gradient is checked first, so a failed step changes nothing
             if p.grad.data.shape != p.data.shape:
@@ -108,40 +158,72 @@ class Optimizer:
         return {"state": state, "param_groups": groups}
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        """Restore from `state_dict()` (also after al.save/al.load); checks sizes before changing anything."""
+        """Restore from `state_dict()` (also after al.save/al.load).
+
+        Everything is checked before anything changes: the number of groups and parameters,
+        the state's shapes, every hyper-parameter's value, and that the state comes from this
+        kind of optimizer (its hyper-parameter names and state entries); otherwise ValueError.
+        """
+        name = type(self).__name__
+        if not isinstance(state_dict, dict) or not {"state", "param_groups"} <= set(state_dict):
+            raise ValueError(f"{name}.load_state_dict: expected a dict with 'state' and 'param_groups', "
+                             f"got {type(state_dict).__name__}")
         groups = state_dict["param_groups"]
+        if not isinstance(groups, (list, tuple)) or not all(isinstance(g, dict) and "params" in g for g in groups):
+            raise ValueError(f"{name}.load_state_dict: 'param_groups' must be a list of dicts with 'params'")
         if len(groups) != len(self.param_groups):
             raise ValueError(f"loaded state dict has {len(groups)} parameter groups, the optimizer has "
                              f"{len(self.param_groups)}")
         params = [p for g in self.param_groups for p in g["params"]]
+        new_groups = []
         for i, (saved, own) in enumerate(zip(groups, self.param_groups)):
             if len(saved["params"]) != len(own["params"]):
                 raise ValueError(f"parameter group {i}: the loaded state has {len(saved['params'])} parameters, "
                                  f"the optimizer has {len(own['params'])}")
+            foreign = sorted(set(saved) - set(self.defaults) - _SCHEDULER_KEYS - {"params"})
+            if foreign:  # (a missing hyper-parameter keeps its current value: older checkpoints load)
+                raise ValueError(f"{name}.load_state_dict: parameter group {i} has {', '.join(map(str, foreign))}, "
+                                 f"which {name} does not have: the state dict comes from another optimizer")
+            merged = dict(own)
+            for key, value in saved.items():
+                if key != "params":
+                    value = value.data if isinstance(value, Tensor) else value
+                    value = value.item() if isinstance(value, np.ndarray) and value.ndim == 0 else value
+                    merged[key] = tuple(value) if isinstance(own.get(key), tuple) else copy.deepcopy(value)
+            self._check_group(merged)
+            new_groups.append(merged)
+        state = state_dict["state"]
+        if not isinstance(state, dict):
+            raise ValueError(f"{name}.load_state_dict: 'state' must be a dict, got {type(state).__name__}")
         new_state: dict[Tensor, dict[str, Any]] = {}
-        for key, s in state_dict["state"].items():
-            k = int(key)
+        for key, s in state.items():
+            try:
+                k = int(key)
+            except (TypeError, ValueError):
+                raise ValueError(f"{name}.load_state_dict: state key {key!r} is not a parameter index") from None
             if not 0 <= k < len(params):
                 raise ValueError(f"loaded optimizer state refers to parameter {k}; the optimizer has {len(params)}")
+            if not isinstance(s, dict):
+                raise ValueError(f"{name}.load_state_dict: the state of parameter {k} is not a dict")
+            foreign = sorted(set(s) - self._state_keys)
+            if foreign:
+                raise ValueError(f"{name}.load_state_dict: the state of parameter {k} has {', '.join(foreign)}, "
+                                 f"which {name} does not keep: the state dict comes from another optimizer")
             p = params[k]
             entry = {}
-            for name, value in s.items():
+            for entry_name, value in s.items():
                 value = value.data if isinstance(value, Tensor) else value
                 if isinstance(value, np.ndarray) and value.ndim > 0:
                     if value.shape != p.shape:
-                        raise ValueError(f"optimizer state {name!r} of parameter {k} has shape {value.shape}, "
+                        raise ValueError(f"optimizer state {entry_name!r} of parameter {k} has shape {value.shape}, "
                                          f"the parameter has {p.shape}")
                     value = value.astype(p.dtype, copy=True)
                 elif isinstance(value, np.ndarray):
                     value = value.item()
-                entry[name] = copy.deepcopy(value)
+                entry[entry_name] = copy.deepcopy(value)
             new_state[p] = entry
-        for saved, own in zip(groups, self.param_groups):
-            for name, value in saved.items():
-                if name != "params":
-                    value = value.data if isinstance(value, Tensor) else value
-                    value = value.item() if isinstance(value, np.ndarray) and value.ndim == 0 else value
-                    own[name] = tuple(value) if isinstance(own.get(name), tuple) else copy.deepcopy(value)
+        for own, merged in zip(self.param_groups, new_groups):  # all checked: only now change anything
+            own.update(merged)
         self.state = new_state
 
     def __repr__(self) -> str:

@@ -5,7 +5,7 @@ from typing import Any, Iterable
 
 import numpy as np
 
-from .optimizer import Optimizer
+from .optimizer import _INF, Optimizer
 
 
 class RMSprop(Optimizer):
@@ -13,10 +13,12 @@ class RMSprop(Optimizer):
     momentum μ > 0: b ← μ·b + g/d, p ← p − lr·b;  otherwise p ← p − lr·g/d.   (g = ∇ + wd·p)
     """
 
+    _ranges = {**Optimizer._ranges, "alpha": (0.0, _INF, False), "eps": (0.0, _INF, False),
+               "momentum": (0.0, _INF, False)}
+    _state_keys = frozenset({"step", "square_avg", "momentum_buffer", "grad_avg"})
+
     def __init__(self, params: Iterable[Any], lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8,
                  weight_decay: float = 0.0, momentum: float = 0.0, centered: bool = False) -> None:
-        if lr < 0 or eps < 0 or not 0 <= alpha:
-            raise ValueError(f"RMSprop: invalid lr={lr}, alpha={alpha} or eps={eps}")
         super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay, momentum=momentum,
                                       centered=centered))
 

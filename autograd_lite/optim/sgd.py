@@ -6,7 +6,7 @@ from typing import Any, Iterable
 import numpy as np
 
 from ._axpy import add_scaled_
-from .optimizer import Optimizer, _required
+from .optimizer import _INF, Optimizer, _required
 
 
 class SGD(Optimizer):
@@ -17,14 +17,16 @@ class SGD(Optimizer):
 
     def __init__(self, params: Iterable[Any], lr: float = _required, momentum: float = 0.0, dampening: float = 0.0,
                  weight_decay: float = 0.0, nesterov: bool = False, maximize: bool = False) -> None:
-        if lr is not _required and lr < 0:
-            raise ValueError(f"SGD: invalid learning rate {lr}")
-        if momentum < 0 or weight_decay < 0:
-            raise ValueError(f"SGD: momentum ({momentum}) and weight_decay ({weight_decay}) must be >= 0")
-        if nesterov and (momentum <= 0 or dampening != 0):
-            raise ValueError("SGD: Nesterov momentum requires a momentum > 0 and zero dampening")
         super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
                                       nesterov=nesterov, maximize=maximize))
+
+    _ranges = {**Optimizer._ranges, "momentum": (0.0, _INF, False), "dampening": (-_INF, _INF, False)}
+    _state_keys = frozenset({"momentum_buffer"})
+
+    def _check_group(self, group: dict[str, Any]) -> None:
+        super()._check_group(group)
+        if group.get("nesterov") and (group["momentum"] <= 0 or group["dampening"] != 0):
+            raise ValueError("SGD: Nesterov momentum requires a momentum > 0 and zero dampening")
 
     def _update(self, p: np.ndarray, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any]) -> None:
         # Each line is one in-place y ← y + a·x (PyTorch's add_ with alpha); the gradient array

@@ -4,10 +4,14 @@ Output folder (default runs/<timestamp>): checkpoint.npz (best model by validati
 optimizer state, options, accuracies; read with al.load), history.json, curves.png (loss,
 accuracy, learning rate) and graph.svg (the model's computational graph; graph.dot when
 Graphviz's `dot` is not installed).
+
+Exit codes: 0 trained and wrote the files; 1 the run diverged (the loss became NaN, infinite or
+over 100 times chance level's: lower the learning rate); 2 bad options or data (one line on stderr, nothing trained).
 """
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import shutil
 import sys
@@ -22,6 +26,26 @@ MODEL_DEFAULTS = {"convnet": (8, "adam", "cosine", 64), "mlp": (15, "adamw", "co
                   "kbn": (20, "sgd", "cyclic", 100)}
 
 
+def _number(kind: type, low: float, low_open: bool, what: str) -> Any:
+    """An argparse type: a finite number of `kind` ≥ low (> low when low_open); else a one-line usage error."""
+    def parse(text: str) -> Any:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not {'an integer' if kind is int else 'a number'}") from None
+        if not math.isfinite(value) or value < low or (low_open and value == low):
+            raise argparse.ArgumentTypeError(f"{text!r} is not {what}")
+        return value
+    parse.__name__ = what  # argparse names the type in its messages
+    return parse
+
+
+_positive_int = _number(int, 0, True, "a positive integer")
+_count = _number(int, 0, False, "an integer >= 0")
+_positive = _number(float, 0.0, True, "a positive number")
+_non_negative = _number(float, 0.0, False, "a number >= 0")
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="autograd-lite train", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -32,23 +56,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data-dir", default=None, help="folder containing cifar-10-batches-py")
     p.add_argument("--optimizer", choices=sorted(DEFAULT_LR), default=None,
                    help="default: adam (convnet), adamw (mlp), sgd with momentum (kbn)")
-    p.add_argument("--lr", type=float, default=None, help="learning rate (the maximum for --schedule cyclic); "
+    p.add_argument("--lr", type=_positive, default=None, help="learning rate (the maximum for --schedule cyclic); "
                    "default: 0.1 for kbn, else by optimizer (adam 3e-3, sgd 0.05, ...)")
-    p.add_argument("--momentum", type=float, default=0.9, help="SGD/RMSprop momentum (default 0.9)")
-    p.add_argument("--weight-decay", type=float, default=None, help="default 0 (AdamW: 0.01)")
+    p.add_argument("--momentum", type=_non_negative, default=0.9, help="SGD/RMSprop momentum (default 0.9)")
+    p.add_argument("--weight-decay", type=_non_negative, default=None, help="default 0 (AdamW: 0.01)")
     p.add_argument("--schedule", choices=["none", "step", "exp", "cosine", "cyclic"], default=None,
                    help="learning-rate schedule (cyclic: triangular from lr/1e4 to lr, two cycles per run); "
                    "default cosine, cyclic for kbn")
-    p.add_argument("--epochs", type=int, default=None, help="default: 8 convnet, 15 mlp, 20 kbn")
-    p.add_argument("--batch-size", type=int, default=None, help="default: 64 convnet, 32 mlp, 100 kbn")
-    p.add_argument("--hidden", type=int, nargs="+", default=None,
+    p.add_argument("--epochs", type=_positive_int, default=None, help="default: 8 convnet, 15 mlp, 20 kbn")
+    p.add_argument("--batch-size", type=_positive_int, default=None, help="default: 64 convnet, 32 mlp, 100 kbn")
+    p.add_argument("--hidden", type=_positive_int, nargs="+", default=None,
                    help="hidden layer sizes for mlp/kbn (default 128 / eight times 50)")
     p.add_argument("--no-batch-norm", action="store_true", help="kbn without its batch norm layers")
-    p.add_argument("--init-std", type=float, default=None,
+    p.add_argument("--init-std", type=_positive, default=None,
                    help="kbn/mlp: draw weights from N(0, std^2) (the homework's sigma, e.g. 1e-4)")
     p.add_argument("--flip", action="store_true", help="random horizontal flips (images; cifar10)")
     p.add_argument("--dtype", choices=["float32", "float64"], default="float32")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=_count, default=0)
     p.add_argument("--out", default=None, help="output folder (default runs/<timestamp>)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--no-graph", action="store_true", help="skip drawing the computational graph")
@@ -91,7 +115,7 @@ def _build_model(args: argparse.Namespace, in_shape: tuple[int, ...], num_classe
 
 def _build_optimizer(args: argparse.Namespace, params: Any, lr: float) -> Any:
     from .. import optim
-    wd = args.weight_decay or 0.0
+    wd = args.weight_decay if args.weight_decay is not None else 0.0
     if args.optimizer == "sgd":
         return optim.SGD(params, lr=lr, momentum=args.momentum, weight_decay=wd)
     if args.optimizer == "rmsprop":
@@ -141,12 +165,31 @@ def write_graph(model: Any, loss_fn: Any, x: Any, y: Any, folder: str) -> str | 
     return path
 
 
+def _check_combinations(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """Options that are fine alone but not together, and an --out that cannot be written: exit 2."""
+    if args.flip and args.data == "spirals":
+        parser.error("--flip mirrors images; --data spirals has 2-D points, not images")
+    if args.hidden is not None and args.model == "convnet":
+        parser.error("--hidden sets the layer sizes of --model mlp or kbn, not convnet")
+    if args.out is not None:
+        if os.path.exists(args.out) and not os.path.isdir(args.out):
+            parser.error(f"--out {args.out!r} is an existing file; name a folder")
+        try:
+            os.makedirs(args.out, exist_ok=True)
+        except OSError as e:
+            parser.error(f"--out {args.out!r}: cannot create the folder ({e.strerror or e})")
+        if not os.access(args.out, os.W_OK):
+            parser.error(f"--out {args.out!r}: the folder is not writable")
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    _check_combinations(parser, args)
     import autograd_lite as al
     from .. import data, nn
     from ..data import DataLoader
-    from .trainer import Trainer, evaluate
+    from .trainer import Trainer, TrainingDiverged, evaluate
 
     dtype = np.dtype(args.dtype)
     al.manual_seed(args.seed)
@@ -162,11 +205,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"autograd-lite train: {e}", file=sys.stderr)
         return 2
     epochs, optimizer_name, schedule, batch_size = MODEL_DEFAULTS[args.model]
-    args.epochs = epochs = args.epochs or epochs
-    args.optimizer = args.optimizer or optimizer_name
-    args.schedule = args.schedule or schedule
-    args.batch_size = args.batch_size or batch_size
-    lr = args.lr or (0.1 if args.model == "kbn" and args.optimizer == "sgd" else DEFAULT_LR[args.optimizer])
+    # (`is None`, not `or`: an explicit value is never replaced by the default)
+    args.epochs = epochs = epochs if args.epochs is None else args.epochs
+    args.optimizer = optimizer_name if args.optimizer is None else args.optimizer
+    args.schedule = schedule if args.schedule is None else args.schedule
+    args.batch_size = batch_size if args.batch_size is None else args.batch_size
+    lr = args.lr if args.lr is not None else (
+        0.1 if args.model == "kbn" and args.optimizer == "sgd" else DEFAULT_LR[args.optimizer])
     flip = data.RandomHorizontalFlip() if args.flip else None
     train_loader = DataLoader(splits.train, args.batch_size, shuffle=True, seed=args.seed, transform=flip)
     val_loader = DataLoader(splits.val, 500)
@@ -181,9 +226,16 @@ def main(argv: list[str] | None = None) -> int:
     print(f"training {args.model} ({model.num_parameters():,} parameters) on {args.data} "
           f"({len(splits.train)} train / {len(splits.val)} val / {len(splits.test)} test) for {epochs} epochs "
           f"with {args.optimizer} lr={lr:g}, schedule {args.schedule}; writing to {out}")
-    trainer = Trainer(model, loss_fn, optimizer, scheduler, progress=not args.no_progress, checkpoint=checkpoint)
+    # a cross-entropy 100 times chance level's means the run has blown up
+    trainer = Trainer(model, loss_fn, optimizer, scheduler, progress=not args.no_progress, checkpoint=checkpoint,
+                      max_loss=100 * math.log(max(2, len(splits.classes))))
     started = time.perf_counter()
-    history = trainer.fit(train_loader, val_loader, epochs)
+    try:
+        history = trainer.fit(train_loader, val_loader, epochs)
+    except TrainingDiverged as e:
+        trainer.history.save(os.path.join(out, "history.json"))
+        print(f"autograd-lite train: {e}; stopped (the best checkpoint so far, if any, is kept)", file=sys.stderr)
+        return 1
     seconds = time.perf_counter() - started
 
     _, val_acc = evaluate(model, val_loader)

@@ -46,6 +46,8 @@ class History:
     def plot(self, path: str | None = None, title: str | None = None) -> Any:
         """Loss (per step, with per-epoch train/val), accuracy (train/val per epoch) and learning rate.
 
+        The loss axis shows every finite value (spikes included), the accuracy axis is zoomed to
+        the measured accuracies, and epoch axes are ticked at whole epochs.
         Returns the matplotlib Figure; also saves it to `path` (PNG) when given. Uses the Agg
         backend when no display is configured, so it works on servers and in tests.
         """
@@ -56,6 +58,7 @@ class History:
             except Exception:  # an interactive backend already in use: keep it
                 pass
         import matplotlib.pyplot as plt
+        from matplotlib.ticker import MaxNLocator
 
         fig, (ax_loss, ax_acc, ax_lr) = plt.subplots(1, 3, figsize=(16, 4.5))
         if title:
@@ -68,17 +71,26 @@ class History:
             if ys:
                 ax_loss.plot(xs, ys, marker="o", label=label)
         ax_loss.set(xlabel="step", ylabel="loss", title="Loss")
-        finite = [v for v in self.steps["loss"] if math.isfinite(v)]
-        if finite:
-            ax_loss.set_ylim(0, 1.2 * max(finite[: max(1, len(finite))]))
+        losses = [v for v in self.steps["loss"] + self.epochs["train_loss"] + self.epochs["val_loss"]
+                  if v is not None and math.isfinite(v)]
+        if losses:  # every point visible: the top is above the highest spike and the highest val loss
+            low, high = min(0.0, min(losses)), max(losses)
+            ax_loss.set_ylim(low, high + 0.05 * ((high - low) or 1.0))
         ax_loss.legend()
+        accuracies = []
         for key, label in (("train_acc", "training"), ("val_acc", "validation")):
             xs, ys = _present(self.epochs["epoch"], self.epochs[key])
             if ys:
                 ax_acc.plot(xs, ys, marker="o", label=label)
+                accuracies += ys
         if self.best_epoch is not None:
             ax_acc.axvline(self.best_epoch, color="red", linestyle=":", label=f"best ({self.best_val_acc:.3f})")
-        ax_acc.set(xlabel="epoch", ylabel="accuracy", title="Accuracy", ylim=(0, 1.02))
+        ax_acc.set(xlabel="epoch", ylabel="accuracy", title="Accuracy")
+        if accuracies:  # zoomed to the data, with a margin, never beyond [0, 1]
+            low, high = min(accuracies), max(accuracies)
+            margin = max(0.1 * (high - low), 0.005)
+            ax_acc.set_ylim(max(0.0, low - margin), min(1.0, high + margin))
+        ax_acc.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax_acc.legend()
         ax_lr.plot(steps, self.steps["lr"])
         ax_lr.set(xlabel="step", ylabel="learning rate", title="Learning rate")
