@@ -9,6 +9,7 @@ The file defines, at top level:
     grad_<name>(a, b, ...)
                       your hand-derived dL/d<name> as a NumPy function of the same
                       (NumPy) inputs; <name> is a parameter of f or an intermediate's name
+    CHECK = ("a", ...)  optional: check only these grad_<name> (the file may define others)
 
 Every grad_<name> is compared with autodiff at several points and autodiff with
 finite differences, in float64 (see al.check.check_derivative). The file runs in a
@@ -62,10 +63,9 @@ def _resolve(name: str) -> Path:
         if path.suffix != ".py":
             raise BrokenFile(f"{name} is not a Python file (.py); write f, inputs and grad_<name> in a .py file")
         return path
-    from ..examples import CHECKS_DIR
-    shipped = CHECKS_DIR / f"{Path(name).stem}.py"
-    if not path.suffix and shipped.is_file():
-        return shipped
+    from ..examples import CHECK_FILES, check_file
+    if not path.suffix and name in CHECK_FILES:
+        return check_file(name)
     raise BrokenFile(f"no such file: {name}")
 
 
@@ -75,6 +75,9 @@ def _exit_call(exc: SystemExit, path: Path) -> BrokenFile:
 
 
 def _load(path: Path) -> ModuleType:
+    from ..examples import CHECK_FILES, CHECKS_DIR
+    if path.stem in CHECK_FILES and path.resolve() == (CHECKS_DIR / path.name).resolve():
+        return importlib.import_module(f"autograd_lite.examples.{path.stem}")  # a shipped example (package-relative)
     spec = importlib.util.spec_from_file_location(f"_autograd_lite_check_{path.stem}", path)
     module = importlib.util.module_from_spec(spec)
     try:
@@ -89,6 +92,8 @@ def _load(path: Path) -> ModuleType:
 def _gather(module: Any, path: Path) -> tuple[Any, Any, dict[str, Any]]:
     missing = [n for n in ("f", "inputs") if not callable(getattr(module, n, None))]
     hand = {k[len("grad_"):]: v for k, v in vars(module).items() if k.startswith("grad_") and callable(v)}
+    if getattr(module, "CHECK", None) is not None:  # optional: which grad_<name> to compare
+        hand = {k: v for k, v in hand.items() if k in module.CHECK}
     if not hand:
         missing.append("at least one grad_<name>(...) function")
     if missing:
