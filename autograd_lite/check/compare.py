@@ -170,17 +170,22 @@ def diagnose(hand: np.ndarray, ref: np.ndarray, *, rtol: float = 1e-5, sizes: Se
     if not np.any(h):
         return Diagnosis("zero", "your gradient is zero everywhere")
     rr = float(np.vdot(r, r))
-    if rr > 0:
-        c = float(np.vdot(h, r)) / rr
-        if _close(h, c * r, rtol):
-            kind, text = _factor_text(c, sizes)
-            return Diagnosis(kind, text)
-    if len(uses) > 1:
+    c = float(np.vdot(h, r)) / rr if rr > 0 else 0.0
+    factor = rr > 0 and _close(h, c * r, rtol)
+    if len(uses) > 1:  # before the factor: with equal paths, "one is missing" is the better explanation
         for coef in _path_combinations(len(uses)):
             combo = sum(a * u.contribution for a, u in zip(coef, uses))
             if _close(h, combo, rtol):
                 missing = [u for u, a in zip(uses, coef) if a != 1]
-                return Diagnosis("missing-path" if 0 in coef else "extra-path", _paths_text(uses, coef), missing)
+                if factor and (any(a not in (0, 1) for a in coef) or min(
+                        float(np.linalg.norm(u.contribution)) for u in missing) < 1e-3 * np.sqrt(rr)):
+                    continue  # a factor explains it, and this path pattern only restates it
+                text = _paths_text(uses, coef) + (f" (the paths contribute equally: {c:.3f} times the gradient)"
+                                                  if factor else "")
+                return Diagnosis("missing-path" if 0 in coef else "extra-path", text, missing)
+    if factor:
+        kind, text = _factor_text(c, sizes)
+        return Diagnosis(kind, text)
     if h.ndim == 2 and h.shape[0] == h.shape[1] and h.shape[0] > 1:
         if _close(h, r.T, rtol):
             return Diagnosis("transpose", "it is the transpose of the right gradient: you returned ∇ᵀ")

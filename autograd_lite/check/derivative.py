@@ -462,7 +462,8 @@ def _finite_differences(check: GradientCheck, name: str, given: Point, hand: np.
     """autodiff vs Richardson finite differences at the given inputs, within fd_tol plus FD's own error."""
     i = problem.names.index(name)
     try:
-        fd, fd_err = richardson_grad(lambda x: problem.loss_at(i, x), problem.arrays[i], eps)
+        fd, fd_err = richardson_grad(lambda x: problem.loss_at(i, x), problem.arrays[i], eps,
+                                     _largest_value(given.loss))
     except Exception as exc:  # noqa: BLE001 - e.g. f calls al.grad, which needs grad mode: no FD then
         check.notes.append(f"finite differences could not be computed ({type(exc).__name__}: {exc})")
         return
@@ -487,6 +488,22 @@ def _finite_differences(check: GradientCheck, name: str, given: Point, hand: np.
                            f"{fd[w]:.6g} ± {fd_err[w]:.1e}): is f differentiable at this point?")
     else:
         check.notes.append("autodiff and finite differences also disagree here: is f differentiable at this point?")
+
+
+def _largest_value(loss: Tensor) -> float:
+    """The largest magnitude among the values computed on the way to the loss: the loss inherits its
+    rounding when terms cancel (log-softmax at large logits), so finite differences are no finer."""
+    largest, stack, seen = 0.0, [loss.grad_fn], set()
+    while stack:
+        fn = stack.pop()
+        if fn is None or id(fn) in seen or fn.inputs is None:
+            continue
+        seen.add(id(fn))
+        for t in fn.inputs:
+            if t.dtype.kind == "f" and t.numel():
+                largest = max(largest, float(np.max(np.abs(t.data))))
+            stack.append(t.grad_fn)
+    return largest if np.isfinite(largest) else 0.0
 
 
 def _message(c: GradientCheck) -> str:

@@ -149,13 +149,14 @@ def gradgradcheck(f: Callable[..., Tensor], inputs: Any, eps: float = 1e-6, atol
     return gradcheck(first_grad, xs, eps=eps, atol=atol, rtol=rtol)
 
 
-def richardson_grad(loss: Callable[[np.ndarray], float], x: np.ndarray,
-                    step: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+def richardson_grad(loss: Callable[[np.ndarray], float], x: np.ndarray, step: float | None = None,
+                    value_scale: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
     """Gradient of the scalar loss(x) by Richardson-extrapolated central differences, with an error bound.
 
     Per element, central differences D(h) at h, h/2, h/4 give two extrapolations R(h) = (4·D(h/2) − D(h))/3
     (truncation error O(h⁴)); the estimate is the finer one and its error estimate is their difference
-    plus the rounding noise ε·|L|/h. The base step is tried at 1e-3 (or `step`) times the element's scale,
+    plus the rounding noise 8ε·max(|L|, value_scale)/h (value_scale: the largest magnitude computed on the
+    way to L, whose rounding L inherits when terms cancel). The base step is tried at 1e-3 (or `step`) times the element's scale,
     and at 1e-2 and 1e-4 where that estimate is poor; the step with the smallest error estimate wins.
     Returns (estimate, error), both float64 of x's shape.
     """
@@ -167,7 +168,7 @@ def richardson_grad(loss: Callable[[np.ndarray], float], x: np.ndarray,
     base = [step] if step is not None else [1e-3, 1e-2, 1e-4]
     for k in range(flat.size):
         for b in base:
-            est, err = _richardson_one(loss, x, flat, k, b * scales[k])
+            est, err = _richardson_one(loss, x, flat, k, b * scales[k], value_scale)
             if err < error[k]:
                 estimate[k], error[k] = est, err
             if step is None and error[k] <= 1e-8 * max(abs(estimate[k]), 1e-300) + 1e-300:
@@ -176,8 +177,8 @@ def richardson_grad(loss: Callable[[np.ndarray], float], x: np.ndarray,
 
 
 def _richardson_one(loss: Callable[[np.ndarray], float], x: np.ndarray, flat: np.ndarray, k: int,
-                    h: float) -> tuple[float, float]:
-    orig, values, diffs = flat[k], [], []
+                    h: float, value_scale: float) -> tuple[float, float]:
+    orig, values, diffs = flat[k], [value_scale], []
     for hh in (h, h / 2, h / 4):
         flat[k] = orig + hh
         hi = loss(x)
