@@ -47,7 +47,9 @@ def test_wrong_formula_fails_and_points_at_w():
     report = check_derivative(autoencoder.loss, (W, x), {"W": autoencoder.grad_W_one_path})
     assert not report.passed and not report
     check = report["W"]
-    assert check.verdict == "WRONG" and check.error_autodiff > 1e-2 and check.error_fd > 1e-2
+    assert check.verdict == "WRONG" and check.error_autodiff > 1e-2
+    assert check.error_fd < 1e-8  # autodiff and finite differences agree: the formula is what is wrong
+    assert check.mistake == "missing-path" and "`transpose` (Wᵀ) is missing" in check.diagnosis
     i = check.worst_index
     assert check.worst_hand == pytest.approx(autoencoder.grad_W_one_path(W, x)[i])
     assert check.worst_autodiff == pytest.approx(autoencoder.grad_W(W, x)[i])
@@ -67,8 +69,11 @@ def test_other_shape_mistakes():
     W, x = autoencoder.example_inputs()
     flat = check_derivative(autoencoder.loss, (W, x), {"W": lambda W, x: autoencoder.grad_W(W, x).ravel()})
     assert flat["W"].shape_mistake and "reshaped" in flat["W"].message
-    batch = check_derivative(lambda b: (b * b).sum(), [np.ones(3)], {"b": lambda b: np.tile(2 * b, (5, 1))})
-    assert batch["b"].shape_mistake and "sum over the leading" in batch["b"].message
+    batch = check_derivative(lambda b: (b * b).sum(), [np.ones(3)], {"b": lambda b: np.tile(2 * b / 5, (5, 1))})
+    assert batch["b"].shape_mistake and batch["b"].mistake == "batch-sum"
+    assert "summed over the leading (batch) dimension it matches" in batch["b"].message
+    mean = check_derivative(lambda b: (b * b).sum(), [np.ones(3)], {"b": lambda b: np.tile(2 * b, (5, 1))})
+    assert "forgot the mean over the batch" in mean["b"].message
 
 
 def test_gradient_as_array_and_untouched_inputs():
@@ -168,18 +173,61 @@ def test_cli_subprocess_exit_code():
         assert result.returncode == code, result.stderr
 
 
+def _readme_section() -> str:
+    readme = (REPO / "README.md").read_text()
+    start = readme.index("## Check your homework derivative")
+    return readme[start:readme.index("\n## ", start + 1)]
+
+
+def _blocks_after(doc: str, marker: str) -> str:
+    """The first fenced block after `marker` in the README section."""
+    return re.search(r"```\w*\n(.*?)```", doc[doc.index(marker):], re.S).group(1)
+
+
+def _mask(text: str) -> str:
+    """Masks what varies with the BLAS: the digits of every error, and in PASS rows (where the worst entry is
+    an argmax over rounding noise) the worst entry and its values."""
+    lines = []
+    for line in text.splitlines():
+        if line.rstrip().endswith("PASS"):
+            cells = re.split(r"\s{2,}", line.strip())
+            line = " ".join(cells[:3] + [cells[-1]])
+        lines.append(re.sub(r"\d\.\de[-+]\d+", "#", line))
+    return re.sub(r" +", " ", "\n".join(lines)).strip()
+
+
 def test_readme_section_shows_the_real_report():
     """README.md, "Check your homework derivative": its GP-LVM code prints the report shown under it."""
-    readme = (REPO / "README.md").read_text()
-    doc = readme[readme.index("## Check your homework derivative"):]
+    doc = _readme_section()
     code, shown = re.search(r"```python\n(.*?)```\n\nprints\n\n```\n(.*?)```", doc, re.S).groups()
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=60)
-    assert _mask_rounding(result.stdout) == _mask_rounding(shown)
+    assert _mask(result.stdout) == _mask(shown)
 
 
-def _mask_rounding(report: str) -> str:
-    """Masks what varies with the BLAS: the error digits and, where the error against autodiff is at
-    rounding level, which element is worst (an argmax over noise), its values and so the column widths."""
-    row = re.compile(r"(\d\.\de[-+]\d+)(\s+\S+\s+)(\(.*?\)\s+\S+\s+\S+)")
-    unmoored = lambda m: m[0] if float(m[1]) >= 1e-12 else m[1] + m[2] + "#"
-    return re.sub(r" +", " ", re.sub(r"\d\.\de[-+]\d+", "#", row.sub(unmoored, report))).strip()
+def test_readme_shows_the_missing_path_diagnosis_of_the_shell():
+    doc = _readme_section()
+    shown = _blocks_after(doc, "that follows only one of the two paths to W")
+    result = subprocess.run([sys.executable, "-m", "autograd_lite.cli", "check", "autoencoder_wrong"],
+                            capture_output=True, text=True, cwd=REPO, timeout=120)
+    assert result.returncode == 1
+    expected = shown.split("\n", 1)[1].rsplit("$ echo $?", 1)[0]
+    assert "the path through `transpose` (Wᵀ) is missing" in expected
+    assert _mask(result.stdout) == _mask(expected)
+
+
+def test_readme_shows_the_real_autograder_workflow(tmp_path):
+    """The reference shown is the demo's; grading the demo's 17 submissions writes the report and CSV shown."""
+    from autograd_lite.examples import autograder_demo
+    doc = _readme_section()
+    assert _blocks_after(doc, "each student hands in a file") == autograder_demo.REFERENCE
+    autograder_demo.write_reference(tmp_path)
+    autograder_demo.generate_submissions(tmp_path / "submissions", 17)
+    result = subprocess.run([sys.executable, "-m", "autograd_lite.cli", "check", "--reference", "reference.py",
+                             "submissions", "--quiet", "--timeout", "5"], capture_output=True, text=True,
+                            cwd=tmp_path, timeout=300)
+    assert result.returncode == 0, result.stderr
+    report = (tmp_path / "grades" / "s008_one_path.txt").read_text()
+    assert _mask(report) == _mask(_blocks_after(doc, "grades/s008_one_path.txt` reads"))
+    rows = (tmp_path / "grades" / "summary.csv").read_text().splitlines()
+    shown = _blocks_after(doc, "`grades/summary.csv` has a row per submission")
+    assert _mask("\n".join(rows[:1] + rows[9:15])) == _mask(shown)

@@ -113,7 +113,7 @@ def _paths_text(uses: Sequence[Use], coef: tuple[int, ...]) -> str:
     kept = [u.label for u, a in zip(uses, coef) if a == 1]
     parts = []
     if kept:
-        parts.append(f"matches the path{'s' * (len(kept) > 1)} through {' and '.join(kept)} only")
+        parts.append(f"it matches the path{'s' * (len(kept) > 1)} through {' and '.join(kept)} only")
     missing = [u.label for u, a in zip(uses, coef) if a == 0]
     if missing:
         parts.append(f"the path{'s' * (len(missing) > 1)} through {' and '.join(missing)} "

@@ -234,7 +234,11 @@ def _child(conn: Any, ref: Reference, path: Path, budget: float) -> None:
                     lines.append(f"{where}: grad_{name} prints output; remove the print statements: 0 points")
                     continue
             except BaseException as exc:  # noqa: BLE001
-                lines.append(f"{where}: " + _reason(exc, path, per_part / len(ref.input_sets), f"grad_{name}", ref.allowed))
+                lines.append(f"{where}: " + _reason(exc, path, per_part / len(ref.input_sets), f"grad_{name}",
+                                                    ref.allowed))
+                if isinstance(exc, _Timeout) and i + 1 < len(ref.input_sets):
+                    lines.append("the remaining input sets were not tried")
+                    break
                 continue
             check = report[name]
             if check.passed:
