@@ -139,3 +139,15 @@ def test_checks_of_a_function_that_itself_calls_grad():
     x = rand(3, seed=151)
     assert gradcheck(grad_norm, x)
     np.testing.assert_allclose(numerical_grad(grad_norm, x), 36 * x.data ** 3, rtol=1e-6)
+
+
+def test_richardson_grad_estimate_and_error_bound():
+    from autograd_lite.check import richardson_grad
+    x = np.array([0.3, -1.2, 2.0])
+    est, err = richardson_grad(lambda v: float(np.sum(np.exp(v) * np.sin(v))), x)
+    exact = np.exp(x) * (np.sin(x) + np.cos(x))
+    assert np.all(np.abs(est - exact) <= err)  # the bound holds
+    assert np.all(err < 1e-8 * np.abs(exact))  # and is tight: Richardson beats plain central differences
+    noisy = lambda v: float(np.sum(v ** 2)) + 1e3  # a large constant: rounding noise of ~1e-13 in the loss
+    est, err = richardson_grad(noisy, x, value_scale=1e3)
+    assert np.all(np.abs(est - 2 * x) <= err) and np.all(err > 1e-12)

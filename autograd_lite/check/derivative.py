@@ -606,7 +606,7 @@ class DerivativeReport:
         body = "".join(
             "<tr>" + "".join(f"<td>{html.escape(cell)}</td>" for cell in row[:-1])
             + f'<td style="color:{colour[row[-1]]};font-weight:bold">{row[-1]}</td></tr>' for row in self._rows())
-        failed = "".join(f"<li>{html.escape(c.message)}</li>" for c in self.failed)
+        failed = "".join(f"<li>{html.escape(c.message).replace(chr(10), '<br>')}</li>" for c in self.failed)
         notes = "".join(f"<li>{html.escape(c.name)}: {html.escape(n)}</li>" for c in self.checks for n in c.notes)
         return (f"<div><p><b>{html.escape(self.verdict())}</b></p>"
                 + (f"<ul>{failed}</ul>" if failed else "")
