@@ -132,3 +132,16 @@ def test_a_failed_check_leaves_the_inputs_untouched():
     a = A.copy()
     check_derivative(cube, {"a": a}, {"a": lambda a: 2 * a})
     np.testing.assert_array_equal(a, A)
+
+
+def test_a_hand_gradient_that_raises_only_away_from_the_given_point_skips_that_point_with_a_note():
+    import autograd_lite as al
+    M = np.random.default_rng(1).standard_normal((3, 3))
+    X = M @ M.T + 3 * np.eye(3)
+
+    def grad_X(X):
+        assert np.allclose(X, X.T), "X must be symmetric"
+        return np.linalg.inv(X)
+    check = check_derivative(lambda X: al.logdet(X), {"X": X}, {"X": grad_X})["X"]
+    assert check.passed
+    assert any("perturbed point 1" in n and "skipped" in n and "X must be symmetric" in n for n in check.notes)

@@ -133,7 +133,8 @@ def _label(t: Tensor, depth: int = 1) -> str:
 def _expr(fn: Any, depth: int) -> str:
     expr = getattr(fn, "expr", "") or fn.op_name
     args = [_label(t, depth) for t in fn.inputs]
-    return re.sub(r"(?<![A-Za-z])([a-h])(?![A-Za-z])", lambda m: args[ord(m[1]) - 97] if ord(m[1]) - 97 < len(args) else m[1], expr)
+    role = lambda m: args[ord(m[1]) - 97] if ord(m[1]) - 97 < len(args) else m[1]  # noqa: E731 (a → first input)
+    return re.sub(r"(?<![A-Za-z])([a-h])(?![A-Za-z])", role, expr)
 
 
 def _describe_use(fn: Any, slot: int) -> str:
@@ -239,7 +240,8 @@ class _Problem:
                 raise DerivativeCheckError(f"check_derivative: f returns an intermediate named {n!r}, the name of an "
                                            "input; rename the intermediate")
             if not isinstance(t, Tensor):
-                raise DerivativeCheckError(f"check_derivative: intermediate {n!r} is a {type(t).__name__}, not a Tensor")
+                raise DerivativeCheckError(f"check_derivative: intermediate {n!r} is a {type(t).__name__}, "
+                                           "not a Tensor")
             if t.name is None:
                 t.name = n
             named[n], kinds[n] = t, "intermediate"
@@ -363,9 +365,18 @@ def check_derivative(f: Callable[..., Any], inputs: Any, hand_grads: Mapping[str
     results, hand_by_tensor = [], {}
     for n in checked:
         spec = hand_grads[n]
-        at = [given] + (extra if callable(spec) else [])
-        hands = [_hand_value(problem, n, spec, p.arrays) for p in at]
+        at, hands, skipped_here = [], [], []
+        for p in [given] + (extra if callable(spec) else []):
+            try:
+                hands.append(_hand_value(problem, n, spec, p.arrays))
+            except HandGradientError as exc:
+                if p is given:
+                    raise
+                skipped_here.append(f"{p.label} skipped: {str(exc).removeprefix('check_derivative: ')}")
+                continue
+            at.append(p)
         check = _judge(n, given.kinds[n], at, hands, problem, symmetric, tol)
+        check.notes += skipped_here
         if check.passed and check.mistake is None and _is_tiny(check, given, n, problem):
             check = _second_point(check, n, spec, problem, tol)
         if finite_differences and given.kinds[n] == "input" and check.verdict not in ("SHAPE",):
@@ -422,9 +433,10 @@ def _judge(name: str, kind: str, at: list[Point], hands: list[np.ndarray], probl
     d = diagnose(h, r, rtol=rtol, sizes=sizes, uses=p.uses(name), values=values)
     if failing > 0 and symmetric:
         inner = f" (there {d.text})" if d.kind is not None else ""
-        d = Diagnosis("symmetric-only", f"holds only for symmetric {', '.join(symmetric)}: right at the given "
-                                        f"inputs, where {', '.join(symmetric)} {'is' if len(symmetric) == 1 else 'are'} "
-                                        f"symmetric, but wrong at a non-symmetric {symmetric[0]}{inner}", d.missing)
+        names, verb = ", ".join(symmetric), "is" if len(symmetric) == 1 else "are"
+        d = Diagnosis("symmetric-only", f"holds only for symmetric {names}: right at the given inputs, where "
+                                        f"{names} {verb} symmetric, but wrong at a non-symmetric {symmetric[0]}{inner}",
+                      d.missing)
     elif failing > 0:
         d = Diagnosis(d.kind or "point-specific", f"right at the given inputs but wrong at {p.label}"
                       + (f": {d.text}" if d.kind is not None else ""), d.missing)
@@ -530,8 +542,8 @@ class DerivativeReport:
     colours each checked tensor and draws a missing path in red.
     """
 
-    HEADER = ["tensor", "kind", "shape", "hand vs autodiff", "‖h−r‖/‖r‖", "cosine", "autodiff vs FD (± est.)",
-              "worst at", "hand", "autodiff", "verdict"]
+    HEADER = ["tensor", "kind", "shape", "hand vs autodiff", "‖h−r‖/‖r‖", "cosine",
+              "autodiff vs FD (± est.)", "worst at", "hand", "autodiff", "verdict"]
 
     def __init__(self, function: str, checks: list[GradientCheck], loss: Tensor, tensors: dict[str, Tensor],
                  hand_grads: dict[Tensor, np.ndarray], tol: float, fd_tol: float | None, points: int = 1) -> None:
@@ -569,8 +581,8 @@ class DerivativeReport:
                  else f"{self.points} points (the given inputs and {self.points - 1} seeded perturbations)")
         lines = [f"Criterion 1: |hand − autodiff| ≤ {self.tol:.0e}·max|autodiff| at {where}, in float64."]
         if self.fd_tol is not None:
-            lines.append(f"Criterion 2 (inputs): |finite differences − autodiff| ≤ {self.fd_tol:.0e}·max|autodiff| "
-                         "+ 4 × their error estimate, at the given inputs.")
+            lines.append(f"Criterion 2 (inputs): |finite differences − autodiff| ≤ {self.fd_tol:.0e}"
+                         "·max|autodiff| + 4 × their error estimate, at the given inputs.")
         return lines
 
     def _rows(self) -> list[list[str]]:

@@ -41,6 +41,8 @@ from multiprocessing.connection import wait
 from pathlib import Path
 from typing import Any, Callable
 
+from .derivative import HandGradientError, check_derivative
+
 ALLOWED_IMPORTS = frozenset({"numpy", "math", "cmath", "functools", "itertools", "operator", "typing",
                              "__future__", "collections", "dataclasses", "numbers", "scipy"})
 
@@ -114,7 +116,6 @@ class Reference:
             raise GradingError(f"the reference {path} needs POINTS = {{name: points > 0}} (or grad_<name> functions)")
         self.allowed = ALLOWED_IMPORTS | frozenset(getattr(module, "EXTRA_IMPORTS", ()))
         self.f, self.points_map, self.tol, self.points = module.f, dict(points_map), tol, points
-        from .derivative import check_derivative
         own = {k[5:]: v for k, v in vars(module).items() if k.startswith("grad_") and callable(v)}
         for i, inputs in enumerate(self.input_sets):  # the reference's own formulas must pass, if it has them
             mine = {n: g for n, g in own.items() if n in self.points_map}
@@ -188,10 +189,10 @@ def _reason(exc: BaseException, path: Path, seconds: float, what: str,
                 "may be imported: 0 points")
     if isinstance(exc, SystemExit):
         return f"{what} calls exit()/sys.exit({exc.code!r}): 0 points"
-    cause = exc.__cause__ if exc.__cause__ is not None and type(exc).__name__ == "HandGradientError" else exc
-    if isinstance(cause, BaseException) and cause is not exc:
-        return _reason(cause, path, seconds, what, allowed) if isinstance(cause, (_Timeout, _OddImport, SystemExit)) else (
-            f"{what} raised {type(cause).__name__}: {cause}{_line(cause, path)}: 0 points")
+    if isinstance(exc, HandGradientError) and exc.__cause__ is not None:  # the student's own exception
+        exc = exc.__cause__
+        if isinstance(exc, (_Timeout, _OddImport, SystemExit)):
+            return _reason(exc, path, seconds, what, allowed)
     return f"{what} raised {type(exc).__name__}: {exc}{_line(exc, path)}: 0 points"
 
 
@@ -202,7 +203,6 @@ def _line(exc: BaseException, path: Path) -> str:
 
 def _child(conn: Any, ref: Reference, path: Path, budget: float) -> None:
     """Grade one submission; each part's result is sent as soon as it is known."""
-    from .derivative import check_derivative
     module_name = f"_submission_{os.getpid()}"
     per_part = budget / (len(ref.points_map) + 1)
     try:
@@ -215,7 +215,8 @@ def _child(conn: Any, ref: Reference, path: Path, budget: float) -> None:
                                "print statements")
     except BaseException as exc:  # noqa: BLE001 - whatever the file does, it is reported, never raised
         text = str(exc) if isinstance(exc, RuntimeError) and str(exc).startswith("prints") else None
-        conn.send(("all", f"the file {text}: 0 points" if text else _reason(exc, path, per_part, "the file", ref.allowed)))
+        conn.send(("all", f"the file {text}: 0 points" if text
+                   else _reason(exc, path, per_part, "the file", ref.allowed)))
         return
     for name, points in ref.points_map.items():
         conn.send(("start", name))

@@ -156,8 +156,9 @@ def richardson_grad(loss: Callable[[np.ndarray], float], x: np.ndarray, step: fl
     Per element, central differences D(h) at h, h/2, h/4 give two extrapolations R(h) = (4·D(h/2) − D(h))/3
     (truncation error O(h⁴)); the estimate is the finer one and its error estimate is their difference
     plus the rounding noise 8ε·max(|L|, value_scale)/h (value_scale: the largest magnitude computed on the
-    way to L, whose rounding L inherits when terms cancel). The base step is tried at 1e-3 (or `step`) times the element's scale,
-    and at 1e-2 and 1e-4 where that estimate is poor; the step with the smallest error estimate wins.
+    way to L, whose rounding L inherits when terms cancel). The base step is tried at 1e-3 (or `step`)
+    times the element's scale, and at 1e-2 and 1e-4 where that estimate is poor; the step with the
+    smallest error estimate wins.
     Returns (estimate, error), both float64 of x's shape.
     """
     x = np.array(x, dtype=np.float64, order="C")
