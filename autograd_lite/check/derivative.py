@@ -375,9 +375,9 @@ def check_derivative(f: Callable[..., Any], inputs: Any, hand_grads: Mapping[str
                 skipped_here.append(f"{p.label} skipped: {str(exc).removeprefix('check_derivative: ')}")
                 continue
             at.append(p)
-        check = _judge(n, given.kinds[n], at, hands, problem, symmetric, tol)
+        check = _judge(n, given.kinds[n], at, hands, symmetric, tol)
         check.notes += skipped_here
-        if check.passed and check.mistake is None and _is_tiny(check, given, n, problem):
+        if check.passed and check.mistake is None and _is_tiny(given, n):
             check = _second_point(check, n, spec, problem, tol)
         if finite_differences and given.kinds[n] == "input" and check.verdict not in ("SHAPE",):
             _finite_differences(check, n, given, hands[0], problem, eps, fd_tol)
@@ -395,13 +395,14 @@ def _scales(point: Point, name: str) -> tuple[float, float]:
     return loss, float(np.max(np.abs(value), initial=0.0))
 
 
-def _is_tiny(check: GradientCheck, point: Point, name: str, problem: _Problem) -> bool:
+def _is_tiny(point: Point, name: str) -> bool:
+    """Whether autodiff's gradient of `name` is ≈ 0 at this point (relative to the loss)."""
     loss, value = _scales(point, name)
     return compare(point.autodiff[name], point.autodiff[name], 1.0, loss_scale=loss, value_scale=value).tiny
 
 
-def _judge(name: str, kind: str, at: list[Point], hands: list[np.ndarray], problem: _Problem,
-           symmetric: list[str], tol: float) -> GradientCheck:
+def _judge(name: str, kind: str, at: list[Point], hands: list[np.ndarray], symmetric: list[str],
+           tol: float) -> GradientCheck:
     """hand vs autodiff at each point; the first failing point decides, and is diagnosed."""
     given = at[0]
     ref0 = given.autodiff[name]
@@ -457,7 +458,7 @@ def _second_point(check: GradientCheck, name: str, spec: Any, problem: _Problem,
         check.notes.append(f"could not evaluate f at {label}")
         return check
     h = _hand_value(problem, name, spec, arrays)
-    second = _judge(name, check.kind, [p], [h], problem, [], tol)
+    second = _judge(name, check.kind, [p], [h], [], tol)
     second.notes = check.notes + [f"checked again at {label}: {'agrees' if second.passed else 'disagrees'}"]
     if second.passed:
         check.notes.append(second.notes[-1])
