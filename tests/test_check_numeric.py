@@ -191,3 +191,15 @@ def test_gradcheck_returns_true_or_raises_naming_input_and_element():
 def test_gradcheck_on_a_function_returning_no_tensor_says_so():
     with pytest.raises(TypeError, match="gradcheck.*Tensor.*float"):
         al.check.gradcheck(lambda u: 3.0, [leaf([1.0])])
+
+
+def test_richardson_grad_estimate_and_error_bound():
+    from autograd_lite.check import richardson_grad
+    x = np.array([0.3, -1.2, 2.0])
+    est, err = richardson_grad(lambda v: float(np.sum(np.exp(v) * np.sin(v))), x)
+    exact = np.exp(x) * (np.sin(x) + np.cos(x))
+    assert np.all(np.abs(est - exact) <= err)  # the bound holds
+    assert np.all(err < 1e-8 * np.abs(exact))  # and is tight: Richardson beats plain central differences
+    noisy = lambda v: float(np.sum(v ** 2)) + 1e3  # a large constant: rounding noise of ~1e-13 in the loss
+    est, err = richardson_grad(noisy, x, value_scale=1e3)
+    assert np.all(np.abs(est - 2 * x) <= err) and np.all(err > 1e-12)

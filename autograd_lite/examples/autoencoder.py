@@ -7,7 +7,9 @@ sum over both paths. With r = WᵀWx − x (the residual):
     path through Wᵀ:  ∂L/∂W = Wx·rᵀ
     total:            ∇_W L = W·r·xᵀ + Wx·rᵀ
 
-The classic mistake keeps only the first path (`grad_W_one_path`).
+The classic mistake keeps only the first path (`grad_W_one_path`; the check file
+`autoencoder_wrong` hands it in). This module is also a check file: `f`, `inputs()`
+and `grad_W` are what `autograd-lite check autoencoder` reads.
 """
 from __future__ import annotations
 
@@ -38,3 +40,13 @@ def example_inputs(m: int = 2, n: int = 4, seed: int = 0) -> tuple[np.ndarray, n
     """(W, x) with W (m, n) and x (n,), float64."""
     rng = np.random.default_rng(seed)
     return rng.standard_normal((m, n)), rng.standard_normal(n)
+
+
+f = loss  # the check-file convention: f, inputs(), grad_<name>
+CHECK = ("W",)  # the hand gradients `autograd-lite check` compares (grad_W_one_path is not one)
+
+
+def inputs() -> dict[str, np.ndarray]:
+    """The check file's inputs: {"W": (2, 4), "x": (4,)}."""
+    W, x = example_inputs()
+    return {"W": W, "x": x}

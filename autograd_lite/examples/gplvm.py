@@ -7,6 +7,8 @@ X (N, Q) latent points, Y (N, D) data. The hand derivation goes through K:
     ∂L/∂K = ½·K⁻¹YYᵀK⁻¹ − D/2·K⁻¹          (K symmetric; uses ∂log|K|/∂K = K⁻ᵀ
                                              and ∂L/∂K = −K⁻ᵀ·(∂L/∂K⁻¹)·K⁻ᵀ)
     ∇_X L = α(∂L/∂K + ∂L/∂Kᵀ)·X = α(K⁻¹YYᵀK⁻¹ − D·K⁻¹)·X   (two paths: X and Xᵀ)
+
+Also a check file (`autograd-lite check gplvm`): `f` exposes K, and `grad_X`, `grad_K` are checked.
 """
 from __future__ import annotations
 
@@ -51,3 +53,14 @@ def example_inputs(n: int = 6, q: int = 2, d: int = 3, seed: int = 0) -> tuple[n
     """(X, Y) with X (n, q), Y (n, d), float64."""
     rng = np.random.default_rng(seed)
     return rng.standard_normal((n, q)), rng.standard_normal((n, d))
+
+
+def f(X: Tensor, Y: Any) -> Any:
+    """The check file's loss: (L, {"K": K, "K_inv": K⁻¹}) at α = 1, β = 4."""
+    return log_likelihood(X, Y, return_intermediates=True)
+
+
+def inputs() -> dict[str, np.ndarray]:
+    """The check file's inputs: {"X": (6, 2), "Y": (6, 3)}."""
+    X, Y = example_inputs()
+    return {"X": X, "Y": Y}

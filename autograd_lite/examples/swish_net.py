@@ -12,6 +12,8 @@ Hand derivation (Y the one-hot labels, P = softmax(Z2)):
     ∂L/∂Z1 = (∂L/∂Z2·W2) ⊙ S1,     S1 = swish′(Z1) = σ(Z1)(1 + Z1(1 − σ(Z1)))
                                        (= (1 + (z+1)e^{−z})/(1 + e^{−z})², the homework's form)
     ∇_W1 L = (∂L/∂Z1)ᵀ·X           ∇_b1 L = Σᵢ (∂L/∂Z1)ᵢ
+
+Also a check file (`autograd-lite check swish_net`): `f`, `inputs()` and the four `grad_*`.
 """
 from __future__ import annotations
 
@@ -63,3 +65,27 @@ def example_inputs(n: int = 5, d: int = 4, h: int = 6, c: int = 7, seed: int = 0
     return {"X": rng.standard_normal((n, d)), "y": rng.integers(0, c, n),
             "W1": rng.standard_normal((h, d)), "b1": rng.standard_normal(h),
             "W2": rng.standard_normal((c, h)), "b2": rng.standard_normal(c)}
+
+
+f = loss  # the check-file convention: f, inputs(), grad_<name>
+inputs = example_inputs
+
+
+def grad_W1(**data: np.ndarray) -> np.ndarray:
+    """∇_W1 L, shape (H, D)."""
+    return grads(**data)["W1"]
+
+
+def grad_b1(**data: np.ndarray) -> np.ndarray:
+    """∇_b1 L, shape (H,)."""
+    return grads(**data)["b1"]
+
+
+def grad_W2(**data: np.ndarray) -> np.ndarray:
+    """∇_W2 L, shape (C, H)."""
+    return grads(**data)["W2"]
+
+
+def grad_b2(**data: np.ndarray) -> np.ndarray:
+    """∇_b2 L, shape (C,)."""
+    return grads(**data)["b2"]

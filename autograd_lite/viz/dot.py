@@ -11,7 +11,7 @@ from typing import Any, Iterable, Mapping
 
 from ..tensor import Tensor
 from . import collapse
-from .checking import Verdict, check_gradients
+from .checking import Verdict, check_gradients, missing_path_keys
 from .graph import Graph, Node, build, descendants, grad_expr, role
 from .style import (CHECK_BAD, CHECK_NONE, CHECK_OK, COLORS, GRAD_EDGE, HIGHLIGHT, KIND_TITLE, full_text, html,
                     quote, shape_text, summary)
@@ -49,7 +49,7 @@ def to_dot(*roots: Tensor, backward: bool = False, names: Mapping[str, Any] | No
     if collapse_modules:
         collapse.collapse_modules(graph, collapse_modules)
     collapse.limit(graph, max_nodes)
-    lit = descendants(graph, start) if start else set()
+    lit = (descendants(graph, start) if start else set()) | missing_path_keys(graph, verdicts)
     writer = _Writer(graph, backward, show_values, max_values, tooltips, verdicts, lit)
     return writer.write(clusters, rankdir, title)
 
