@@ -116,6 +116,7 @@ class _Writer:
         self.tooltips, self.verdicts, self.lit = tooltips, verdicts, lit
         self.sums: dict[str, str] = {}  # tensor key -> its "+" node, in the backward view
         self.inputs_of: dict[str, int] = {}  # op key -> number of inputs drawn
+        self.grad_text: dict[str, str] | None = None  # the animation's one-line gradient cells, by node
 
     def write(self, clusters: bool, rankdir: str, title: str | None) -> str:
         """The whole DOT text."""
@@ -182,7 +183,10 @@ class _Writer:
         cells = []
         if self.show_values and node.data is not None:
             cells.append(_lines("data ", summary(node.data, self.max_values)))
-        if self.show_values and node.grad is not None:
+        if self.grad_text is not None:
+            if node.key in self.grad_text:
+                cells.append(html("grad " + self.grad_text[node.key]))
+        elif self.show_values and node.grad is not None:
             cells.append(_lines("grad ", summary(node.grad, self.max_values)))
         if cells:
             span = ' COLSPAN="2"' if len(cells) == 1 else ""

@@ -32,8 +32,22 @@ class _Record:
         self.consts: dict[int, np.ndarray] = {}  # constant inputs' values, by position
 
 
-# keyed weakly: a record lives as long as its node (or leaf) does
-_RECORDS: "weakref.WeakKeyDictionary[Any, _Record]" = weakref.WeakKeyDictionary()
+# by id, with a weak link: a record lives as long as its node (or leaf) does. (Not a
+# WeakKeyDictionary: it compares keys with ==, which is elementwise for tensors.)
+_RECORDS: dict[int, tuple[weakref.ref, _Record]] = {}
+
+
+def recorded(obj: Any) -> _Record | None:
+    """The record of a node (Function) or leaf tensor, if record_grads saw it."""
+    entry = _RECORDS.get(id(obj))
+    return entry[1] if entry is not None and entry[0]() is obj else None
+
+
+def _new_record(obj: Any, data: np.ndarray | None) -> _Record:
+    key = id(obj)
+    rec = _Record(data)
+    _RECORDS[key] = (weakref.ref(obj, lambda _: _RECORDS.pop(key, None)), rec)
+    return rec
 
 
 def _keep(rec: _Record) -> Any:
@@ -66,9 +80,9 @@ def record_grads(*roots: Tensor) -> Tensor:
         if fn.inputs is None:
             raise RuntimeError(f"record_grads: {fn.name} was already released by backward(); "
                                "call record_grads(loss) before loss.backward()")
-        rec = _RECORDS.get(fn)
+        rec = recorded(fn)
         if rec is None:
-            rec = _RECORDS[fn] = _Record(out.data)
+            rec = _new_record(fn, out.data)
             hooks = fn.__dict__.setdefault("hooks", [])
             if isinstance(hooks, tuple):
                 hooks = fn.hooks = list(hooks)
@@ -85,14 +99,8 @@ def record_grads(*roots: Tensor) -> Tensor:
 
 
 def _hook_leaf(t: Tensor) -> None:
-    if t not in _RECORDS:
-        rec = _RECORDS[t] = _Record(None)
-        t.register_hook(_keep(rec))
-
-
-def recorded(obj: Any) -> _Record | None:
-    """The record of a node (Function) or leaf tensor, if record_grads saw it."""
-    return _RECORDS.get(obj)
+    if recorded(t) is None:
+        t.register_hook(_keep(_new_record(t, None)))
 
 
 def _is_live(graph: Graph) -> bool:
