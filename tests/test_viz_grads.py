@@ -29,7 +29,7 @@ def tensor_nodes(text: str) -> dict[str, str]:
 
 
 def grad_of(attrs: str) -> str:
-    m = re.search(r"grad (.*?)</TD>", attrs)
+    m = re.search(r"grad (.*?)(?:&#160;)*</TD>", attrs)
     return m.group(1) if m else ""
 
 

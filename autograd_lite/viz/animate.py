@@ -228,7 +228,7 @@ g.edge.pending path, g.edge.pending polygon {{ opacity: 0.35; }}
 g.edge.lit path, g.edge.lit polygon {{ stroke: #dc2626; stroke-width: 3px; }}
 g.edge.lit text {{ fill: #dc2626; font-weight: bold; }}
 text.pending {{ fill: #9ca3af; }}
-text.changed {{ fill: #dc2626; font-weight: bold; }}
+text.changed {{ fill: #dc2626; }}
 </style></head>
 <body>
 <div id="controls">
