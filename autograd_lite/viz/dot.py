@@ -14,6 +14,7 @@ from typing import Any, Iterable, Mapping
 from ..engine import topological_order
 from ..tensor import Tensor
 from . import collapse, values
+from .modules import model_names
 from .checking import Verdict, check_gradients
 from .graph import Graph, Node, build, descendants, grad_expr, role
 from .style import (CHECK_BAD, CHECK_NONE, CHECK_OK, COLORS, GRAD_EDGE, HIGHLIGHT, KIND_TITLE, clean, full_text,
@@ -85,11 +86,7 @@ def _check_options(rankdir: Any, max_values: Any, max_nodes: Any, check_tol: Any
 
 
 def _with_model_names(names: Mapping[str, Any] | None, model: Any) -> dict[str, Any]:
-    found = dict(names or {})
-    if model is not None:
-        for path, buf in model.named_buffers():
-            found.setdefault(path, buf)
-    return found
+    return {**(model_names(model) if model is not None else {}), **(names or {})}
 
 
 def choose_rankdir(graph: Graph) -> str:

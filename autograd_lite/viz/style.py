@@ -45,8 +45,8 @@ def clean(text: str, limit: int = DOT_MAX) -> str:
 
 
 def html(text: str, limit: int = DOT_MAX) -> str:
-    """Escape for a Graphviz HTML-like label."""
-    text = clean(text, limit)
+    """Escape for a Graphviz HTML-like label (one line: a newline becomes a space)."""
+    text = clean(text, limit).replace("\n", " ")
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
 
 
