@@ -38,6 +38,7 @@ class Node:
     text: list[str] = field(default_factory=list)  # extra lines for module / elided nodes
     data: Any = None  # the value (ndarray) to show, set by values.attach
     grad: Any = None  # the gradient (ndarray) to show, set by values.attach
+    generated: bool = False  # the name is a made-up short one (t1, c1, ...)
 
     @property
     def is_tensor(self) -> bool:
@@ -220,7 +221,7 @@ def _generate_names(nodes: dict[str, Node]) -> None:
     for node in nodes.values():
         if node.kind in prefix and not node.name:
             counts[node.kind] += 1
-            node.name = f"{prefix[node.kind]}{counts[node.kind]}"
+            node.name, node.generated = f"{prefix[node.kind]}{counts[node.kind]}", True
 
 
 def descendants(graph: Graph, start: Iterable[str]) -> set[str]:

@@ -6,7 +6,10 @@ count. `every_module_drawn(model)` makes such calls record an `identity` node in
 """
 from __future__ import annotations
 
+import re
+import shutil
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, Iterator
 
 import numpy as np
@@ -61,3 +64,54 @@ def model_names(model: Any, inputs: Any = None, target: Any = None) -> dict[str,
     if isinstance(target, Tensor):
         names["target"] = target
     return names
+
+
+MAX_SIDE_PT = 1500  # the main job's graph.svg: at most this long on its longest side
+
+
+def svg_size(svg: bytes | str) -> tuple[float, float]:
+    """(width, height) in points of a Graphviz SVG."""
+    head = svg[:2000].decode(errors="replace") if isinstance(svg, bytes) else svg[:2000]
+    m = re.search(r'width="([\d.]+)pt" height="([\d.]+)pt"', head)
+    return (float(m.group(1)), float(m.group(2))) if m else (0.0, 0.0)
+
+
+def draw_model_graph(model: Any, loss_fn: Any, x: Tensor, y: Tensor, folder: str | Path) -> list[str]:
+    """Draw loss_fn(model(x), y) (in eval mode: no statistics change) into `folder`: graph.svg
+    with every tensor's gradient of this step; past MAX_SIDE_PT on its longest side, graph.svg is
+    the graph collapsed to modules (scaled down if still too large) and graph_full.svg the full
+    one. Without Graphviz's `dot`: graph.dot. Returns the paths written."""
+    from .dot import to_dot
+    from .render import GraphDrawing
+    folder = Path(folder)
+    was_training = model.training
+    model.eval()
+    try:
+        with every_module_drawn(model):
+            loss = loss_fn(model(x), y)
+    finally:
+        model.train(was_training)
+    options = dict(names=model_names(model, x, y), tooltips=False, grads=True)
+    full = to_dot(loss, **options)
+    if shutil.which("dot") is None:
+        (folder / "graph.dot").write_text(full, encoding="utf-8")
+        return [str(folder / "graph.dot")]
+
+    def render(text: str) -> bytes:
+        drawing = GraphDrawing(name="autograd", format="svg", encoding="utf-8")
+        drawing.body.extend(line + "\n" for line in text.splitlines()[1:-1])
+        return drawing.pipe(format="svg")
+
+    svg = render(full)
+    if max(svg_size(svg)) <= MAX_SIDE_PT:
+        (folder / "graph.svg").write_bytes(svg)
+        return [str(folder / "graph.svg")]
+    (folder / "graph_full.svg").write_bytes(svg)
+    title = "collapsed to modules; every op and tensor: graph_full.svg"
+    collapsed = to_dot(loss, collapse_modules=True, title=title, **options)
+    svg = render(collapsed)
+    if max(svg_size(svg)) > MAX_SIDE_PT:  # still too long: Graphviz scales the drawing down to fit
+        inches = MAX_SIDE_PT / 72
+        svg = render(collapsed.replace("  graph [", f'  graph [size="{inches:.2f},{inches:.2f}", ', 1))
+    (folder / "graph.svg").write_bytes(svg)
+    return [str(folder / "graph.svg"), str(folder / "graph_full.svg")]
