@@ -54,7 +54,7 @@ def _simulate(graph: Graph, root: Tensor) -> list[Step]:
     acc: dict[str, np.ndarray] = {root_key: np.ones(root.shape, dtype=root.dtype)}
     got: dict[str, int] = {}
     steps = [Step(f"start: ∂L/∂{name[root_key]} = 1", [root_key], [],
-                  [f"∂L/∂{name[root_key]} = 1 (the output's gradient with respect to itself)"], dict(acc))]
+                  [f"∂L/∂{name[root_key]} = 1 (L is the output {name[root_key]}: its gradient with respect to itself)"], dict(acc))]
     for op_key in _order(graph):
         fn = graph.nodes[op_key].fn
         out_key = cons[op_key][0].dst
@@ -138,20 +138,22 @@ class Animation:
         writer.grad_text = self.grad_texts(step)
         return writer.write(True, self.rankdir, f"step {step} of {len(self.steps) - 1}: {s.title}")
 
+    def frame(self, step: int) -> Any:
+        """One step as a `graphviz.Digraph` (`.pipe(format="svg")`, shows in Jupyter)."""
+        from .render import drawing_of
+        return drawing_of(self.frame_dot(step))
+
     def save_frames(self, folder: str | Path, format: str = "png") -> list[Path]:
         """Every step as folder/step_000.png, ... (needs Graphviz's `dot`); format="gif" writes
         folder/backprop.gif as well (needs Pillow)."""
-        from .render import GraphDrawing
         if format not in ("png", "gif"):
             raise ValueError(f"save_frames: format must be 'png' or 'gif', got {format!r}")
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
         paths = []
         for i in range(len(self.steps)):
-            drawing = GraphDrawing(name="autograd", format="png", encoding="utf-8")
-            drawing.body.extend(line + "\n" for line in self.frame_dot(i).splitlines()[1:-1])
             paths.append(folder / f"step_{i:03d}.png")
-            paths[-1].write_bytes(drawing.pipe(format="png"))
+            paths[-1].write_bytes(self.frame(i).pipe(format="png"))
         if format == "gif":
             from PIL import Image
             frames = [Image.open(p).convert("RGB") for p in paths]
@@ -206,10 +208,8 @@ def animate_backward(loss: Tensor, path: str | Path | None = None, names: Mappin
 
 def _svg(dot: str) -> str:
     """The DOT rendered to inline SVG (no XML prolog)."""
-    from .render import GraphDrawing
-    drawing = GraphDrawing(name="autograd", format="svg", encoding="utf-8")
-    drawing.body.extend(line + "\n" for line in dot.splitlines()[1:-1])
-    svg = drawing.pipe(format="svg", encoding="utf-8")
+    from .render import drawing_of
+    svg = drawing_of(dot).pipe(format="svg", encoding="utf-8")
     return svg[svg.index("<svg"):]
 
 

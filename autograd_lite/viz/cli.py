@@ -144,7 +144,7 @@ def _last_line(text: str) -> str:
 
 
 def _write(args: argparse.Namespace, suffix: str, result: dict[str, Any]) -> int:
-    from .render import GraphvizNotFound, GraphDrawing
+    from .render import GraphvizNotFound, drawing_of
     text = result["dot"]
     if args.animate:
         Path(args.animate).write_text(result["html"], encoding="utf-8")
@@ -155,10 +155,8 @@ def _write(args: argparse.Namespace, suffix: str, result: dict[str, Any]) -> int
     if suffix in {".dot", ".gv"}:
         Path(args.out).write_text(text, encoding="utf-8")
     else:
-        drawing = GraphDrawing(name="autograd", format=suffix[1:], encoding="utf-8")
-        drawing.body.extend(line + "\n" for line in text.splitlines()[1:-1])
         try:
-            Path(args.out).write_bytes(drawing.pipe(format=suffix[1:]))
+            Path(args.out).write_bytes(drawing_of(text).pipe(format=suffix[1:]))
         except GraphvizNotFound as e:
             return _fail(str(e), 1)
         except subprocess.CalledProcessError as e:

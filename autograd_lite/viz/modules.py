@@ -82,7 +82,7 @@ def draw_model_graph(model: Any, loss_fn: Any, x: Tensor, y: Tensor, folder: str
     the graph collapsed to modules (scaled down if still too large) and graph_full.svg the full
     one. Without Graphviz's `dot`: graph.dot. Returns the paths written."""
     from .dot import to_dot
-    from .render import GraphDrawing
+    from .render import drawing_of
     folder = Path(folder)
     was_training = model.training
     model.eval()
@@ -98,9 +98,7 @@ def draw_model_graph(model: Any, loss_fn: Any, x: Tensor, y: Tensor, folder: str
         return [str(folder / "graph.dot")]
 
     def render(text: str) -> bytes:
-        drawing = GraphDrawing(name="autograd", format="svg", encoding="utf-8")
-        drawing.body.extend(line + "\n" for line in text.splitlines()[1:-1])
-        return drawing.pipe(format="svg")
+        return drawing_of(text).pipe(format="svg")
 
     svg = render(full)
     if max(svg_size(svg)) <= MAX_SIDE_PT:
