@@ -122,22 +122,22 @@ def graph():
 """
 
 
-def test_cli_model_every_module_drawn_and_counted(tmp_path):
-    src = write(tmp_path, "m.py", MODEL)
+def model_dot(tmp_path, *flags: str) -> str:
+    """`autograd-lite graph` on MODEL with these flags: the DOT text written."""
     out = tmp_path / "g.dot"
-    assert graph_main([src, "--collapse", "--out", str(out)]) == 0
-    text = out.read_text(encoding="utf-8")
+    assert graph_main([write(tmp_path, "m.py", MODEL), *flags, "--out", str(out)]) == 0
+    return out.read_text(encoding="utf-8")
+
+
+def test_cli_model_every_module_drawn_and_counted(tmp_path):
+    text = model_dot(tmp_path, "--collapse")
     assert "4 modules drawn as one node each" in text
     assert "2 (Flatten)" in text and "0 (Linear)" in text and "3 (Linear)" in text and "1 (ReLU)" in text
-    assert graph_main([src, "--out", str(out)]) == 0
-    assert "<B>input</B>" in out.read_text(encoding="utf-8")  # the model's input is drawn as `input`
+    assert "<B>input</B>" in model_dot(tmp_path)  # the model's input is drawn as `input`
 
 
 def test_cli_non_scalar_output_is_summed_and_the_title_says_so(tmp_path):
-    src = write(tmp_path, "m.py", MODEL)
-    out = tmp_path / "g.dot"
-    assert graph_main([src, "--backward", "--out", str(out)]) == 0
-    text = out.read_text(encoding="utf-8")
+    text = model_dot(tmp_path, "--backward")
     assert "the output has shape (2, 2), its elements summed" in text
     nodes, _ = parse_dot(text)
     weight = next(v for v in nodes.values() if "<B>3.weight</B>" in v)
