@@ -76,6 +76,7 @@ def test_main_job_graph_is_at_most_1500_pt_with_the_full_one_beside_it(tmp_path)
     svg, full = (tmp_path / "graph.svg").read_text(), (tmp_path / "graph_full.svg").read_text()
     assert max(svg_size(svg)) <= MAX_SIDE_PT < max(svg_size(full))
     assert "collapsed" in svg and "graph_full.svg" in svg
+    assert 'transform="scale(1 1)' in svg  # one line per module: fits without shrinking the text
     assert ">input<" in full and ">target<" in full and ">cross_entropy<" in full and ">1.running_mean<" in full
     assert model.training  # put back in training mode
     after = [m.running_mean.data for m in model if isinstance(m, nn.BatchNorm1d)]

@@ -46,9 +46,10 @@ def _shape(s: tuple | None) -> str:
     return "?" if s is None else "(" + ", ".join(map(str, s)) + ("," if len(s) == 1 else "") + ")"
 
 
-def collapse_modules(graph: Graph, depth: bool | int = True) -> None:
+def collapse_modules(graph: Graph, depth: bool | int = True, details: bool = True) -> None:
     """One node per module: ops recorded in module scope `scope[:depth]` (True: the innermost
-    module) merge, with their outputs and the parameters only they use."""
+    module) merge, with their outputs and the parameters only they use. Each node lists its ops,
+    parameters and output shape (details=False: only `path (Class)`, for long models)."""
     groups: dict[tuple, list[Node]] = {}
     for node in graph.nodes.values():
         if node.kind in ("op", "tensor") and node.scope and not node.is_root:
@@ -78,7 +79,7 @@ def collapse_modules(graph: Graph, depth: bool | int = True) -> None:
         if node.is_root and node.fn is not None and f"F{id(node.fn)}" in owner:
             node.scope = owner_scope[owner[f"F{id(node.fn)}"]]  # the output leaves the collapsed module
     cons = graph.consumers()
-    for module in new_nodes:
+    for module in new_nodes if details else ():
         inside = [graph.nodes[k] for k, o in owner.items() if o == module.key][::-1]  # walk order is outputs first
         ops = Counter(n.name for n in inside if n.kind == "op")
         module.text.append(", ".join(f"{op}×{c}" if c > 1 else op for op, c in ops.items()))

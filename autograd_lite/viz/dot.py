@@ -32,7 +32,7 @@ def to_dot(*roots: Tensor, backward: bool = False, names: Mapping[str, Any] | No
            collapse_modules: bool | int = False, highlight: Tensor | Iterable[Tensor] | None = None,
            hand_grads: Any = None, check_tol: float = 1e-6, max_nodes: int | None = 1000,
            rankdir: str | None = None, tooltips: bool = True, title: str | None = None,
-           grads: bool | None = None, model: Any = None) -> str:
+           grads: bool | None = None, model: Any = None, module_details: bool = True) -> str:
     """DOT source of the graph that computed `roots` (one or several output tensors).
 
     backward: draw gradient flow (reversed arrows, chain-rule steps on the edges, "+" nodes
@@ -47,7 +47,7 @@ def to_dot(*roots: Tensor, backward: bool = False, names: Mapping[str, Any] | No
         `al.viz.record_grads(loss).backward()` (or `.grad` / retain_grad()).
     clusters / collapse_modules: group ops by nn.Module (nested boxes labelled `path (Class)`);
         collapse_modules=True draws each innermost module as one node, an int k collapses at
-        module depth k.
+        module depth k; module_details=False writes only `path (Class)` in those nodes.
     highlight: tensor(s) whose path(s) to the outputs are drawn in red.
     hand_grads: {tensor or name: hand-derived gradient}; nodes turn green where it agrees with
         autodiff (relative error <= check_tol) and red where it does not.
@@ -64,7 +64,7 @@ def to_dot(*roots: Tensor, backward: bool = False, names: Mapping[str, Any] | No
     marked = [highlight] if isinstance(highlight, Tensor) else list(highlight or ())
     start = [k for k in (graph.key_of(t) for t in marked) if k is not None]
     if collapse_modules:
-        collapse.collapse_modules(graph, collapse_modules)
+        collapse.collapse_modules(graph, collapse_modules, module_details)
     collapse.limit(graph, max_nodes)
     lit = descendants(graph, start) if start else set()
     writer = _Writer(graph, backward, show_values, max_values, tooltips, verdicts, lit)
@@ -147,8 +147,8 @@ class _Writer:
         shape = "box3d" if node.kind == "module" else "note"
         lit = node.key in self.lit
         return (f"  {node.key} [shape={shape}, style=filled, fillcolor={quote(fill)}, "
-                f"color={quote(HIGHLIGHT if lit else border)}, penwidth={3 if lit else 1}, "
-                f"label={quote(chr(10).join(clean(t, 2 * NAME_CHARS) for t in node.text if t))}];")
+                f"color={quote(HIGHLIGHT if lit else border)}, penwidth={3 if lit else 1}, height=0.3, "
+                f"margin=\"0.1,0.04\", label={quote(chr(10).join(clean(t, 2 * NAME_CHARS) for t in node.text if t))}];")
 
     def op_line(self, node: Node) -> str:
         fn, (fill, border) = node.fn, COLORS["op"]

@@ -106,10 +106,13 @@ def draw_model_graph(model: Any, loss_fn: Any, x: Tensor, y: Tensor, folder: str
         return [str(folder / "graph.svg")]
     (folder / "graph_full.svg").write_bytes(svg)
     title = "collapsed to modules; every op and tensor: graph_full.svg"
-    collapsed = to_dot(loss, collapse_modules=True, title=title, **options)
-    svg = render(collapsed)
-    if max(svg_size(svg)) > MAX_SIDE_PT:  # still too long: Graphviz scales the drawing down to fit
-        inches = MAX_SIDE_PT / 72
+    for details in (True, False):  # a long model: one line per module, then scaled down if need be
+        collapsed = to_dot(loss, collapse_modules=True, module_details=details, title=title, **options)
+        svg = render(collapsed)
+        if max(svg_size(svg)) <= MAX_SIDE_PT:
+            break
+    else:
+        inches = MAX_SIDE_PT / 72  # Graphviz scales the drawing down to fit
         svg = render(collapsed.replace("  graph [", f'  graph [size="{inches:.2f},{inches:.2f}", ', 1))
     (folder / "graph.svg").write_bytes(svg)
     return [str(folder / "graph.svg"), str(folder / "graph_full.svg")]
