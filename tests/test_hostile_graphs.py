@@ -7,7 +7,6 @@ import re
 import shutil
 import subprocess
 
-import numpy as np
 import pytest
 
 import autograd_lite as al
@@ -112,7 +111,6 @@ def test_cli_validates_its_options(tmp_path, capsys):
 
 
 MODEL = """
-import numpy as np
 import autograd_lite as al
 from autograd_lite import nn
 
