@@ -111,6 +111,7 @@ def test_cli_validates_its_options(tmp_path, capsys):
 
 
 MODEL = """
+import numpy as np
 import autograd_lite as al
 from autograd_lite import nn
 
