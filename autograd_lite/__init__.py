@@ -13,7 +13,8 @@ from __future__ import annotations
 import numpy as np
 
 from .tensor import Tensor, get_default_dtype, set_default_dtype, tensor
-from .engine import Function, enable_grad, grad, is_grad_enabled, no_grad, set_grad_enabled
+from .backprop import grad
+from .engine import Function, enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .ops import registry as _registry
 from .creation import arange, empty, eye, full, full_like, get_rng, linspace, manual_seed, ones, ones_like, zeros, zeros_like
 from .random import (Generator, bernoulli, default_generator, initial_seed, multinomial, normal, rand, rand_like,

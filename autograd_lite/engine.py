@@ -22,7 +22,6 @@ import numpy as np
 
 from . import inplace
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled, state as _grad  # noqa: F401
-from .inplace import note_inplace_write  # noqa: F401  (Tensor._version's setter calls it from here)
 from .tensor import Tensor
 
 # Hooks for an observer (the graph viewer's recorder); None when nobody watches.
@@ -276,11 +275,5 @@ def _accumulate_into_leaves(leaf_grads: Any, create_graph: bool) -> None:
         leaf.grad = Tensor._make(total)
 
 
-# Old import paths, until their users import from the new homes: tensor.py and al (engine.backward,
-# engine.grad: backprop.py), viz/latex.py (topological_order), the tests of nn and viz (engine.module_scope,
-# engine.current_scope, node.parents(): viz/recorder.py).
-from .backprop import backward, grad, topological_order  # noqa: E402,F401
 # The graph viewer's recorder installs itself on the hooks above (imported last: it needs Function).
 from .viz import recorder as _recorder  # noqa: E402
-from .viz.recorder import current_scope, module_scope  # noqa: E402,F401
-Function.parents = _recorder.parents

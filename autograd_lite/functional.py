@@ -5,7 +5,8 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .engine import enable_grad, grad
+from .backprop import grad
+from .engine import enable_grad
 from .tensor import Tensor
 
 

@@ -91,7 +91,7 @@ class Tensor:
     @_version.setter
     def _version(self, value: int) -> None:
         self._v = value
-        self._modified_at = _engine.note_inplace_write()
+        self._modified_at = _inplace.note_inplace_write()
 
     __array_priority__ = 1000
     __array_ufunc__ = None  # ndarray <op> Tensor defers to Tensor's reflected operator
@@ -143,7 +143,7 @@ class Tensor:
     def backward(self, gradient: Any = None, retain_graph: bool | None = None, create_graph: bool = False,
                  inputs: Any = None) -> None:
         """Accumulate d(self)/d(leaf) into `.grad` of every leaf that requires grad."""
-        _engine.backward(self, gradient, retain_graph, create_graph, inputs)
+        _backprop.backward(self, gradient, retain_graph, create_graph, inputs)
 
     def detach(self) -> Tensor:
         """The same data, cut from the graph (shares memory, like PyTorch)."""
@@ -289,7 +289,7 @@ def tensor(data: Any, requires_grad: bool = False, dtype: Any = None, name: str 
     return Tensor(data, requires_grad=requires_grad, dtype=dtype, name=name)
 
 
-from . import engine as _engine  # noqa: E402  (the engine builds Tensors; in-place writes notify it)
+from . import backprop as _backprop, inplace as _inplace  # noqa: E402  (backward runs there; in-place writes tick its clock)
 from . import ops as _ops  # noqa: E402  (ops need Tensor; Tensor's methods are ops)
 from .ops import registry as _registry  # noqa: E402
 

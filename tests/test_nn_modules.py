@@ -10,6 +10,7 @@ import pytest
 import autograd_lite as al
 import autograd_lite.nn as nn
 from autograd_lite import engine
+from autograd_lite.viz import recorder
 from tests.helpers import torch_or_skip
 
 
@@ -188,12 +189,12 @@ def test_calls_record_module_scopes_and_name_parameters() -> None:
         if id(node) in seen:
             continue
         seen.add(id(node))
-        scopes.add(node.scope)
-        stack += [p for p in node.parents() if isinstance(p, engine.Function)]
+        scopes.add(recorder.scope_of(node))
+        stack += [p for p in recorder.parents(node) if isinstance(p, engine.Function)]
     assert (("", "Net"), ("blocks.1", "Affine")) in scopes
     assert (("", "Net"), ("head", "Sequential"), ("head.out", "Affine")) in scopes
     assert [p.name for p in net.parameters()] == NAMES
-    assert engine.current_scope() == ()
+    assert recorder.current_scope() == ()
     custom = Affine(2, 2)
     custom.weight.name = "W"
     custom(al.randn(1, 2))

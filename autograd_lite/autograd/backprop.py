@@ -5,7 +5,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from .. import engine
+from .. import backprop
 from ..grad_mode import enable_grad
 from ..tensor import Tensor
 
@@ -34,7 +34,7 @@ def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
     allow = materialize_grads if allow_unused is None else allow_unused
     if materialize_grads and allow_unused is False:
         raise ValueError("autograd.grad: materialize_grads=True needs allow_unused to be None or True")
-    result = engine.grad(outputs, inputs, grad_outputs, retain_graph=retain_graph, create_graph=create_graph,
+    result = backprop.grad(outputs, inputs, grad_outputs, retain_graph=retain_graph, create_graph=create_graph,
                          allow_unused=allow)
     if materialize_grads:
         result = tuple(Tensor._make(np.zeros(x.shape, x.dtype)) if g is None else g for g, x in zip(result, inputs))

@@ -48,7 +48,7 @@ from typing import Any, Callable, Mapping
 
 import numpy as np
 
-from ..engine import grad
+from ..backprop import grad
 from ..grad_mode import no_grad
 from ..tensor import Tensor
 from .compare import Comparison, Diagnosis, Use, compare, diagnose, shape_hint

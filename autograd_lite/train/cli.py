@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import math
 import os
-import shutil
 import sys
 import time
 from typing import Any
@@ -142,27 +141,10 @@ def _build_scheduler(args: argparse.Namespace, optimizer: Any, lr: float, epochs
 
 
 def write_graph(model: Any, loss_fn: Any, x: Any, y: Any, folder: str) -> str | None:
-    """Draw the graph of loss_fn(model(x), y) (in eval mode, so no statistics change) as SVG or DOT."""
-    from .. import viz
-    was_training = model.training
-    model.eval()
-    try:
-        loss = loss_fn(model(x), y)
-    finally:
-        model.train(was_training)
-    if shutil.which("dot"):
-        try:
-            svg = viz.draw_graph(loss, tooltips=False, rankdir="TB").pipe(format="svg")  # a model: top to bottom
-            path = os.path.join(folder, "graph.svg")
-            with open(path, "wb") as f:
-                f.write(svg if isinstance(svg, bytes) else svg.encode())
-            return path
-        except Exception as e:  # drawing is a bonus: fall back to the DOT text
-            print(f"(could not render the graph with Graphviz: {e}; writing DOT text instead)", file=sys.stderr)
-    path = os.path.join(folder, "graph.dot")
-    with open(path, "w") as f:
-        f.write(viz.to_dot(loss, tooltips=False, rankdir="TB"))
-    return path
+    """Draw the graph of loss_fn(model(x), y) (in eval mode, so no statistics change): graph.svg,
+    collapsed to modules past ~1,500 pt with graph_full.svg beside it (graph.dot without Graphviz)."""
+    from ..viz.modules import draw_model_graph
+    return ", ".join(draw_model_graph(model, loss_fn, x, y, folder))
 
 
 def _check_combinations(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:

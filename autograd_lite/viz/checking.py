@@ -31,7 +31,7 @@ def _autodiff_grads(roots: Sequence[Tensor], tensors: list[Tensor]) -> dict[int,
     found = {id(t): t.grad.data for t in tensors if t.grad is not None}
     missing = [t for t in tensors if id(t) not in found and t.requires_grad]
     if missing and len(roots) == 1 and roots[0].numel() == 1 and roots[0].requires_grad:
-        from ..engine import grad
+        from ..backprop import grad
         try:
             grads = grad(roots[0], missing, retain_graph=True, allow_unused=True)
         except RuntimeError:  # a node was released by an earlier backward(): nothing to recompute

@@ -30,7 +30,7 @@ def _rewire(graph: Graph, owner: dict[str, str], new_nodes: list[Node]) -> None:
     graph.nodes, graph.edges = nodes, edges
 
 
-def _absorb_leaves(graph: Graph, owner: dict[str, str], absorbable: Callable[[Node], bool]) -> None:
+def _absorb_leaves(graph: Graph, owner: dict[str, str], absorbable: Callable[[Node, str], bool]) -> None:
     """Leaves whose every consumer was collapsed into the same node join that node."""
     targets: dict[str, set[str]] = {}
     for e in graph.edges:
@@ -38,7 +38,7 @@ def _absorb_leaves(graph: Graph, owner: dict[str, str], absorbable: Callable[[No
             targets.setdefault(e.src, set()).add(owner.get(e.dst, "-"))
     for key, where in targets.items():
         node = graph.nodes[key]
-        if len(where) == 1 and "-" not in where and not node.is_root and absorbable(node):
+        if len(where) == 1 and "-" not in where and not node.is_root and absorbable(node, next(iter(where))):
             owner[key] = next(iter(where))
 
 
@@ -46,9 +46,10 @@ def _shape(s: tuple | None) -> str:
     return "?" if s is None else "(" + ", ".join(map(str, s)) + ("," if len(s) == 1 else "") + ")"
 
 
-def collapse_modules(graph: Graph, depth: bool | int = True) -> None:
+def collapse_modules(graph: Graph, depth: bool | int = True, details: bool = True) -> None:
     """One node per module: ops recorded in module scope `scope[:depth]` (True: the innermost
-    module) merge, with their outputs and the parameters only they use."""
+    module) merge, with their outputs and the parameters only they use. Each node lists its ops,
+    parameters and output shape (details=False: only `path (Class)`, for long models)."""
     groups: dict[tuple, list[Node]] = {}
     for node in graph.nodes.values():
         if node.kind in ("op", "tensor") and node.scope and not node.is_root:
@@ -58,24 +59,32 @@ def collapse_modules(graph: Graph, depth: bool | int = True) -> None:
         return
     owner: dict[str, str] = {}
     new_nodes = []
+    paths: dict[str, str] = {}  # module node -> its module path
     for i, (scope, members) in enumerate(groups.items()):
         key = f"M{i}"
         path, cls = scope[-1]
+        paths[key] = path
         module = Node(key, "module", path or cls, scope=scope[:-1])
         module.text = [f"{path} ({cls})" if path else cls]
         owner.update((m.key, key) for m in members)
         new_nodes.append(module)
     owner_scope = {m.key: m.scope for m in new_nodes}
-    _absorb_leaves(graph, owner, lambda n: n.kind == "parameter" or (n.kind == "constant" and n.shape in ((), (1,))))
+
+    def absorbable(n: Node, module: str) -> bool:
+        """Its parameters, and constants made inside it: scalars, unnamed ones, its buffers."""
+        return n.kind == "parameter" or (n.kind == "constant" and (
+            n.shape in ((), (1,)) or n.generated or bool(paths[module]) and n.name.startswith(paths[module] + ".")))
+    _absorb_leaves(graph, owner, absorbable)
     for node in graph.nodes.values():
         if node.is_root and node.fn is not None and f"F{id(node.fn)}" in owner:
             node.scope = owner_scope[owner[f"F{id(node.fn)}"]]  # the output leaves the collapsed module
     cons = graph.consumers()
-    for module in new_nodes:
+    for module in new_nodes if details else ():
         inside = [graph.nodes[k] for k, o in owner.items() if o == module.key][::-1]  # walk order is outputs first
         ops = Counter(n.name for n in inside if n.kind == "op")
         module.text.append(", ".join(f"{op}×{c}" if c > 1 else op for op, c in ops.items()))
-        params = [f"{n.name} {_shape(n.shape)}" for n in inside if n.kind == "parameter"]
+        params = [f"{n.name} {_shape(n.shape)}" for n in inside
+                  if n.kind == "parameter" or (n.kind == "constant" and not n.generated)]
         if params:
             module.text.extend(params)
         outs = [n for n in inside if n.kind == "tensor" and any(owner.get(e.dst) != module.key for e in cons[n.key])]
@@ -121,7 +130,7 @@ def fold_chains(graph: Graph, keep: int = 2, min_length: int = 8) -> None:
             owner[op.key] = fold.key
             owner.update((e.dst, fold.key) for e in cons[op.key])
     if new_nodes:
-        _absorb_leaves(graph, owner, lambda n: True)
+        _absorb_leaves(graph, owner, lambda n, m: True)
         graph.notes.append(f"{len(new_nodes)} repeated chain(s) folded")
         _rewire(graph, owner, new_nodes)
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
+import numpy as np
+
 from ..engine import Function
 from ..tensor import Tensor
 from .recorder import InputStub, parents, scope_of
@@ -35,14 +37,13 @@ class Node:
     scope: Scope = ()
     is_root: bool = False
     text: list[str] = field(default_factory=list)  # extra lines for module / elided nodes
+    data: Any = None  # the value (ndarray) to show, set by values.attach
+    grad: Any = None  # the gradient (ndarray) to show, set by values.attach
+    generated: bool = False  # the name is a made-up short one (t1, c1, ...)
 
     @property
     def is_tensor(self) -> bool:
         return self.kind in ("input", "parameter", "constant", "tensor")
-
-    @property
-    def grad(self) -> Tensor | None:
-        return None if self.tensor is None else self.tensor.grad
 
 
 @dataclass(eq=False)
@@ -81,6 +82,26 @@ class Graph:
         return None
 
 
+# Ops drawn by the name PyTorch gives them (op_name is the class name, lower-cased).
+TORCH_NAMES = {
+    "classcrossentropy": "cross_entropy", "softmaxcrossentropy": "cross_entropy",
+    "binarycrossentropy": "binary_cross_entropy", "batchnorm": "batch_norm", "standardize": "layer_norm",
+    "logsoftmax": "log_softmax", "leakyrelu": "leaky_relu", "maxpool2d": "max_pool2d",
+    "poolgather": "max_pool2d", "poolscatter": "max_pool2d_backward", "conv2dgradinput": "conv2d_backward_input",
+    "conv2dgradweight": "conv2d_backward_weight", "broadcastto": "broadcast_to", "sumto": "sum_to_size",
+    "concat": "cat", "diagembed": "diag_embed", "indexadd": "index_add", "indexput": "index_put",
+    "index": "getitem", "cast": "to", "matrixtranspose": "transpose", "sigmoidgrad": "sigmoid_backward",
+    "tanhgrad": "tanh_backward", "gelugrad": "gelu_backward", "logabsdet": "slogdet",
+    "singularvalues": "svdvals", "vectornorm": "vector_norm",
+}
+
+
+def op_label(fn: Function) -> str:
+    """The op's name as PyTorch spells it (`cross_entropy`, not `classcrossentropy`)."""
+    name = fn.op_name
+    return TORCH_NAMES.get(name, name)
+
+
 def is_parameter(t: Any) -> bool:
     return type(t).__name__ == "Parameter" or bool(getattr(t, "is_parameter", False))
 
@@ -95,6 +116,14 @@ def build(roots: Iterable[Tensor], names: Mapping[str, Any] | None = None) -> Gr
         if not isinstance(r, Tensor):
             raise TypeError(f"viz: expected Tensors as roots, got {type(r).__name__}")
     given = {id(t): n for n, t in (names or {}).items() if isinstance(t, Tensor)}
+    given_arrays = {id(t.data): n for n, t in (names or {}).items() if isinstance(t, Tensor)}
+
+    def given_name(t: Tensor | None) -> str:
+        """A name from `names`: the tensor itself, or one sharing its array (a buffer's reshaped view)."""
+        if t is None:
+            return ""
+        base = t.data.base
+        return given.get(id(t)) or given_arrays.get(id(t.data)) or (given_arrays.get(id(base), "") if base is not None else "")
     nodes: dict[str, Node] = {}
     edges: list[Edge] = []
     held: dict[str, Tensor] = {}  # op output tensors found as some consumer's input
@@ -104,12 +133,12 @@ def build(roots: Iterable[Tensor], names: Mapping[str, Any] | None = None) -> Gr
             key = f"L{id(p)}"
             if key not in nodes:
                 kind = "parameter" if is_parameter(p) else "input"
-                nodes[key] = Node(key, kind, p.name or given.get(id(p), ""), p.shape, p.dtype, p)
+                nodes[key] = Node(key, kind, p.name or given_name(p), p.shape, p.dtype, p)
             return key
         t = p.ref()  # an InputStub: a constant
         key = f"C{id(t if t is not None else p)}"
         if key not in nodes:
-            name = p.name or (given.get(id(t), "") if t is not None else "")
+            name = p.name or given_name(t)
             nodes[key] = Node(key, "constant", name, p.shape, p.dtype, t)
         return key
 
@@ -132,7 +161,7 @@ def build(roots: Iterable[Tensor], names: Mapping[str, Any] | None = None) -> Gr
         seen.add(id(fn))
         op_key, out_key = f"F{id(fn)}", f"T{id(fn)}"
         scope = scope_of(fn)
-        nodes[op_key] = Node(op_key, "op", fn.op_name, fn=fn, scope=scope)
+        nodes[op_key] = Node(op_key, "op", op_label(fn), fn=fn, scope=scope)
         nodes[out_key] = Node(out_key, "tensor", fn=fn, scope=scope,
                               shape=getattr(fn, "out_shape", None), dtype=getattr(fn, "out_dtype", None))
         edges.append(Edge(op_key, out_key))
@@ -147,13 +176,19 @@ def build(roots: Iterable[Tensor], names: Mapping[str, Any] | None = None) -> Gr
             else:
                 key = leaf(p)
             edges.append(Edge(key, op_key, i))
+        target = getattr(fn, "target", None)
+        if isinstance(target, np.ndarray):  # a loss's class indices: an input that is not a Tensor
+            key = f"Y{id(fn)}"
+            nodes[key] = Node(key, "constant", given_arrays.get(id(target), "target"), target.shape, target.dtype)
+            nodes[key].data = target
+            edges.append(Edge(key, op_key))
     for key, node in nodes.items():
         if node.kind == "tensor":
             t = node.fn.out_ref() if hasattr(node.fn, "out_ref") else None
             t = t if t is not None else held.get(key)
             if t is not None:
                 node.tensor, node.shape, node.dtype = t, t.shape, t.dtype
-                node.name = t.name or given.get(id(t), "")
+                node.name = t.name or given_name(t)
     for key in root_keys:
         nodes[key].is_root = True
     _place_leaves(nodes, edges)
@@ -187,7 +222,7 @@ def _generate_names(nodes: dict[str, Node]) -> None:
     for node in nodes.values():
         if node.kind in prefix and not node.name:
             counts[node.kind] += 1
-            node.name = f"{prefix[node.kind]}{counts[node.kind]}"
+            node.name, node.generated = f"{prefix[node.kind]}{counts[node.kind]}", True
 
 
 def descendants(graph: Graph, start: Iterable[str]) -> set[str]:

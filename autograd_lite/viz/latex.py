@@ -11,9 +11,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from ..engine import topological_order
+from ..backprop import topological_order
 from ..tensor import Tensor
-from .graph import Graph, build, grad_expr, role
+from .graph import Graph, build, grad_expr, op_label, role
 
 _ROLE = re.compile(r"(?<![A-Za-z0-9_])([a-hG])(?![A-Za-z0-9_])")
 
@@ -69,7 +69,7 @@ def _steps(graph: Graph) -> list[ChainRuleStep]:
                 continue
             pieces = _substitute(grad_expr(fn, e.arg), roles)
             formula = "".join(p if isinstance(p, str) else p[1] for p in pieces)
-            steps.append(ChainRuleStep(target.name, out, fn.op_name, formula, e.src in reached, pieces))
+            steps.append(ChainRuleStep(target.name, out, op_label(fn), formula, e.src in reached, pieces))
             reached.add(e.src)
     return steps
 

@@ -51,7 +51,11 @@ def draw_graph(*roots: Tensor, **options: Any) -> graphviz.Digraph:
     Nothing is rendered until the Digraph is displayed, `.render(...)`-ed or `.pipe(...)`-d,
     which needs the `dot` program (Debian package `graphviz`).
     """
-    lines = to_dot(*roots, **options).splitlines()
-    drawing = GraphDrawing(name="autograd", format="svg", encoding="utf-8")
-    drawing.body.extend(line + "\n" for line in lines[1:-1])  # everything inside `digraph {...}`
+    return drawing_of(to_dot(*roots, **options))
+
+
+def drawing_of(dot: str, format: str = "svg") -> GraphDrawing:
+    """A `GraphDrawing` of DOT text written by `to_dot` (a `digraph {...}`)."""
+    drawing = GraphDrawing(name="autograd", format=format, encoding="utf-8")
+    drawing.body.extend(line + "\n" for line in dot.splitlines()[1:-1])  # everything inside `digraph {...}`
     return drawing

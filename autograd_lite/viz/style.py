@@ -23,13 +23,36 @@ GRAD_EDGE = "#b91c1c"
 KIND_TITLE = {"input": "input", "parameter": "parameter", "constant": "constant", "tensor": "", "output": "output"}
 
 
-def html(text: str) -> str:
-    """Escape for a Graphviz HTML-like label."""
+# Glyphs that Liberation Sans (the usual stand-in for Helvetica/Arial) lacks, written with ones
+# every font in FONT has, so no box replaces them wherever the SVG is viewed.
+GLYPHS = str.maketrans({"⊙": "*", "‖": "||", "⋯": "…", "✓": "ok", "✗": "X", "⟨": "<", "⟩": ">",
+                        "ᵢ": "_i", "ˣ": "^x", "₁": "_1", "₂": "_2", "\u0302": "", "\u0304": "", "\x00": "\\0"})
+_SUPERSCRIPTS = (("⁻ᵀ", "^-T"), ("⁻¹", "^-1"), ("ᵀ", "^T"), ("⁻", "^-"))
+DOT_MAX = 16000  # Graphviz refuses strings over 16,384 characters
+
+
+def clean(text: str, limit: int = DOT_MAX) -> str:
+    """Text safe for DOT: glyphs the fonts have, no NUL, control characters or lone surrogates,
+    at most `limit` characters (cut with "…")."""
+    text = str(text)
+    if not text.isascii():
+        for sym, plain in _SUPERSCRIPTS:
+            text = text.replace(sym, plain)
+        text = text.translate(GLYPHS).encode("utf-8", "replace").decode("utf-8")  # lone surrogates -> ?
+    if not text.isprintable():
+        text = "".join(c if c.isprintable() or c == "\n" else repr(c)[1:-1] for c in text)
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def html(text: str, limit: int = DOT_MAX) -> str:
+    """Escape for a Graphviz HTML-like label (one line: a newline becomes a space)."""
+    text = clean(text, limit).replace("\n", " ")
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
 
 
-def quote(text: str) -> str:
+def quote(text: str, limit: int = DOT_MAX) -> str:
     """A DOT double-quoted string; newlines become DOT's centred line breaks."""
+    text = clean(text, limit)
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
 

@@ -38,9 +38,11 @@ d = c + e
 al.viz.draw_graph(d, names={"c": c, "e": e, "d": d})
 
 # %% [markdown]
-# Now run `backward()` and draw the same graph again. Each tensor box now shows its gradient
-# `grad` = ∂d/∂(that tensor) next to its value. (`retain_graph=True` keeps the intermediate
-# values alive so that we can still draw them.)
+# Now run `backward()` and draw the same graph again. Each tensor box — the leaves `a`, `b`, the
+# intermediates `c`, `e` and the output `d` — now shows its gradient `grad` = ∂d/∂(that tensor)
+# next to its value. (`retain_graph=True` keeps the graph alive, and the drawing computes every
+# node's gradient from it; after a plain `backward()`, write `al.viz.record_grads(d).backward()`
+# instead, which records them during the backward.)
 
 # %%
 d.backward(retain_graph=True)
@@ -71,6 +73,25 @@ al.viz.draw_graph(d, backward=True, names={"c": c, "e": e, "d": d})
 
 # %%
 display(Math(al.viz.chain_rule_latex(d, names={"c": c, "e": e, "d": d}).split("\n", 1)[1]))
+
+# %% [markdown]
+# ## Backpropagation, step by step
+#
+# `al.viz.animate_backward` replays the backward pass one op at a time: press *next* (or move the
+# slider) and watch the highlighted op pass the gradient G of its output to its inputs, with the
+# local step written on the edge. `a` fills in twice — first the path through `exp`, then the one
+# through the product — and its `+` node holds the sum. It needs the graph before `backward()`,
+# so we build the expression again. (`.save_frames("frames/")` writes each step as a PNG for slides.)
+
+# %%
+a2 = al.tensor(2.0, requires_grad=True, name="a")
+b2 = al.tensor(-3.0, requires_grad=True, name="b")
+c2, e2 = a2 * b2, al.exp(a2)
+d2 = c2 + e2
+anim = al.viz.animate_backward(d2, names={"c": c2, "e": e2, "d": d2})
+for i, step in enumerate(anim.steps):
+    print(f"step {i}: {step.lines[-1]}")
+anim
 
 # %% [markdown]
 # ## A tensor expression

@@ -59,8 +59,20 @@ al.viz.draw_graph(L, names=names, highlight=W, show_values=False)
 # $\partial L/\partial W$ are added — the homework's part (c).
 
 # %%
-L.backward(retain_graph=True)
 al.viz.draw_graph(L, names=names, backward=True, show_values=False)
+
+# %% [markdown]
+# Step by step: each *next* runs one op's backward. At the `transpose` step the first path reaches
+# `W`'s "+" node; at the last step the second arrives and the node holds their sum, which equals
+# autodiff's gradient:
+
+# %%
+anim = al.viz.animate_backward(L, names=names)
+print("steps:", len(anim.steps) - 1, "ops after the start")
+L.backward(retain_graph=True)
+print("W's gradient at the last step equals autodiff's:",
+      np.allclose(anim.steps[-1].grads[next(k for k, n in anim.graph.nodes.items() if n.name == "W")], W.grad.data))
+anim
 
 # %% [markdown]
 # The same steps as equations, in the order backpropagation runs them ($\bar v = \partial L/\partial v$).
