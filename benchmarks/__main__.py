@@ -32,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
     threads = args.threads or (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count())
     pin_threads(threads)  # before NumPy is imported below
     from . import efficiency, report, viz_timing
-    from .harness import environment, measure_memory, pin_torch_threads, time_interleaved
+    from .harness import environment, measure_memory, pin_torch_threads, time_interleaved, with_variants
     from .workloads import WORKLOADS
 
     settings = {"quick": args.quick, "threads": threads, "repeats": args.repeats or (3 if args.quick else 15),
@@ -54,7 +54,8 @@ def main(argv: list[str] | None = None) -> int:
     for name in names:
         module = WORKLOADS[name]
         spec = module.make_spec(args.quick)
-        builders = {lib: module.BUILDERS[lib] for lib in libs if lib in module.BUILDERS}
+        available = with_variants(module.BUILDERS)
+        builders = {lib: available[lib] for lib in libs if lib in available}
         print(f"{module.TITLE}", flush=True)
         peak_step = efficiency.build_peak_step(args.quick)
         timed = dict(builders, matmul_peak=lambda spec: peak_step) if hasattr(module, "flops") else builders
