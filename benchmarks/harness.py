@@ -101,6 +101,11 @@ class Timing:
     error: str | None = None  # e.g. "RecursionError" — a result, not a crash
 
     @property
+    def best(self) -> float | None:
+        """The fastest sample: for workloads of a millisecond or two, whose medians swing with the load."""
+        return min(self.times) if self.times else None
+
+    @property
     def median(self) -> float | None:
         if not self.times:
             return None
