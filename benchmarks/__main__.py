@@ -83,10 +83,6 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_viz:
         extras["viz"] = viz_timing.time_to_dot(args.quick)
         print(f"to_dot, {extras['viz']['nodes']} nodes: {extras['viz']['full']['median_s']:.2f} s", flush=True)
-    notes = os.path.join(HERE, "PROFILE.md")
-    if os.path.exists(notes):
-        with open(notes) as f:
-            extras["notes"] = f.read()
     output = args.output or (None if args.quick else os.path.join(HERE, "RESULTS.md"))
     if not args.quick:  # keep this run's target values; the report shows the spread over the kept runs
         report.save_run(args.runs_dir, env, results)

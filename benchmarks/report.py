@@ -263,6 +263,7 @@ def render(env: dict[str, Any], results: Results, extras: dict[str, Any], settin
                             ("backward", "backward view, whole graph")):
             lines.append(f"| {text} | {v[label]['median_s']:.2f} s | {v[label]['dot_chars'] / 1e3:,.0f} kB |")
         lines.append("")
-    if extras.get("notes"):
-        lines += ["## Profile notes", "", extras["notes"].strip(), ""]
+    lines += ["## Profile notes", "", "Where the time goes — per workload, per op, and the microseconds of one op on "
+              "the 300-op chain — is in `benchmarks/PROFILE.md` (measured with `python -m benchmarks.profile` "
+              "and `python -m benchmarks.op_cost`).", ""]
     return "\n".join(lines)
