@@ -25,6 +25,7 @@ import time
 from typing import Any, Callable
 
 from .harness import pin_threads
+from .workloads import op_overhead
 
 
 def fastest(fn: Callable[[], Any], repeats: int) -> float:
@@ -36,17 +37,20 @@ def fastest(fn: Callable[[], Any], repeats: int) -> float:
     return best
 
 
-def _nodes(loss: Any) -> list[Any]:
-    """Every recorded node under loss, each once (before backward releases them)."""
-    seen, stack, out = set(), [loss.grad_fn], []
-    while stack:
-        node = stack.pop()
-        if node is None or id(node) in seen:
-            continue
-        seen.add(id(node))
-        out.append(node)
-        stack.extend(t.grad_fn for t in node.inputs)
-    return out
+def chain(module: Any, x: Any, rounds: int, outputs: list | None = None) -> Any:
+    """The per-op overhead chain through `module` (autograd_lite or torch), summed; each op's output
+    appended to `outputs` when given."""
+    h = x
+    if outputs is None:  # the timed form: exactly the workload's loop
+        for _ in range(rounds):
+            h = module.tanh(h) * 1.01 + 0.1
+        return h.sum()
+    for _ in range(rounds):
+        a = module.tanh(h)
+        b = a * 1.01
+        h = b + 0.1
+        outputs += (a, b, h)
+    return h.sum()
 
 
 def _construct(node: Any) -> Callable[[], Any]:
@@ -71,17 +75,15 @@ def measure(n_ops: int, repeats: int) -> dict[str, float]:
     rounds = n_ops // 3
 
     def forward() -> Any:
-        h = x
-        for _ in range(rounds):
-            h = al.tanh(h) * 1.01 + 0.1
-        return h.sum()
+        return chain(al, x, rounds)
 
     def forward_backward() -> None:
         x.grad = None
         forward().backward()
 
-    loss = forward()
-    nodes = [n for n in _nodes(loss) if type(n).__name__ != "Sum"]
+    outputs: list = []
+    chain(al, x, rounds, outputs)
+    nodes = [t.grad_fn for t in outputs]
     arrays = [[t.data for t in n.inputs] for n in nodes]
     constructors = [_construct(n) for n in nodes]
     grads = [Tensor._make(np.ones((10, 10)), None) for _ in nodes]
@@ -115,15 +117,7 @@ def measure_peers(n_ops: int, repeats: int) -> dict[str, float]:
     rounds = n_ops // 3
     us = 1e6 / (3 * rounds)
 
-    def numpy_both() -> None:
-        h, tanhs = x0, []
-        for _ in range(rounds):
-            h = np.tanh(h)
-            tanhs.append(h)
-            h = h * 1.01 + 0.1
-        g = np.ones_like(x0)
-        for t in reversed(tanhs):
-            g = g * 1.01 * (1.0 - t * t)
+    numpy_both = op_overhead.build_numpy({"x": x0, "n_ops": n_ops})
     out["numpy_forward_backward"] = fastest(numpy_both, repeats) * us
     try:
         import torch
@@ -133,10 +127,7 @@ def measure_peers(n_ops: int, repeats: int) -> dict[str, float]:
     x = torch.tensor(x0, requires_grad=True)
 
     def forward() -> Any:
-        h = x
-        for _ in range(rounds):
-            h = torch.tanh(h) * 1.01 + 0.1
-        return h.sum()
+        return chain(torch, x, rounds)
 
     def both() -> None:
         x.grad = None
