@@ -83,6 +83,7 @@ def pin_threads(n: int) -> None:
 
 
 def pin_torch_threads(n: int) -> None:
+    """torch.set_num_threads(n) when PyTorch is installed."""
     try:
         import torch
     except ImportError:

@@ -29,6 +29,7 @@ from .workloads import op_overhead
 
 
 def fastest(fn: Callable[[], Any], repeats: int) -> float:
+    """The shortest of `repeats` timings of fn(), in seconds."""
     best = float("inf")
     for _ in range(repeats):
         t0 = time.perf_counter()
@@ -138,6 +139,7 @@ def measure_peers(n_ops: int, repeats: int) -> dict[str, float]:
 
 
 def main(argv: list[str]) -> None:
+    """Measure the parts three times, interleaved with the peers, and print the fastest of each."""
     p = argparse.ArgumentParser(prog="python -m benchmarks.op_cost", description=__doc__.splitlines()[0])
     p.add_argument("--n-ops", type=int, default=300)
     p.add_argument("--repeats", type=int, default=200)

@@ -169,6 +169,7 @@ def reference_loss(entry: dict[str, Any]) -> float | None:
 
 
 def workload_table(entry: dict[str, Any]) -> list[str]:
+    """One workload's table: per library its median, ratios, peak memory, efficiency and loss."""
     timings, memory, module = entry["timings"], entry.get("memory") or {}, entry["module"]
     per_op = entry["spec"].get("n_ops") if module.PER_OP else None
     torch_t = timings.get("torch").median if timings.get("torch") else None
@@ -199,6 +200,7 @@ def workload_table(entry: dict[str, Any]) -> list[str]:
 
 
 def render(env: dict[str, Any], results: Results, extras: dict[str, Any], settings: dict[str, Any]) -> str:
+    """The whole of RESULTS.md from one run's results and the kept runs, scaling data and viewer timing."""
     load = env.get("load_average")
     loaded = load is not None and load[0] > 0.5 * (env["usable_cores"] or 1)
     lines = [

@@ -65,6 +65,7 @@ def graph_step(lib_name: str, shape: str, n_nodes: int) -> Callable[[], float]:
 
 
 def make_step(sweep: str, lib: str, size: int) -> Callable[[], float]:
+    """One step of a sweep at one size: a graph of `size` nodes, or the workload at batch `size`."""
     if sweep in ("chain", "tree"):
         return graph_step(lib, sweep, size)
     from .workloads import WORKLOADS
@@ -114,6 +115,7 @@ def run_point(sweep: str, lib: str, size: int, repeats: int, timeout: float = 90
 
 
 def sweep_all(libs: list[str], quick: bool, max_nodes: int) -> dict[str, Any]:
+    """{sweep: {lib: {size: point}}}, every point measured in its own process."""
     results: dict[str, Any] = {}
     for sweep, sizes in SWEEPS.items():
         sizes = [s for s in sizes if sweep not in ("chain", "tree") or s <= max_nodes]
@@ -162,12 +164,8 @@ def plot(results: dict[str, Any], out_dir: str) -> list[str]:
     return written
 
 
-def per_unit(points: dict[str, Any], key: str, scale: float) -> dict[int, float]:
-    """value / size (× scale) for every measured point, e.g. bytes per node."""
-    return {int(s): p[key] * scale / int(s) for s, p in points.items() if key in p}
-
-
 def main(argv: list[str]) -> int:
+    """Run the sweeps and plot them; with --point, measure one point (in the child process)."""
     if argv and argv[0] == "--point":
         pin_threads(1)
         sweep, lib, size, repeats = argv[1], argv[2], int(argv[3]), int(argv[4])

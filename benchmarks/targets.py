@@ -45,6 +45,7 @@ def time_ratio(workload: str, peer: str, stat: str = "median") -> Callable[[Resu
 
 
 def memory_ratio(workload: str, peer: str) -> Callable[[Results], tuple[float | None, str]]:
+    """autograd_lite's peak memory over peer's, each measured in a fresh process."""
     def measure(results: Results) -> tuple[float | None, str]:
         memory = results[workload].get("memory") or {}
         ours, theirs = memory.get("autograd_lite"), memory.get(peer)
@@ -55,6 +56,7 @@ def memory_ratio(workload: str, peer: str) -> Callable[[Results], tuple[float | 
 
 
 def no_error(workload: str) -> Callable[[Results], tuple[float | None, str]]:
+    """0 if autograd_lite completed the workload, 1 if it failed (e.g. RecursionError)."""
     def measure(results: Results) -> tuple[float | None, str]:
         timing = results[workload]["timings"].get("autograd_lite")
         if timing is None:
