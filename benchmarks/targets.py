@@ -35,12 +35,16 @@ def _median(results: Results, workload: str, lib: str, stat: str = "median") -> 
 
 
 def time_ratio(workload: str, peer: str, stat: str = "median") -> Callable[[Results], tuple[float | None, str]]:
-    """autograd_lite's time over peer's: medians, or with stat="best" the fastest samples."""
+    """autograd_lite's time over peer's: of the medians; with stat="both" the larger of the medians' and the
+    fastest samples' ratios (on a loaded machine one library's fastest sample can be a lucky outlier)."""
     def measure(results: Results) -> tuple[float | None, str]:
-        ours, theirs = _median(results, workload, "autograd_lite", stat), _median(results, workload, peer, stat)
+        ours, theirs = _median(results, workload, "autograd_lite"), _median(results, workload, peer)
         if ours is None or theirs is None:
             return None, f"{peer} not timed"
-        return ours / theirs, f"{ours / theirs:.2f}×" + (" (fastest samples)" if stat == "best" else "")
+        if stat == "median":
+            return ours / theirs, f"{ours / theirs:.2f}×"
+        best = _median(results, workload, "autograd_lite", "best") / _median(results, workload, peer, "best")
+        return max(best, ours / theirs), f"{ours / theirs:.2f}× (medians), {best:.2f}× (fastest samples)"
     return measure
 
 
@@ -125,7 +129,7 @@ TARGETS = [
     Target("bn_mlp", "batch-norm MLP step ≤ 1.05× the NumPy baseline", time_ratio("bn_mlp", "numpy"), 1.05, "#21",
            "the same BLAS calls; autograd_lite adds per-op Python for ~20 recorded ops and batch norm's "
            "forward keeps x̂ and σ⁻¹ (the baseline does too): ~0.3-0.5 ms on a ~4.7 ms step"),
-    Target("op_overhead", "per-op overhead ≤ 0.5× PyTorch", time_ratio("op_overhead", "torch", "best"), 0.5, "#21",
+    Target("op_overhead", "per-op overhead ≤ 0.5× PyTorch", time_ratio("op_overhead", "torch", "both"), 0.5, "#21",
            "per node, measured on the 300-op chain (benchmarks/op_cost.py, table in the profile notes): the "
            "NumPy kernel itself, Tensor and Function construction, recording, the backward call and "
            "accumulation — the engine's share is owned by engine.py (#15)"),
