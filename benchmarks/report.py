@@ -135,10 +135,22 @@ def scaling_section(scaling: dict[str, Any]) -> list[str]:
                 cells = []
                 for lib, points in libs.items():
                     p = points.get(str(size), {})
-                    cells += ([f"{p['seconds'] * t_scale / size:.3g}", f"{p['peak_mib'] * m_scale / size:.3g}"]
+                    memory = p.get("peak_mib", 0.0) * m_scale / size
+                    cells += ([f"{p['seconds'] * t_scale / size:.3g}",
+                               f"{memory:,.0f}" if m_scale > 1 else f"{memory:.3g}"]
                               if "seconds" in p else [p.get("error", "—"), ""])
                 lines.append(f"| {size:,} | " + " | ".join(cells) + " |")
             lines.append("")
+            if m_scale > 1:  # graph sweeps: is memory per node constant once fixed costs are amortised?
+                for lib, points in libs.items():
+                    per_node = [p["peak_mib"] * m_scale / int(s) for s, p in points.items()
+                                if "peak_mib" in p and int(s) >= 10_000]
+                    if len(per_node) > 1:
+                        lines.append(f"- {lib}: {min(per_node):,.0f}-{max(per_node):,.0f} bytes per node from "
+                                     f"10,000 nodes up (max/min {max(per_node) / min(per_node):.2f}): "
+                                     + ("linear growth." if max(per_node) <= 1.1 * min(per_node)
+                                        else "more than linear growth."))
+                lines.append("")
     return lines
 
 
