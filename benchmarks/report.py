@@ -58,6 +58,8 @@ def _value_range(runs: list[dict[str, Any]], text: str) -> tuple[list[float], in
 def _spread(values: list[float], text: str) -> str:
     if not values:
         return "—"
+    if "RecursionError" in text:  # 0 = completed, 1 = failed
+        return "completed in every run" if max(values) == 0 else f"failed in {sum(v > 0 for v in values)}"
     if "efficiency" in text:  # stored as limit/efficiency; show efficiencies
         return f"{60 / max(values):.0f}-{60 / min(values):.0f}%"
     return f"{min(values):.2f}-{max(values):.2f}×"
