@@ -5,6 +5,7 @@ Runs every workload for every installed library, side by side, and writes benchm
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 
@@ -22,6 +23,8 @@ def parse(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--repeats", type=int, default=None, help="timed samples per library (default 15; quick 3)")
     p.add_argument("--no-memory", action="store_true", help="skip the per-process peak-memory probes")
     p.add_argument("--no-viz", action="store_true", help="skip the graph viewer timing")
+    p.add_argument("--runs-dir", default=os.path.join(HERE, "runs"),
+                   help="where each full run's target values are kept (the report shows their spread)")
     p.add_argument("--output", default=None, help="where to write the report (default benchmarks/RESULTS.md; "
                    "with --quick: nowhere unless given)")
     return p.parse_args(argv)
@@ -32,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     threads = args.threads or (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count())
     pin_threads(threads)  # before NumPy is imported below
     from . import efficiency, report, viz_timing
-    from .harness import environment, measure_memory, pin_torch_threads, time_interleaved
+    from .harness import environment, measure_memory, pin_torch_threads, time_interleaved, with_variants
     from .workloads import WORKLOADS
 
     settings = {"quick": args.quick, "threads": threads, "repeats": args.repeats or (3 if args.quick else 15),
@@ -54,7 +57,8 @@ def main(argv: list[str] | None = None) -> int:
     for name in names:
         module = WORKLOADS[name]
         spec = module.make_spec(args.quick)
-        builders = {lib: module.BUILDERS[lib] for lib in libs if lib in module.BUILDERS}
+        available = with_variants(module.BUILDERS)
+        builders = {lib: available[lib] for lib in libs if lib in available}
         print(f"{module.TITLE}", flush=True)
         peak_step = efficiency.build_peak_step(args.quick)
         timed = dict(builders, matmul_peak=lambda spec: peak_step) if hasattr(module, "flops") else builders
@@ -79,16 +83,23 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_viz:
         extras["viz"] = viz_timing.time_to_dot(args.quick)
         print(f"to_dot, {extras['viz']['nodes']} nodes: {extras['viz']['full']['median_s']:.2f} s", flush=True)
-    notes = os.path.join(HERE, "PROFILE.md")
-    if os.path.exists(notes):
-        with open(notes) as f:
-            extras["notes"] = f.read()
     output = args.output or (None if args.quick else os.path.join(HERE, "RESULTS.md"))
+    if not args.quick:  # keep this run's target values; the report shows the spread over the kept runs
+        report.save_run(args.runs_dir, env, results)
+        extras["runs"] = report.load_runs(args.runs_dir)
+    scaling = os.path.join(HERE, "plots", "scaling.json")
+    if os.path.exists(scaling):
+        with open(scaling) as f:
+            extras["scaling"] = json.load(f)
     text = report.render(env, results, extras, settings)
     if output:
         with open(output, "w") as f:
             f.write(text)
         print(f"wrote {output}")
+    if extras.get("runs") and args.output is None:  # the default report: the README's numbers follow it
+        readme = os.path.join(os.path.dirname(HERE), "README.md")
+        if os.path.exists(readme) and report.update_readme(readme, extras["runs"]):
+            print(f"updated {readme}")
     return 0
 
 

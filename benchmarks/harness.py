@@ -17,16 +17,62 @@ import platform
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS")
 # Fixed glibc thresholds: large blocks are always mmap'ed and returned to the OS on free, for every library,
 # so a step's peak RSS is not hidden by memory glibc kept from the warm-up step (its adaptive threshold would).
 MALLOC_ENV = {"MALLOC_MMAP_THRESHOLD_": "131072", "MALLOC_TRIM_THRESHOLD_": "131072"}
-LIBRARIES = ("numpy", "autograd_lite", "torch", "autograd", "mygrad")
-LIBRARY_LABELS = {"numpy": "NumPy (hand-written)", "autograd_lite": "autograd_lite", "torch": "PyTorch",
+LIBRARIES = ("numpy", "autograd_lite", "autograd_lite_noscipy", "torch", "autograd", "mygrad")
+LIBRARY_LABELS = {"numpy": "NumPy (hand-written)", "autograd_lite": "autograd_lite",
+                  "autograd_lite_noscipy": "autograd_lite without SciPy", "torch": "PyTorch",
                   "autograd": "HIPS autograd", "mygrad": "MyGrad"}
+SCIPY_MODULES = ("scipy", "scipy.linalg", "scipy.special")
+
+
+@contextmanager
+def without_scipy() -> Iterator[None]:
+    """autograd_lite on its NumPy-only paths: while active, importing SciPy fails and autograd_lite's
+    SciPy routine lookup answers None (what it does when SciPy is not installed)."""
+    from autograd_lite import _scipy_blas
+    modules = {name: sys.modules.get(name) for name in SCIPY_MODULES}
+    lookup = _scipy_blas.routine
+    sys.modules.update(dict.fromkeys(SCIPY_MODULES))  # None in sys.modules: `import scipy` raises ImportError
+    _scipy_blas.routine = lambda name, dtype: None
+    try:
+        yield
+    finally:
+        _scipy_blas.routine = lookup
+        for name, module in modules.items():
+            if module is None:
+                sys.modules.pop(name, None)
+            else:
+                sys.modules[name] = module
+
+
+def no_scipy_builder(builder: Callable[[Any], Callable[[], float]]) -> Callable[[Any], Callable[[], float]]:
+    """An autograd_lite builder whose model is built and stepped without SciPy."""
+    def build(spec: Any) -> Callable[[], float]:
+        with without_scipy():
+            step = builder(spec)
+
+        def step_without_scipy() -> float:
+            with without_scipy():
+                return step()
+        return step_without_scipy
+    return build
+
+
+def with_variants(builders: dict[str, Callable]) -> dict[str, Callable]:
+    """The workload's builders, plus autograd_lite without SciPy next to autograd_lite."""
+    out = {}
+    for lib, builder in builders.items():
+        out[lib] = builder
+        if lib == "autograd_lite":
+            out["autograd_lite_noscipy"] = no_scipy_builder(builder)
+    return out
 
 
 def pin_threads(n: int) -> None:
@@ -37,6 +83,7 @@ def pin_threads(n: int) -> None:
 
 
 def pin_torch_threads(n: int) -> None:
+    """torch.set_num_threads(n) when PyTorch is installed."""
     try:
         import torch
     except ImportError:
@@ -53,6 +100,11 @@ class Timing:
     times: list[float] = field(default_factory=list)
     check: float | None = None  # the step's result on its first call (a loss), to confirm all libraries agree
     error: str | None = None  # e.g. "RecursionError" — a result, not a crash
+
+    @property
+    def best(self) -> float | None:
+        """The fastest sample: for workloads of a millisecond or two, whose medians swing with the load."""
+        return min(self.times) if self.times else None
 
     @property
     def median(self) -> float | None:

@@ -18,7 +18,7 @@ import gc
 import json
 import sys
 
-from .harness import Skip, pin_threads
+from .harness import Skip, pin_threads, with_variants
 
 
 def _status_kib(key: str) -> int:
@@ -43,15 +43,16 @@ def main(argv: list[str]) -> dict:
     pin_threads(2)
     from .workloads import WORKLOADS
     module = WORKLOADS[workload]
-    if lib not in module.BUILDERS:
+    builders = with_variants(module.BUILDERS)
+    if lib not in builders:
         return {"error": "not defined"}
     spec = module.make_spec(quick)
     try:
-        step = module.BUILDERS[lib](spec)
+        step = builders[lib](spec)
         step()  # warm-up: the library's one-time lazy initialisation happens here
         del step  # and its parameters, gradients and optimizer state go
         _release_free_memory()
-        step = module.BUILDERS[lib](spec)  # fresh: the measured step allocates its gradients, as a first step does
+        step = builders[lib](spec)  # fresh: the measured step allocates its gradients, as a first step does
     except ImportError:
         return {"error": "not installed"}
     except Skip:

@@ -1,10 +1,159 @@
 """benchmarks/RESULTS.md: environment, one table per workload, efficiency, the viewer, targets met or not."""
 from __future__ import annotations
 
+import glob
+import json
+import os
 from typing import Any
 
 from .harness import LIBRARIES, LIBRARY_LABELS
 from .targets import TARGETS, Results
+
+SPREAD_RUNS = 5  # the report's spread covers the last this many kept runs
+README_START, README_END = "<!-- benchmarks:start -->", "<!-- benchmarks:end -->"
+# The README's headline rows: (target text in TARGETS, how the README names it)
+HEADLINES = (("two-layer step ≤ 1.0× PyTorch", "two-layer step, × PyTorch"),
+             ("two-layer step ≤ 1.05× the NumPy baseline", "two-layer step, × hand-written NumPy"),
+             ("batch-norm MLP step ≤ 1.05× the NumPy baseline", "batch-norm MLP step, × hand-written NumPy"),
+             ("ConvNet step ≤ 1.0× PyTorch", "ConvNet step, × PyTorch"),
+             ("ConvNet peak memory ≤ 1.0× PyTorch", "ConvNet peak memory, × PyTorch"),
+             ("ResNet conv stage ≤ 1.0× PyTorch", "ResNet conv stage, × PyTorch"),
+             ("per-op overhead ≤ 0.5× PyTorch", "per-op overhead (300-op chain), × PyTorch"),
+             ("GP-LVM gradient ≤ 1.0× PyTorch", "GP-LVM gradient, × PyTorch"),
+             ("20,000-op chain ≤ 1.0× PyTorch", "20,000-op chain, × PyTorch"))
+
+
+def save_run(directory: str, env: dict[str, Any], results: Results) -> str:
+    """Keep one run's target values (and medians) as JSON, named by its date; returns the file."""
+    os.makedirs(directory, exist_ok=True)
+    record = {"date": env["date"], "cpu": env["cpu"], "load_average": env.get("load_average"), "targets": {},
+              "medians": {name: {lib: t.median for lib, t in entry["timings"].items()}
+                          for name, entry in results.items()}}
+    for target in TARGETS:
+        verdict, shown = target.verdict(results)
+        if verdict in ("met", "NOT met"):
+            record["targets"][target.text] = {"value": target.measure(results)[0], "shown": shown,
+                                              "limit": target.limit, "verdict": verdict}
+    path = os.path.join(directory, env["date"].replace(" ", "_").replace(":", "") + ".json")
+    with open(path, "w") as f:
+        json.dump(record, f, indent=1)
+    return path
+
+
+def load_runs(directory: str) -> list[dict[str, Any]]:
+    """The last SPREAD_RUNS kept runs, oldest first."""
+    runs = []
+    for path in sorted(glob.glob(os.path.join(directory, "*.json")))[-SPREAD_RUNS:]:
+        with open(path) as f:
+            runs.append(json.load(f))
+    return runs
+
+
+def _value_range(runs: list[dict[str, Any]], text: str) -> tuple[list[float], int]:
+    values = [r["targets"][text]["value"] for r in runs if text in r["targets"]]
+    met = sum(r["targets"][text]["verdict"] == "met" for r in runs if text in r["targets"])
+    return values, met
+
+
+def _spread(values: list[float], text: str) -> str:
+    if not values:
+        return "—"
+    if "RecursionError" in text:  # 0 = completed, 1 = failed
+        return "completed in every run" if max(values) == 0 else f"failed in {sum(v > 0 for v in values)}"
+    if "efficiency" in text:  # stored as limit/efficiency; show efficiencies
+        return f"{60 / max(values):.0f}-{60 / min(values):.0f}%"
+    return f"{min(values):.2f}-{max(values):.2f}×"
+
+
+def spread_table(runs: list[dict[str, Any]]) -> list[str]:
+    """Each target over the kept runs: its range and in how many runs it was met."""
+    rows = [f"Each target over the last {len(runs)} full runs ({runs[0]['date']} to {runs[-1]['date']}; load "
+            "averages at their starts: " + ", ".join(f"{r['load_average'][0]:.1f}" for r in runs
+                                                     if r.get("load_average")) + "):", "",
+            "| target | range over runs | met in |", "|---|---|---|"]
+    for target in TARGETS:
+        values, met = _value_range(runs, target.text)
+        if values:
+            rows.append(f"| {target.text} | {_spread(values, target.text)} | {met} of {len(values)} |")
+    return rows
+
+
+def readme_block(runs: list[dict[str, Any]]) -> str:
+    """The README's performance numbers, from the kept runs alone (so the README cannot drift from them)."""
+    latest = runs[-1]
+    lines = [README_START,
+             f"Ratios from the last full run ({latest['date']}, {latest['cpu']}, 1 thread) and their range over "
+             f"the last {len(runs)} runs; `benchmarks/RESULTS.md` has the tables, the causes of every gap and "
+             "`benchmarks/PROFILE.md` the profiles:", "",
+             "| measure | last run | range over runs | target | met in |", "|---|---|---|---|---|"]
+    for text, label in HEADLINES:
+        if text not in latest["targets"]:
+            continue
+        values, met = _value_range(runs, text)
+        entry = latest["targets"][text]
+        lines.append(f"| {label} | {entry['shown']} | {_spread(values, text)} | ≤ {entry['limit']:g}× | "
+                     f"{met} of {len(values)} |")
+    lines += ["", "![time and memory against batch size](benchmarks/plots/scaling_batch.png)",
+              "![time and memory against graph size](benchmarks/plots/scaling_graph.png)", README_END]
+    return "\n".join(lines)
+
+
+def update_readme(path: str, runs: list[dict[str, Any]]) -> bool:
+    """Rewrite the README's block between the markers; False if the README has no markers."""
+    with open(path) as f:
+        text = f.read()
+    if README_START not in text or README_END not in text:
+        return False
+    head, rest = text.split(README_START, 1)
+    tail = rest.split(README_END, 1)[1]
+    with open(path, "w") as f:
+        f.write(head + readme_block(runs) + tail)
+    return True
+
+
+def scaling_section(scaling: dict[str, Any]) -> list[str]:
+    """Per-unit costs from benchmarks/plots/scaling.json: µs and bytes per node, ms and MiB per sample."""
+    sweeps = scaling["sweeps"]
+    lines = ["## How cost grows", "",
+             f"`python -m benchmarks.scaling` ({scaling['date']}, load average {scaling['load_average'][0]:.1f}): "
+             "each point in a fresh process per library (1 thread), the libraries alternating point by point; "
+             "time is the fastest of 3 steps (1 at the largest sizes), memory the peak resident-set growth of "
+             "the first step.", "",
+             "![time and memory against batch size](plots/scaling_batch.png)", "",
+             "![time and memory against graph size](plots/scaling_graph.png)", ""]
+    for family, names, unit, t_scale, t_unit, m_scale, m_unit in (
+            ("graph size", ("chain", "tree"), "nodes", 1e6, "µs/node", 2 ** 20, "bytes/node"),
+            ("batch size", ("two_layer", "convnet"), "batch", 1e3, "ms/sample", 1.0, "MiB/sample")):
+        for name in names:
+            libs = sweeps.get(name, {})
+            sizes = sorted({int(s) for points in libs.values() for s in points})
+            if not sizes:
+                continue
+            lines += [f"{name.replace('_', '-')} against {family}: time and peak memory per unit "
+                      f"({t_unit}, {m_unit})", "",
+                      f"| {unit} | " + " | ".join(f"{lib} {t_unit} | {lib} {m_unit}" for lib in libs) + " |",
+                      "|---|" + "---|---|" * len(libs)]
+            for size in sizes:
+                cells = []
+                for lib, points in libs.items():
+                    p = points.get(str(size), {})
+                    memory = p.get("peak_mib", 0.0) * m_scale / size
+                    cells += ([f"{p['seconds'] * t_scale / size:.3g}",
+                               f"{memory:,.0f}" if m_scale > 1 else f"{memory:.3g}"]
+                              if "seconds" in p else [p.get("error", "—"), ""])
+                lines.append(f"| {size:,} | " + " | ".join(cells) + " |")
+            lines.append("")
+            if m_scale > 1:  # graph sweeps: is memory per node constant once fixed costs are amortised?
+                for lib, points in libs.items():
+                    per_node = [p["peak_mib"] * m_scale / int(s) for s, p in points.items()
+                                if "peak_mib" in p and int(s) >= 10_000]
+                    if len(per_node) > 1:
+                        lines.append(f"- {lib}: {min(per_node):,.0f}-{max(per_node):,.0f} bytes per node from "
+                                     f"10,000 nodes up (max/min {max(per_node) / min(per_node):.2f}): "
+                                     + ("linear growth." if max(per_node) <= 1.1 * min(per_node)
+                                        else "more than linear growth."))
+                lines.append("")
+    return lines
 
 
 def _time(seconds: float | None, per_op: int | None) -> str:
@@ -23,12 +172,23 @@ def _memory(value: Any) -> str:
     return f"{value:.1f} MiB" if isinstance(value, float) else (value or "—")
 
 
+def reference_loss(entry: dict[str, Any]) -> float | None:
+    """The loss every library's first step must agree with: the hand-written NumPy step's, else the
+    workload's NumPy forward (`reference_loss(spec)`)."""
+    numpy_timing = entry["timings"].get("numpy")
+    if numpy_timing is not None and numpy_timing.check is not None:
+        return numpy_timing.check
+    module = entry["module"]
+    return module.reference_loss(entry["spec"]) if hasattr(module, "reference_loss") else None
+
+
 def workload_table(entry: dict[str, Any]) -> list[str]:
+    """One workload's table: per library its median, ratios, peak memory, efficiency and loss."""
     timings, memory, module = entry["timings"], entry.get("memory") or {}, entry["module"]
     per_op = entry["spec"].get("n_ops") if module.PER_OP else None
     torch_t = timings.get("torch").median if timings.get("torch") else None
     numpy_t = timings.get("numpy").median if timings.get("numpy") else None
-    reference = timings["numpy"].check if "numpy" in timings else None
+    reference = reference_loss(entry)
     eff = entry.get("efficiency", {})
     rows = ["| library | median | × PyTorch | × NumPy baseline | peak memory | memory × PyTorch | "
             + ("efficiency | " if eff else "") + "loss (agrees?) |",
@@ -54,6 +214,7 @@ def workload_table(entry: dict[str, Any]) -> list[str]:
 
 
 def render(env: dict[str, Any], results: Results, extras: dict[str, Any], settings: dict[str, Any]) -> str:
+    """The whole of RESULTS.md from one run's results and the kept runs, scaling data and viewer timing."""
     load = env.get("load_average")
     loaded = load is not None and load[0] > 0.5 * (env["usable_cores"] or 1)
     lines = [
@@ -100,11 +261,15 @@ def render(env: dict[str, Any], results: Results, extras: dict[str, Any], settin
                       f"the steps) the ideal time is {1e3 * entry['flops'] / peak / 1e9:.2f} ms. "
                       "Efficiency = ideal time / median time.", ""]
     if "peak_gflops" in extras:
-        lines += ["## 7. Efficiency (the physical limit)", "",
+        lines += ["## Efficiency (the physical limit)", "",
                   f"Best NumPy float32 matmul throughput seen on this machine before the run: "
                   f"{extras['peak_gflops']:.1f} GFLOP/s (square 1024 and 2048 matmuls). Efficiencies in the tables "
                   "of workloads 1 and 2 use the throughput measured interleaved with those workloads instead, so "
                   "the machine's load affects the limit and the libraries alike.", ""]
+    if extras.get("runs"):
+        lines += ["## Spread over runs", ""] + spread_table(extras["runs"]) + [""]
+    if extras.get("scaling"):
+        lines += scaling_section(extras["scaling"])
     if "viz" in extras:
         v = extras["viz"]
         lines += ["## Graph viewer: DOT source of a large graph", "",
@@ -114,6 +279,7 @@ def render(env: dict[str, Any], results: Results, extras: dict[str, Any], settin
                             ("backward", "backward view, whole graph")):
             lines.append(f"| {text} | {v[label]['median_s']:.2f} s | {v[label]['dot_chars'] / 1e3:,.0f} kB |")
         lines.append("")
-    if extras.get("notes"):
-        lines += ["## Profile notes", "", extras["notes"].strip(), ""]
+    lines += ["## Profile notes", "", "Where the time goes — per workload, per op, and the microseconds of one op on "
+              "the 300-op chain — is in `benchmarks/PROFILE.md` (measured with `python -m benchmarks.profile` "
+              "and `python -m benchmarks.op_cost`).", ""]
     return "\n".join(lines)

@@ -10,23 +10,25 @@ import sys
 
 import pytest
 
-from benchmarks.harness import LIBRARIES, Skip
+from benchmarks import report
+from benchmarks.harness import LIBRARIES, Skip, with_variants
 from benchmarks.workloads import WORKLOADS
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DECLINED = {("gplvm", "mygrad")}  # MyGrad has no differentiable log-determinant or solve
-CASES = [(w, lib) for w, module in WORKLOADS.items() for lib in LIBRARIES if lib in module.BUILDERS]
+CASES = [(w, lib) for w, module in WORKLOADS.items() for lib in LIBRARIES if lib in with_variants(module.BUILDERS)]
 
 
 @pytest.mark.parametrize("workload,lib", CASES, ids=[f"{w}-{lib}" for w, lib in CASES])
 def test_every_library_computes_the_baseline_loss(workload: str, lib: str) -> None:
-    if lib not in ("numpy", "autograd_lite") and importlib.util.find_spec(lib) is None:
+    if lib not in ("numpy", "autograd_lite", "autograd_lite_noscipy") and importlib.util.find_spec(lib) is None:
         pytest.skip(f"{lib} not installed")
     module = WORKLOADS[workload]
     spec = module.make_spec(quick=True)
-    expected = module.BUILDERS["numpy"](spec)()
+    # the hand-written NumPy step's loss, or the workload's NumPy forward where there is no hand-written step
+    expected = module.BUILDERS["numpy"](spec)() if "numpy" in module.BUILDERS else module.reference_loss(spec)
     try:
-        step = module.BUILDERS[lib](spec)
+        step = with_variants(module.BUILDERS)[lib](spec)
     except Skip as e:  # a peer that lacks an op declines the workload, saying which (the report shows it)
         assert (workload, lib) in DECLINED and "has no" in str(e), f"{lib} declined {workload}: {e}"
         return
@@ -42,7 +44,7 @@ def _run(*args: str) -> subprocess.CompletedProcess:
 
 def test_quick_run_writes_a_complete_report(tmp_path) -> None:
     out = tmp_path / "RESULTS.md"
-    proc = _run("benchmarks", "--quick", "--no-memory", "--threads", "1", "--libs", "numpy,autograd_lite",
+    proc = _run("benchmarks", "--quick", "--no-memory", "--threads", "1", "--libs", "numpy,autograd_lite,autograd_lite_noscipy",
                 "--output", str(out))
     assert proc.returncode == 0, proc.stderr
     text = out.read_text()
@@ -50,6 +52,32 @@ def test_quick_run_writes_a_complete_report(tmp_path) -> None:
         assert module.TITLE in text
     assert "## Targets" in text and "OMP_NUM_THREADS=1" in text and "to_dot" in text
     assert "20,000-op chain: no RecursionError | #9, #2 | completed | met" in text
+    assert "autograd_lite without SciPy" in text
+
+
+def test_without_scipy_blocks_scipy_and_restores_it() -> None:
+    from benchmarks.harness import without_scipy
+    from autograd_lite import _scipy_blas
+    lookup = _scipy_blas.routine
+    with without_scipy():
+        with pytest.raises(ImportError):
+            import scipy.linalg  # noqa: F401
+        assert _scipy_blas.routine("potrf", "float64") is None
+    assert _scipy_blas.routine is lookup
+
+
+def test_readme_numbers_are_the_kept_runs() -> None:
+    """The README's performance block is rendered from benchmarks/runs/*.json, like RESULTS.md's spread."""
+    runs = report.load_runs(os.path.join(ROOT, "benchmarks", "runs"))
+    with open(os.path.join(ROOT, "README.md")) as f:
+        readme = f.read()
+    if not runs:
+        pytest.fail("no kept benchmark runs in benchmarks/runs/: run `python -m benchmarks --threads 1`")
+    assert report.readme_block(runs) in readme
+    results = open(os.path.join(ROOT, "benchmarks", "RESULTS.md")).read()
+    for text, _ in report.HEADLINES:  # RESULTS.md's target table shows the last run's values
+        if text in runs[-1]["targets"]:
+            assert f"| {text} |" in results and runs[-1]["targets"][text]["shown"] in results
 
 
 def test_memory_probe_reports_a_peak() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from . import bn_mlp, convnet, gplvm, long_chain, op_overhead, two_layer
+from . import bn_mlp, convnet, gplvm, long_chain, op_overhead, resnet, two_layer
 
-WORKLOADS: dict[str, ModuleType] = {m.NAME: m for m in (two_layer, convnet, bn_mlp, op_overhead, gplvm, long_chain)}
+WORKLOADS: dict[str, ModuleType] = {m.NAME: m for m in (two_layer, convnet, bn_mlp, op_overhead, gplvm, long_chain,
+                                                            resnet)}
