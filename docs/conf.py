@@ -1,0 +1,98 @@
+"""Sphinx configuration: `python -m sphinx -W --keep-going -b html docs docs/_build/html`.
+
+Sphinx because autodoc + napoleon read the docstrings the package already has (no
+per-name stubs to keep in step), and myst-nb renders the stored notebook outputs
+without executing anything and without a system dependency (nbsphinx needs pandoc).
+The API pages are written at build time from `public_api.py`, the same walk over the
+public names that `tests/test_docstrings.py` checks, so a new public name appears in
+the reference without editing a page.
+"""
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+DOCS = Path(__file__).resolve().parent
+ROOT = DOCS.parent
+sys.path[:0] = [str(ROOT), str(DOCS)]
+
+import public_api  # noqa: E402  (needs the path above)
+
+project = "autograd_lite"
+author = "the autograd_lite authors"
+copyright = "the autograd_lite authors"
+extensions = ["myst_nb", "sphinx.ext.autodoc", "sphinx.ext.napoleon", "sphinx.ext.mathjax"]
+source_suffix = {".rst": "restructuredtext", ".md": "myst-nb", ".ipynb": "myst-nb"}
+exclude_patterns = ["_build", "img", "Thumbs.db", ".DS_Store"]
+default_role = "code"              # docstrings write `x` for code, as in Markdown
+myst_enable_extensions = ["dollarmath", "colon_fence"]
+myst_heading_anchors = 3
+suppress_warnings = ["myst.header"]  # included README sections start at ## (the README is their first home)
+nb_execution_mode = "off"          # notebooks are rendered with the outputs stored by notebooks/build.py
+autodoc_member_order = "bysource"
+autodoc_typehints = "signature"
+napoleon_google_docstring = True
+napoleon_numpy_docstring = True
+html_theme = "alabaster"
+html_title = "autograd_lite"
+html_static_path: list[str] = []
+
+
+def _copy_notebooks() -> None:
+    """Sphinx reads sources only below docs/, so the stored notebooks are copied in (docs/notebooks/)."""
+    target = DOCS / "notebooks"
+    target.mkdir(exist_ok=True)
+    sources = sorted((ROOT / "notebooks").glob("*.ipynb"))
+    for stale in set(target.glob("*.ipynb")) - {target / s.name for s in sources}:
+        stale.unlink()
+    for src in sources:
+        dst = target / src.name
+        if not dst.exists() or dst.read_bytes() != src.read_bytes():
+            shutil.copyfile(src, dst)
+
+
+def _directive(entry: public_api.Entry) -> str:
+    if isinstance(entry.obj, type):
+        lines = [f".. autoclass:: {entry.qualname}"]
+        if entry.members:
+            lines.append(f"   :members: {', '.join(entry.members)}")
+        return "\n".join(lines)
+    return f".. autofunction:: {entry.qualname}"
+
+
+def _write_api_pages() -> None:
+    """One page per namespace of public_api.NAMESPACES, written only when its text changes."""
+    target = DOCS / "api"
+    target.mkdir(exist_ok=True)
+    index = ["API reference", "=============", "",
+             "Generated from the docstrings. In formulas, G is dL/d(output).", "",
+             ".. toctree::", "   :maxdepth: 1", ""]
+    for module, title, blurb in public_api.NAMESPACES:
+        stem = title.replace("al.", "al_").replace(".", "_")
+        index.append(f"   {stem}")
+        heading = f"``{title}`` — ``{module}``"
+        text = [heading, "=" * len(heading), "", blurb, "",
+                f".. automodule:: {module}", "   :no-members:", ""]
+        try:
+            entries = public_api.walk(module)
+        except ImportError:  # the automodule above then fails the strict build, naming the module
+            entries = []
+        current = None
+        for entry in entries:
+            if entry.module != current and entry.module != module:
+                sub = f"``{entry.module}``"
+                text += [sub, "-" * len(sub), "", f".. automodule:: {entry.module}", "   :no-members:", ""]
+            current = entry.module
+            text += [_directive(entry), ""]
+        _write_if_changed(target / f"{stem}.rst", "\n".join(text))
+    _write_if_changed(target / "index.rst", "\n".join(index) + "\n")
+
+
+def _write_if_changed(path: Path, text: str) -> None:
+    if not path.exists() or path.read_text() != text:
+        path.write_text(text)
+
+
+_copy_notebooks()
+_write_api_pages()
