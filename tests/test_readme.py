@@ -29,7 +29,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
-DOC_PAGES = [ROOT / "docs" / "pytorch.md", ROOT / "docs" / "building.md"]
+DOC_PAGES = [ROOT / "docs" / "pytorch.md"]
 FENCE = re.compile(r"^```(\w*)\n(.*?)^```\n", re.S | re.M)
 OUTPUT_INTRO = re.compile(r"\A\s*(prints|Output[^\n]*:)\s*\Z")
 
