@@ -37,6 +37,7 @@ napoleon_numpy_docstring = True
 html_theme = "alabaster"
 html_title = "autograd_lite"
 html_static_path: list[str] = []
+html_theme_options = {"page_width": "1240px", "sidebar_width": "240px"}  # room for 100-column code
 
 
 def _copy_notebooks() -> None:
