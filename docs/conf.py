@@ -31,13 +31,14 @@ myst_heading_anchors = 3
 suppress_warnings = ["myst.header"]  # included README sections start at ## (the README is their first home)
 nb_execution_mode = "off"          # notebooks are rendered with the outputs stored by notebooks/build.py
 autodoc_member_order = "bysource"
+add_module_names = False           # `kaiming_normal_(...)`; the page says which module
 autodoc_typehints = "signature"
 napoleon_google_docstring = True
 napoleon_numpy_docstring = True
 html_theme = "alabaster"
 html_title = "autograd_lite"
 html_static_path: list[str] = []
-html_theme_options = {"page_width": "1240px", "sidebar_width": "240px"}  # room for 100-column code
+html_theme_options = {"page_width": "1100px", "sidebar_width": "230px"}  # room for 90-column code
 
 
 def _copy_notebooks() -> None:
@@ -72,13 +73,14 @@ def _write_api_pages() -> None:
     for module, title, blurb in public_api.NAMESPACES:
         stem = title.replace("al.", "al_").replace(".", "_")
         index.append(f"   {stem}")
-        heading = f"``{title}`` — ``{module}``"
-        text = [heading, "=" * len(heading), "", blurb, "",
+        heading = f"``{title}``"
+        text = [heading, "=" * len(heading), "", f"``{module}``: {blurb}", "",
                 f".. automodule:: {module}", "   :no-members:", ""]
         try:
             entries = public_api.walk(module)
         except ImportError:  # the automodule above then fails the strict build, naming the module
             entries = []
+        entries.sort(key=lambda e: e.module != module)  # the namespace's own names, then each submodule's
         current = None
         for entry in entries:
             if entry.module != current and entry.module != module:
