@@ -4,11 +4,13 @@ Sphinx because autodoc + napoleon read the docstrings the package already has (n
 per-name stubs to keep in step), and myst-nb renders the stored notebook outputs
 without executing anything and without a system dependency (nbsphinx needs pandoc).
 The API pages are written at build time from `public_api.py`, the same walk over the
-public names that `tests/test_docstrings.py` checks, so a new public name appears in
-the reference without editing a page.
+public names that `tests/test_docstrings.py` checks, and the user guide's pages from the
+README's `## ` headings, so a new public name or README section appears in the site
+without editing a page.
 """
 from __future__ import annotations
 
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -97,5 +99,44 @@ def _write_if_changed(path: Path, text: str) -> None:
         path.write_text(text)
 
 
+def readme_sections() -> list[str]:
+    """The README's `## ` headings, in order (lines inside code fences are not headings)."""
+    headings, fenced = [], False
+    for line in (ROOT / "README.md").read_text().splitlines():
+        if line.startswith("```"):
+            fenced = not fenced
+        elif not fenced and line.startswith("## "):
+            headings.append(line)
+    return headings
+
+
+def _write_guide_pages() -> None:
+    """One page per README section, each including the README from its heading to the next, so the
+    guide is the README and every section it gains (or renames) is in the site without editing a page.
+    Sections a hand-written page already includes (the notebooks) are left to that page."""
+    target = DOCS / "guide"
+    target.mkdir(exist_ok=True)
+    taken = {m for page in DOCS.glob("*.md") for m in re.findall(r'^:start-after: "(## .+)"$', page.read_text(), re.M)}
+    headings = readme_sections()
+    stems = []
+    for i, heading in enumerate(headings):
+        if heading in taken:
+            continue
+        title = heading[3:]
+        stem = re.sub(r"[^a-z0-9]+", "_", title.lower()).strip("_")[:60]
+        options = [f':start-after: "{heading}"'] + ([f':end-before: "{headings[i + 1]}"'] if i + 1 < len(headings) else [])
+        text = [f"# {title}", "", "```{include} ../../README.md", *options, ":relative-images:", ":relative-docs: docs/",
+                "```", ""]
+        _write_if_changed(target / f"{stem}.md", "\n".join(text))
+        stems.append(stem)
+    for stale in set(target.glob("*.md")) - {target / f"{s}.md" for s in stems} - {target / "index.md"}:
+        stale.unlink()
+    index = ["# User guide", "", "These pages are the README's sections, included from `README.md` when the site is built,",
+             "so the two cannot drift apart; the outputs they show are checked by `tests/test_readme.py`.", "",
+             "```{toctree}", ":maxdepth: 2", "", *stems, "```", ""]
+    _write_if_changed(target / "index.md", "\n".join(index))
+
+
 _copy_notebooks()
 _write_api_pages()
+_write_guide_pages()
