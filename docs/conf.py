@@ -3,7 +3,7 @@
 Sphinx because autodoc + napoleon read the docstrings the package already has (no
 per-name stubs to keep in step), and myst-nb renders the stored notebook outputs
 without executing anything and without a system dependency (nbsphinx needs pandoc).
-The API pages are written at build time from `public_api.py`, the same walk over the
+The API pages are written at build time from `sources.py`, the same walk over the
 public names that `tests/test_docstrings.py` checks, and the user guide's pages from the
 README's `## ` headings, so a new public name or README section appears in the site
 without editing a page.
@@ -19,7 +19,7 @@ DOCS = Path(__file__).resolve().parent
 ROOT = DOCS.parent
 sys.path[:0] = [str(ROOT), str(DOCS)]
 
-import public_api  # noqa: E402  (needs the path above)
+import sources  # noqa: E402  (needs the path above)
 
 project = "autograd_lite"
 author = "the autograd_lite authors"
@@ -47,16 +47,16 @@ def _copy_notebooks() -> None:
     """Sphinx reads sources only below docs/, so the stored notebooks are copied in (docs/notebooks/)."""
     target = DOCS / "notebooks"
     target.mkdir(exist_ok=True)
-    sources = sorted((ROOT / "notebooks").glob("*.ipynb"))
-    for stale in set(target.glob("*.ipynb")) - {target / s.name for s in sources}:
+    stored = sorted((ROOT / "notebooks").glob("*.ipynb"))
+    for stale in set(target.glob("*.ipynb")) - {target / s.name for s in stored}:
         stale.unlink()
-    for src in sources:
+    for src in stored:
         dst = target / src.name
         if not dst.exists() or dst.read_bytes() != src.read_bytes():
             shutil.copyfile(src, dst)
 
 
-def _directive(entry: public_api.Entry) -> str:
+def _directive(entry: sources.Entry) -> str:
     if isinstance(entry.obj, type):
         lines = [f".. autoclass:: {entry.qualname}"]
         if entry.members:
@@ -66,20 +66,20 @@ def _directive(entry: public_api.Entry) -> str:
 
 
 def _write_api_pages() -> None:
-    """One page per namespace of public_api.NAMESPACES, written only when its text changes."""
+    """One page per namespace of sources.NAMESPACES, written only when its text changes."""
     target = DOCS / "api"
     target.mkdir(exist_ok=True)
     index = ["API reference", "=============", "",
              "Generated from the docstrings. In formulas, G is dL/d(output).", "",
              ".. toctree::", "   :maxdepth: 1", ""]
-    for module, title, blurb in public_api.NAMESPACES:
+    for module, title, blurb in sources.NAMESPACES:
         stem = title.replace("al.", "al_").replace(".", "_")
         index.append(f"   {stem}")
         heading = f"``{title}``"
         text = [heading, "=" * len(heading), "", f"``{module}``: {blurb}", "",
                 f".. automodule:: {module}", "   :no-members:", ""]
         try:
-            entries = public_api.walk(module)
+            entries = sources.walk(module)
         except ImportError:  # the automodule above then fails the strict build, naming the module
             entries = []
         entries.sort(key=lambda e: e.module != module)  # the namespace's own names, then each submodule's
@@ -99,17 +99,6 @@ def _write_if_changed(path: Path, text: str) -> None:
         path.write_text(text)
 
 
-def readme_sections() -> list[str]:
-    """The README's `## ` headings, in order (lines inside code fences are not headings)."""
-    headings, fenced = [], False
-    for line in (ROOT / "README.md").read_text().splitlines():
-        if line.startswith("```"):
-            fenced = not fenced
-        elif not fenced and line.startswith("## "):
-            headings.append(line)
-    return headings
-
-
 def _write_guide_pages() -> None:
     """One page per README section, each including the README from its heading to the next, so the
     guide is the README and every section it gains (or renames) is in the site without editing a page.
@@ -117,7 +106,7 @@ def _write_guide_pages() -> None:
     target = DOCS / "guide"
     target.mkdir(exist_ok=True)
     taken = {m for page in DOCS.glob("*.md") for m in re.findall(r'^:start-after: "(## .+)"$', page.read_text(), re.M)}
-    headings = readme_sections()
+    headings = sources.readme_sections(ROOT / "README.md")
     stems = []
     for i, heading in enumerate(headings):
         if heading in taken:

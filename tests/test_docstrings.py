@@ -2,7 +2,7 @@
 `al.autograd`, `nn`, `F`, `optim`, `data`, `train`, `viz`, `check` and `classic`, and the public
 methods and properties of their classes (a method may inherit its base class's docstring).
 
-The names are found by `docs/public_api.py`, the same walk that writes the site's API reference,
+The names are found by `docs/sources.py`, the same walk that writes the site's API reference,
 so whatever this test requires is also what the site documents. One failure lists every name
 that lacks a docstring.
 """
@@ -18,34 +18,34 @@ import pytest
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 
 
-def _public_api():
-    spec = importlib.util.spec_from_file_location("public_api", DOCS / "public_api.py")
+def _sources():
+    spec = importlib.util.spec_from_file_location("docs_sources", DOCS / "sources.py")
     module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("public_api", module)   # dataclasses look their module up by name
+    sys.modules.setdefault("docs_sources", module)   # dataclasses look their module up by name
     spec.loader.exec_module(module)
     return module
 
 
-public_api = _public_api()
+sources = _sources()
 
 
 def test_every_public_name_has_a_docstring() -> None:
     missing = []
-    for module, _, _ in public_api.NAMESPACES:
+    for module, _, _ in sources.NAMESPACES:
         try:
-            entries = public_api.walk(module)
+            entries = sources.walk(module)
         except ImportError:  # reported by test_namespaces_are_importable
             continue
-        missing += public_api.missing_docstrings(entries)
+        missing += sources.missing_docstrings(entries)
     assert not missing, f"{len(missing)} public names have no docstring:\n  " + "\n  ".join(missing)
 
 
 def test_the_walk_finds_what_the_api_contract_lists() -> None:
     """A walk that found nothing would pass the test above: it must reach names of every namespace."""
     found = {}
-    for module, _, _ in public_api.NAMESPACES:
+    for module, _, _ in sources.NAMESPACES:
         try:
-            found[module] = {e.name for e in public_api.walk(module)}
+            found[module] = {e.name for e in sources.walk(module)}
         except ImportError:   # reported by test_namespaces_are_importable
             continue
     expected = {"autograd_lite": {"tensor", "Tensor", "grad", "no_grad", "exp", "cat", "logdet", "save", "load"},
@@ -78,12 +78,12 @@ def test_missing_docstrings_are_reported() -> None:
     def undocumented() -> None:
         pass
 
-    entries = [public_api.Entry("m", "Documented", Documented, public_api.class_members(Documented)),
-               public_api.Entry("m", "undocumented", undocumented)]
-    assert public_api.missing_docstrings(entries) == ["m.Documented.method", "m.undocumented"]
+    entries = [sources.Entry("m", "Documented", Documented, sources.class_members(Documented)),
+               sources.Entry("m", "undocumented", undocumented)]
+    assert sources.missing_docstrings(entries) == ["m.Documented.method", "m.undocumented"]
 
 
-@pytest.mark.parametrize("module", [m for m, _, _ in public_api.NAMESPACES])
+@pytest.mark.parametrize("module", [m for m, _, _ in sources.NAMESPACES])
 def test_namespaces_are_importable(module: str) -> None:
     """Each documented namespace exists (the API reference has a page for each)."""
     importlib.import_module(module)

@@ -1,6 +1,7 @@
-"""The public names of autograd_lite, namespace by namespace.
+"""What the site is made from: the public names of autograd_lite, namespace by namespace, and
+the README's sections.
 
-One walk serves two readers: `docs/conf.py` writes the API reference pages from it, and
+One walk over the names serves two readers: `docs/conf.py` writes the API reference pages from it, and
 `tests/test_docstrings.py` checks that each name it finds has a docstring. So a name that
 is public is documented in the site, and a name without a docstring fails a test.
 """
@@ -9,6 +10,7 @@ from __future__ import annotations
 import importlib
 import inspect
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -105,3 +107,14 @@ def missing_docstrings(entries: list[Entry]) -> list[str]:
             if not (inspect.getdoc(getattr(e.obj, m) if not isinstance(attr, property) else attr) or "").strip():
                 missing.append(f"{e.qualname}.{m}")
     return missing
+
+
+def readme_sections(readme: Path) -> list[str]:
+    """The README's `## ` headings, in order (lines inside code fences are not headings)."""
+    headings, fenced = [], False
+    for line in readme.read_text().splitlines():
+        if line.startswith("```"):
+            fenced = not fenced
+        elif not fenced and line.startswith("## "):
+            headings.append(line)
+    return headings
