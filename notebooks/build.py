@@ -10,6 +10,7 @@ output is stale (the source changed after the notebook was run).
 from __future__ import annotations
 
 import hashlib
+import os
 import sys
 import time
 from pathlib import Path
@@ -51,7 +52,11 @@ def parse(path: Path) -> nbformat.NotebookNode:
 
 def execute(nb: nbformat.NotebookNode, timeout: int = 600) -> nbformat.NotebookNode:
     from nbclient import NotebookClient
-    NotebookClient(nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(HERE)}}).execute()
+    # Figures inline, as in Jupyter, whatever backend the caller chose (CI exports MPLBACKEND=Agg, which
+    # would leave the stored notebooks without their pictures and a fresh run different from them).
+    env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
+    NotebookClient(nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(HERE)}}).execute(
+        env=env)
     for cell in nb.cells:
         if cell.cell_type == "code":
             cell.metadata[KEY] = {"source_sha": source_sha(cell.source)}

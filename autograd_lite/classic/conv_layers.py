@@ -41,6 +41,6 @@ def max_pool_forward_naive(x: np.ndarray, pool_param: dict) -> tuple[np.ndarray,
 
 
 def max_pool_backward_naive(dout: np.ndarray, cache: Cache) -> np.ndarray:
-    """dx of max pooling, from the engine (dout routed to each window's maximum)."""
+    """dx (N, C, H, W) of max pooling, from the engine (dout (N, C, H', W') routed to each window's maximum)."""
     (dx,) = cache.grads(dout)
     return dx

@@ -71,7 +71,8 @@ def eval_numerical_gradient_blobs(f: Callable[..., Any], inputs: list, output: A
 def grad_check_sparse(f: Callable[[np.ndarray], float], x: np.ndarray, analytic_grad: np.ndarray,
                       num_checks: int = 10, h: float = 1e-5) -> list[float]:
     """Compare analytic_grad with centered differences at `num_checks` random elements; prints each and
-    returns the relative errors |num − ana| / (|num| + |ana|). Elements are drawn from NumPy's global state."""
+    returns the relative errors abs(num − ana) / (abs(num) + abs(ana)). Elements are drawn from NumPy's
+    global state."""
     errors = []
     for _ in range(num_checks):
         ix = tuple(int(np.random.randint(m)) for m in x.shape)

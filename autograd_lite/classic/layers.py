@@ -62,7 +62,7 @@ def relu_forward(x: np.ndarray) -> tuple[np.ndarray, Cache]:
 
 
 def relu_backward(dout: np.ndarray, cache: Cache) -> np.ndarray:
-    """dx of the ReLU, from the engine."""
+    """dx of the ReLU, from the engine: dout where x > 0, else 0; x's shape."""
     (dx,) = cache.grads(dout)
     return dx
 
@@ -94,7 +94,7 @@ def dropout_forward(x: np.ndarray, dropout_param: dict) -> tuple[np.ndarray, Cac
 
 
 def dropout_backward(dout: np.ndarray, cache: Cache) -> np.ndarray:
-    """dx of dropout, from the engine."""
+    """dx of dropout, from the engine: dout * mask / p in train mode, dout in test mode; x's shape."""
     (dx,) = cache.grads(dout)
     return dx
 

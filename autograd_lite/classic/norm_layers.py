@@ -62,7 +62,7 @@ def batchnorm_forward(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, bn_par
 
 
 def batchnorm_backward(dout: np.ndarray, cache: Cache) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(dx, dgamma, dbeta) of batch norm, from the engine (through the batch mean and variance)."""
+    """(dx (N, D), dgamma (D,), dbeta (D,)) of batch norm, from the engine (through the batch mean and variance)."""
     dx, dgamma, dbeta = cache.grads(dout)
     return dx, dgamma, dbeta
 
@@ -89,7 +89,7 @@ def layernorm_forward(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, ln_par
 
 
 def layernorm_backward(dout: np.ndarray, cache: Cache) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(dx, dgamma, dbeta) of layer norm, from the engine."""
+    """(dx (N, D), dgamma (D,), dbeta (D,)) of layer norm, from the engine (through each row's mean and variance)."""
     dx, dgamma, dbeta = cache.grads(dout)
     return dx, dgamma, dbeta
 
@@ -103,7 +103,7 @@ def spatial_batchnorm_forward(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray
 
 
 def spatial_batchnorm_backward(dout: np.ndarray, cache: Cache) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(dx, dgamma, dbeta) of spatial batch norm, from the engine."""
+    """(dx (N, C, H, W), dgamma (C,), dbeta (C,)) of spatial batch norm, from the engine."""
     dx, dgamma, dbeta = cache.grads(dout)
     return dx, dgamma, dbeta
 

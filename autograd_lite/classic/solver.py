@@ -1,4 +1,4 @@
-"""The homework's Solver: minibatch training of a classic model with a classic update rule.
+"""The homework's Solver: minibatch training of a classic model with a classic update rule::
 
     solver = Solver(model, data, update_rule='sgd', optim_config={'learning_rate': 1e-3},
                     lr_decay=0.95, num_epochs=10, batch_size=100, print_every=100)

@@ -47,6 +47,7 @@ class TensorDataset(Dataset):
 
     @property
     def tensors(self) -> tuple[Tensor, ...]:
+        """The whole arrays as Tensors, each (N, ...), in the order given."""
         return tuple(Tensor._make(a) for a in self.arrays)
 
     def __len__(self) -> int:
@@ -56,6 +57,7 @@ class TensorDataset(Dataset):
         return tuple(Tensor._make(np.asarray(a[index])) for a in self.arrays)
 
     def get_batch(self, indices: np.ndarray) -> tuple[Tensor, ...]:
+        """The samples at `indices` (an integer array of length B) as Tensors, each (B, ...)."""
         return tuple(Tensor._make(a[indices]) for a in self.arrays)
 
     def __repr__(self) -> str:

@@ -71,6 +71,7 @@ class LRScheduler:
         raise NotImplementedError
 
     def get_lr(self) -> list[float]:
+        """The learning rate of each group at the current step counter."""
         return self.lr_at(self.last_epoch)
 
     def get_last_lr(self) -> list[float]:
@@ -78,6 +79,7 @@ class LRScheduler:
         return list(self._last_lr)
 
     def step(self, epoch: int | None = None) -> None:
+        """Advance the step counter (or set it to `epoch`) and write the new rates into the optimizer."""
         self.last_epoch = self.last_epoch + 1 if epoch is None else int(epoch)
         lrs = self.get_lr()
         for group, lr in zip(self.optimizer.param_groups, lrs):
@@ -92,6 +94,7 @@ class LRScheduler:
                 if k not in self._not_saved}
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Restore what `state_dict()` returned."""
         for key, value in state_dict.items():
             value = value.item() if hasattr(value, "item") and getattr(value, "ndim", 1) == 0 else value
             self.__dict__[key] = value
@@ -217,6 +220,7 @@ class CyclicLR(_MomentumCycling, LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def scale_fn(self, x: float) -> float:
+        """The amplitude factor at cycle (or step) x: 1 (triangular), 1/2^(x−1) (triangular2), γ^x (exp_range)."""
         if self._scale_fn_custom is not None:
             return self._scale_fn_custom(x)
         if self.mode == "triangular":
@@ -235,6 +239,7 @@ class CyclicLR(_MomentumCycling, LRScheduler):
         return [base + (top - base) * rise * scale for base, top in zip(self.base_lrs, self.max_lrs)]
 
     def get_lr(self) -> list[float]:
+        """The learning rate of each group at the current step; with cycle_momentum, also sets the momentum."""
         if self.cycle_momentum:  # side effect, as in PyTorch: momentum moves against the lr
             rise, scale = self._phase(self.last_epoch)
             for group, b, m in zip(self.optimizer.param_groups, self.base_momentums, self.max_momentums):

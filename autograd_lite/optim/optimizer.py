@@ -68,6 +68,7 @@ class Optimizer:
             self.add_param_group(group)
 
     def add_param_group(self, group: dict[str, Any]) -> None:
+        """Add {"params": tensors, option: value, ...}; options not given take the defaults, as in PyTorch."""
         group = dict(group)
         params = group["params"]
         group["params"] = [params] if isinstance(params, Tensor) else list(params)

@@ -21,10 +21,12 @@ class History:
     interrupted: bool = False
 
     def log_step(self, loss: float, lr: float) -> None:
+        """Append one optimizer step's loss and learning rate to `steps`."""
         self.steps["loss"].append(float(loss))
         self.steps["lr"].append(float(lr))
 
     def log_epoch(self, **values: Any) -> None:
+        """Append one finished epoch to `epochs`: each column gets its keyword's value, or None."""
         for key, column in self.epochs.items():
             column.append(values.get(key))
 
@@ -32,6 +34,7 @@ class History:
         return len(self.epochs["epoch"])
 
     def to_dict(self) -> dict[str, Any]:
+        """Plain dicts and lists (what `save` writes as JSON)."""
         return asdict(self)
 
     def save(self, path: str) -> None:
@@ -41,6 +44,7 @@ class History:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> History:
+        """The History that `to_dict` described."""
         return cls(**d)
 
     def plot(self, path: str | None = None, title: str | None = None) -> Any:

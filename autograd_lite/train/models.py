@@ -40,6 +40,7 @@ class ConvNet(nn.Module):
                                         *([nn.Dropout(dropout)] if dropout else []), nn.Linear(hidden, num_classes))
 
     def forward(self, x):
+        """Logits (N, num_classes) of images x (N, C, H, W)."""
         return self.classifier(self.features(x))
 
 
