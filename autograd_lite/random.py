@@ -148,17 +148,8 @@ def _new(data: np.ndarray, requires_grad: bool) -> Tensor:
     return t
 
 
-def _size(owner: str, size: tuple) -> tuple[int, ...]:
-    if len(size) == 1 and isinstance(size[0], (tuple, list)):
-        size = tuple(size[0])
-    out = []
-    for s in size:
-        if isinstance(s, bool) or not isinstance(s, numbers.Integral):
-            raise TypeError(f"{owner}: sizes must be integers, got {tuple(size)!r}")
-        if s < 0:
-            raise ValueError(f"{owner}: negative size in {tuple(size)!r}")
-        out.append(int(s))
-    return tuple(out)
+def _shape_of(owner: str, size: tuple) -> tuple[int, ...]:
+    return creation._shape(size, owner)
 
 
 def _float_dtype(owner: str, dtype: Any) -> np.dtype:
@@ -172,7 +163,7 @@ def rand(*size: Any, generator: Generator | None = None, dtype: Any = None, devi
          requires_grad: bool = False) -> Tensor:
     """Uniform samples on [0, 1), shape `size`."""
     _check_device("rand", device)
-    shape, dt = _size("rand", size), _float_dtype("rand", dtype)
+    shape, dt = _shape_of("rand", size), _float_dtype("rand", dtype)
     return _new(numpy_rng(generator, "rand").random(shape).astype(dt, copy=False), requires_grad)
 
 
@@ -180,7 +171,7 @@ def randn(*size: Any, generator: Generator | None = None, dtype: Any = None, dev
           requires_grad: bool = False) -> Tensor:
     """Standard normal samples, shape `size`."""
     _check_device("randn", device)
-    shape, dt = _size("randn", size), _float_dtype("randn", dtype)
+    shape, dt = _shape_of("randn", size), _float_dtype("randn", dtype)
     return _new(numpy_rng(generator, "randn").standard_normal(shape).astype(dt, copy=False), requires_grad)
 
 
@@ -212,7 +203,7 @@ def randint(*args: Any, generator: Generator | None = None, dtype: Any = None, d
     if high <= low:
         raise ValueError(f"randint: empty range [{low}, {high}): high must be > low")
     size = values["size"]
-    shape = _size("randint", (size,) if isinstance(size, (tuple, list)) else ((size,),))
+    shape = _shape_of("randint", (size,) if isinstance(size, (tuple, list)) else ((size,),))
     dt = np.dtype(np.int64 if dtype is None else dtype)
     return _new(numpy_rng(generator, "randint").integers(low, high, size=shape).astype(dt), requires_grad)
 
@@ -221,9 +212,8 @@ def randperm(n: int, *, generator: Generator | None = None, dtype: Any = np.int6
              requires_grad: bool = False) -> Tensor:
     """A random permutation of 0 … n−1 (int64 by default)."""
     _check_device("randperm", device)
-    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 0:
-        raise ValueError(f"randperm: n must be an integer >= 0, got {n!r}")
-    return _new(numpy_rng(generator, "randperm").permutation(int(n)).astype(dtype), requires_grad)
+    (n,) = _shape_of("randperm", (n,))
+    return _new(numpy_rng(generator, "randperm").permutation(n).astype(dtype), requires_grad)
 
 
 def _array(x: Any) -> np.ndarray:
@@ -241,7 +231,7 @@ def normal(mean: Any = 0.0, std: Any = 1.0, size: Any = None, *, generator: Gene
     if size is not None:
         if not both_scalar:
             raise TypeError("normal: size is only allowed with a float mean and a float std")
-        shape = _size("normal", (size,) if isinstance(size, (tuple, list)) else ((size,),))
+        shape = _shape_of("normal", (size,) if isinstance(size, (tuple, list)) else ((size,),))
     elif both_scalar:
         raise TypeError("normal: with a float mean and a float std, pass size")
     else:

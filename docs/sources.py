@@ -20,10 +20,12 @@ NAMESPACES: list[tuple[str, str, str]] = [
     ("autograd_lite.functional", "al.functional", "Jacobians and Hessians of functions."),
     ("autograd_lite.linalg", "al.linalg", "Differentiable linear algebra, batched over leading dimensions."),
     ("autograd_lite.autograd", "al.autograd", "PyTorch's `torch.autograd` names on autograd_lite."),
+    ("autograd_lite.random", "al.random", "Random numbers with PyTorch's `Generator` and `generator=`."),
     ("autograd_lite.nn", "nn", "Modules: layers, activations, losses."),
     ("autograd_lite.nn.functional", "F", "The functions the `nn` layers call, with PyTorch's signatures."),
     ("autograd_lite.optim", "optim", "Optimizers and learning-rate schedules."),
     ("autograd_lite.data", "data", "Data sets, loaders and transforms."),
+    ("autograd_lite.utils.data", "al.utils.data", "PyTorch's `torch.utils.data` names on autograd_lite's data."),
     ("autograd_lite.train", "train", "The training loop, its history and the models of `autograd-lite train`."),
     ("autograd_lite.viz", "viz", "Drawing computational graphs."),
     ("autograd_lite.check", "check", "Gradient checks and the derivative checker."),
@@ -54,9 +56,7 @@ def _own(obj: Any) -> bool:
 
 
 def _public_names(module: ModuleType) -> list[str]:
-    if hasattr(module, "__all__"):
-        return list(module.__all__)
-    names = [n for n in dir(module) if not n.startswith("_")]
+    names = list(module.__all__) if hasattr(module, "__all__") else [n for n in dir(module) if not n.startswith("_")]
     return names + [n for n in LAZY.get(module.__name__, []) if n not in names]
 
 

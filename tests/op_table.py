@@ -8,7 +8,7 @@ tests/test_op_table.py generates, per case: a float64 central-difference gradche
 second order), float32 in → float32 out, `.data` an ndarray for every output, and PyTorch
 parity (forward, gradient, second derivative) when torch is installed.
 
-Adding an op: register it, add its entry here. A registered op without an entry fails
+Adding an op: register it, add its entry here (or in its family's tests/op_rows_<family>.py). A registered op without an entry fails
 `test_every_registered_op_has_a_row`.
 """
 from __future__ import annotations
@@ -270,6 +270,20 @@ def input_arrays(case: Case, rng: np.random.Generator) -> list[np.ndarray]:
         else:
             arrays.append(np.asarray(rng.standard_normal(s)))
     return arrays
+
+
+def _family_rows() -> None:
+    """Op families with many rows keep them in their own file, tests/op_rows_<family>.py (a ROWS dict)."""
+    import importlib
+    from pathlib import Path
+    for path in sorted(Path(__file__).parent.glob("op_rows_*.py")):
+        family = importlib.import_module(f"tests.{path.stem}").ROWS
+        clash = ROWS.keys() & family.keys()
+        assert not clash, f"{path.name} repeats rows of {sorted(clash)}"
+        ROWS.update(family)
+
+
+_family_rows()
 
 
 def cases() -> list[tuple[str, str, Case]]:

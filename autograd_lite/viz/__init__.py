@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import importlib
+import importlib.util
 from typing import Any
 
 # The engine imports viz.recorder at start-up; the drawing modules load on first use.
@@ -23,6 +24,8 @@ __all__ = ["to_dot", "draw_graph", "record_grads", "animate_backward", "Animatio
 def __getattr__(name: str) -> Any:
     if name in _HOMES:
         return getattr(importlib.import_module(f".{_HOMES[name]}", __name__), name)
+    if importlib.util.find_spec(f"{__name__}.{name}") is not None:  # a submodule: al.viz.graph
+        return importlib.import_module(f".{name}", __name__)
     raise AttributeError(f"module 'autograd_lite.viz' has no attribute {name!r}")
 
 
