@@ -1,0 +1,28 @@
+# gather / scatter / scatter_add / index_select / take_along_dim: picking the score of the true class etc.
+import numpy as np
+import torch
+
+rng = np.random.default_rng(13)
+scores = torch.tensor(rng.standard_normal((5, 4)), requires_grad=True)
+y = torch.tensor([1, 0, 3, 2, 3])
+picked = scores.gather(1, y.view(-1, 1)).squeeze()
+print("gather:", picked.tolist())
+print("gather dim 0:", torch.gather(scores, 0, torch.tensor([[0, 1, 2, 3]])).tolist())
+picked.sum().backward()
+print("grad of gather:", scores.grad.tolist())
+one_hot = torch.zeros(5, 4).scatter_(1, y.unsqueeze(1), 1.0)
+print("scatter_ one-hot:", one_hot.tolist())
+src = torch.arange(1, 11, dtype=torch.float64).reshape((2, 5))
+index = torch.tensor([[0, 1, 2, 0]])
+print("scatter:", torch.zeros(3, 5, dtype=src.dtype).scatter_(0, index, src).tolist())
+idx = torch.tensor([0, 1, 0, 2, 1])
+vals = torch.tensor([1.0, 2.0, 3.0, 4.0, 5.0])
+print("scatter_add:", torch.zeros(3).scatter_add(0, idx, vals).tolist())
+print("index_select:", torch.index_select(scores, 0, torch.tensor([4, 0])).tolist())
+print("index_add_:", torch.zeros(3, 2).index_add_(0, torch.tensor([0, 2, 0]), torch.ones(3, 2)).tolist())
+order = scores.argsort(dim=1)
+print("take_along_dim:", torch.take_along_dim(scores, order, dim=1)[0].tolist())
+w = torch.tensor(rng.standard_normal((3, 4)), requires_grad=True)
+out = torch.zeros(5, 4, dtype=torch.float64).scatter(0, torch.tensor([[0, 1, 2, 3], [4, 3, 2, 1], [1, 1, 1, 1]]), w)
+(out * torch.arange(20, dtype=torch.float64).reshape(5, 4)).sum().backward()
+print("grad of scatter src:", w.grad.tolist())

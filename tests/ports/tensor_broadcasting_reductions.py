@@ -1,0 +1,31 @@
+# Broadcasting rules and reductions with dim/keepdim as on Stack Overflow; mean/var/std over several dims.
+import numpy as np
+import torch
+
+rng = np.random.default_rng(31)
+x = torch.tensor(rng.standard_normal((2, 3, 4)), requires_grad=True)
+b = torch.tensor(rng.standard_normal(4))
+c = torch.tensor(rng.standard_normal((3, 1)))
+y = x * b + c
+print("broadcast shape:", list(y.shape), y[1, 2].tolist())
+print("sum dim 0:", list(x.sum(0).shape), "sum (0, 2):", x.sum(dim=(0, 2)).tolist())
+print("mean keepdim:", list(x.mean(dim=-1, keepdim=True).shape), x.mean().item())
+print("var/std:", x.var().item(), x.std(dim=1)[0].tolist(), x.var(dim=(1, 2), unbiased=False).tolist())
+print("max/min dims:", x.max(dim=2).values[0].tolist(), x.min(dim=0).indices[0].tolist())
+print("amax multi:", x.amax(dim=(0, 1)).tolist())
+print("logsumexp:", torch.logsumexp(x, dim=2)[1].tolist())
+print("prod dim:", x.prod(dim=1)[0].tolist())
+print("cumsum last:", x.cumsum(-1)[0, 0].tolist())
+print("mean over batch of per-sample norms:", x.flatten(1).norm(dim=1).mean().item())
+batch_mean = x.mean(dim=(0, 2), keepdim=True)
+batch_var = x.var(dim=(0, 2), keepdim=True, unbiased=False)
+xhat = (x - batch_mean) / torch.sqrt(batch_var + 1e-5)
+xhat.pow(3).sum().backward()
+print("grad through normalization:", x.grad[0, 0].tolist())
+print("expand_as, repeat, tile:", b.expand_as(x).shape[0], list(c.repeat(2, 3).shape), torch.tile(c, (2,)).shape[1])
+print("repeat_interleave:", torch.tensor([1, 2, 3]).repeat_interleave(2).tolist())
+print("roll:", torch.roll(torch.arange(5), shifts=2).tolist())
+print("broadcast_tensors:", [list(t.shape) for t in torch.broadcast_tensors(b, c)])
+gx, gy = torch.meshgrid(torch.arange(2), torch.arange(3), indexing="ij")
+print("meshgrid:", gx.tolist(), gy.tolist())
+print("hstack/vstack:", torch.hstack([b, b]).shape[0], list(torch.vstack([b, b]).shape))
