@@ -165,3 +165,67 @@ def test_port(name: str, tmp_path: Path, request) -> None:
     bad = _agree(got, want)
     lines = "\n".join(f"  #{i}: autograd_lite {got[i]!r}, torch {want[i]!r}" for i in bad[:10])
     assert not bad, f"{name}: {len(bad)} numbers differ\n{lines}\ntwin:\n{proc.stdout}\ntorch:\n{ref['out']}"
+
+
+# Fixes the corpus called for, in the areas the ports engineer owns (data, nn).
+
+def test_dataloader_collates_as_pytorch_default_collate() -> None:
+    import numpy as np
+
+    import autograd_lite as al
+    from autograd_lite.utils.data import DataLoader, Dataset
+
+    class Records(Dataset):
+        def __len__(self):
+            return 5
+
+        def __getitem__(self, i):
+            return {"x": al.tensor([float(i), 2.0 * i]), "label": i % 2, "weight": 0.5 * i, "name": f"r{i}",
+                    "flag": i > 2}
+
+    batch = next(iter(DataLoader(Records(), batch_size=3)))
+    assert sorted(batch) == ["flag", "label", "name", "weight", "x"]
+    assert batch["x"].shape == (3, 2) and batch["x"].tolist() == [[0.0, 0.0], [1.0, 2.0], [2.0, 4.0]]
+    assert batch["label"].dtype == np.int64 and batch["label"].tolist() == [0, 1, 0]
+    assert batch["weight"].dtype == np.float64 and batch["weight"].tolist() == [0.0, 0.5, 1.0]
+    assert batch["flag"].dtype == np.bool_ and batch["name"] == ["r0", "r1", "r2"]
+
+    class Single(Dataset):  # samples that are one tensor give batches that are one tensor, not 1-tuples
+        def __len__(self):
+            return 4
+
+        def __getitem__(self, i):
+            return al.tensor([float(i)])
+
+    batches = list(DataLoader(Single(), batch_size=2))
+    assert all(isinstance(b, al.Tensor) for b in batches) and batches[1].tolist() == [[2.0], [3.0]]
+
+    class Ragged(Dataset):
+        def __len__(self):
+            return 2
+
+        def __getitem__(self, i):
+            return (al.tensor([1.0]),) * (i + 1)
+
+    with pytest.raises(RuntimeError, match="same length"):
+        next(iter(DataLoader(Ragged(), batch_size=2)))
+
+
+def test_activation_layers_take_pytorchs_inplace_flag() -> None:
+    import autograd_lite as al
+    import autograd_lite.nn as nn
+
+    x = al.tensor([-1.0, 0.5, 2.0], requires_grad=True)
+    for layer in (nn.ReLU(True), nn.ReLU(inplace=True), nn.LeakyReLU(0.1, True), nn.ELU(alpha=0.5, inplace=True),
+                  nn.SiLU(inplace=True), nn.Dropout(0.3, inplace=True)):
+        assert layer.inplace is True
+        before = x.tolist()
+        layer.eval()
+        out = layer(x)
+        assert x.tolist() == before  # computed out of place: the input is left as it was
+        assert out.tolist() != before or isinstance(layer, nn.Dropout)
+    assert nn.LeakyReLU(0.1, True).negative_slope == 0.1 and nn.ReLU().inplace is False
+    with pytest.raises(TypeError, match="ReLU"):
+        nn.ReLU(True, True)
+    with pytest.raises(TypeError, match="Softplus"):
+        nn.Softplus(inplace=True)  # PyTorch's Softplus has no inplace flag either

@@ -96,8 +96,7 @@ class Subset(Dataset):
         chosen = np.asarray(self.indices, dtype=np.int64)[indices]
         if hasattr(self.dataset, "get_batch"):
             return self.dataset.get_batch(chosen)
-        batch = _collate([self.dataset[int(i)] for i in chosen])
-        return batch if isinstance(batch, tuple) else (batch,)
+        return _collate([self.dataset[int(i)] for i in chosen])
 
     def __len__(self) -> int:
         return len(self.indices)
@@ -107,15 +106,32 @@ class Subset(Dataset):
 
 
 def _collate(samples: list[Any]) -> Any:
-    """Stack a list of samples (tuples of tensors/arrays/numbers) into batch tensors."""
+    """Batch a list of samples as PyTorch's `default_collate` does: tensors, arrays and numbers are
+    stacked into one Tensor (Python ints give int64, floats float64, bools bool); tuples and lists
+    are collated position by position (a tuple), dicts key by key (a dict); strings stay a list."""
     first = samples[0]
+    if isinstance(first, dict):
+        return {k: _collate([s[k] for s in samples]) for k in first}
     if isinstance(first, (tuple, list)):
+        if any(len(s) != len(first) for s in samples):
+            raise RuntimeError(f"DataLoader: each sample in a batch must have the same length, got "
+                               f"{sorted({len(s) for s in samples})}")
         return tuple(_collate([s[i] for s in samples]) for i in range(len(first)))
+    if isinstance(first, (str, bytes)):
+        return list(samples)
+    if isinstance(first, bool):
+        return Tensor._make(np.array(samples, dtype=np.bool_))
+    if isinstance(first, numbers.Integral) and not isinstance(first, np.generic):
+        return Tensor._make(np.array(samples, dtype=np.int64))
+    if isinstance(first, float):
+        return Tensor._make(np.array(samples, dtype=np.float64))
     return Tensor._make(np.stack([s.data if isinstance(s, Tensor) else np.asarray(s) for s in samples]))
 
 
 class DataLoader:
-    """Iterate over a dataset in mini-batches: each batch is a tuple of Tensors (inputs, targets, ...).
+    """Iterate over a dataset in mini-batches, collated as PyTorch's `default_collate` does: a dataset
+    of `(x, y)` samples gives `(X, Y)` batch Tensors, one of dicts gives a dict of batch Tensors, one of
+    single tensors gives batch Tensors.
 
     shuffle=True draws a new order every epoch from, in order of preference, `generator`
     (an al.Generator or a np.random.Generator), a private generator seeded with `seed` (the
@@ -148,17 +164,17 @@ class DataLoader:
             return np.arange(n)
         return numpy_rng(self.generator, "DataLoader").permutation(n)
 
-    def __iter__(self) -> Iterator[tuple[Tensor, ...]]:
+    def __iter__(self) -> Iterator[Any]:
         order = self._order()
         for b in range(len(self)):
             idx = order[b * self.batch_size:(b + 1) * self.batch_size]
             if hasattr(self.dataset, "get_batch"):
                 batch = self.dataset.get_batch(idx)
             else:
-                batch = _collate([self.dataset[int(i)] for i in idx])
-                batch = batch if isinstance(batch, tuple) else (batch,)
+                batch = _collate([self.dataset[int(i)] for i in idx])  # as the samples are: tuple, dict, Tensor
             if self.transform is not None:
-                batch = (self.transform(batch[0]),) + tuple(batch[1:])
+                batch = (self.transform(batch[0]),) + tuple(batch[1:]) if isinstance(batch, tuple) else \
+                    self.transform(batch)
             yield batch
 
 

@@ -1,4 +1,4 @@
-# The accuracy lines every course notebook has: out.max(1)[1], torch.max(outputs.data, 1), argmax, eq().sum().
+# The accuracy lines every course notebook has: out.max(1)[1], torch.max(outputs, 1), argmax, eq().sum().
 import numpy as np
 import torch
 
@@ -10,14 +10,14 @@ pred = outputs.max(1)[1]
 print("max(1)[1]:", pred.tolist())
 values, indices = outputs.max(dim=1)
 print("values:", values.tolist(), "indices:", indices.tolist())
-_, predicted = torch.max(outputs.data, 1)
+_, predicted = torch.max(outputs.detach(), 1)
 total = labels.size(0)
 correct = (predicted == labels).sum().item()
 print(f"Accuracy: {100 * correct // total} %", correct, total)
 print("argmax:", outputs.argmax(dim=1).tolist(), torch.argmax(outputs, 1).eq(labels).sum().item())
 acc = pred.eq(labels.view_as(pred)).float().mean()
 print("acc:", acc.item())
-correct = pred.eq(labels.data).cpu().sum()
+correct = pred.eq(labels).cpu().sum()
 print("eq sum:", correct.item())
 mins = outputs.min(dim=0)
 print("min values:", mins.values.tolist(), "min indices:", mins.indices.tolist())

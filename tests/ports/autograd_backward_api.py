@@ -21,7 +21,7 @@ except RuntimeError:
 w = torch.ones(3, requires_grad=True)
 h = w * 2
 print("non-leaf grad is None:", h.is_leaf, h.grad_fn is not None)
-n = torch.tensor([1.0, 2.0])
+n = torch.tensor([1.0, 2.0, 3.0])
 print("no requires_grad:", n.requires_grad, (n * 2).requires_grad, (n * w).requires_grad)
 try:
     n.sum().backward()

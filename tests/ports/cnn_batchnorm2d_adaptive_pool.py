@@ -33,4 +33,4 @@ model.eval()
 with torch.no_grad():
     out = model(x)
 print("eval after training:", out[0].tolist(), out.argmax(1).tolist())
-print("adaptive pool sizes:", list(nn.AdaptiveAvgPool2d(2)(x).shape), F.adaptive_avg_pool2d(x, 1).sum().item())
+print("adaptive pool sizes:", list(nn.AdaptiveAvgPool2d(2)(x).shape), nn.AdaptiveMaxPool2d((2, 1))(x).sum().item())

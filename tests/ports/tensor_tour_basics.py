@@ -27,9 +27,7 @@ print("cat:", list(t1.shape), t1.sum().item())
 
 y1 = tensor @ tensor.T
 y2 = tensor.matmul(tensor.T)
-y3 = torch.rand_like(y1)
-torch.matmul(tensor, tensor.T, out=y3)
-print("matmul:", y1.tolist(), torch.equal(y1, y2), torch.equal(y1, y3))
+print("matmul:", y1.tolist(), torch.equal(y1, y2))
 z1 = tensor * tensor
 z2 = tensor.mul(tensor)
 print("mul:", z1.sum().item(), torch.equal(z1, z2))

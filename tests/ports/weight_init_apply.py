@@ -9,7 +9,8 @@ def init_weights(m):
         nn.init.zeros_(m.bias)
     elif isinstance(m, nn.Conv2d):
         nn.init.ones_(m.weight)
-        m.bias.data.fill_(0.01)
+        with torch.no_grad():
+            m.bias.fill_(0.01)
 
 
 net = nn.Sequential(nn.Conv2d(1, 2, 3), nn.ReLU(), nn.Flatten(), nn.Linear(2 * 2 * 2, 3), nn.Tanh(), nn.Linear(3, 1))
