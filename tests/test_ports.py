@@ -229,3 +229,23 @@ def test_activation_layers_take_pytorchs_inplace_flag() -> None:
         nn.ReLU(True, True)
     with pytest.raises(TypeError, match="Softplus"):
         nn.Softplus(inplace=True)  # PyTorch's Softplus has no inplace flag either
+
+
+def test_dataloader_takes_collate_fn_and_pytorchs_worker_arguments() -> None:
+    import autograd_lite as al
+    from autograd_lite.utils.data import DataLoader, TensorDataset
+
+    ds = TensorDataset(al.arange(6), al.arange(6) * 10)
+    seen = []
+
+    def collate(samples):
+        seen.append(len(samples))
+        return sum(int(x) for x, _ in samples), [int(y) for _, y in samples]
+
+    loader = DataLoader(ds, batch_size=4, collate_fn=collate, num_workers=2, pin_memory=True)
+    assert list(loader) == [(6, [0, 10, 20, 30]), (9, [40, 50])] and seen == [4, 2]
+    assert loader.num_workers == 2 and loader.pin_memory is True
+    with pytest.raises(ValueError, match="num_workers"):
+        DataLoader(ds, num_workers=-1)
+    with pytest.raises(TypeError, match="collate_fn"):
+        DataLoader(ds, collate_fn="stack")

@@ -138,11 +138,16 @@ class DataLoader:
     same sequence of epochs in every run), or the global generator (`al.manual_seed`).
     drop_last skips a final short batch. batch_size must be a positive int (not a bool).
     `transform(x)` is applied to the first tensor of every batch (e.g. RandomHorizontalFlip).
+    `collate_fn(samples)` replaces the default collation, as in PyTorch; `num_workers` and
+    `pin_memory` are accepted for PyTorch programs and change nothing (batches are made in this
+    process from data already in memory).
     """
 
     def __init__(self, dataset: Any, batch_size: int = 1, shuffle: bool = False, drop_last: bool = False,
                  seed: int | None = None, generator: np.random.Generator | None = None,
-                 transform: Callable[[Tensor], Tensor] | None = None) -> None:
+                 transform: Callable[[Tensor], Tensor] | None = None, *,
+                 collate_fn: Callable[[list], Any] | None = None, num_workers: int = 0,
+                 pin_memory: bool = False) -> None:
         if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral):
             raise TypeError(f"DataLoader: batch_size must be a positive integer, got {batch_size!r}")
         if batch_size < 1:
@@ -153,6 +158,14 @@ class DataLoader:
         self.generator = generator if generator is not None else (
             np.random.default_rng(seed) if seed is not None else None)
         self.transform = transform
+        if isinstance(num_workers, bool) or not isinstance(num_workers, numbers.Integral) or num_workers < 0:
+            raise ValueError(f"DataLoader: num_workers must be an integer >= 0, got {num_workers!r}")
+        # Samples are in memory already, so batches are made in this process whatever num_workers says,
+        # and there is no device memory to pin: both are accepted so PyTorch programs run unchanged.
+        self.num_workers, self.pin_memory = int(num_workers), bool(pin_memory)
+        if collate_fn is not None and not callable(collate_fn):
+            raise TypeError(f"DataLoader: collate_fn must be callable, got {collate_fn!r}")
+        self.collate_fn = collate_fn
 
     def __len__(self) -> int:
         n = len(self.dataset)
@@ -168,7 +181,9 @@ class DataLoader:
         order = self._order()
         for b in range(len(self)):
             idx = order[b * self.batch_size:(b + 1) * self.batch_size]
-            if hasattr(self.dataset, "get_batch"):
+            if self.collate_fn is not None:
+                batch = self.collate_fn([self.dataset[int(i)] for i in idx])
+            elif hasattr(self.dataset, "get_batch"):
                 batch = self.dataset.get_batch(idx)
             else:
                 batch = _collate([self.dataset[int(i)] for i in idx])  # as the samples are: tuple, dict, Tensor

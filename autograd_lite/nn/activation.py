@@ -31,10 +31,14 @@ def _accepting_inplace(cls: type) -> type:
         cls.__init__(self, *args, **kwargs)
         self.inplace = bool(inplace)
 
+    def extra_repr(self: Any) -> str:  # PyTorch's repr: ReLU(inplace=True)
+        return ", ".join(part for part in (cls.extra_repr(self), "inplace=True" if self.inplace else "") if part)
+
     sig = inspect.signature(cls.__init__)
     flag = inspect.Parameter("inplace", inspect.Parameter.POSITIONAL_OR_KEYWORD, default=False, annotation=bool)
     __init__.__signature__ = sig.replace(parameters=[*sig.parameters.values(), flag])  # type: ignore[attr-defined]
-    return type(cls.__name__, (cls,), {"__init__": __init__, "__doc__": cls.__doc__, "__module__": __name__})
+    return type(cls.__name__, (cls,), {"__init__": __init__, "extra_repr": extra_repr, "__doc__": cls.__doc__,
+                                       "__module__": __name__})
 
 
 _wrapped: dict[type, type] = {}  # one wrapper per class, so aliases stay one class (nn.Swish is nn.SiLU)
