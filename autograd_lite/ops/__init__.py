@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from . import registry
 from . import elementwise, indexing, reduction, shape, matrix  # noqa: F401  (the core families first)
-from . import activation, conv, linalg, linear, loss, norm  # noqa: F401
+from . import activation, comparison, conv, linalg, linear, loss, norm  # noqa: F401
 from .elementwise import as_tensor  # noqa: F401  (for the library's own modules)
 
 globals().update(registry.namespace("al"))

@@ -13,7 +13,7 @@ import numpy as np
 
 from ..engine import Function, OpError, is_grad_enabled
 from ..tensor import Tensor
-from .elementwise import as_tensor
+from .elementwise import RuntimeOpError, as_tensor
 from .dims import dim_index
 from .registry import register
 from .shape import sum_to, transpose
@@ -221,3 +221,84 @@ def diag_embed(a: Tensor, offset: int = 0) -> Tensor:
         raise OpError(f"diag_embed: expected at least 1 dimension, got shape {a.shape}")
     n = a.shape[-1] + abs(offset)
     return DiagEmbed(offset, a.ndim - 1, a.ndim, a.shape[:-1] + (n, n)).apply(a)
+
+
+# ----- PyTorch's strict products: one shape each, same dtypes, no broadcasting -----------------
+def _same_dtype(op: str, a: Tensor, b: Tensor, what: str) -> None:
+    if a.dtype != b.dtype:
+        raise RuntimeOpError(f"{op}: expected {what} to have the same dtype, but got {a.dtype} and {b.dtype}")
+
+
+@register(method=True)
+def mm(input: Tensor, mat2: Tensor) -> Tensor:
+    """input·mat2 for matrices only: (n, m)·(m, p) → (n, p), no broadcasting (torch.mm).
+    ∂L/∂input = G·mat2ᵀ, ∂L/∂mat2 = inputᵀ·G."""
+    if input.ndim != 2 or mat2.ndim != 2:
+        raise RuntimeOpError(f"mm: both operands must be matrices, got shapes {input.shape} and {mat2.shape}")
+    if input.shape[1] != mat2.shape[0]:
+        raise RuntimeOpError(f"mm: mat1 and mat2 shapes cannot be multiplied "
+                             f"({input.shape[0]}x{input.shape[1]} and {mat2.shape[0]}x{mat2.shape[1]})")
+    _same_dtype("mm", input, mat2, "mat1 and mat2")
+    return Matmul().apply(input, mat2)
+
+
+@register(method=True)
+def bmm(input: Tensor, mat2: Tensor) -> Tensor:
+    """Batched products of 3-D tensors only: (b, n, m)·(b, m, p) → (b, n, p), no broadcasting (torch.bmm)."""
+    if input.ndim != 3 or mat2.ndim != 3:
+        raise RuntimeOpError(f"bmm: both operands must be 3-D tensors, got shapes {input.shape} and {mat2.shape}")
+    if mat2.shape[:2] != (input.shape[0], input.shape[2]):
+        raise RuntimeOpError(f"bmm: expected size for first two dimensions of batch2 tensor to be: "
+                             f"[{input.shape[0]}, {input.shape[2]}] but got: [{mat2.shape[0]}, {mat2.shape[1]}] "
+                             f"(shapes {input.shape} and {mat2.shape})")
+    _same_dtype("bmm", input, mat2, "batch1 and batch2")
+    return Matmul().apply(input, mat2)
+
+
+@register(method=True)
+def mv(input: Tensor, vec: Tensor) -> Tensor:
+    """Matrix times vector only: (n, m)·(m,) → (n,) (torch.mv)."""
+    if input.ndim != 2 or vec.ndim != 1:
+        raise RuntimeOpError(f"mv: expected a matrix and a vector, got shapes {input.shape} and {vec.shape}")
+    if input.shape[1] != vec.shape[0]:
+        raise RuntimeOpError(f"mv: size mismatch, got matrix {input.shape} and vector {vec.shape}")
+    _same_dtype("mv", input, vec, "the matrix and the vector")
+    return Matmul().apply(input, vec)
+
+
+@register(method=True)
+def dot(input: Tensor, tensor: Tensor) -> Tensor:
+    """Σ input ⊙ tensor for two 1-D tensors of the same length only (torch.dot): a 0-d tensor.
+    ∂L/∂input = G·tensor, ∂L/∂tensor = G·input."""
+    if input.ndim != 1 or tensor.ndim != 1:
+        raise RuntimeOpError(f"dot: 1D tensors expected, but got {input.ndim}D and {tensor.ndim}D tensors "
+                             f"(shapes {input.shape} and {tensor.shape})")
+    if input.shape != tensor.shape:
+        raise RuntimeOpError(f"dot: inconsistent tensor size, got {input.shape[0]} and {tensor.shape[0]} elements")
+    _same_dtype("dot", input, tensor, "both vectors")
+    return Matmul().apply(input, tensor)
+
+
+@register(method=True)
+def t(input: Tensor) -> Tensor:
+    """The transpose of a matrix; a 0-D or 1-D tensor is returned as it is (torch.t)."""
+    if input.ndim > 2:
+        raise RuntimeOpError(f"t: t() expects a tensor with <= 2 dimensions, but self is {input.ndim}D "
+                             f"(shape {input.shape})")
+    return transpose(input, 0, 1) if input.ndim == 2 else input
+
+
+@register()
+def cdist(x1: Tensor, x2: Tensor, p: float = 2.0, compute_mode: str | None = None) -> Tensor:
+    """Pairwise p-norm distances between the rows of x1 (..., P, M) and x2 (..., R, M): shape (..., P, R).
+
+    Composed of a broadcast difference and `linalg.vector_norm` (whose gradient is 0 at a zero
+    distance, as PyTorch's); `compute_mode` is accepted for PyTorch compatibility and ignored.
+    """
+    from .linalg import vector_norm
+    if x1.ndim < 2 or x2.ndim < 2 or x1.shape[-1] != x2.shape[-1]:
+        raise RuntimeOpError(f"cdist: expected x1 (..., P, M) and x2 (..., R, M) with the same M, "
+                             f"got shapes {x1.shape} and {x2.shape}")
+    if p < 0:
+        raise RuntimeOpError(f"cdist: p value for the p-norm distance must be >= 0, got {p}")
+    return vector_norm(x1.unsqueeze(-2) - x2.unsqueeze(-3), p, -1)
