@@ -28,7 +28,21 @@ def _pair(pair: tuple[Any, Any]) -> Any:
 
 
 def _sym(a: Any) -> Any:
+    """A symmetric matrix (batch) from any square a."""
     return a + a.mT
+
+
+def _eig_products(m: Any, r: Any) -> Any:
+    """V·diag(λ²)·Vᵀ + |V|: eigh's outputs where the eigenvectors' signs cancel."""
+    v, w = r.eigenvectors, r.eigenvalues
+    return (v * (w * w).unsqueeze(-2)) @ v.mT + v.abs()
+
+
+def _svd_products(m: Any, r: Any) -> Any:
+    """U·diag(S²)·Uᵀ, Vhᵀ·diag(S³)·Vh and |U|: svd's outputs where the singular vectors' signs cancel."""
+    u, s, vh = r
+    return ((u * (s * s).unsqueeze(-2)) @ u.mT).sum(-1) + (vh.mT @ (s.unsqueeze(-1) ** 3 * vh)).sum(-2)[..., :1] \
+        + u.abs().sum(-1)
 
 
 ROWS: dict[str, list[Case]] = {
@@ -93,7 +107,7 @@ ROWS: dict[str, list[Case]] = {
                  C(lambda m, a: _pair(m.std_mean(a, -1, unbiased=False, keepdim=True)), (2, 4))],
     "Tensor.norm": [C(lambda m, a: a.norm(), (2, 3)), C(lambda m, a: a.norm(1, 1), SIGNS.reshape(2, 2)),
                     C(lambda m, a: a.norm(3, dim=0, keepdim=True), (3, 2)),
-                    C(lambda m, a: a.norm(dim=(0, 1)), (2, 3, 2)), C(lambda m, a: a.norm(p="nuc"), (3, 3), order=1)],
+                    C(lambda m, a: a.norm(dim=(0, 1)), (2, 3, 2)), C(lambda m, a: a.norm(p="nuc"), (3, 3))],
     # ----- strict matrix products
     "mm": [C(lambda m, a, b: m.mm(a, b), (2, 3), (3, 4)), C(lambda m, a, b: a.mm(b), (1, 3), (3, 1))],
     "bmm": [C(lambda m, a, b: m.bmm(a, b), (2, 2, 3), (2, 3, 4))],
@@ -115,4 +129,24 @@ ROWS: dict[str, list[Case]] = {
                    (2, 3), (3,), grad=False, float32=False)],
     "equal": [C(lambda m, a, b: m.tensor([m.equal(a, a * 1.0), a.equal(b), m.equal(a, a[:1])]), (2, 3), (2, 3),
                 grad=False, float32=False)],
+    # ----- decompositions (distinct eigen/singular values: random inputs; signs cancelled in the case)
+    "eigh": [C(lambda m, a: _eig_products(m, m.linalg.eigh(_sym(a))), (3, 3)),
+             C(lambda m, a: _eig_products(m, m.linalg.eigh(_sym(a), UPLO="U")), (2, 4, 4)),
+             C(lambda m, a: m.linalg.eigh(_sym(a)).eigenvalues, (4, 4))],
+    "eigvalsh": [C(lambda m, a: m.linalg.eigvalsh(_sym(a)), (2, 3, 3)), C(lambda m, a: m.linalg.eigvalsh(_sym(a), "U"), (3, 3))],
+    "svd": [C(lambda m, a: _svd_products(m, m.linalg.svd(a, full_matrices=False)), (4, 3)),
+            C(lambda m, a: _svd_products(m, m.linalg.svd(a, full_matrices=False)), (3, 5)),
+            C(lambda m, a: _svd_products(m, m.linalg.svd(a, False)), (2, 3, 3)),
+            C(lambda m, a: m.linalg.svd(a, full_matrices=False).S, (2, 4, 3)),
+            C(lambda m, a: m.linalg.svd(a).U[..., :2].abs() * m.linalg.svd(a).S, (4, 2))],
+    "qr": [C(lambda m, a: m.linalg.qr(a).Q, (4, 3)), C(lambda m, a: m.linalg.qr(a).R, (2, 3, 3)),
+           C(lambda m, a: m.linalg.qr(a, mode="reduced")[0] @ m.linalg.qr(a)[1].exp(), (5, 2)),
+           C(lambda m, a: m.linalg.qr(a, mode="complete").R, (3, 3)),
+           C(lambda m, a: m.linalg.qr(a.detach(), mode="r").R, (4, 3), grad=False),  # PyTorch: R of mode 'r' has
+           C(lambda m, a: m.linalg.qr(a, mode="r").R, (4, 3), torch=False)],  # no gradient; here it has R's
+    "lstsq": [C(lambda m, a, b: m.linalg.lstsq(a, b).solution, (5, 3), (5, 2)),
+              C(lambda m, a, b: m.linalg.lstsq(a, b).solution, (2, 4, 2), (2, 4, 3)),
+              C(lambda m, a, b: m.linalg.lstsq(a, b).solution, (3, 3), (3,)),
+              C(lambda m, a, b: m.linalg.lstsq(a, b, driver="gelsd").residuals, (5, 2), (5, 3)),
+              C(lambda m, a, b: m.linalg.lstsq(a, b, driver="gelss").singular_values, (4, 3), (4, 1), grad=False)],
 }
