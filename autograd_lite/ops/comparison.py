@@ -1,5 +1,5 @@
 """Closeness tests, as PyTorch's: not differentiable; `isclose` gives a bool tensor,
-`allclose` and `equal` a Python bool.  close means |a − b| ≤ atol + rtol·|b| (inf equals inf of
+`allclose` and `equal` a Python bool.  close means abs(a − b) ≤ atol + rtol·abs(b) (inf equals inf of
 the same sign; NaN equals NaN only with equal_nan=True)."""
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ def _operands(op: str, input: Tensor, other: Tensor) -> tuple[np.ndarray, np.nda
 @register(method=True)
 def isclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08,
             equal_nan: bool = False) -> Tensor:
-    """Where |input − other| ≤ atol + rtol·|other|, broadcasting: a bool tensor (NaN ≠ NaN unless equal_nan)."""
+    """Where abs(input − other) ≤ atol + rtol·abs(other), broadcasting: a bool tensor (NaN ≠ NaN unless equal_nan)."""
     a, b = _operands("isclose", input, other)
     if a.dtype == bool:
         return Tensor._make(np.asarray(a == b))
