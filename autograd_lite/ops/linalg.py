@@ -551,6 +551,13 @@ def _unpack(t: Tensor, batch: tuple[int, ...], *shapes: tuple[int, ...]) -> list
     return parts
 
 
+def _matrices(op: str, a: np.ndarray) -> tuple[tuple[int, ...], tuple[int, int]]:
+    """(batch shape, (m, n)) of a (batch of) matrix; OpError for fewer than 2 dims."""
+    if a.ndim < 2:
+        raise OpError(f"{op}: expected a matrix or a batch of them (shape (..., m, n)), got {a.shape}")
+    return a.shape[:-2], a.shape[-2:]
+
+
 def _eye_mask(n: int) -> np.ndarray:
     return np.eye(n, dtype=bool)
 
@@ -641,9 +648,7 @@ class Svd(Function):
         self.full_matrices = full_matrices
 
     def forward(self, a):
-        if a.ndim < 2:
-            raise OpError(f"linalg.svd: expected a matrix or a batch of them (shape (..., m, n)), got {a.shape}")
-        self.batch, (self.m, self.n) = a.shape[:-2], a.shape[-2:]
+        self.batch, (self.m, self.n) = _matrices("linalg.svd", a)
         u, s, vh = np.linalg.svd(a, full_matrices=self.full_matrices)
         self.shapes = (u.shape[-2:], s.shape[-1:], vh.shape[-2:])
         self.out = _pack(self.batch, u, s, vh)
@@ -710,9 +715,7 @@ class Qr(Function):
         self.mode = mode
 
     def forward(self, a):
-        if a.ndim < 2:
-            raise OpError(f"linalg.qr: expected a matrix or a batch of them (shape (..., m, n)), got {a.shape}")
-        self.batch, (self.m, self.n) = a.shape[:-2], a.shape[-2:]
+        self.batch, (self.m, self.n) = _matrices("linalg.qr", a)
         q, r = np.linalg.qr(a, mode="complete" if self.mode == "complete" else "reduced")
         self.shapes = (q.shape[-2:], r.shape[-2:])
         self.out = _pack(self.batch, q, r)

@@ -229,54 +229,50 @@ def _same_dtype(op: str, a: Tensor, b: Tensor, what: str) -> None:
         raise RuntimeOpError(f"{op}: expected {what} to have the same dtype, but got {a.dtype} and {b.dtype}")
 
 
+def _strict_product(op: str, a: Tensor, b: Tensor, ndims: tuple[int, int], wrong_ndim: str, mismatch: str,
+                    pair: str) -> Tensor:
+    """a·b after PyTorch's checks for mm/bmm/mv/dot: exactly these ndims, matching sizes (batch
+    sizes equal, no broadcasting), one dtype. The messages are PyTorch's."""
+    if (a.ndim, b.ndim) != ndims:
+        raise RuntimeOpError(f"{op}: {wrong_ndim} (shapes {a.shape} and {b.shape})")
+    if a.shape[-1] != b.shape[-2 if b.ndim > 1 else 0] or a.shape[:-2] != b.shape[:-2]:
+        raise RuntimeOpError(f"{op}: {mismatch} (shapes {a.shape} and {b.shape})")
+    _same_dtype(op, a, b, pair)
+    return Matmul().apply(a, b)
+
+
 @register(method=True)
 def mm(input: Tensor, mat2: Tensor) -> Tensor:
     """input·mat2 for matrices only: (n, m)·(m, p) → (n, p), no broadcasting (torch.mm).
     ∂L/∂input = G·mat2ᵀ, ∂L/∂mat2 = inputᵀ·G."""
-    if input.ndim != 2 or mat2.ndim != 2:
-        raise RuntimeOpError(f"mm: both operands must be matrices, got shapes {input.shape} and {mat2.shape}")
-    if input.shape[1] != mat2.shape[0]:
-        raise RuntimeOpError(f"mm: mat1 and mat2 shapes cannot be multiplied "
-                             f"({input.shape[0]}x{input.shape[1]} and {mat2.shape[0]}x{mat2.shape[1]})")
-    _same_dtype("mm", input, mat2, "mat1 and mat2")
-    return Matmul().apply(input, mat2)
+    return _strict_product("mm", input, mat2, (2, 2), "both operands must be matrices",
+                           "mat1 and mat2 shapes cannot be multiplied ("
+                           + " and ".join("x".join(map(str, t.shape)) for t in (input, mat2)) + ")", "mat1 and mat2")
 
 
 @register(method=True)
 def bmm(input: Tensor, mat2: Tensor) -> Tensor:
     """Batched products of 3-D tensors only: (b, n, m)·(b, m, p) → (b, n, p), no broadcasting (torch.bmm)."""
-    if input.ndim != 3 or mat2.ndim != 3:
-        raise RuntimeOpError(f"bmm: both operands must be 3-D tensors, got shapes {input.shape} and {mat2.shape}")
-    if mat2.shape[:2] != (input.shape[0], input.shape[2]):
-        raise RuntimeOpError(f"bmm: expected size for first two dimensions of batch2 tensor to be: "
-                             f"[{input.shape[0]}, {input.shape[2]}] but got: [{mat2.shape[0]}, {mat2.shape[1]}] "
-                             f"(shapes {input.shape} and {mat2.shape})")
-    _same_dtype("bmm", input, mat2, "batch1 and batch2")
-    return Matmul().apply(input, mat2)
+    expected = [input.shape[0], input.shape[-1]] if input.ndim == 3 else None
+    return _strict_product("bmm", input, mat2, (3, 3), "both operands must be 3-D tensors",
+                           f"expected size for first two dimensions of batch2 tensor to be: {expected} but got: "
+                           f"{list(mat2.shape[:2])}", "batch1 and batch2")
 
 
 @register(method=True)
 def mv(input: Tensor, vec: Tensor) -> Tensor:
     """Matrix times vector only: (n, m)·(m,) → (n,) (torch.mv)."""
-    if input.ndim != 2 or vec.ndim != 1:
-        raise RuntimeOpError(f"mv: expected a matrix and a vector, got shapes {input.shape} and {vec.shape}")
-    if input.shape[1] != vec.shape[0]:
-        raise RuntimeOpError(f"mv: size mismatch, got matrix {input.shape} and vector {vec.shape}")
-    _same_dtype("mv", input, vec, "the matrix and the vector")
-    return Matmul().apply(input, vec)
+    return _strict_product("mv", input, vec, (2, 1), "expected a matrix and a vector", "size mismatch",
+                           "the matrix and the vector")
 
 
 @register(method=True)
 def dot(input: Tensor, tensor: Tensor) -> Tensor:
     """Σ input ⊙ tensor for two 1-D tensors of the same length only (torch.dot): a 0-d tensor.
     ∂L/∂input = G·tensor, ∂L/∂tensor = G·input."""
-    if input.ndim != 1 or tensor.ndim != 1:
-        raise RuntimeOpError(f"dot: 1D tensors expected, but got {input.ndim}D and {tensor.ndim}D tensors "
-                             f"(shapes {input.shape} and {tensor.shape})")
-    if input.shape != tensor.shape:
-        raise RuntimeOpError(f"dot: inconsistent tensor size, got {input.shape[0]} and {tensor.shape[0]} elements")
-    _same_dtype("dot", input, tensor, "both vectors")
-    return Matmul().apply(input, tensor)
+    return _strict_product("dot", input, tensor, (1, 1),
+                           f"1D tensors expected, but got {input.ndim}D and {tensor.ndim}D tensors",
+                           "inconsistent tensor size", "both vectors")
 
 
 @register(method=True)
