@@ -114,13 +114,15 @@ def scatter(input: Tensor, dim: int, index: Tensor, src: Any = None, value: Any 
     """input with out[i][index[i][j][k]][k] = src[i][j][k] (dim=1); src may be a number (`value`).
     reduce="add" is scatter_add. Where an index repeats, which write wins is unspecified (as in PyTorch).
     ∂L/∂input = G with the written positions zeroed; ∂L/∂src = gather(G, dim, index)."""
-    if reduce == "add":
-        return scatter_add(input, dim, index, src if src is not None else as_tensor(value, input).expand(
-            _index_array(index, "scatter").shape))
-    if reduce is not None:
-        raise OpError(f"scatter: reduce must be None or 'add', got {reduce!r}")
+    if src is not None and not isinstance(src, Tensor):  # scatter(dim, index, 1.5): the value form
+        src, value = None, src
     if (src is None) == (value is None):
         raise OpError("scatter: give exactly one of src (a Tensor) and value (a number)")
+    if reduce == "add":
+        full = src if src is not None else as_tensor(value, input).expand(_index_array(index, "scatter").shape)
+        return scatter_add(input, dim, index, full)
+    if reduce is not None:
+        raise OpError(f"scatter: reduce must be None or 'add', got {reduce!r}")
     src = as_tensor(value if src is None else src, input)
     idx, grid = _along_dim(input, dim, index, "scatter", src=src if src.ndim else None)
     if src.ndim:
