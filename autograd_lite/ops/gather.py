@@ -101,8 +101,9 @@ class Scatter(IndexPut):
 
 
 @register(Gather, method=True)
-def gather(input: Tensor, dim: int, index: Tensor) -> Tensor:
-    """out[i][j][k] = input[i][index[i][j][k]][k] (for dim=1); out has index's shape.
+def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False) -> Tensor:
+    """out[i][j][k] = input[i][index[i][j][k]][k] (for dim=1); out has index's shape. sparse_grad is
+    accepted for PyTorch's signature; gradients are dense.
     ∂L/∂input = scatter_add(zeros, dim, index, G) (repeated indices accumulate)."""
     _, grid = _along_dim(input, dim, index, "gather")
     return Gather(grid, False).apply(input)

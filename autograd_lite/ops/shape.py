@@ -424,7 +424,7 @@ def _repeat(input: Tensor, *sizes: Any) -> Tensor:
     if any(s < 0 for s in sizes):
         raise OpError(f"repeat: repeat sizes must be non-negative, got {sizes}")
     shape = (1,) * (len(sizes) - input.ndim) + input.shape
-    # (s0, s1) → (1, s0, 1, s1) → broadcast to (r0, s0, r1, s1) → (r0·s0, r1·s1): copy k of row i is row k·s0 + i
+    # (s0, s1) → (1, s0, 1, s1) → broadcast (r0, s0, r1, s1) → (r0·s0, r1·s1): copy k of row i is row k·s0 + i
     spread = tuple(n for s in shape for n in (1, s))
     tiled = tuple(n for r, s in zip(sizes, shape) for n in (r, s))
     return reshape(expand(reshape(input, spread), tiled), tuple(r * s for r, s in zip(sizes, shape)))
