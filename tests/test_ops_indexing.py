@@ -228,15 +228,16 @@ def test_scatter_gradients_zero_the_overwritten_places():
     np.testing.assert_array_equal(s.grad.data, np.ones((1, 4)))
 
 
-@pytest.mark.parametrize("call", [
-    lambda x, i: x.gather(0, i), lambda x, i: x.scatter(0, i, 1.0), lambda x, i: x.scatter_add(0, i, x[:1]),
-    lambda x, i: x.index_select(0, i[0]), lambda x, i: x.index_add(0, i[0], x[:1]),
-    lambda x, i: al.take_along_dim(x, i, 0)])
+@pytest.mark.parametrize("op,call", [
+    ("gather", lambda x, i: x.gather(0, i)), ("scatter", lambda x, i: x.scatter(0, i, 1.0)),
+    ("scatter_add", lambda x, i: x.scatter_add(0, i, x[:1])), ("index_select", lambda x, i: x.index_select(0, i[0])),
+    ("index_add", lambda x, i: x.index_add(0, i[0], x[:1])),
+    ("take_along_dim", lambda x, i: al.take_along_dim(x, i, 0))])
 @pytest.mark.parametrize("bad", [3, -1])
-def test_out_of_range_index_is_a_one_line_error_naming_op_and_index(call, bad):
+def test_out_of_range_index_is_a_one_line_error_naming_op_and_index(op, call, bad):
     x = al.zeros(3, 4)
     i = al.tensor([[0, bad, 1, 2]])
-    with pytest.raises(IndexError, match=rf"^\w+: index {bad} is out of bounds for dimension 0 with size 3$"):
+    with pytest.raises(IndexError, match=rf"^{op}: index {bad} is out of bounds for dimension 0 with size 3$"):
         call(x, i)
     with pytest.raises(RuntimeError):  # PyTorch raises RuntimeError for gather/scatter: both catch it
         call(x, i)

@@ -105,7 +105,11 @@ def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False)
     """out[i][j][k] = input[i][index[i][j][k]][k] (for dim=1); out has index's shape. sparse_grad is
     accepted for PyTorch's signature; gradients are dense.
     ∂L/∂input = scatter_add(zeros, dim, index, G) (repeated indices accumulate)."""
-    _, grid = _along_dim(input, dim, index, "gather")
+    return _gather(input, dim, index, "gather")
+
+
+def _gather(input: Tensor, dim: int, index: Any, op: str) -> Tensor:
+    _, grid = _along_dim(input, dim, index, op)
     return Gather(grid, False).apply(input)
 
 
@@ -147,7 +151,7 @@ def take_along_dim(input: Tensor, indices: Tensor, dim: int | None = None) -> Te
     as NumPy's take_along_axis.  ∂L/∂input = G added back at the indices."""
     idx = _index_array(indices, "take_along_dim")
     if dim is None:
-        return gather(reshape(input, (-1,)), 0, idx.reshape(-1))
+        return _gather(reshape(input, (-1,)), 0, idx.reshape(-1), "take_along_dim")
     d = dim_index(dim, input.ndim, "take_along_dim")
     if idx.ndim != input.ndim:
         raise OpError(f"take_along_dim: indices {idx.shape} must have as many dimensions as the input "
@@ -159,7 +163,8 @@ def take_along_dim(input: Tensor, indices: Tensor, dim: int | None = None) -> Te
         raise OpError(f"take_along_dim: input {input.shape} and indices {idx.shape} do not broadcast outside "
                       f"dim {d}") from None
     a = expand(input, tuple(common[:d] + [input.shape[d]] + common[d + 1:]))
-    return gather(a, d, np.broadcast_to(idx, tuple(common[:d] + [idx.shape[d]] + common[d + 1:])))
+    idx = np.broadcast_to(idx, tuple(common[:d] + [idx.shape[d]] + common[d + 1:]))
+    return _gather(a, d, idx, "take_along_dim")
 
 
 def _select_index(input: Tensor, dim: int, index: Any, op: str) -> tuple[int, Any]:
