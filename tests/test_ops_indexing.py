@@ -500,3 +500,21 @@ def test_meshgrid_defaults_to_ij_and_checks_its_arguments():
         al.meshgrid(al.arange(2), indexing="yx")
     with pytest.raises(ValueError, match=r"meshgrid: expects 0-d or 1-D tensors, got shapes \[\(2, 2\)\]"):
         al.meshgrid(al.zeros(2, 2))
+
+
+def test_a_failed_inplace_write_leaves_the_tensor_unchanged():
+    x = al.arange(6.0).reshape(2, 3)
+    before = x.data.copy()
+    for write in (lambda: x.index_add_(1, al.tensor([0, 3]), al.ones(2, 2)),
+                  lambda: x.scatter_(0, al.tensor([[0, 2, 0]]), 1.0),
+                  lambda: x.scatter_add_(1, al.tensor([[0], [-1]]), al.ones(2, 1))):
+        with pytest.raises(IndexError, match="out of bounds"):
+            write()
+    with pytest.raises(ValueError, match=r"result shape \(2, 2, 3\) differs"):
+        x.masked_fill_(al.tensor([[[True]], [[False]]]), 0.0)  # a mask that would grow x
+    np.testing.assert_array_equal(x.data, before)
+
+
+def test_triangle_nodes_are_named_for_the_graph():
+    y = al.triu(leaf(data(3, 3, seed=22)), 1)
+    assert y.grad_fn.op_name == "triu" and y.grad_fn.expr == "triu(a, 1)"

@@ -241,6 +241,7 @@ class Triangle(Function):
 
     def __init__(self, diagonal: int, upper: bool) -> None:
         self.diagonal, self.upper = diagonal, upper
+        self.expr = f"{self.op_name}(a, {diagonal})"  # the graph viewer's label
 
     def forward(self, a):
         return (np.triu if self.upper else np.tril)(a, self.diagonal)
