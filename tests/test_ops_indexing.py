@@ -503,14 +503,14 @@ def test_meshgrid_defaults_to_ij_and_checks_its_arguments():
 
 
 def test_a_failed_inplace_write_leaves_the_tensor_unchanged():
-    x = al.arange(6.0).reshape(2, 3)
+    x = al.tensor(np.arange(6.0).reshape(2, 3))
     before = x.data.copy()
     for write in (lambda: x.index_add_(1, al.tensor([0, 3]), al.ones(2, 2)),
                   lambda: x.scatter_(0, al.tensor([[0, 2, 0]]), 1.0),
                   lambda: x.scatter_add_(1, al.tensor([[0], [-1]]), al.ones(2, 1))):
         with pytest.raises(IndexError, match="out of bounds"):
             write()
-    with pytest.raises(ValueError, match=r"result shape \(2, 2, 3\) differs"):
+    with pytest.raises((ValueError, RuntimeError), match=r"\(2, 2, 3\).*differs"):
         x.masked_fill_(al.tensor([[[True]], [[False]]]), 0.0)  # a mask that would grow x
     np.testing.assert_array_equal(x.data, before)
 
