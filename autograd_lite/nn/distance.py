@@ -14,6 +14,7 @@ class CosineSimilarity(Module):
         self.dim, self.eps = dim, eps
 
     def forward(self, x1: Tensor, x2: Tensor) -> Tensor:
+        """The cosine of x1 and x2 along self.dim: the broadcast shape without that dim."""
         return F.cosine_similarity(x1, x2, self.dim, self.eps)
 
 
@@ -25,4 +26,5 @@ class PairwiseDistance(Module):
         self.norm, self.eps, self.keepdim = p, eps, keepdim  # PyTorch keeps p as `norm`
 
     def forward(self, x1: Tensor, x2: Tensor) -> Tensor:
+        """The p-norm distance of each pair of rows: (N, D), (N, D) -> (N,) ((N, 1) with keepdim)."""
         return F.pairwise_distance(x1, x2, self.norm, self.eps, self.keepdim)

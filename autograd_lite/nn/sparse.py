@@ -48,6 +48,7 @@ class Embedding(Module):
             self.weight = Parameter(_weight, requires_grad=not _freeze)
 
     def reset_parameters(self) -> None:
+        """weight drawn from N(0, 1) again, the padding row zeroed."""
         init.normal_(self.weight)
         if self.padding_idx is not None:
             with no_grad():
@@ -65,10 +66,12 @@ class Embedding(Module):
                    _freeze=freeze)
 
     def forward(self, input: Any) -> Tensor:
+        """The rows of weight at the integer ids `input` (any shape S): S -> S + (embedding_dim,)."""
         return F.embedding(input, self.weight, self.padding_idx, self.max_norm, self.norm_type,
                            self.scale_grad_by_freq, self.sparse)
 
     def extra_repr(self) -> str:
+        """num_embeddings, embedding_dim and the options that differ from the defaults."""
         text = f"{self.num_embeddings}, {self.embedding_dim}"
         if self.padding_idx is not None:
             text += f", padding_idx={self.padding_idx}"

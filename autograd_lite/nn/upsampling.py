@@ -26,10 +26,12 @@ class Upsample(Module):
         self.mode, self.align_corners, self.recompute_scale_factor = mode, align_corners, recompute_scale_factor
 
     def forward(self, input: Tensor) -> Tensor:
+        """input resized: (N, C, *spatial) -> (N, C, *size)."""
         return F.interpolate(input, self.size, self.scale_factor, self.mode, self.align_corners,
                              recompute_scale_factor=self.recompute_scale_factor)
 
     def extra_repr(self) -> str:
+        """The scale factor (or size) and the mode, as PyTorch prints them."""
         info = f"scale_factor={self.scale_factor!r}" if self.scale_factor is not None else f"size={self.size!r}"
         return f"{info}, mode={self.mode!r}"
 
@@ -57,9 +59,11 @@ class _ModePadNd(_ConstantPadNd):
         super().__init__(padding, 0.0)
 
     def forward(self, x: Tensor) -> Tensor:
+        """x with its last `dims` dims padded by self.padding in this layer's mode."""
         return _mode_pad(x, self.padding, self.mode)
 
     def extra_repr(self) -> str:
+        """The padding, (left, right, top, bottom, ...)."""
         return f"{self.padding}"
 
 
