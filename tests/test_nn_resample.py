@@ -212,3 +212,24 @@ def test_pad_modes_and_layers_match_torch(mode, shape, pad):
     if min(pad) >= 0:
         layer_out = getattr(nn, name)(pad)(al.tensor(x))
         np.testing.assert_array_equal(layer_out.data, getattr(torch.nn, name)(pad)(torch.tensor(x)).numpy())
+
+
+@pytest.mark.parametrize("mode, size", [("bilinear", (5, 7)), ("bicubic", (2, 3)), ("area", (2, 3)),
+                                        ("nearest", (5, 7))])
+def test_gather_path_for_large_axes_agrees_with_the_dense_product(monkeypatch, mode, size):
+    import autograd_lite.ops.resample as resample
+    x = rand(2, 2, 3, 4)
+    dense = F.interpolate(x, size=size, mode=mode)
+    (g_dense,) = al.grad((dense ** 2).sum(), x)
+    monkeypatch.setattr(resample, "DENSE_ENTRIES", 0)  # every axis too large for a dense matrix
+    taps = F.interpolate(x, size=size, mode=mode)
+    (g_taps,) = al.grad((taps ** 2).sum(), x)
+    np.testing.assert_allclose(taps.data, dense.data, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(g_taps.data, g_dense.data, rtol=1e-12, atol=1e-14)
+
+
+def test_an_infinite_input_stays_local():
+    x = np.zeros((1, 1, 4, 4))
+    x[0, 0, 0, 0] = np.inf
+    out = F.interpolate(al.tensor(x), size=(8, 8), mode="bilinear").data[0, 0]
+    assert np.isinf(out[:2, :2]).all() and np.isfinite(out[3:, :]).all() and not np.isnan(out).any()

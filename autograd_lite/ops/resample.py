@@ -10,11 +10,14 @@ only in the index they read), linear two, cubic four, area the whole window. The
 its transpose (each output's G added back to the taps it read) are a pair of Functions,
 each the other's backward, so second derivatives work. Bilinear, bicubic and trilinear
 are the 1-D maps applied along H, W (and D) in turn (PyTorch's kernels are separable too).
+An axis of modest size is multiplied by its map's dense (n_out, n_in) matrix (one BLAS product);
+longer axes, and inputs holding inf or NaN, gather and scatter-add the taps instead.
 """
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Sequence
 
 import numpy as np
@@ -22,6 +25,19 @@ import numpy as np
 from ..engine import Function, OpError
 from ..tensor import Tensor
 from .registry import register
+
+
+DENSE_ENTRIES = 1 << 22  # up to this many n_out·n_in entries an axis map is one dense matrix product (BLAS)
+
+
+def _along(x: np.ndarray, m: np.ndarray, axis: int) -> np.ndarray:
+    """out[..., j, ...] = Σ_i m[j, i] · x[..., i, ...] along axis, by one matmul."""
+    m = m.astype(x.dtype, copy=False)
+    if axis == x.ndim - 1:
+        return x @ m.T
+    if axis == x.ndim - 2:
+        return m @ x
+    return np.ascontiguousarray(np.moveaxis(np.moveaxis(x, axis, -1) @ m.T, -1, axis))
 
 
 @dataclass(frozen=True, eq=False)
@@ -32,25 +48,43 @@ class Taps:
     weight: np.ndarray | None  # (K, n_out) floats, or None: every weight is 1
     n_in: int
 
+    @cached_property
+    def matrix(self) -> np.ndarray | None:
+        """The map as a dense (n_out, n_in) matrix, when small enough to multiply by (None otherwise)."""
+        k, n_out = self.index.shape
+        if n_out * self.n_in > DENSE_ENTRIES:
+            return None
+        m = np.zeros((n_out, self.n_in))
+        np.add.at(m, (np.broadcast_to(np.arange(n_out), (k, n_out)), self.index),
+                  1.0 if self.weight is None else self.weight)
+        return m
+
+    def _dense(self, x: np.ndarray) -> bool:  # 0·inf would spread NaN across a whole row: finite input only
+        return self.matrix is not None and x.dtype.kind == "f" and bool(np.isfinite(x).all())
+
     def gather(self, x: np.ndarray) -> np.ndarray:
-        xs = np.moveaxis(x, self.axis, -1)
-        if self.weight is None and len(self.index) == 1:
-            out = xs[..., self.index[0]]
-        else:
-            weight = np.ones(self.index.shape) if self.weight is None else self.weight
-            out = xs[..., self.index[0]] * weight[0].astype(x.dtype)
-            for k in range(1, len(self.index)):
-                out += xs[..., self.index[k]] * weight[k].astype(x.dtype)
-        return np.ascontiguousarray(np.moveaxis(out, -1, self.axis))
+        if self.weight is None and len(self.index) == 1:  # a copy of elements (nearest, padding)
+            return np.take(x, self.index[0], axis=self.axis)
+        if self._dense(x):
+            return _along(x, self.matrix, self.axis)
+        weight = np.ones(self.index.shape) if self.weight is None else self.weight
+        shape = [1] * x.ndim
+        shape[self.axis] = -1
+        out = np.take(x, self.index[0], axis=self.axis) * weight[0].astype(x.dtype).reshape(shape)
+        for k in range(1, len(self.index)):
+            out += np.take(x, self.index[k], axis=self.axis) * weight[k].astype(x.dtype).reshape(shape)
+        return out
 
     def scatter(self, g: np.ndarray) -> np.ndarray:
         """The transpose of gather: each G[..., j] · w[k, j] added into position index[k, j]."""
+        if self._dense(g):
+            return _along(g, self.matrix.T, self.axis)
         gs = np.moveaxis(g, self.axis, -1)
         out = np.zeros(gs.shape[:-1] + (self.n_in,), g.dtype)
         for k in range(len(self.index)):
             piece = gs if self.weight is None else gs * self.weight[k].astype(g.dtype)
             np.add.at(out, (..., self.index[k]), piece)
-        return np.moveaxis(out, -1, self.axis)
+        return np.ascontiguousarray(np.moveaxis(out, -1, self.axis))
 
 
 class Resample(Function):
