@@ -233,3 +233,15 @@ def test_an_infinite_input_stays_local():
     x[0, 0, 0, 0] = np.inf
     out = F.interpolate(al.tensor(x), size=(8, 8), mode="bilinear").data[0, 0]
     assert np.isinf(out[:2, :2]).all() and np.isfinite(out[3:, :]).all() and not np.isnan(out).any()
+
+
+def test_new_layers_are_exported():
+    names = ["Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d", "Unfold", "Fold", "CosineSimilarity",
+             "PairwiseDistance"] + [f"{kind}Pad{d}d" for kind in ("Reflection", "Replication", "Circular")
+                                    for d in (1, 2, 3)]
+    for name in names:
+        assert name in nn.__all__ and issubclass(getattr(nn, name), nn.Module), name
+    assert {"unfold", "fold", "interpolate", "embedding", "normalize", "cosine_similarity",
+            "pairwise_distance"} <= set(F.__all__)
+    assert al.cosine_similarity is F.cosine_similarity and al.pairwise_distance is F.pairwise_distance
+    assert not hasattr(al, "embedding")  # torch.embedding takes (weight, indices): F.embedding only

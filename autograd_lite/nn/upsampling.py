@@ -26,7 +26,7 @@ class Upsample(Module):
         self.mode, self.align_corners, self.recompute_scale_factor = mode, align_corners, recompute_scale_factor
 
     def forward(self, input: Tensor) -> Tensor:
-        """input resized: (N, C, *spatial) -> (N, C, *size)."""
+        """input (N, C, L), (N, C, H, W) or (N, C, D, H, W) with its spatial dims resized."""
         return F.interpolate(input, self.size, self.scale_factor, self.mode, self.align_corners,
                              recompute_scale_factor=self.recompute_scale_factor)
 

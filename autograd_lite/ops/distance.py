@@ -56,7 +56,7 @@ def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -
 def pairwise_distance(x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6, keepdim: bool = False) -> Tensor:
     """‖x1 − x2 + eps‖_p along the last dim (x1 and x2 broadcast): (N, D), (N, D) -> (N,).
 
-    ∂L/∂x1 = G·sign(u)·|u|^(p−1) / ‖u‖^(p−1) with u = x1 − x2 + eps; ∂L/∂x2 = −∂L/∂x1.
+    ∂L/∂x1 = G·sign(u)·abs(u)^(p−1) / ‖u‖^(p−1) with u = x1 − x2 + eps; ∂L/∂x2 = −∂L/∂x1.
     """
     diff = as_tensor(x1) - as_tensor(x2) + eps
     return vector_norm(diff, p, -1 if diff.ndim else None, keepdim=keepdim)
