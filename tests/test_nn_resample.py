@@ -79,7 +79,7 @@ def test_interpolate_float32_and_no_copy_of_the_graph():
     (lambda x: F.interpolate(x, size=3, mode="linear"), NotImplementedError, "got 4-D input .* linear mode needs 3-D"),
     (lambda x: F.interpolate(x, size=3, mode="cubic"), NotImplementedError, r"modes nearest .*got .* mode 'cubic'"),
     (lambda x: F.interpolate(x[0, 0], size=3), NotImplementedError, r"3-D, 4-D and 5-D inputs.*got a 2-D input"),
-    (lambda x: F.interpolate(x, size=3, recompute_scale_factor=True), ValueError, "not meaningful with an explicit size"),
+    (lambda x: F.interpolate(x, size=3, recompute_scale_factor=True), ValueError, "not meaningful with an explicit"),
     (lambda x: F.interpolate(x, scale_factor=0.1), OpError, r"sizes must be positive.*output \(0, 0\)"),
     (lambda x: F.interpolate(x, size=4, mode="bilinear", antialias=True), NotImplementedError, "antialias"),
 ])

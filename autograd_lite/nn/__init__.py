@@ -30,4 +30,5 @@ __all__ = ["functional", "init", "utils", "Module", "Parameter", "Sequential", "
            "GaussianNLLLoss", "SoftMarginLoss", "MarginRankingLoss", "HingeEmbeddingLoss", "CosineEmbeddingLoss",
            "TripletMarginLoss", "CosineSimilarity", "PairwiseDistance", "Upsample", "UpsamplingNearest2d",
            "UpsamplingBilinear2d", "ReflectionPad1d", "ReflectionPad2d", "ReflectionPad3d", "ReplicationPad1d",
-           "ReplicationPad2d", "ReplicationPad3d", "CircularPad1d", "CircularPad2d", "CircularPad3d", "RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell", *_activation.__all__]
+           "ReplicationPad2d", "ReplicationPad3d", "CircularPad1d", "CircularPad2d", "CircularPad3d", "RNN", "LSTM",
+           "GRU", "RNNCell", "LSTMCell", "GRUCell", *_activation.__all__]

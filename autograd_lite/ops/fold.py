@@ -38,7 +38,7 @@ class Unfold(Function):
 
 
 class Fold(Function):
-    """x[n, c, h, w] = Σ of cols[n, (c, i, j), l] over the windows l whose element (i, j) is (h, w);  ∂L/∂cols = unfold(G)."""
+    """x[n, c, h, w] = Σ cols[n, (c, i, j), l] over windows l whose element (i, j) is (h, w);  ∂L/∂cols = unfold(G)."""
     saved = ()
     expr, grad_exprs = "fold(a)", ("unfold(G)",)
 

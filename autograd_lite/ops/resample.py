@@ -27,7 +27,7 @@ from ..tensor import Tensor
 from .registry import register
 
 
-DENSE_ENTRIES = 1 << 22  # up to this many n_out·n_in entries an axis map is one dense matrix product (BLAS)
+DENSE_ENTRIES = 1 << 20  # up to this many n_out·n_in entries (8 MiB, kept by the node) an axis map is a dense matrix
 
 
 def _along(x: np.ndarray, m: np.ndarray, axis: int) -> np.ndarray:
@@ -88,7 +88,7 @@ class Taps:
 
 
 class Resample(Function):
-    """out[..., j, ...] = Σ_k w[k, j] · x[..., idx[k, j], ...] along one axis.  ∂L/∂x = the taps' transpose of G."""
+    """out[..., j, ...] = Σ_k w[k, j] · x[..., idx[k, j], ...] along one axis.  ∂L/∂x = the transposed map of G."""
     saved = ()
     expr, grad_exprs = "resample(a)", ("resampleᵀ(G)",)
 
