@@ -82,10 +82,17 @@ def test_interpolate_float32_and_no_copy_of_the_graph():
     (lambda x: F.interpolate(x, size=3, recompute_scale_factor=True), ValueError, "not meaningful with an explicit"),
     (lambda x: F.interpolate(x, scale_factor=0.1), OpError, r"sizes must be positive.*output \(0, 0\)"),
     (lambda x: F.interpolate(x, size=4, mode="bilinear", antialias=True), NotImplementedError, "antialias"),
+    (lambda x: F.interpolate(x.long(), size=4, mode="area"), TypeError, "'area' needs a floating-point input"),
 ])
 def test_interpolate_errors(call, err, match):
     with pytest.raises(err, match=match):
         call(al.zeros(1, 2, 4, 5))
+
+
+def test_nearest_and_padding_keep_integer_dtypes():
+    ids = al.tensor(np.array([[[1, 2, 3]]]))
+    assert F.interpolate(ids, size=6).data.tolist() == [[[1, 1, 2, 2, 3, 3]]]
+    assert _mode_pad(ids, (1, 1), "reflect").data.tolist() == [[[2, 1, 2, 3, 2]]]
 
 
 def test_upsample_layers():

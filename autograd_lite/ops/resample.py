@@ -251,6 +251,8 @@ def interpolate(input: Tensor, size: Any = None, scale_factor: Any = None, mode:
                          "linear | bilinear | bicubic | trilinear")
     if antialias:
         raise NotImplementedError("interpolate: antialias=True is not supported")
+    if mode not in ("nearest", "nearest-exact") and input.dtype.kind != "f":  # weights would be truncated
+        raise TypeError(f"interpolate: mode {mode!r} needs a floating-point input, got {input.dtype}")
     if (size is None) == (scale_factor is None):
         raise ValueError("interpolate: " + ("only one of size or scale_factor should be defined" if size is not None
                                             else "either size or scale_factor should be defined"))
