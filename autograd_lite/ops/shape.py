@@ -349,10 +349,12 @@ class Pad(Function):
 
 @register(Pad, F=True)
 def pad(a: Tensor, pad: Sequence[int], mode: str = "constant", value: float = 0.0) -> Tensor:
-    """Constant padding; `pad` is flat, last dimension first: (left, right, top, bottom, ...), like F.pad.
-    Negative widths crop.  ∂L/∂a = G's interior."""
+    """Pad by `pad`, flat and last dimension first: (left, right, top, bottom, ...), like F.pad.
+    mode 'constant' fills `value` (negative widths crop; ∂L/∂a = G's interior); 'reflect', 'replicate'
+    and 'circular' are in resample.py (∂L/∂a sums G over the positions each element was copied to)."""
     if mode != "constant":
-        raise OpError(f"pad: only mode='constant' is supported, got {mode!r}")
+        from .resample import _mode_pad  # resample builds on shape's ops
+        return _mode_pad(a, pad, mode)
     if len(pad) % 2 or len(pad) // 2 > a.ndim:
         raise OpError(f"pad: padding {tuple(pad)} must have an even length of at most 2*{a.ndim}")
     widths = [(0, 0)] * a.ndim
