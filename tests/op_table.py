@@ -172,7 +172,10 @@ ROWS: dict[str, list[Case]] = {
     "split": [C(lambda m, a: m.split(a, [1, 3], 1)[1] * 2.0, (2, 4)), C(lambda m, a: a.split(2, 0)[-1], (5, 2))],
     "chunk": [C(lambda m, a: m.chunk(a, 2, 1)[0], (2, 5))],
     "pad": [C(lambda m, a: m.F.pad(a, (1, 2, 0, 1)), (2, 3)), C(lambda m, a: m.F.pad(a, (-1, 1)), (2, 4)),
-            C(lambda m, a: m.F.pad(a, (2, 0), value=3.0), (3,))],
+            C(lambda m, a: m.F.pad(a, (2, 0), value=3.0), (3,)),
+            C(lambda m, a: m.F.pad(a, (2, 1), mode="reflect"), (2, 3, 4)),
+            C(lambda m, a: m.F.pad(a, (1, 2, 2, 1), mode="replicate"), (1, 2, 3, 4)),
+            C(lambda m, a: m.F.pad(a, (1, 2, 2, 1), mode="circular"), (1, 2, 3, 4))],
     "flip": [C(lambda m, a: m.flip(a, (0, 2)), (2, 3, 4))],
     # ----- matrix
     "matmul": [C(lambda m, a, b: a @ b, (2, 3), (3, 4)), C(lambda m, a, b: m.matmul(a, b), (3,), (3,)),

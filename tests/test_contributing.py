@@ -38,6 +38,8 @@ def test_the_worked_example_adds_a_tested_op_in_two_edits(tmp_path):
     (tmp_path / "tests").mkdir()
     for name in ("__init__.py", "helpers.py", "op_table.py", "test_op_table.py"):
         shutil.copy(ROOT / "tests" / name, tmp_path / "tests" / name)
+    for rows in (ROOT / "tests").glob("op_rows_*.py"):  # the op families' own rows
+        shutil.copy(rows, tmp_path / "tests" / rows.name)
 
     op_file = tmp_path / "autograd_lite/ops/activation.py"
     op_file.write_text(op_file.read_text(encoding="utf-8").rstrip("\n") + "\n\n\n" + edits["autograd_lite/ops/activation.py"],

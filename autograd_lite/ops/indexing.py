@@ -140,3 +140,6 @@ def _zero_(a: Tensor) -> Tensor:
     """Write 0 into every element of a (in place); returns a."""
     setitem(a, Ellipsis, 0)
     return a
+
+
+from . import gather, sorting  # noqa: E402,F401  (the gather/scatter and sorting families build on Index)

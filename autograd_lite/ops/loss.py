@@ -20,6 +20,7 @@ from ..engine import Function, OpError, is_grad_enabled
 from ..tensor import Tensor
 from .registry import register
 from .activation import Softplus, log_softmax, softmax
+from .distance import pairwise_distance
 from .elementwise import abs, as_tensor, clamp, exp, log, relu, where
 
 REDUCTIONS = ("mean", "sum", "none")
@@ -421,12 +422,6 @@ def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Any, margin: f
     return reduce(loss, reduction, "cosine_embedding_loss")
 
 
-def _pairwise_distance(a: Tensor, b: Tensor, p: float, eps: float) -> Tensor:
-    """‖a − b + eps‖_p along the last dim (PyTorch's pairwise_distance)."""
-    d = abs(a - b + eps)
-    return (d * d).sum(-1) ** 0.5 if p == 2 else (d ** p).sum(-1) ** (1.0 / p)
-
-
 @register(al=False, F=True)
 def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor, margin: float = 1.0, p: float = 2.0,
                         eps: float = 1e-6, swap: bool = False, reduction: str = "mean") -> Tensor:
@@ -434,10 +429,10 @@ def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor, marg
     _check_reduction("triplet_margin_loss", reduction)
     if not p > 0:
         raise OpError(f"triplet_margin_loss: p must be positive, got {p}")
-    d_pos = _pairwise_distance(anchor, positive, p, eps)
-    d_neg = _pairwise_distance(anchor, negative, p, eps)
+    d_pos = pairwise_distance(anchor, positive, p, eps)
+    d_neg = pairwise_distance(anchor, negative, p, eps)
     if swap:
-        d_swap = _pairwise_distance(positive, negative, p, eps)
+        d_swap = pairwise_distance(positive, negative, p, eps)
         d_neg = where(d_swap.data < d_neg.data, d_swap, d_neg)
     return reduce(relu(d_pos - d_neg + margin), reduction, "triplet_margin_loss")
 
