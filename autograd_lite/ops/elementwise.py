@@ -710,6 +710,7 @@ def fmod(input: Any, other: Any) -> Tensor:
 
 class FloorDivide(Function):
     """⌊a/b⌋, as Python's //.  Piecewise constant: zero gradient (PyTorch has none)."""
+    op_name = "floor_divide"  # drawn by PyTorch's name
     saved = ()
     expr, grad_exprs = "⌊a/b⌋", ("0", "0")
 
