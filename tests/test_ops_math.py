@@ -38,6 +38,8 @@ def test_division_dtypes_follow_pytorch():
     ints = al.tensor([7, -7])
     assert (ints // 2.0).dtype.kind == "f" and (ints // 2.0).tolist() == [3.0, -4.0]
     assert al.fmod(ints, 3).tolist() == [1, -1] and al.fmod(ints, 3).dtype == np.int64
+    i32 = al.tensor([7, -7], dtype=np.int32)
+    assert (i32 % 3).dtype == np.int32 and (i32 // 2).dtype == np.int32 and (5 % i32).dtype == np.int32
 
 
 def test_integer_division_by_zero_raises_as_pytorch_and_floats_give_inf_or_nan():

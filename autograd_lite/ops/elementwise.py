@@ -689,9 +689,16 @@ class Fmod(Remainder):
 
 
 def _binary(fn: type, a: Any, b: Any) -> Tensor:
-    """Apply a two-input Function, Python numbers taking the other operand's float dtype."""
-    a = as_tensor(a, b if isinstance(b, Tensor) else None)
-    return fn().apply(a, as_tensor(b, a))
+    """Apply a two-input Function, Python numbers taking the other operand's dtype (float, or integer
+    for a Python int: int32 % 3 stays int32, as in PyTorch)."""
+    a = _operand(a, b if isinstance(b, Tensor) else None)
+    return fn().apply(a, _operand(b, a))
+
+
+def _operand(x: Any, like: Tensor | None) -> Tensor:
+    if type(x) is int and like is not None and like.dtype.kind in "iu":
+        return Tensor._make(np.asarray(x, like.dtype))
+    return as_tensor(x, like)
 
 
 @register(Remainder, method=True, dunders=("__mod__",), rdunders=("__rmod__",), idunders=("__imod__",))
