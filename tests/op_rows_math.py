@@ -147,6 +147,7 @@ ROWS: dict[str, list[Case]] = {
     "lstsq": [C(lambda m, a, b: m.linalg.lstsq(a, b).solution, (5, 3), (5, 2)),
               C(lambda m, a, b: m.linalg.lstsq(a, b).solution, (2, 4, 2), (2, 4, 3)),
               C(lambda m, a, b: m.linalg.lstsq(a, b).solution, (3, 3), (3,)),
+              C(lambda m, a, b: m.linalg.lstsq(a, b).solution, (2, 4), (2, 3)),  # wide: the minimum-norm solution
               C(lambda m, a, b: m.linalg.lstsq(a, b, driver="gelsd").residuals, (5, 2), (5, 3)),
               C(lambda m, a, b: m.linalg.lstsq(a, b, driver="gelss").singular_values, (4, 3), (4, 1), grad=False)],
 }

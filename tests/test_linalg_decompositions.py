@@ -144,12 +144,19 @@ def test_lstsq_named_tuple_matches_numpy_and_follows_pytorchs_drivers():
         al.linalg.lstsq(al.tensor(a), al.tensor(b[:5]))
 
 
-def test_lstsq_wide_gives_the_minimum_norm_solution_but_no_gradient():
+def test_lstsq_wide_gives_the_minimum_norm_solution_and_its_gradient():
     a, b = RNG.standard_normal((2, 4)), RNG.standard_normal((2, 1))
-    x = leaf(a)
-    sol = al.linalg.lstsq(x, al.tensor(b)).solution
+    sol = al.linalg.lstsq(al.tensor(a), al.tensor(b)).solution
     np.testing.assert_allclose(sol.data, np.linalg.pinv(a) @ b, atol=1e-12)
-    with pytest.raises(ValueError, match="full column rank"):
+    check_op(lambda s, t: al.linalg.lstsq(s, t).solution, leaf(a), leaf(b))
+    compare_with_torch(lambda s, t: al.linalg.lstsq(s, t).solution,
+                       lambda s, t: __import__("torch").linalg.lstsq(s, t).solution, a, b)
+
+
+def test_lstsq_has_no_gradient_for_rank_deficient_a():
+    x = leaf(np.outer([1.0, 2.0, 3.0], [1.0, -1.0]))  # rank 1
+    sol = al.linalg.lstsq(x, al.tensor(np.ones((3, 1)))).solution
+    with pytest.raises(ValueError, match="full rank"):
         sol.sum().backward()
 
 

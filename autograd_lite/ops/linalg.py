@@ -755,13 +755,14 @@ _LSTSQ_DRIVERS = ("gels", "gelsy", "gelsd", "gelss")
 
 
 class Lstsq(Function):
-    """X = argmin ‖A·X − B‖ (the minimum-norm solution) for A (..., m, n), B (..., m, k).
+    """X = A⁺·B = argmin ‖A·X − B‖ (the minimum-norm solution) for A (..., m, n), B (..., m, k).
 
-    For A of full column rank (m ≥ n), with W = (AᵀA)⁻¹·G and the residual R = B − A·X:
-    ∂L/∂A = R·Wᵀ − A·W·Xᵀ, ∂L/∂B = A·W.
+    For full-rank A (the pseudo-inverse's derivative), with R = B − A·X:
+    ∂L/∂B = A⁺ᵀ·G,  ∂L/∂A = −A⁺ᵀ·G·Xᵀ + R·(A⁺A⁺ᵀ·G)ᵀ + A⁺ᵀ·X·((I − A⁺A)·G)ᵀ.
+    Tall (m ≥ n): A⁺ᵀ·Y = A·(AᵀA)⁻¹·Y and I − A⁺A = 0; wide (m < n): A⁺ᵀ·Y = (AAᵀ)⁻¹·A·Y and R = 0.
     """
     saved = ("out",)
-    expr, grad_exprs = "lstsq(a, b)", ("(b − a·x)·Wᵀ − a·W·xᵀ", "a·W")
+    expr, grad_exprs = "a⁺·b", ("−a⁺ᵀ·G·xᵀ + r·(a⁺a⁺ᵀ·G)ᵀ + a⁺ᵀ·x·((I − a⁺a)·G)ᵀ", "a⁺ᵀ·G")
 
     def __init__(self, rcond: float | None) -> None:
         self.rcond = rcond
@@ -779,19 +780,29 @@ class Lstsq(Function):
         self.singular_values = np.empty(batch + (min(m, n),), a.dtype)
         for idx in np.ndindex(*batch):
             x[idx], _, self.rank[idx], self.singular_values[idx] = np.linalg.lstsq(a_b[idx], b_b[idx], rcond=rcond)
-        self.full_rank = m >= n and bool(np.all(self.rank == n))
+        self.full_rank = bool(np.all(self.rank == min(m, n)))
         self.out = x
         return x
 
     def backward(self, g):
-        if not self.full_rank:
-            raise OpError(f"linalg.lstsq: the gradient is implemented for A of full column rank (m >= n), got "
-                          f"A of shape {self.inputs[0].shape} and rank {self.rank.tolist()}")
         a, b = self.inputs
+        if not self.full_rank:
+            raise OpError(f"linalg.lstsq: the gradient needs A of full rank, got A of shape {a.shape} and rank "
+                          f"{self.rank.tolist()}")
         x = self.output()
-        w = solve(a.mT @ a, g)
-        ga = (b - a @ x) @ w.mT - a @ w @ x.mT if a.requires_grad else None
-        return ga, (a @ w if b.requires_grad else None)
+        m, n = a.shape[-2:]
+        if m >= n:  # W = (AᵀA)⁻¹·G: A⁺ᵀ·G = A·W, A⁺A⁺ᵀ·G = W
+            w = solve(a.mT @ a, g)
+            gb = a @ w
+            ga = (b - a @ x) @ w.mT - gb @ x.mT if a.requires_grad else None
+            return ga, (gb if b.requires_grad else None)
+        c = a @ a.mT  # wide: A⁺ᵀ·Y = C⁻¹·A·Y; A·X = B, so the residual term is 0 and A⁺ᵀ·X = C⁻¹·B
+        gb = solve(c, a @ g)
+        ga = None
+        if a.requires_grad:
+            free = g - a.mT @ gb  # (I − A⁺A)·G
+            ga = solve(c, b) @ free.mT - gb @ x.mT
+        return ga, (gb if b.requires_grad else None)
 
 
 @register(Lstsq, al=False, linalg=True)
@@ -803,7 +814,7 @@ def lstsq(A: Tensor, B: Tensor, rcond: float | None = None, *, driver: str | Non
     'gelsy' (default), 'gels', 'gelsd' or 'gelss'; residuals (‖A·X − B‖² per column) only for
     m > n, full rank and a driver other than 'gelsy', else empty; rank except for 'gels';
     singular_values for 'gelsd' and 'gelss' only. rcond: singular values below rcond·σ_max count
-    as zero (default eps·max(m, n)). Differentiable (solution) for A of full column rank.
+    as zero (default eps·max(m, n)). The solution is differentiable for full-rank A (tall or wide).
     """
     driver = "gelsy" if driver is None else driver
     if driver not in _LSTSQ_DRIVERS:
