@@ -142,6 +142,8 @@ ROWS: dict[str, list[Case]] = {
     "qr": [C(lambda m, a: m.linalg.qr(a).Q, (4, 3)), C(lambda m, a: m.linalg.qr(a).R, (2, 3, 3)),
            C(lambda m, a: m.linalg.qr(a, mode="reduced")[0] @ m.linalg.qr(a)[1].exp(), (5, 2)),
            C(lambda m, a: m.linalg.qr(a, mode="complete").R, (3, 3)),
+           C(lambda m, a: m.linalg.qr(a).Q.sum(-1, keepdim=True) * 2.0 + m.linalg.qr(a).R, (2, 4)),  # wide
+           C(lambda m, a: m.linalg.qr(a, mode="complete").R, (3, 5)),
            C(lambda m, a: m.linalg.qr(a.detach(), mode="r").R, (4, 3), grad=False),  # PyTorch: R of mode 'r' has
            C(lambda m, a: m.linalg.qr(a, mode="r").R, (4, 3), torch=False)],  # no gradient; here it has R's
     "lstsq": [C(lambda m, a, b: m.linalg.lstsq(a, b).solution, (5, 3), (5, 2)),

@@ -113,15 +113,17 @@ def test_qr_modes_shapes_and_gradient(shape):
     compare_with_torch(lambda t: al.linalg.qr(t), lambda t: __import__("torch").linalg.qr(t), a)
 
 
-def test_qr_errors():
+def test_qr_errors_and_wide_gradient():
     with pytest.raises(ValueError, match="mode must be"):
         al.linalg.qr(al.ones(3, 2), mode="full")
-    x = leaf(RNG.standard_normal((2, 4)))
-    with pytest.raises(ValueError, match="m >= n"):
-        al.linalg.qr(x).R.sum().backward()
     y = leaf(RNG.standard_normal((4, 2)))
-    with pytest.raises(ValueError, match="m >= n"):
+    with pytest.raises(ValueError, match="needs m <= n"):
         al.linalg.qr(y, mode="complete").Q.sum().backward()
+    wide = RNG.standard_normal((2, 4))
+    check_op(lambda t: (lambda res: res.Q.sum(-1, keepdim=True) * 2.0 + res.R ** 2)(al.linalg.qr(t)), leaf(wide))
+    compare_with_torch(lambda t: al.linalg.qr(t), lambda t: __import__("torch").linalg.qr(t), wide)
+    compare_with_torch(lambda t: al.linalg.qr(t, mode="complete"), lambda t: __import__("torch").linalg.qr(t, mode="complete"),
+                       wide)
 
 
 def test_lstsq_named_tuple_matches_numpy_and_follows_pytorchs_drivers():

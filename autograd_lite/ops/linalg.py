@@ -44,6 +44,7 @@ from ..tensor import Tensor
 from .dims import dim_index, normalize_dims
 from .elementwise import as_tensor, where
 from .matrix import diag_embed
+from .shape import cat
 from .registry import register
 
 
@@ -707,7 +708,8 @@ def svdvals(A: Tensor) -> Tensor:
 class Qr(Function):
     """A = Q·R, Q with orthonormal columns, R upper triangular. For m ≥ n (reduced), with
     M = R·G_Rᵀ − G_Qᵀ·Q and copyltu(M) the symmetric matrix with M's lower triangle:
-    ∂L/∂A = (G_Q + Q·copyltu(M))·R⁻ᵀ (full-rank A)."""
+    ∂L/∂A = (G_Q + Q·copyltu(M))·R⁻ᵀ (full-rank A); for m < n, A = [X | Y] splits into X's square
+    QR and Y = Q·R₂."""
     saved = ("out",)
     expr, grad_exprs = "qr(a)", ("(G_Q + Q·copyltu(R·G_Rᵀ − G_Qᵀ·Q))·R⁻ᵀ",)
 
@@ -725,24 +727,35 @@ class Qr(Function):
         return _unpack(t, self.batch, *self.shapes)
 
     def backward(self, g):
-        if self.m < self.n or (self.mode == "complete" and self.m > self.n):
-            raise OpError(f"linalg.qr: the gradient is implemented for m >= n with mode='reduced' (or square A), "
-                          f"got A of shape {(self.m, self.n)} with mode={self.mode!r}")
+        if self.mode == "complete" and self.m > self.n:
+            raise OpError(f"linalg.qr: the gradient of mode='complete' needs m <= n (Q's last columns are not "
+                          f"determined), got A of shape {(self.m, self.n)}")
         g_q, g_r = self.parts(g)
         q, r = self.parts(self.output())
-        m_ = r @ g_r.mT - g_q.mT @ q
-        n = self.n
-        low = m_ * Tensor._make(np.tril(np.ones((n, n), m_.dtype), -1))
-        sym = low + low.mT + m_ * Tensor._make(np.eye(n, dtype=m_.dtype))
-        x = g_q + q @ sym
-        return solve(r, x.mT).mT  # X·R⁻ᵀ = (R⁻¹·Xᵀ)ᵀ
+        m, n = self.m, self.n
+        if m >= n:
+            return _qr_backward(q, r, g_q, g_r)
+        # wide A = [X | Y] with X = Q·R₁ square and Y = Q·R₂: Y's gradient is Q·G_R₂, and R₂ = Qᵀ·Y
+        # passes G_Q + Y·G_R₂ᵀ on to X's square QR (as PyTorch)
+        y, g_r2 = self.inputs[0][..., m:], g_r[..., m:]
+        g_x = _qr_backward(q, r[..., :m], g_q + y @ g_r2.mT, g_r[..., :m])
+        return cat([g_x, q @ g_r2], -1)
+
+
+def _qr_backward(q: Tensor, r: Tensor, g_q: Tensor, g_r: Tensor) -> Tensor:
+    """∂L/∂A of A = Q·R (m ≥ n, R square): (G_Q + Q·copyltu(M))·R⁻ᵀ with M = R·G_Rᵀ − G_Qᵀ·Q."""
+    m_ = r @ g_r.mT - g_q.mT @ q
+    n = r.shape[-1]
+    low = m_ * Tensor._make(np.tril(np.ones((n, n), m_.dtype), -1))
+    sym = low + low.mT + m_ * Tensor._make(np.eye(n, dtype=m_.dtype))
+    return solve(r, (g_q + q @ sym).mT).mT  # X·R⁻ᵀ = (R⁻¹·Xᵀ)ᵀ
 
 
 @register(Qr, al=False, linalg=True)
 def qr(A: Tensor, mode: str = "reduced") -> Any:
     """A = Q·R for A (..., m, n): the named tuple (Q, R). mode='reduced': Q (..., m, k), R (..., k, n),
     k = min(m, n); 'complete': Q (..., m, m), R (..., m, n); 'r': R only (Q an empty tensor).
-    The gradient needs full-rank A with m ≥ n (and mode 'reduced', or square A)."""
+    The gradient needs full-rank A (its first min(m, n) columns independent), and m ≤ n for mode 'complete'."""
     if mode not in ("reduced", "complete", "r"):
         raise OpError(f"linalg.qr: mode must be 'reduced', 'complete' or 'r', got {mode!r}")
     A = as_tensor(A)
