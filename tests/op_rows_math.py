@@ -47,7 +47,8 @@ def _svd_products(m: Any, r: Any) -> Any:
 
 ROWS: dict[str, list[Case]] = {
     # ----- % // fmod: PyTorch's sign rules; ints stay ints
-    "remainder": [C(lambda m, a, b: a % b, (2, 3), "pos(3,)"), C(lambda m, a: 2.5 % a, "pos(4,)", torch=False),  # PyTorch: no gradient for a number % tensor
+    "remainder": [C(lambda m, a, b: a % b, (2, 3), "pos(3,)"),
+                  C(lambda m, a: 2.5 % a, "pos(4,)", torch=False),  # PyTorch: no gradient for a number % tensor
                   C(lambda m, a, b: (a * 0.0 + 2.5) % b, (4,), "pos(4,)"),
                   C(lambda m, a, b: m.remainder(a, -b), (3,), "pos(3,)"),
                   C(lambda m, a: _ints(m, a) % 4 + 7 % (_ints(m, a).abs() + 1), (2, 5), grad=False, float32=False)],
@@ -95,7 +96,8 @@ ROWS: dict[str, list[Case]] = {
                 C(lambda m, a: m.cumprod(a, 1), ZEROS), C(lambda m, a: a.cumprod(0), ZEROS),
                 C(lambda m, a: a.cumprod(-1), ZERO_ROW)],
     # ----- logical reductions: bool results
-    "all": [C(lambda m, a: m.all(a > -1.0), (2, 3), grad=False), C(lambda m, a: (a > 0).all(1, keepdim=True), (3, 4), grad=False),
+    "all": [C(lambda m, a: m.all(a > -1.0), (2, 3), grad=False),
+            C(lambda m, a: (a > 0).all(1, keepdim=True), (3, 4), grad=False),
             C(lambda m, a: a.all(), ZEROS, grad=False), C(lambda m, a: m.all(a, dim=(0, 1)), ZEROS, grad=False)],
     "any": [C(lambda m, a: m.any(a > 1.0), (2, 3), grad=False), C(lambda m, a: a.any(0), ZEROS, grad=False),
             C(lambda m, a: (a > 0).any(-1, keepdim=True), (3, 4), grad=False)],
@@ -133,7 +135,8 @@ ROWS: dict[str, list[Case]] = {
     "eigh": [C(lambda m, a: _eig_products(m, m.linalg.eigh(_sym(a))), (3, 3)),
              C(lambda m, a: _eig_products(m, m.linalg.eigh(_sym(a), UPLO="U")), (2, 4, 4)),
              C(lambda m, a: m.linalg.eigh(_sym(a)).eigenvalues, (4, 4))],
-    "eigvalsh": [C(lambda m, a: m.linalg.eigvalsh(_sym(a)), (2, 3, 3)), C(lambda m, a: m.linalg.eigvalsh(_sym(a), "U"), (3, 3))],
+    "eigvalsh": [C(lambda m, a: m.linalg.eigvalsh(_sym(a)), (2, 3, 3)),
+                 C(lambda m, a: m.linalg.eigvalsh(_sym(a), "U"), (3, 3))],
     "svd": [C(lambda m, a: _svd_products(m, m.linalg.svd(a, full_matrices=False)), (4, 3)),
             C(lambda m, a: _svd_products(m, m.linalg.svd(a, full_matrices=False)), (3, 5)),
             C(lambda m, a: _svd_products(m, m.linalg.svd(a, False)), (2, 3, 3)),

@@ -91,9 +91,10 @@ def test_svd_full_matrices_gradient_uses_the_first_k_vectors():
 def test_svd_matches_torch():
     a = RNG.standard_normal((4, 3))
     torch = pytest.importorskip("torch")
-    compare_with_torch(lambda t: (lambda r: (r.U * r.S.unsqueeze(-2)) @ r.U.mT)(al.linalg.svd(t, full_matrices=False)),
-                       lambda t: (lambda r: (r.U * r.S.unsqueeze(-2)) @ r.U.mT)(torch.linalg.svd(t, full_matrices=False)),
-                       a)
+    def f(r):
+        return (r.U * r.S.unsqueeze(-2)) @ r.U.mT
+    compare_with_torch(lambda t: f(al.linalg.svd(t, full_matrices=False)),
+                       lambda t: f(torch.linalg.svd(t, full_matrices=False)), a)
 
 
 @pytest.mark.parametrize("shape", [(5, 3), (3, 3), (2, 4, 2)])
@@ -103,7 +104,9 @@ def test_qr_modes_shapes_and_gradient(shape):
     q, r = al.linalg.qr(al.tensor(a))
     assert q.shape[-2:] == (m, min(m, n)) and r.shape[-2:] == (min(m, n), n)
     np.testing.assert_allclose(q.data @ r.data, a, atol=1e-12)
-    np.testing.assert_allclose(np.swapaxes(q.data, -1, -2) @ q.data, np.broadcast_to(np.eye(min(m, n)), q.shape[:-2] + (min(m, n),) * 2), atol=1e-12)
+    k = min(m, n)
+    np.testing.assert_allclose(np.swapaxes(q.data, -1, -2) @ q.data, np.broadcast_to(np.eye(k), q.shape[:-2] + (k, k)),
+                               atol=1e-12)
     assert np.allclose(np.tril(r.data, -1), 0)
     qc, rc = al.linalg.qr(al.tensor(a), mode="complete")
     assert qc.shape[-2:] == (m, m) and rc.shape[-2:] == (m, n)
@@ -122,8 +125,8 @@ def test_qr_errors_and_wide_gradient():
     wide = RNG.standard_normal((2, 4))
     check_op(lambda t: (lambda res: res.Q.sum(-1, keepdim=True) * 2.0 + res.R ** 2)(al.linalg.qr(t)), leaf(wide))
     compare_with_torch(lambda t: al.linalg.qr(t), lambda t: __import__("torch").linalg.qr(t), wide)
-    compare_with_torch(lambda t: al.linalg.qr(t, mode="complete"), lambda t: __import__("torch").linalg.qr(t, mode="complete"),
-                       wide)
+    compare_with_torch(lambda t: al.linalg.qr(t, mode="complete"),
+                       lambda t: __import__("torch").linalg.qr(t, mode="complete"), wide)
 
 
 def test_lstsq_named_tuple_matches_numpy_and_follows_pytorchs_drivers():

@@ -24,7 +24,8 @@ def _operands(op: str, input: Tensor, other: Tensor) -> tuple[np.ndarray, np.nda
 @register(method=True)
 def isclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08,
             equal_nan: bool = False) -> Tensor:
-    """Where abs(input − other) ≤ atol + rtol·abs(other), broadcasting: a bool tensor (NaN ≠ NaN unless equal_nan)."""
+    """Where abs(input − other) ≤ atol + rtol·abs(other), broadcasting: a bool tensor
+    (NaN ≠ NaN unless equal_nan)."""
     a, b = _operands("isclose", input, other)
     if a.dtype == bool:
         return Tensor._make(np.asarray(a == b))

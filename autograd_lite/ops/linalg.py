@@ -619,7 +619,7 @@ def _uplo(op: str, UPLO: str) -> str:
 
 
 @register(Eigh, al=False, linalg=True)
-def eigh(A: Tensor, UPLO: str = "L") -> Any:
+def eigh(A: Tensor, UPLO: str = "L") -> tuple[Tensor, Tensor]:
     """Eigenvalues (ascending) and orthonormal eigenvectors (columns) of symmetric A (..., n, n), reading
     only its lower (UPLO='L') or upper triangle: the named tuple (eigenvalues, eigenvectors).
 
@@ -687,12 +687,13 @@ class Svd(Function):
 
 
 @register(Svd, al=False, linalg=True)
-def svd(A: Tensor, full_matrices: bool = True) -> Any:
+def svd(A: Tensor, full_matrices: bool = True, *, driver: str | None = None) -> tuple[Tensor, Tensor, Tensor]:
     """A = U·diag(S)·Vh for A (..., m, n): the named tuple (U, S, Vh), S descending (k = min(m, n) values).
 
     U is (..., m, m) and Vh (..., n, n) with full_matrices=True (only their first k columns/rows carry a
     gradient), (..., m, k) and (..., k, n) otherwise. The gradient needs distinct singular values (nonzero
     ones for U, Vh); singular vectors' signs are arbitrary, so a loss should not depend on them.
+    `driver` (a CUDA option in PyTorch) is accepted and ignored.
     """
     node = Svd(bool(full_matrices))
     packed = node.apply(as_tensor(A))
@@ -752,7 +753,7 @@ def _qr_backward(q: Tensor, r: Tensor, g_q: Tensor, g_r: Tensor) -> Tensor:
 
 
 @register(Qr, al=False, linalg=True)
-def qr(A: Tensor, mode: str = "reduced") -> Any:
+def qr(A: Tensor, mode: str = "reduced") -> tuple[Tensor, Tensor]:
     """A = Q·R for A (..., m, n): the named tuple (Q, R). mode='reduced': Q (..., m, k), R (..., k, n),
     k = min(m, n); 'complete': Q (..., m, m), R (..., m, n); 'r': R only (Q an empty tensor).
     The gradient needs full-rank A (its first min(m, n) columns independent), and m ≤ n for mode 'complete'."""
@@ -819,7 +820,8 @@ class Lstsq(Function):
 
 
 @register(Lstsq, al=False, linalg=True)
-def lstsq(A: Tensor, B: Tensor, rcond: float | None = None, *, driver: str | None = None) -> Any:
+def lstsq(A: Tensor, B: Tensor, rcond: float | None = None, *,
+          driver: str | None = None) -> tuple[Tensor, Tensor, Tensor, Tensor]:
     """The least-squares solution X of A·X ≈ B (minimum norm if A is rank deficient), like
     torch.linalg.lstsq: the named tuple (solution, residuals, rank, singular_values).
 

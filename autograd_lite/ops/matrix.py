@@ -285,7 +285,8 @@ def t(input: Tensor) -> Tensor:
 
 
 @register()
-def cdist(x1: Tensor, x2: Tensor, p: float = 2.0, compute_mode: str | None = None) -> Tensor:
+def cdist(x1: Tensor, x2: Tensor, p: float = 2.0,
+          compute_mode: str = "use_mm_for_euclid_dist_if_necessary") -> Tensor:
     """Pairwise p-norm distances between the rows of x1 (..., P, M) and x2 (..., R, M): shape (..., P, R).
 
     Composed of a broadcast difference and `linalg.vector_norm` (whose gradient is 0 at a zero
