@@ -99,6 +99,7 @@ class GradientCheck:
 
     @property
     def shape_mistake(self) -> bool:
+        """True when the hand gradient's shape differs from the tensor's (verdict "SHAPE"): no value was compared."""
         return self.verdict == "SHAPE"
 
 
@@ -553,6 +554,7 @@ class DerivativeReport:
 
     @property
     def passed(self) -> bool:
+        """True when every hand gradient matched autodiff (also the report's truth value)."""
         return all(c.passed for c in self.checks)
 
     def __bool__(self) -> bool:
@@ -566,6 +568,7 @@ class DerivativeReport:
 
     @property
     def failed(self) -> list[GradientCheck]:
+        """The checks of the hand gradients that did not match, in the order they were checked."""
         return [c for c in self.checks if not c.passed]
 
     def verdict(self) -> str:
