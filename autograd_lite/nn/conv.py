@@ -48,7 +48,7 @@ class Conv2d(Module):
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        """Draw weight and bias again from U(−1/√fan_in, 1/√fan_in), fan_in = in_channels/groups·kh·kw, in place."""
+        """Draw weight and bias again from U(−1/√fan_in, 1/√fan_in), in place (fan_in = in_channels/groups·kh·kw)."""
         fan_in = self.in_channels // self.groups * self.kernel_size[0] * self.kernel_size[1]
         bound = 1 / math.sqrt(fan_in)
         init.uniform_(self.weight, -bound, bound)

@@ -84,7 +84,8 @@ class MSELoss(_Loss):
     def forward(self, input: Tensor, target: Any) -> Tensor:
         """input and target of the same shape → (input − target)², reduced.
 
-        The result is a scalar for reduction='mean' or 'sum', the per-element losses (input's shape) for 'none'. Gradient: ∂L/∂input = 2·(input − target)·G (divided by the element count for 'mean').
+        The result is a scalar for reduction='mean' or 'sum', the per-element losses (input's shape) for 'none'.
+        Gradient: ∂L/∂input = 2·(input − target)·G (divided by the element count for 'mean').
         """
         return L.mse_loss(input, target, reduction=self.reduction)
 
@@ -95,7 +96,8 @@ class L1Loss(_Loss):
     def forward(self, input: Tensor, target: Any) -> Tensor:
         """input and target of the same shape → `abs(input − target)`, reduced.
 
-        The result is a scalar for reduction='mean' or 'sum', the per-element losses (input's shape) for 'none'. Gradient: ∂L/∂input = sign(input − target)·G (0 at equality; divided by the count for 'mean').
+        The result is a scalar for reduction='mean' or 'sum', the per-element losses (input's shape) for 'none'.
+        Gradient: ∂L/∂input = sign(input − target)·G (0 at equality; divided by the count for 'mean').
         """
         return L.l1_loss(input, target, reduction=self.reduction)
 
@@ -112,7 +114,8 @@ class SmoothL1Loss(_Loss):
     def forward(self, input: Tensor, target: Any) -> Tensor:
         """input and target of the same shape → the smooth L1 loss of d = input − target, reduced.
 
-        The result is a scalar for reduction='mean' or 'sum', the per-element losses (input's shape) for 'none'. Gradient: ∂L/∂input = G·d/β where `abs(d) < β`, else G·sign(d).
+        The result is a scalar for reduction='mean' or 'sum', the per-element losses (input's shape) for 'none'.
+        Gradient: ∂L/∂input = G·d/β where `abs(d) < β`, else G·sign(d).
         """
         return L.smooth_l1_loss(input, target, reduction=self.reduction, beta=self.beta)
 
@@ -129,7 +132,8 @@ class HuberLoss(_Loss):
     def forward(self, input: Tensor, target: Any) -> Tensor:
         """input and target of the same shape → the Huber loss of d = input − target, reduced.
 
-        The result is a scalar for reduction='mean' or 'sum', the per-element losses (input's shape) for 'none'. Gradient: ∂L/∂input = G·d where `abs(d) < δ`, else G·δ·sign(d).
+        The result is a scalar for reduction='mean' or 'sum', the per-element losses (input's shape) for 'none'.
+        Gradient: ∂L/∂input = G·d where `abs(d) < δ`, else G·δ·sign(d).
         """
         return L.huber_loss(input, target, reduction=self.reduction, delta=self.delta)
 
@@ -147,7 +151,8 @@ class KLDivLoss(_Loss):
     def forward(self, input: Tensor, target: Any) -> Tensor:
         """input log-probabilities and target of the same shape → target·(log target − input), reduced.
 
-        The result is a scalar for reduction='mean' or 'sum', the per-element losses (input's shape) for 'none'. 'batchmean' divides the sum by N. Gradient: ∂L/∂input = −target·G.
+        The result is a scalar for reduction='mean' or 'sum', the per-element losses (input's shape) for 'none'.
+        'batchmean' divides the sum by N. Gradient: ∂L/∂input = −target·G.
         """
         return L.kl_div(input, target, reduction=self.reduction, log_target=self.log_target)
 
@@ -159,7 +164,8 @@ class BCELoss(_WeightedLoss):
         """input probabilities p in [0, 1] and target y of the same shape → −weight·[y·log p + (1 − y)·log(1 − p)],
         reduced.
 
-        The result is a scalar for reduction='mean' or 'sum', the per-element losses (input's shape) for 'none'. Gradient: ∂L/∂p = G·weight·(p − y) / (p·(1 − p)).
+        The result is a scalar for reduction='mean' or 'sum', the per-element losses (input's shape) for 'none'.
+        Gradient: ∂L/∂p = G·weight·(p − y) / (p·(1 − p)).
         """
         return L.binary_cross_entropy(input, target, weight=self.weight, reduction=self.reduction)
 
@@ -175,7 +181,8 @@ class BCEWithLogitsLoss(_WeightedLoss):
     def forward(self, input: Tensor, target: Any) -> Tensor:
         """input logits x and target y of the same shape → BCELoss of σ(x), computed stably, reduced.
 
-        The result is a scalar for reduction='mean' or 'sum', the per-element losses (input's shape) for 'none'. Gradient: ∂L/∂x = G·weight·(σ(x) − y) without pos_weight.
+        The result is a scalar for reduction='mean' or 'sum', the per-element losses (input's shape) for 'none'.
+        Gradient: ∂L/∂x = G·weight·(σ(x) − y) without pos_weight.
         """
         return L.binary_cross_entropy_with_logits(input, target, weight=self.weight, reduction=self.reduction,
                                                   pos_weight=self.pos_weight)
@@ -193,7 +200,8 @@ class MultiMarginLoss(_WeightedLoss):
     def forward(self, input: Tensor, target: Any) -> Tensor:
         """input scores (N, C) or (C,), target class indices (N,) → the multiclass hinge loss, reduced.
 
-        The result is a scalar for reduction='mean' or 'sum', the per-sample losses for 'none'. Gradient: +G·weight[y]·p·h^(p−1)/C for each class j ≠ y with a positive hinge h, and minus
+        The result is a scalar for reduction='mean' or 'sum', the per-sample losses for 'none'.
+        Gradient: +G·weight[y]·p·h^(p−1)/C for each class j ≠ y with a positive hinge h, and minus
         their sum at the target class.
         """
         return L.multi_margin_loss(input, target, p=self.p, margin=self.margin, weight=self.weight,
@@ -211,7 +219,8 @@ class PoissonNLLLoss(_Loss):
         """log_input (the log-rate, or the rate with log_input=False) and target counts of the same shape → the
         Poisson negative log-likelihood, reduced.
 
-        The result is a scalar for reduction='mean' or 'sum', the per-element losses (input's shape) for 'none'. Gradient (log_input=True): ∂L/∂log_input = G·(exp(log_input) − target).
+        The result is a scalar for reduction='mean' or 'sum', the per-element losses (input's shape) for 'none'.
+        Gradient (log_input=True): ∂L/∂log_input = G·(exp(log_input) − target).
         """
         return L.poisson_nll_loss(log_input, target, self.log_input, self.full, self.eps, self.reduction)
 
@@ -227,7 +236,8 @@ class GaussianNLLLoss(_Loss):
         """input (predicted mean), target of the same shape and var (input's shape, one dim fewer, or 1 in the
         last dim) → ½·(log var + (input − target)²/var), reduced.
 
-        The result is a scalar for reduction='mean' or 'sum', the per-sample losses for 'none'. Gradients: ∂L/∂input = G·(input − target)/var,
+        The result is a scalar for reduction='mean' or 'sum', the per-sample losses for 'none'.
+        Gradients: ∂L/∂input = G·(input − target)/var,
         ∂L/∂var = G·½·(1/var − (input − target)²/var²) (var clamped at eps in the value only).
         """
         return L.gaussian_nll_loss(input, target, var, self.full, self.eps, self.reduction)
@@ -239,7 +249,8 @@ class SoftMarginLoss(_Loss):
     def forward(self, input: Tensor, target: Any) -> Tensor:
         """input x and labels y = ±1 of the same shape → log(1 + e^(−y·x)), reduced.
 
-        The result is a scalar for reduction='mean' or 'sum', the per-element losses (input's shape) for 'none'. Gradient: ∂L/∂x = −G·y·σ(−y·x).
+        The result is a scalar for reduction='mean' or 'sum', the per-element losses (input's shape) for 'none'.
+        Gradient: ∂L/∂x = −G·y·σ(−y·x).
         """
         return L.soft_margin_loss(input, target, self.reduction)
 
@@ -256,7 +267,8 @@ class MarginRankingLoss(_MarginLoss):
     def forward(self, input1: Tensor, input2: Tensor, target: Any) -> Tensor:
         """input1, input2 and labels y = ±1 of the same shape → max(0, −y·(input1 − input2) + margin), reduced.
 
-        The result is a scalar for reduction='mean' or 'sum', the per-element losses (input's shape) for 'none'. Gradient: ∂L/∂input1 = −G·y = −∂L/∂input2 where the hinge is positive, 0 elsewhere.
+        The result is a scalar for reduction='mean' or 'sum', the per-element losses (input's shape) for 'none'.
+        Gradient: ∂L/∂input1 = −G·y = −∂L/∂input2 where the hinge is positive, 0 elsewhere.
         """
         return L.margin_ranking_loss(input1, input2, target, self.margin, self.reduction)
 
@@ -270,7 +282,8 @@ class HingeEmbeddingLoss(_MarginLoss):
     def forward(self, input: Tensor, target: Any) -> Tensor:
         """input x and labels y = ±1 of the same shape → x where y = 1, max(0, margin − x) where y = −1, reduced.
 
-        The result is a scalar for reduction='mean' or 'sum', the per-element losses (input's shape) for 'none'. Gradient: G where y = 1, −G where y = −1 and x < margin, 0 elsewhere.
+        The result is a scalar for reduction='mean' or 'sum', the per-element losses (input's shape) for 'none'.
+        Gradient: G where y = 1, −G where y = −1 and x < margin, 0 elsewhere.
         """
         return L.hinge_embedding_loss(input, target, self.margin, self.reduction)
 
@@ -282,7 +295,8 @@ class CosineEmbeddingLoss(_MarginLoss):
         """input1, input2 (N, D) or (D,), labels y = ±1 (N,) or a scalar → per sample 1 − cos where y = 1,
         max(0, cos − margin) where y = −1 (cos along D), reduced.
 
-        The result is a scalar for reduction='mean' or 'sum', the per-sample losses for 'none'. The gradient flows through cos(x1, x2) = x1·x2 / (‖x1‖·‖x2‖).
+        The result is a scalar for reduction='mean' or 'sum', the per-sample losses for 'none'.
+        The gradient flows through cos(x1, x2) = x1·x2 / (‖x1‖·‖x2‖).
         """
         return L.cosine_embedding_loss(input1, input2, target, self.margin, self.reduction)
 
@@ -301,7 +315,8 @@ class TripletMarginLoss(_Loss):
         """anchor, positive, negative (N, D) or (D,) → per sample max(d(a, p) − d(a, n) + margin, 0), reduced,
         d the p-norm distance along D.
 
-        The result is a scalar for reduction='mean' or 'sum', the per-sample losses for 'none'. The gradient flows through the two distances where the hinge is positive.
+        The result is a scalar for reduction='mean' or 'sum', the per-sample losses for 'none'.
+        The gradient flows through the two distances where the hinge is positive.
         """
         return L.triplet_margin_loss(anchor, positive, negative, self.margin, self.p, self.eps, self.swap,
                                      self.reduction)
