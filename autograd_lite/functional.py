@@ -17,7 +17,7 @@ def _as_inputs(inputs: Any) -> tuple[tuple[Tensor, ...], bool]:
 
 
 def jacobian(func: Callable[..., Tensor], inputs: Any, create_graph: bool = False) -> Any:
-    """d func(*inputs) / d inputs: for output shape O and input shape I, a tensor of shape O + I.
+    """d `func(*inputs)` / d inputs: for output shape O and input shape I, a tensor of shape O + I.
 
     One input and one output give a Tensor; several inputs give a tuple (one per input),
     several outputs a tuple of those.

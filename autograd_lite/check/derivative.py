@@ -311,13 +311,17 @@ def check_derivative(f: Callable[..., Any], inputs: Any, hand_grads: Mapping[str
                      points: int = 3, seed: int = 0) -> DerivativeReport:
     """Compare hand-derived gradients of the scalar f with autodiff (at several points) and finite differences.
 
-    f: takes Tensors, returns a scalar Tensor or (scalar, {name: intermediate Tensor}).
-    inputs: {name: array} (passed to f by keyword) or a sequence (by position; names from f's signature).
-    hand_grads: {name: ndarray or function}; a function gets the inputs as float64 NumPy arrays,
-        the same way f gets them, and returns dL/d(name) in the shape of that input or intermediate.
-    points: the given inputs plus points − 1 seeded perturbations (`seed`); an array hand gradient is
-        checked at the given inputs only. eps: the finite-difference base step (None: chosen per element).
-    Returns a DerivativeReport (truthy when every formula passes). Deterministic.
+    Args:
+        f: takes Tensors, returns a scalar Tensor or (scalar, {name: intermediate Tensor}).
+        inputs: {name: array} (passed to f by keyword) or a sequence (by position; names from f's signature).
+        hand_grads: {name: ndarray or function}; a function gets the inputs as float64 NumPy arrays,
+            the same way f gets them, and returns dL/d(name) in the shape of that input or intermediate.
+        points: the given inputs plus points − 1 seeded perturbations (`seed`); an array hand gradient is
+            checked at the given inputs only.
+        eps: the finite-difference base step (None: chosen per element).
+
+    Returns:
+        A DerivativeReport (truthy when every formula passes). Deterministic.
     """
     for label, value in (("tol", tol), ("fd_tol", fd_tol)) + ((("eps", eps),) if eps is not None else ()):
         if not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
