@@ -112,7 +112,7 @@ class MaxPool2d(Module):
         self.return_indices, self.ceil_mode = return_indices, ceil_mode
 
     def forward(self, x: Tensor) -> Tensor:
-        """x (N, C, H, W) or (C, H, W) → the window maxima (N, C, H_out, W_out),
+        """x (N, C, H, W) → the window maxima (N, C, H_out, W_out),
         H_out = ⌊(H + 2·padding − dilation·(kernel − 1) − 1) / stride⌋ + 1 (W_out alike).
 
         Gradient: each G entry goes to the position of its window's maximum (summed where windows overlap).
