@@ -51,7 +51,6 @@ class Embedding(Module):
             self.weight = Parameter(_weight, requires_grad=not _freeze)
 
     def reset_parameters(self) -> None:
-        """Draw weight again from N(0, 1), in place; the padding_idx row is set to zero."""
         init.normal_(self.weight)
         if self.padding_idx is not None:
             with no_grad():
@@ -78,11 +77,6 @@ class Embedding(Module):
         return ids
 
     def forward(self, input: Any) -> Tensor:
-        """ids (integers in [0, num_embeddings), any shape S) → weight[ids], shape S + (embedding_dim,).
-
-        Gradient: ∂L/∂weight[k] = the sum of G over the positions where ids == k (zero for padding_idx).
-        TypeError for non-integer ids, IndexError naming an id out of range.
-        """
         ids = self._ids(input)
         if self.max_norm is not None:
             self._renorm(np.unique(ids))
@@ -104,7 +98,6 @@ class Embedding(Module):
                 self.weight._version += 1
 
     def extra_repr(self) -> str:
-        """`3, 4` (num_embeddings, embedding_dim), plus padding_idx and max_norm when set."""
         text = f"{self.num_embeddings}, {self.embedding_dim}"
         if self.padding_idx is not None:
             text += f", padding_idx={self.padding_idx}"
