@@ -51,6 +51,7 @@ class Embedding(Module):
             self.weight = Parameter(_weight, requires_grad=not _freeze)
 
     def reset_parameters(self) -> None:
+        """weight drawn from N(0, 1) again, the padding row zeroed."""
         init.normal_(self.weight)
         if self.padding_idx is not None:
             with no_grad():
