@@ -4,14 +4,16 @@ methods and properties of their classes (a method may inherit its base class's d
 
 The names are found by `docs/sources.py`, the same walk that writes the site's API reference,
 so whatever this test requires is also what the site documents. One failure lists every name
-that lacks a docstring. Their code spans must also end where meant (the strict site build does not
-see a span that runs on).
+that lacks a docstring. The docstrings must also read as reStructuredText without a warning (what
+the strict site build checks, in seconds rather than a build) and their code spans must end where
+meant (which the build does not see).
 """
 from __future__ import annotations
 
 import importlib
 import importlib.util
 import inspect
+import io
 import re
 import sys
 from pathlib import Path
@@ -42,6 +44,19 @@ def _walks() -> list[tuple[str, list]]:
         except ImportError:
             continue
     return out
+
+
+def _docstrings() -> dict[str, str]:
+    """Every docstring the API pages show, by qualified name: namespaces, the submodules whose
+    sections they have, public names and their members (inherited member docstrings included)."""
+    docs = {}
+    for module, entries in _walks():
+        docs[module] = importlib.import_module(module).__doc__
+        for e in entries:
+            docs[e.module] = importlib.import_module(e.module).__doc__
+            docs[e.qualname] = e.obj.__doc__
+            docs.update((f"{e.qualname}.{m}", inspect.getdoc(getattr(e.obj, m))) for m in e.members)
+    return {name: doc for name, doc in docs.items() if doc}
 
 
 def test_every_public_name_has_a_docstring() -> None:
@@ -102,15 +117,34 @@ def test_code_spans_end_where_they_are_meant_to() -> None:
     assert [s.strip() for s in broken_code_spans("random `Subset`s of the `lengths`")] == ["random `Subset`s of the"]
     assert broken_code_spans("`a` and ``b`` then `c") == ["an unclosed backtick"]
     assert not broken_code_spans("`Subset` objects, `x`, `f(x)`: ``|x|``")
-    problems = []
-    for module, entries in _walks():
-        docs = {module: importlib.import_module(module).__doc__}
-        for e in entries:
-            docs[e.module] = importlib.import_module(e.module).__doc__  # a submodule's page shows its docstring
-            docs[e.qualname] = e.obj.__doc__
-            docs.update((f"{e.qualname}.{m}", inspect.getdoc(getattr(e.obj, m))) for m in e.members)
-        problems += [f"{name}: {span}" for name, doc in docs.items() for span in broken_code_spans(doc or "")]
+    problems = [f"{name}: {span}" for name, doc in _docstrings().items() for span in broken_code_spans(doc)]
     assert not problems, "docstrings whose code spans run on:\n  " + "\n  ".join(problems)
+
+
+def rst_problems(doc: str) -> list[str]:
+    """docutils' warnings and errors for a docstring read as the site reads it: napoleon's Google and
+    NumPy sections, `x` as code. The same messages fail the strict site build (`|x|` is a substitution,
+    `*args` opens emphasis, an indented line under a plain one is a stray block quote), in seconds."""
+    import docutils.core
+    from sphinx.ext.napoleon import Config
+    from sphinx.ext.napoleon.docstring import GoogleDocstring, NumpyDocstring
+
+    config = Config(napoleon_google_docstring=True, napoleon_numpy_docstring=True)
+    text = str(NumpyDocstring(str(GoogleDocstring(inspect.cleandoc(doc), config)), config))
+    stream = io.StringIO()
+    docutils.core.publish_doctree(".. default-role:: code\n\n" + text,
+                                  settings_overrides={"warning_stream": stream, "report_level": 2, "halt_level": 5})
+    return [line for line in stream.getvalue().splitlines() if "(WARNING/" in line or "(ERROR/" in line]
+
+
+def test_docstrings_parse_as_restructuredtext() -> None:
+    pytest.importorskip("docutils")
+    pytest.importorskip("sphinx.ext.napoleon")
+    assert rst_problems("max(|x − y|)") and rst_problems("f(*args)") and not rst_problems("`|x|`, `f(*args)`")
+    assert not rst_problems("Sum.\n\n    Args:\n        f: the function,\n            over two lines.\n        x: the input.")
+    assert rst_problems("Sum.\n\n    f: the function,\n        over two lines.\n    x: the input.")  # no Args:
+    problems = [f"{name}: {p}" for name, doc in _docstrings().items() for p in rst_problems(doc)]
+    assert not problems, "docstrings docutils cannot read as meant:\n  " + "\n  ".join(problems)
 
 
 @pytest.mark.parametrize("module", [m for m, _, _ in sources.NAMESPACES])
