@@ -25,9 +25,13 @@ class Dropout(Module):
         self.p = p
 
     def forward(self, x: Tensor) -> Tensor:
+        """x → x of the same shape: in training each element is zeroed with probability p and the rest are
+        scaled by 1/(1 − p); in eval() x itself. Gradient: G times the same mask and scale.
+        """
         return F.dropout(x, self.p, self.training)
 
     def extra_repr(self) -> str:
+        """`p=0.5`: the argument, as the repr shows it."""
         return f"p={self.p}"
 
 

@@ -298,6 +298,10 @@ class Abs(Function):
 
 @register(Abs, method=True, dunders=("__abs__",))
 def abs(a: Tensor) -> Tensor:
+    """`|a|`, element-wise; any shape → the same shape.
+
+    Gradient, with G = ∂L/∂output: ∂L/∂a = G ⊙ sign(a) (0 at a = 0, as PyTorch).
+    """
     return Abs().apply(a)
 
 

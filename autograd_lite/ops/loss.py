@@ -292,7 +292,7 @@ def mse_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
 
 @register(al=False, F=True)
 def l1_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
-    """|input − target| reduced; d/dinput = sign(input − target) (0 at equality, as PyTorch)."""
+    """`abs(input − target)` reduced; d/dinput = sign(input − target) (0 at equality, as PyTorch)."""
     _check_reduction("l1_loss", reduction)
     return reduce(abs(_difference("l1_loss", input, target)), reduction, "l1_loss")
 
@@ -306,7 +306,7 @@ def _piecewise_quadratic(d: Tensor, width: float) -> Tensor:
 
 @register(al=False, F=True)
 def smooth_l1_loss(input: Tensor, target: Any, reduction: str = "mean", beta: float = 1.0) -> Tensor:
-    """0.5·d²/β where |d| < β, else |d| − 0.5·β, for d = input − target (β = 0: the L1 loss)."""
+    """0.5·d²/β where `abs(d) < β`, else `abs(d) − 0.5·β`, for d = input − target (β = 0: the L1 loss)."""
     _check_reduction("smooth_l1_loss", reduction)
     if not beta >= 0:
         raise OpError(f"smooth_l1_loss: beta must be >= 0, got {beta}")
@@ -317,7 +317,7 @@ def smooth_l1_loss(input: Tensor, target: Any, reduction: str = "mean", beta: fl
 
 @register(al=False, F=True)
 def huber_loss(input: Tensor, target: Any, reduction: str = "mean", delta: float = 1.0) -> Tensor:
-    """0.5·d² where |d| < δ, else δ·(|d| − 0.5·δ), for d = input − target (δ·smooth_l1 with β = δ)."""
+    """0.5·d² where `abs(d) < δ`, else `δ·(abs(d) − 0.5·δ)`, for d = input − target (δ·smooth_l1 with β = δ)."""
     _check_reduction("huber_loss", reduction)
     if not delta > 0:
         raise OpError(f"huber_loss: delta must be > 0, got {delta}")

@@ -210,5 +210,10 @@ def _module_class(op: Op, base: type) -> type:
     __init__.__signature__ = signature.replace(  # type: ignore[attr-defined]
         parameters=[self_param, *signature.parameters.values()])
     doc = f"The layer form of `{op.name}`: forward(x) = {op.name}(x{''.join(', ' + n for n in names)})."
+    forward.__doc__ = (f"x → {op.name}(x{''.join(', self.' + n for n in names)}); `{op.name}`'s docstring "
+                       "gives the shapes and the gradient.")
+    extra_repr.__doc__ = ("The layer's arguments, as its repr shows them: "
+                          + (f"`{', '.join(f'{p.name}={p.default!r}' for p in params)}` by default." if params
+                             else "none."))
     return type(op.module[0], (base,), {"__init__": __init__, "forward": forward, "extra_repr": extra_repr,
                                         "__doc__": doc, "__module__": "autograd_lite.nn.activation"})
