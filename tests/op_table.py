@@ -97,7 +97,8 @@ ROWS: dict[str, list[Case]] = {
                 C(lambda m, a, b: m.maximum(a, b), np.array([1.0, 2.0, 3.0]), np.array([1.0, 5.0, 0.0]), grad=False)],
     "minimum": [C(lambda m, a, b: m.minimum(a, b), (2, 3), (2, 1)),
                 C(lambda m, a, b: a.minimum(b), np.array([1.0, 2.0, 3.0]), np.array([1.0, 5.0, 0.0]), grad=False)],
-    "where": [C(lambda m, a, b: m.where(a > 0, a, b), (2, 3), (3,))],
+    "where": [C(lambda m, a, b: m.where(a > 0, a, b), (2, 3), (3,)),
+              C(lambda m, a: a[m.where(a > 0)] * 2.0, (3, 4))],  # where(cond) alone: the indices, as a tuple
     "Tensor.where": [C(lambda m, a, b: a.where(b > 0, b), (2, 3), (2, 3))],
     "clamp": [C(lambda m, a: m.clamp(a, -0.5, 0.5), SIGNS * 0.4 + 0.1),
               C(lambda m, a: a.clip(min=0.0), SIGNS),
@@ -253,7 +254,7 @@ ROWS: dict[str, list[Case]] = {
     "vector_norm": [C(lambda m, a: m.linalg.vector_norm(a), (2, 3)), C(lambda m, a: m.linalg.vector_norm(a, 3, 1), (2, 3))],
     "matrix_norm": [C(lambda m, a: m.linalg.matrix_norm(a), (2, 3, 3)), C(lambda m, a: m.linalg.matrix_norm(a, 1), (3, 4))],
     "norm": [C(lambda m, a: m.linalg.norm(a), (2, 3)), C(lambda m, a: m.linalg.norm(a, dim=1), (2, 3))],
-    "svdvals": [C(lambda m, a: m.linalg.svdvals(a), (3, 2), order=1)],
+    "svdvals": [C(lambda m, a: m.linalg.svdvals(a), (3, 2))],
 }
 
 

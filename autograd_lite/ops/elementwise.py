@@ -481,8 +481,13 @@ class Where(Function):
 
 
 @register(Where)
-def where(condition: Any, a: Any, b: Any) -> Tensor:
-    """Elementwise `a if condition else b`, broadcasting; condition gets no gradient."""
+def where(condition: Any, input: Any = None, other: Any = None) -> Tensor | tuple[Tensor, ...]:
+    """Elementwise `input if condition else other`, broadcasting; condition gets no gradient.
+    `where(condition)` alone is `nonzero(condition, as_tuple=True)`, as in PyTorch."""
+    if input is None and other is None:
+        from .gather import nonzero  # gather builds on this module
+        return nonzero(condition, as_tuple=True)
+    a, b = input, other
     cond = np.asarray(condition.data if isinstance(condition, Tensor) else condition, dtype=bool)
     like = a if isinstance(a, Tensor) else (b if isinstance(b, Tensor) else None)
     return Where(cond).apply(as_tensor(a, like), as_tensor(b, like))

@@ -141,5 +141,3 @@ def _zero_(a: Tensor) -> Tensor:
     setitem(a, Ellipsis, 0)
     return a
 
-
-from . import gather, sorting  # noqa: E402,F401  (the gather/scatter and sorting families build on Index)
