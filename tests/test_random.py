@@ -73,7 +73,7 @@ def test_shapes_dtypes_and_signatures_follow_pytorch() -> None:
     assert alr.rand(2, requires_grad=True).requires_grad and not alr.rand(2).requires_grad
     with pytest.raises(ValueError, match="high must be > low"):
         alr.randint(3, 3, (2,))
-    with pytest.raises(ValueError, match="negative size"):
+    with pytest.raises(ValueError, match="negative dimension"):
         alr.randn(-1)
     with pytest.raises(TypeError, match="floating-point"):
         alr.rand(2, dtype=np.int64)
