@@ -91,7 +91,7 @@ class Tensor:
     @_version.setter
     def _version(self, value: int) -> None:
         self._v = value
-        self._modified_at = _inplace.note_inplace_write()
+        self._modified_at = _inplace.note_inplace_write(self.data)
 
     __array_priority__ = 1000
     __array_ufunc__ = None  # ndarray <op> Tensor defers to Tensor's reflected operator
@@ -291,7 +291,7 @@ def tensor(data: Any, requires_grad: bool = False, dtype: Any = None, name: str 
 
 from . import backprop as _backprop, inplace as _inplace  # noqa: E402  (backward runs there; in-place writes tick its clock)
 from . import ops as _ops  # noqa: E402  (ops need Tensor; Tensor's methods are ops)
-from .ops import registry as _registry  # noqa: E402
+from .ops import inplace as _inplace_ops, registry as _registry  # noqa: E402,F401  (in-place forms: exp_, copy_, ...)
 
 # Every method and operator not defined above (exp, sum, reshape, __add__, __getitem__, __setitem__,
 # T, ...) is an op declared in autograd_lite/ops/ with method=, dunders= or prop=; set here as plain

@@ -117,37 +117,20 @@ def _reflected(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _inplace(fn: Callable[..., Any], name: str, ufunc: np.ufunc | None) -> Callable[..., Any]:
-    """`t.<name>(...)`: the op's result written into t (its data and its place in the graph)."""
+    """`t.<name>(*args, **kwargs)`: fn(t, *args, **kwargs) written into t (see autograd_lite/inplace.py).
+
+    Extra arguments pass through (`masked_fill_(mask, value)`, `index_add_(dim, index, source)`)."""
+    from .. import inplace
     from ..tensor import Tensor
 
     def method(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
-        recording = is_grad_enabled() and (self.requires_grad or any(getattr(a, "requires_grad", False)
-                                                                      for a in (*args, *kwargs.values())))
-        if recording:
-            if self.is_leaf:
-                raise RuntimeError(f"{name}: a leaf tensor that requires grad (shape {self.shape}) cannot be "
-                                   "modified in place; wrap the update in al.no_grad()")
-            before = Tensor._make(self.data, self.grad_fn)
-            out = fn(before, *args, **kwargs)
-            if out.shape != self.shape:
-                raise ValueError(f"{name}: result shape {out.shape} differs from the tensor's shape {self.shape}")
-            self.data, self.grad_fn = out.data.astype(self.dtype, copy=False), out.grad_fn
-        elif ufunc is not None and not kwargs and len(args) == 1 and self.data.flags.writeable:
-            other = args[0]
-            value = other.data if isinstance(other, Tensor) else other
-            ufunc(self.data, value, out=self.data, casting="same_kind")
-        else:
-            out = fn(Tensor._make(self.data), *args, **kwargs)
-            if out.shape != self.shape:
-                raise ValueError(f"{name}: result shape {out.shape} differs from the tensor's shape {self.shape}")
-            if self.data.flags.writeable:
-                np.copyto(self.data, out.data, casting="same_kind")
-            else:
-                self.data = out.data.astype(self.dtype)
-        self._version += 1
-        return self
+        if ufunc is not None and len(args) == 1 and not kwargs and not (
+                is_grad_enabled() and (self._requires_grad or getattr(args[0], "_requires_grad", False))):
+            return inplace.write_ufunc(self, name, ufunc, args[0])  # nothing recorded: no temporary array
+        return inplace.write(self, name, fn, *args, **kwargs)
     method.__name__ = name
-    method.__doc__ = f"In-place {fn.__name__}: the result is written into this tensor, which is returned."
+    method.__doc__ = (f"In-place {fn.__name__}: the result is written into this tensor, which is returned "
+                      "(an error on a leaf that requires grad, outside no_grad).")
     return method
 
 

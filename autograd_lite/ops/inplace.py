@@ -1,0 +1,127 @@
+"""In-place forms (`exp_`, `pow_`, `copy_`, `normal_`, ...) of ops declared without one.
+
+Each is `inplace.write(t, name, op, ...)`: the op's result written into t's memory, with PyTorch's
+rules (autograd_lite/inplace.py): an error on a leaf that requires grad outside `no_grad`; recorded
+in the graph otherwise (t's `grad_fn` becomes the op's node); nodes that kept t refuse to backward.
+Ops declared with `inplace=True` (add_, sub_, mul_, div_) get the same method from the registry.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..engine import Function, OpError
+from ..inplace import write
+from ..tensor import Tensor
+from .elementwise import as_tensor, clamp, exp, neg, pow, relu, sigmoid, tanh
+from .registry import register
+
+
+class Overwrite(Function):
+    """a's values replaced by b (broadcast to a's shape, cast to a's dtype): copy_, normal_, uniform_.
+
+    ∂L/∂a = 0 (the old values are gone), ∂L/∂b = G summed to b's shape."""
+    saved = ()
+    expr, grad_exprs = "b (written over a)", ("0", "G (summed to b's shape)")
+
+    def forward(self, a, b):
+        return np.broadcast_to(b, a.shape).astype(a.dtype)
+
+    def backward(self, g):
+        a, b = self.inputs
+        return (g * 0.0 if a.requires_grad else None), (g if b.requires_grad else None)
+
+
+def _overwrite(a: Tensor, b: Tensor, op: str) -> Tensor:
+    try:
+        fits = np.broadcast_shapes(b.shape, a.shape) == a.shape
+    except ValueError:
+        fits = False
+    if not fits:
+        raise OpError(f"{op}: the source of shape {b.shape} cannot be broadcast to the tensor's shape {a.shape}")
+    return Overwrite().apply(a, b)
+
+
+@register(name="copy_", al=False, method=True)
+def copy_(self: Tensor, src: Any, non_blocking: bool = False) -> Tensor:
+    """Write src (broadcast to self's shape, cast to self's dtype) into self; returns self.
+    ∂L/∂src = G summed to src's shape; the old values get no gradient."""
+    return write(self, "copy_", _overwrite, as_tensor(src), "copy_")
+
+
+@register(name="exp_", method=True)
+def exp_(input: Tensor) -> Tensor:
+    """exp, in place: input ← exp(input); returns input.  ∂L/∂input_old = G ⊙ exp(input_old)."""
+    return write(input, "exp_", exp)
+
+
+@register(name="neg_", method=True)
+def neg_(input: Tensor) -> Tensor:
+    """Negation, in place: input ← −input; returns input.  ∂L/∂input_old = −G."""
+    return write(input, "neg_", neg)
+
+
+@register(name="pow_", al=False, method=True, dunders=("__ipow__",))
+def pow_(self: Tensor, exponent: Any) -> Tensor:
+    """Power, in place (also `self **= exponent`): self ← self^exponent; returns self.
+    ∂L/∂self_old = G ⊙ exponent·self_old^(exponent−1), ∂L/∂exponent = G ⊙ self^exponent·log self_old."""
+    return write(self, "pow_", pow, exponent)
+
+
+@register(name="clamp_", method=True, aliases=("clip_",))
+def clamp_(input: Tensor, min: Any = None, max: Any = None) -> Tensor:
+    """clamp, in place: input ← min(max(input, min), max); returns input.
+    ∂L/∂input_old = G ⊙ [min ≤ input_old ≤ max]."""
+    return write(input, "clamp_", clamp, min, max)
+
+
+@register(name="relu_", method=True, F=True)
+def relu_(input: Tensor) -> Tensor:
+    """ReLU, in place: input ← max(input, 0); returns input.  ∂L/∂input_old = G ⊙ [input_old > 0]."""
+    return write(input, "relu_", relu)
+
+
+@register(name="sigmoid_", method=True)
+def sigmoid_(input: Tensor) -> Tensor:
+    """Sigmoid, in place: input ← σ(input); returns input.  ∂L/∂input_old = G ⊙ σ(1 − σ)."""
+    return write(input, "sigmoid_", sigmoid)
+
+
+@register(name="tanh_", method=True)
+def tanh_(input: Tensor) -> Tensor:
+    """tanh, in place: input ← tanh(input); returns input.  ∂L/∂input_old = G ⊙ (1 − tanh²)."""
+    return write(input, "tanh_", tanh)
+
+
+def _float_target(t: Tensor, op: str) -> None:
+    if t.dtype.kind != "f":
+        raise TypeError(f"{op}: sampling needs a floating-point tensor, this one is {t.dtype}")
+
+
+@register(name="normal_", al=False, method=True)
+def normal_(self: Tensor, mean: float = 0.0, std: float = 1.0, *, generator: Any = None) -> Tensor:
+    """Fill self with samples of N(mean, std²) drawn from `generator` (al.random's global stream when None);
+    returns self. No gradient flows to the old values (sampling is not differentiable)."""
+    from ..random import numpy_rng
+    _float_target(self, "normal_")
+    if not std >= 0:
+        raise ValueError(f"normal_: std must be >= 0, got {std}")
+    draw = numpy_rng(generator, "normal_").standard_normal(self.shape) * std + mean
+    return write(self, "normal_", _overwrite, Tensor._make(draw.astype(self.dtype, copy=False)), "normal_")
+
+
+@register(name="uniform_", al=False, method=True)
+def uniform_(self: Tensor, a: float = 0.0, b: float = 1.0, *, generator: Any = None, **bounds: float) -> Tensor:
+    """Fill self with samples uniform on [a, b) (PyTorch's keywords `from`/`to` are accepted too) drawn from
+    `generator` (al.random's global stream when None); returns self. No gradient flows to the old values."""
+    from ..random import numpy_rng
+    unknown = set(bounds) - {"from", "to"}
+    if unknown:
+        raise TypeError(f"uniform_: unexpected keyword arguments {sorted(unknown)}")
+    a, b = bounds.get("from", a), bounds.get("to", b)
+    _float_target(self, "uniform_")
+    if not a <= b:
+        raise ValueError(f"uniform_: expects a [from, to) range with from <= to, got from={a} > to={b}")
+    draw = numpy_rng(generator, "uniform_").uniform(a, b, self.shape)
+    return write(self, "uniform_", _overwrite, Tensor._make(draw.astype(self.dtype, copy=False)), "uniform_")
