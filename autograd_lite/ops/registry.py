@@ -21,6 +21,7 @@ Ops composed of other ops are plain functions registered the same way (no Functi
 """
 from __future__ import annotations
 
+import builtins
 import inspect
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -135,7 +136,16 @@ def _inplace(fn: Callable[..., Any], name: str, ufunc: np.ufunc | None) -> Calla
 
 
 def install_methods(cls: type) -> None:
-    """Set every registered method, operator and property on `cls` (Tensor) as a plain function."""
+    """Set every registered method, operator and property on `cls` (Tensor) as a plain function.
+
+    A name the class defines itself is kept: tensor.py's `to` and `type` (which also take devices
+    and type names) win over the `astype` aliases of the same names."""
+    own = set(cls.__dict__)
+
+    def setattr(obj: type, name: str, value: Any) -> None:  # noqa: A001  (the builtin, minus own names)
+        if name not in own:
+            builtins.setattr(obj, name, value)
+
     for op in OPS.values():
         fn = op.fn
         if op.method:
