@@ -115,6 +115,9 @@ def write(t: Tensor, name: str, op: Callable[..., Tensor], *args: Any, **kwargs:
         _refuse_view(t, name)
         before = Tensor._make(target.copy(), t.grad_fn)  # the old values, for the op's backward
         before._requires_grad = t._requires_grad
+        args = tuple(before if a is t else a for a in args)  # y.mul_(y): the operand is the old y
+        kwargs = {k: before if v is t else v for k, v in kwargs.items()}
+        _retarget(t, before, (*args, *kwargs.values()))
         out = op(before, *args, **kwargs)
     else:
         recording = False  # an integer or bool tensor carries no gradient: the write is a plain write
@@ -124,6 +127,27 @@ def write(t: Tensor, name: str, op: Callable[..., Tensor], *args: Any, **kwargs:
         t.grad_fn, t._requires_grad = out.grad_fn, out._requires_grad
     t._version += 1
     return t
+
+
+def _retarget(t: Tensor, before: Tensor, operands: tuple) -> None:
+    """Nodes recorded from t that the operands were computed from (`y.add_(y * 0.5)`) take `before`
+    as their input instead of t: they used t's old values and its old place in the graph, and t is
+    about to get new ones (keeping t would make the graph a cycle through t's new node)."""
+    born = t.__dict__.setdefault("_born", -1 if t.grad_fn is None else t.grad_fn.seq)  # older nodes can't use t
+    stack = [a.grad_fn for a in operands if isinstance(a, Tensor) and a.grad_fn is not None]
+    seen: set[int] = set()
+    while stack:
+        node = stack.pop()
+        if id(node) in seen or node.inputs is None or node.seq <= born:
+            continue
+        seen.add(id(node))
+        if any(x is t for x in node.inputs):
+            if node.writes_seen < t._modified_at:  # it used values of t that an earlier write replaced
+                raise RuntimeError(f"{MODIFIED_ERROR}: an operand of this in-place op was computed (by {node.name}) from "
+                                   f"values the tensor (shape {t.shape}) had before an earlier in-place write; "
+                                   "its gradient would be wrong. Modify a clone() instead.")
+            node.inputs = tuple(before if x is t else x for x in node.inputs)
+        stack.extend(x.grad_fn for x in node.inputs if x.grad_fn is not None and x is not before)
 
 
 def _store(target: np.ndarray, result: np.ndarray, name: str) -> None:

@@ -94,6 +94,22 @@ def tanh_(input: Tensor) -> Tensor:
     return write(input, "tanh_", tanh)
 
 
+@register(name="fill_", method=True)
+def fill_(input: Tensor, value: Any) -> Tensor:
+    """Write value (a number, or a one-element tensor, which gets the gradient) into every element; returns input.
+    ∂L/∂value = ΣG; the old values get no gradient."""
+    v = as_tensor(value)
+    if v.numel() != 1:
+        raise OpError(f"fill_: the value must be a number or a one-element tensor, got shape {v.shape}")
+    return write(input, "fill_", _overwrite, v.reshape(()), "fill_")
+
+
+@register(name="zero_", method=True)
+def zero_(input: Tensor) -> Tensor:
+    """Write 0 into every element; returns input. The old values get no gradient."""
+    return write(input, "zero_", _overwrite, Tensor._make(np.zeros((), input.dtype)), "zero_")
+
+
 def _float_target(t: Tensor, op: str) -> None:
     if t.dtype.kind != "f":
         raise TypeError(f"{op}: sampling needs a floating-point tensor, this one is {t.dtype}")
