@@ -15,7 +15,7 @@ from ..engine import Function, OpError
 from ..inplace import write
 from ..tensor import Tensor
 from .elementwise import as_tensor, clamp, exp, neg, pow, relu, sigmoid, tanh
-from .registry import register
+from .registry import register, register_inplace
 
 
 class Overwrite(Function):
@@ -50,48 +50,14 @@ def copy_(self: Tensor, src: Any, non_blocking: bool = False) -> Tensor:
     return write(self, "copy_", _overwrite, as_tensor(src), "copy_")
 
 
-@register(name="exp_", method=True)
-def exp_(input: Tensor) -> Tensor:
-    """exp, in place: input ← exp(input); returns input.  ∂L/∂input_old = G ⊙ exp(input_old)."""
-    return write(input, "exp_", exp)
-
-
-@register(name="neg_", method=True)
-def neg_(input: Tensor) -> Tensor:
-    """Negation, in place: input ← −input; returns input.  ∂L/∂input_old = −G."""
-    return write(input, "neg_", neg)
-
-
-@register(name="pow_", al=False, method=True, dunders=("__ipow__",))
-def pow_(self: Tensor, exponent: Any) -> Tensor:
-    """Power, in place (also `self **= exponent`): self ← self^exponent; returns self.
-    ∂L/∂self_old = G ⊙ exponent·self_old^(exponent−1), ∂L/∂exponent = G ⊙ self^exponent·log self_old."""
-    return write(self, "pow_", pow, exponent)
-
-
-@register(name="clamp_", method=True, aliases=("clip_",))
-def clamp_(input: Tensor, min: Any = None, max: Any = None) -> Tensor:
-    """clamp, in place: input ← min(max(input, min), max); returns input.
-    ∂L/∂input_old = G ⊙ [min ≤ input_old ≤ max]."""
-    return write(input, "clamp_", clamp, min, max)
-
-
-@register(name="relu_", method=True, F=True)
-def relu_(input: Tensor) -> Tensor:
-    """ReLU, in place: input ← max(input, 0); returns input.  ∂L/∂input_old = G ⊙ [input_old > 0]."""
-    return write(input, "relu_", relu)
-
-
-@register(name="sigmoid_", method=True)
-def sigmoid_(input: Tensor) -> Tensor:
-    """Sigmoid, in place: input ← σ(input); returns input.  ∂L/∂input_old = G ⊙ σ(1 − σ)."""
-    return write(input, "sigmoid_", sigmoid)
-
-
-@register(name="tanh_", method=True)
-def tanh_(input: Tensor) -> Tensor:
-    """tanh, in place: input ← tanh(input); returns input.  ∂L/∂input_old = G ⊙ (1 − tanh²)."""
-    return write(input, "tanh_", tanh)
+# The in-place forms of ops declared without one (the op's gradient, at the old values).
+exp_ = register_inplace(exp, method=True)
+neg_ = register_inplace(neg, method=True)
+pow_ = register_inplace(pow, al=False, method=True, dunders=("__ipow__",))  # also `t **= exponent`
+clamp_ = register_inplace(clamp, method=True, aliases=("clip_",))
+relu_ = register_inplace(relu, method=True, F=True)
+sigmoid_ = register_inplace(sigmoid, method=True)
+tanh_ = register_inplace(tanh, method=True)
 
 
 @register(name="fill_", method=True)

@@ -96,6 +96,25 @@ def _formula_doc(function: type) -> str:
     return f"{expr}.\n\nGradient, with G = ∂L/∂output: {rule}." if rule else f"{expr}."
 
 
+def register_inplace(fn: Callable[..., Any], name: str | None = None, **forms: Any) -> Callable[..., Any]:
+    """Declare `<name>_`, the in-place form of an op declared elsewhere, as an op of its own.
+
+    The form is `fn(t, *args, **kwargs)` written into t (autograd_lite/inplace.py: PyTorch's rules);
+    `forms` are register's options (al=, F=, method=, aliases=, dunders=). Returns the form.
+    """
+    from .. import inplace
+    public = name or f"{fn.__name__}_"
+
+    def form(input: Any, *args: Any, **kwargs: Any) -> Any:
+        return inplace.write(input, public, fn, *args, **kwargs)
+    form.__name__ = form.__qualname__ = public
+    form.__signature__ = inspect.signature(fn)  # type: ignore[attr-defined]  (the op's own arguments)
+    form.__doc__ = (f"{fn.__name__}, in place: input ← {fn.__name__}(input, ...), written into input's memory; "
+                    f"returns input.\n\nThe gradient is {fn.__name__}'s, at the old values (an error on a leaf "
+                    "that requires grad, outside no_grad).")
+    return register(name=public, **forms)(form)
+
+
 # ----- what the registry builds ---------------------------------------------------
 def namespace(space: str) -> dict[str, Callable[..., Any]]:
     """Every op exposed in `space` ("al", "F" or "linalg"), by public name and alias."""
