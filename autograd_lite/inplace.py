@@ -20,6 +20,7 @@ inputs or saved arrays were written at a later tick was modified after use.
 """
 from __future__ import annotations
 
+import sys
 import threading
 import weakref
 from typing import Any, Callable
@@ -187,8 +188,8 @@ def _refuse_view(t: Tensor, name: str) -> None:
         if base is None:
             return
         why = f"it is a view of the {base.shape} input of {node.name}"
-    elif t.data.base is not None:  # made without a graph, or its node's inputs are freed: can't tell whose
-        why = "it shares its memory with another array"
+    elif t.data.base is not None and sys.getrefcount(t.data.base) > 2:  # others hold that memory (the view
+        why = "it shares its memory with another array"  # itself and getrefcount's argument are the 2 expected)
     else:
         return
     raise RuntimeError(f"{name}: in-place writes into a view of another tensor are not supported while gradients "

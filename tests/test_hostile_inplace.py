@@ -141,3 +141,16 @@ def test_optimizer_steps_between_forward_and_backward_are_caught():
     opt.step()  # w written under no_grad
     with pytest.raises(RuntimeError, match=MODIFIED + ".*MulBackward"):
         loss.backward()
+
+
+def test_a_view_nobody_else_sees_may_join_the_graph_but_a_shared_one_may_not():
+    w = al.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    private = al.zeros(6).reshape(2, 3)  # a view of an array no other tensor holds
+    private += w
+    private.sum().backward()
+    np.testing.assert_array_equal(w.grad.data, [2.0, 2.0, 2.0])
+    base = al.zeros(2, 3)
+    row = base[0]  # base would not learn that it now depends on w: refused
+    with pytest.raises(RuntimeError, match="view of another tensor.*shares its memory"):
+        row += w
+    assert base.tolist() == [[0.0] * 3] * 2 and not base.requires_grad
