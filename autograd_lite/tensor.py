@@ -351,6 +351,29 @@ class Tensor:
         """Bytes per element."""
         return self.data.itemsize
 
+    # ----- new tensors like this one (PyTorch's new_*: this tensor's dtype unless given) ----------
+    def new_tensor(self, data: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+        """A copy of data as a tensor of this tensor's dtype (unless `dtype` is given)."""
+        _device.check_device(device, "new_tensor()")
+        return Tensor(data, requires_grad=requires_grad, dtype=self.dtype if dtype is None else dtype)
+
+    def new_zeros(self, *size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+        """Zeros of the given size, in this tensor's dtype (unless `dtype` is given)."""
+        return _creation.zeros(*size, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
+
+    def new_ones(self, *size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+        """Ones of the given size, in this tensor's dtype (unless `dtype` is given)."""
+        return _creation.ones(*size, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
+
+    def new_empty(self, *size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+        """A tensor of the given size (zero-filled here), in this tensor's dtype (unless `dtype` is given)."""
+        return _creation.empty(*size, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
+
+    def new_full(self, size: Any, fill_value: float, dtype: Any = None, device: Any = None,
+                 requires_grad: bool = False) -> Tensor:
+        """fill_value in the given size, in this tensor's dtype (unless `dtype` is given)."""
+        return _creation.full(size, fill_value, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
+
 
 class _HookHandle:
     def __init__(self, hooks: list, hook: Callable) -> None:
@@ -388,3 +411,5 @@ from .ops import inplace as _inplace_ops, registry as _registry  # noqa: E402,F4
 # T, ...) is an op declared in autograd_lite/ops/ with method=, dunders= or prop=; set here as plain
 # functions on the class, so a method call costs one attribute lookup, as for a method defined above.
 _registry.install_methods(Tensor)
+
+from . import creation as _creation  # noqa: E402  (the new_* methods build through it)

@@ -341,3 +341,17 @@ def test_is_tensor_is_floating_point_element_size():
     assert al.ones(1).is_floating_point() and not al.ones(1, dtype=al.long).is_floating_point()
     assert al.ones(1, dtype=al.float32).element_size() == 4
     assert al.finfo(al.float32).eps == np.finfo(np.float32).eps
+
+
+def test_new_methods_follow_the_tensors_dtype():
+    x = al.ones(2, dtype=al.float32)
+    assert x.new_zeros(2, 3).dtype == np.float32 and x.new_zeros((2, 3)).shape == (2, 3)
+    assert x.new_ones(3, dtype=al.int64).dtype == np.int64 and x.new_ones(3).tolist() == [1.0, 1.0, 1.0]
+    assert x.new_full((2,), 7.0).tolist() == [7.0, 7.0] and x.new_empty(4).shape == (4,)
+    t = x.new_tensor([1, 2], requires_grad=True)
+    assert t.dtype == np.float32 and t.requires_grad and t.is_leaf
+    with pytest.raises(RuntimeError, match="CPU only"):
+        x.new_zeros(2, device="cuda")
+    torch = pytest.importorskip("torch")
+    tx = torch.ones(2, dtype=torch.float32)
+    assert str(tx.new_zeros(2).dtype) == "torch.float32" and tx.new_tensor([1, 2]).dtype == torch.float32

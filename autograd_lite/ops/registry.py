@@ -149,6 +149,7 @@ def _inplace(fn: Callable[..., Any], name: str, ufunc: np.ufunc | None) -> Calla
             return inplace.write_ufunc(self, name, ufunc, args[0])  # nothing recorded: no temporary array
         return inplace.write(self, name, fn, *args, **kwargs)
     method.__name__ = name
+    method.__signature__ = inspect.signature(fn)  # type: ignore[attr-defined]  (the op's own arguments)
     method.__doc__ = (f"In-place {fn.__name__}: the result is written into this tensor, which is returned "
                       "(an error on a leaf that requires grad, outside no_grad).")
     return method
