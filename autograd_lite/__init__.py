@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .tensor import Tensor, get_default_dtype, is_tensor, set_default_dtype, tensor
+from .tensor import TENSOR_TYPES as _TENSOR_TYPES, Tensor, get_default_dtype, is_tensor, set_default_dtype, tensor
 from .device import backends, device
 from .backprop import grad
 from .engine import Function, enable_grad, is_grad_enabled, no_grad, set_grad_enabled
@@ -32,6 +32,7 @@ uint8, int8, int16, int32, int64 = np.uint8, np.int8, np.int16, np.int32, np.int
 short, int, long = np.int16, np.int32, np.int64  # noqa: A001
 bool = bool_ = np.bool_  # noqa: A001
 finfo, iinfo = np.finfo, np.iinfo
+globals().update(_TENSOR_TYPES)  # FloatTensor, LongTensor, ...: PyTorch's legacy type names
 
 __version__ = "0.1.0"
 
@@ -41,7 +42,7 @@ __all__ = ["Tensor", "tensor", "get_default_dtype", "set_default_dtype", "Functi
            "randperm", "zeros", "zeros_like", "Generator", "default_generator", "initial_seed", "seed", "normal",
            "bernoulli", "multinomial", "check", "functional", "random", "utils", "cuda", "backends", "device", "is_tensor",
            "as_tensor", "from_numpy", "float16", "float32", "float64", "half", "float", "double", "uint8", "int8",
-           "int16", "int32", "int64", "short", "int", "long", "bool", "bool_", "finfo", "iinfo",
+           "int16", "int32", "int64", "short", "int", "long", "bool", "bool_", "finfo", "iinfo", *_TENSOR_TYPES,
            *sorted(_registry.namespace("al"))]
 
 

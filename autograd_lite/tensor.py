@@ -321,7 +321,9 @@ class Tensor:
         the same strings so code comparing them runs unchanged); with a dtype (or such a name), `to(dtype)`."""
         if dtype is None:
             return "torch." + _TYPE_NAMES.get(self.data.dtype, f"{self.data.dtype}Tensor")
-        if isinstance(dtype, str):
+        if isinstance(dtype, _TensorType):
+            dtype = dtype.dtype
+        elif isinstance(dtype, str):
             name = dtype.rpartition(".")[2]
             found = [d for d, n in _TYPE_NAMES.items() if n == name]
             if not found:
@@ -388,6 +390,31 @@ _TYPE_NAMES = {np.dtype(d): n for d, n in (
     (np.float32, "FloatTensor"), (np.float64, "DoubleTensor"), (np.float16, "HalfTensor"), (np.int64, "LongTensor"),
     (np.int32, "IntTensor"), (np.int16, "ShortTensor"), (np.int8, "CharTensor"), (np.uint8, "ByteTensor"),
     (np.bool_, "BoolTensor"))}
+
+
+class _TensorType(type):
+    """The metaclass of the legacy type names: `isinstance(t, al.FloatTensor)` is a dtype test, as in PyTorch."""
+    dtype: np.dtype
+
+    def __instancecheck__(cls, obj: Any) -> bool:
+        return isinstance(obj, Tensor) and obj.data.dtype == cls.dtype
+
+    def __repr__(cls) -> str:
+        return f"<class 'al.{cls.__name__}'>"
+
+
+def _legacy_new(cls: _TensorType, *args: Any) -> Tensor:
+    """`FloatTensor([1, 2])` copies the data; `FloatTensor(2, 3)` is a tensor of that size (zero-filled here)."""
+    if len(args) == 1 and not isinstance(args[0], (int, np.integer)):
+        return Tensor(args[0], dtype=cls.dtype)
+    return _creation.zeros(*args, dtype=cls.dtype)
+
+
+# PyTorch's legacy type names (`dtype = al.FloatTensor; x.type(dtype)`, `al.LongTensor([1, 2])`): each is a
+# dtype (np.dtype(al.FloatTensor) is float32) and a constructor; `t.type()` returns their PyTorch spelling.
+TENSOR_TYPES = {name: _TensorType(name, (), {"dtype": d, "__new__": _legacy_new, "__module__": "autograd_lite",
+                                             "__doc__": f"The {d} tensor type: `{name}(data)` or `{name}(*size)`."})
+                for d, name in _TYPE_NAMES.items()}
 
 
 def tensor(data: Any, requires_grad: bool = False, dtype: Any = None, name: str | None = None, *,

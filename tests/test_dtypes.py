@@ -355,3 +355,20 @@ def test_new_methods_follow_the_tensors_dtype():
     torch = pytest.importorskip("torch")
     tx = torch.ones(2, dtype=torch.float32)
     assert str(tx.new_zeros(2).dtype) == "torch.float32" and tx.new_tensor([1, 2]).dtype == torch.float32
+
+
+def test_legacy_type_names_are_dtypes_constructors_and_isinstance_tests():
+    dtype = al.FloatTensor  # the cs231n notebook's `dtype = torch.FloatTensor`
+    x = al.randn(2, 3).type(dtype)
+    assert x.dtype == np.float32 and x.type() == "torch.FloatTensor"
+    assert isinstance(x, al.FloatTensor) and not isinstance(x, al.DoubleTensor) and isinstance(x, al.Tensor)
+    model = al.nn.Linear(3, 2).type(dtype)
+    assert model.weight.dtype == np.float32 and model(x).dtype == np.float32
+    assert al.zeros(2, dtype=al.LongTensor).dtype == np.int64 and x.to(al.DoubleTensor).dtype == np.float64
+    assert al.LongTensor([1, 2]).tolist() == [1, 2] and al.LongTensor([1, 2]).dtype == np.int64
+    assert al.FloatTensor(2, 3).shape == (2, 3) and al.FloatTensor(2, 3).dtype == np.float32
+    torch = pytest.importorskip("torch")
+    for name in ("FloatTensor", "DoubleTensor", "LongTensor", "IntTensor", "ByteTensor", "BoolTensor"):
+        ours, theirs = getattr(al, name)([1, 0]), getattr(torch, name)([1, 0])
+        assert ours.type() == theirs.type() and ours.tolist() == theirs.tolist()
+        assert isinstance(ours, getattr(al, name)) and isinstance(theirs, getattr(torch, name))
