@@ -41,8 +41,9 @@ __all__ = ["Tensor", "tensor", "get_default_dtype", "set_default_dtype", "Functi
            "linspace", "manual_seed", "ones", "ones_like", "rand", "rand_like", "randint", "randn", "randn_like",
            "randperm", "zeros", "zeros_like", "Generator", "default_generator", "initial_seed", "seed", "normal",
            "bernoulli", "multinomial", "check", "functional", "random", "utils", "cuda", "backends", "device", "is_tensor",
-           "as_tensor", "from_numpy", "float16", "float32", "float64", "half", "float", "double", "uint8", "int8",
-           "int16", "int32", "int64", "short", "int", "long", "bool", "bool_", "finfo", "iinfo", *_TENSOR_TYPES,
+           "as_tensor", "from_numpy", "float16", "float32", "float64", "half", "double", "uint8", "int8", "int16",
+           "int32", "int64", "short", "long", "bool_", "finfo", "iinfo", *_TENSOR_TYPES,  # not al.float/int/bool:
+           # `from autograd_lite import *` must not hide Python's float, int and bool
            *sorted(_registry.namespace("al"))]
 
 
