@@ -406,3 +406,18 @@ def test_pytorch_raises_in_the_same_places():
         c = a * 2
         c.relu_()
         c.sum().backward()  # relu_'s own node saved its result: fine in both
+
+
+def test_relu_layer_takes_pytorchs_inplace_argument():
+    layer = al.nn.ReLU(inplace=True)
+    assert repr(layer) == "ReLU(inplace=True)" and repr(al.nn.ReLU()) == "ReLU()"
+    x = al.tensor([-1.0, 2.0])
+    assert layer(x) is x and x.tolist() == [0.0, 2.0]  # the input itself is written
+    w = al.tensor([-1.0, 0.5, 2.0], requires_grad=True)
+    model = al.nn.Sequential(al.nn.Identity(), al.nn.ReLU(inplace=True))
+    (model(w * 3.0) * w).sum().backward()
+    np.testing.assert_array_equal(w.grad.data, [0.0, 3.0, 12.0])  # d/dw (relu(3w)·w)
+    with pytest.raises(RuntimeError, match=LEAF):
+        layer(w)  # a leaf that requires grad, as in PyTorch
+    torch = pytest.importorskip("torch")
+    assert repr(torch.nn.ReLU(inplace=True)) == repr(layer) and repr(torch.nn.ReLU()) == repr(al.nn.ReLU())

@@ -55,7 +55,7 @@ exp_ = register_inplace(exp, method=True)
 neg_ = register_inplace(neg, method=True)
 pow_ = register_inplace(pow, al=False, method=True, dunders=("__ipow__",))  # also `t **= exponent`
 clamp_ = register_inplace(clamp, method=True, aliases=("clip_",))
-relu_ = register_inplace(relu, method=True, F=True)
+relu_ = register_inplace(relu, method=True, F=True, layer=True)  # nn.ReLU(inplace=True)
 sigmoid_ = register_inplace(sigmoid, method=True)
 tanh_ = register_inplace(tanh, method=True)
 

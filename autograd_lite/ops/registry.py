@@ -49,6 +49,7 @@ class Op:
     ufunc: np.ufunc | None = None  # the in-place form's no-grad fast path (out= the tensor's array)
     prop: str | None = None  # exposed as a read-only Tensor property instead of a method
     module: tuple[str, ...] = ()  # nn layer class name(s): a Module calling fn with its constructor args
+    layer_inplace: Callable[..., Any] | None = None  # the in-place form its layer calls with inplace=True
 
 
 OPS: dict[str, Op] = {}  # by key: the public name, or "Tensor.<method>" for method-only ops
@@ -96,11 +97,14 @@ def _formula_doc(function: type) -> str:
     return f"{expr}.\n\nGradient, with G = ∂L/∂output: {rule}." if rule else f"{expr}."
 
 
-def register_inplace(fn: Callable[..., Any], name: str | None = None, **forms: Any) -> Callable[..., Any]:
+def register_inplace(fn: Callable[..., Any], name: str | None = None, *, layer: bool = False,
+                     **forms: Any) -> Callable[..., Any]:
     """Declare `<name>_`, the in-place form of an op declared elsewhere, as an op of its own.
 
     The form is `fn(t, *args, **kwargs)` written into t (autograd_lite/inplace.py: PyTorch's rules);
-    `forms` are register's options (al=, F=, method=, aliases=, dunders=). Returns the form.
+    `forms` are register's options (al=, F=, method=, aliases=, dunders=). `layer=True`: the op's
+    nn layer takes PyTorch's `inplace=False` argument (`nn.ReLU(inplace=True)` calls the form).
+    Returns the form.
     """
     from .. import inplace
     public = name or f"{fn.__name__}_"
@@ -112,6 +116,9 @@ def register_inplace(fn: Callable[..., Any], name: str | None = None, **forms: A
     form.__doc__ = (f"{fn.__name__}, in place: input ← {fn.__name__}(input, ...), written into input's memory; "
                     f"returns input.\n\nThe gradient is {fn.__name__}'s, at the old values (an error on a leaf "
                     "that requires grad, outside no_grad).")
+    if layer:
+        owner = next(op for op in OPS.values() if op.fn is fn and op.module)
+        owner.layer_inplace = form
     return register(name=public, **forms)(form)
 
 
@@ -199,8 +206,12 @@ def module_classes(base: type) -> dict[str, type]:
 
 def _module_class(op: Op, base: type) -> type:
     params = list(inspect.signature(op.fn).parameters.values())[1:]  # after the input
-    signature = inspect.Signature([p.replace(kind=inspect.Parameter.POSITIONAL_OR_KEYWORD) for p in params])
     names = [p.name for p in params]
+    form = op.layer_inplace
+    if form is not None:  # PyTorch's `inplace=False`, last: forward then writes the result into its input
+        params.append(inspect.Parameter("inplace", inspect.Parameter.POSITIONAL_OR_KEYWORD, default=False,
+                                        annotation="bool"))
+    signature = inspect.Signature([p.replace(kind=inspect.Parameter.POSITIONAL_OR_KEYWORD) for p in params])
     fn = op.fn
 
     def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
@@ -214,10 +225,13 @@ def _module_class(op: Op, base: type) -> type:
             setattr(self, k, v)
 
     def forward(self: Any, input: Any) -> Any:
+        if form is not None and self.inplace:
+            return form(input, **{k: getattr(self, k) for k in names})
         return fn(input, **{k: getattr(self, k) for k in names})
 
     def extra_repr(self: Any) -> str:
-        return ", ".join(f"{k}={getattr(self, k)!r}" for k in names)
+        shown = [f"{k}={getattr(self, k)!r}" for k in names]
+        return ", ".join(shown + (["inplace=True"] if form is not None and self.inplace else []))  # as PyTorch
 
     self_param = inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)
     __init__.__signature__ = signature.replace(  # type: ignore[attr-defined]
