@@ -332,19 +332,6 @@ class Tensor:
             dtype = found[0]
         return self.to(dtype)
 
-    def int(self) -> Tensor:
-        """The tensor as int32 (PyTorch's `.int()`); no gradient."""
-        return self.to(np.int32)
-
-    def bool(self) -> Tensor:
-        """The tensor as bool (PyTorch's `.bool()`); no gradient."""
-        return self.to(np.bool_)
-
-    def half(self) -> Tensor:
-        """The tensor as float16 (PyTorch's `.half()`): NumPy computes it, slowly and with float16's rounding;
-        the gradient is cast back to this tensor's dtype."""
-        return self.to(np.float16)
-
     def is_floating_point(self) -> bool:
         """Whether the dtype is a floating-point one (float16, float32, float64)."""
         return self.data.dtype.kind == "f"

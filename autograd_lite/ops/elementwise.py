@@ -56,8 +56,10 @@ class Add(Function):
 
 @register(Add, method=True, dunders=("__add__",), rdunders=("__radd__",), inplace=True, idunders=("__iadd__",),
           ufunc=np.add)
-def add(a: Any, b: Any) -> Tensor:
-    """a + b, broadcasting.  ∂L/∂a = G, ∂L/∂b = G (each summed to its input's shape)."""
+def add(a: Any, b: Any, alpha: Any = 1) -> Tensor:
+    """a + alpha·b, broadcasting.  ∂L/∂a = G, ∂L/∂b = alpha·G (each summed to its input's shape)."""
+    if alpha != 1:
+        b = b * alpha
     if isinstance(b, Scalar) and isinstance(a, Tensor):
         return AddScalar(b).apply(a)
     a = as_tensor(a, b if isinstance(b, Tensor) else None)
@@ -77,8 +79,10 @@ class Sub(Function):
 
 @register(Sub, method=True, dunders=("__sub__",), rdunders=("__rsub__",), inplace=True, idunders=("__isub__",),
           ufunc=np.subtract)
-def sub(a: Any, b: Any) -> Tensor:
-    """a − b, broadcasting.  ∂L/∂a = G, ∂L/∂b = −G."""
+def sub(a: Any, b: Any, alpha: Any = 1) -> Tensor:
+    """a − alpha·b, broadcasting.  ∂L/∂a = G, ∂L/∂b = −alpha·G."""
+    if alpha != 1:
+        b = b * alpha
     if isinstance(b, Scalar) and isinstance(a, Tensor):
         return AddScalar(-b).apply(a)
     a = as_tensor(a, b if isinstance(b, Tensor) else None)
@@ -545,7 +549,7 @@ class Cast(Function):
         return g.astype(self.inputs[0].dtype)
 
 
-@register(Cast, method=True, aliases=("to", "type"))
+@register(Cast, method=True)
 def astype(a: Tensor, dtype: Any) -> Tensor:
     """a converted to dtype; float results keep the gradient (cast back), integer ones carry none."""
     dtype = np.dtype(dtype)
@@ -572,6 +576,25 @@ def _to_float64(a: Tensor) -> Tensor:
 def _to_int64(a: Tensor) -> Tensor:
     """a as int64 (PyTorch's `.long()`); no gradient."""
     return astype(a, np.int64)
+
+
+@register(name="int", al=False, method=True)
+def _to_int32(a: Tensor) -> Tensor:
+    """a as int32 (PyTorch's `.int()`); no gradient."""
+    return astype(a, np.int32)
+
+
+@register(name="bool", al=False, method=True)
+def _to_bool(a: Tensor) -> Tensor:
+    """a as bool (PyTorch's `.bool()`); no gradient."""
+    return astype(a, np.bool_)
+
+
+@register(name="half", al=False, method=True)
+def _to_float16(a: Tensor) -> Tensor:
+    """a as float16 (PyTorch's `.half()`): NumPy computes it, slowly and with float16's rounding;
+    the gradient is cast back to a's dtype."""
+    return astype(a, np.float16)
 
 
 # ----- signs, comparisons, tests ------------------------------------------------------

@@ -165,8 +165,8 @@ def _inplace(fn: Callable[..., Any], name: str, ufunc: np.ufunc | None) -> Calla
 def install_methods(cls: type) -> None:
     """Set every registered method, operator and property on `cls` (Tensor) as a plain function.
 
-    A name the class defines itself is kept: tensor.py's `to` and `type` (which also take devices
-    and type names) win over the `astype` aliases of the same names."""
+    A name the class defines itself is kept (tensor.py's own methods, e.g. `to` and `type`, which
+    parse devices and type names)."""
     own = set(cls.__dict__)
 
     def setattr(obj: type, name: str, value: Any) -> None:  # noqa: A001  (the builtin, minus own names)
