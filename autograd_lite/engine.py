@@ -56,9 +56,19 @@ class Function:
     hooks: tuple = ()  # gradient hooks of the output tensor (a list once one is registered)
 
     def forward(self, *arrays: np.ndarray) -> np.ndarray:
+        """The op on the inputs' NumPy arrays (one per input tensor) → the output array.
+
+        Stores what `backward` needs as the attributes named in `saved`.
+        """
         raise NotImplementedError
 
     def backward(self, g: Tensor) -> Tensor | tuple[Tensor | None, ...]:
+        """g = dL/d(output), shaped like the output → dL/d(input) for each input, in Tensor ops.
+
+        Returns one tensor for a one-input op, else a tuple with one entry per input (None for an
+        input that gets no gradient). A gradient may have the broadcast shape; the engine sums it
+        down to the input's shape. Written in Tensor ops so that it can itself be differentiated.
+        """
         raise NotImplementedError
 
     def apply(self, *inputs: Tensor) -> Tensor:
@@ -98,10 +108,12 @@ class Function:
 
     @property
     def name(self) -> str:
+        """The node's name in graphs and error messages: the class name + "Backward" (`MulBackward`)."""
         return type(self).__name__ + "Backward"
 
     @property
     def op_name(self) -> str:
+        """The op's name in error messages: the class name in lower case (`mul`)."""
         return type(self).__name__.lower()
 
     def __repr__(self) -> str:

@@ -17,7 +17,7 @@ def _as_inputs(inputs: Any) -> tuple[tuple[Tensor, ...], bool]:
 
 
 def jacobian(func: Callable[..., Tensor], inputs: Any, create_graph: bool = False) -> Any:
-    """d func(*inputs) / d inputs: for output shape O and input shape I, a tensor of shape O + I.
+    """d `func(*inputs)` / d inputs: for output shape O and input shape I, a tensor of shape O + I.
 
     One input and one output give a Tensor; several inputs give a tuple (one per input),
     several outputs a tuple of those.
@@ -61,6 +61,11 @@ def hessian(func: Callable[..., Tensor], inputs: Any, create_graph: bool = False
 
 
 def vjp(func: Callable[..., Tensor], inputs: Any, v: Any = None) -> tuple[Tensor, Any]:
+    """Vector-Jacobian product: `(func(*inputs), vᵀ J)`, where J = d func / d inputs.
+
+    `v` has the output's shape (it may be omitted for a single-element output); the product has
+    each input's shape: a Tensor for one input, a tuple for several. The output is detached.
+    """
     xs, single_in = _as_inputs(inputs)
     with enable_grad():
         out = func(*xs)

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from . import creation
+from .device import check_device
 from .tensor import Tensor, get_default_dtype
 
 __all__ = ["Generator", "default_generator", "initial_seed", "seed", "rand", "randn", "randint", "randperm",
@@ -33,11 +34,6 @@ def _check_seed(owner: str, seed: Any) -> int:
     return int(seed) % _SEED_MOD
 
 
-def _check_device(owner: str, device: Any) -> None:
-    if device is not None and not str(device).startswith("cpu"):
-        raise ValueError(f"{owner}: device {str(device)!r} is not available; autograd_lite runs on the CPU only")
-
-
 class Generator:
     """An independent random-number stream, like `torch.Generator`.
 
@@ -46,7 +42,7 @@ class Generator:
     """
 
     def __init__(self, device: Any = "cpu") -> None:
-        _check_device("Generator", device)
+        check_device(device, "Generator")
         self.device = "cpu"
         self._seed = secrets.randbits(63)
         self._rng = np.random.default_rng(self._seed)
@@ -162,7 +158,7 @@ def _float_dtype(owner: str, dtype: Any) -> np.dtype:
 def rand(*size: Any, generator: Generator | None = None, dtype: Any = None, device: Any = None,
          requires_grad: bool = False) -> Tensor:
     """Uniform samples on [0, 1), shape `size`."""
-    _check_device("rand", device)
+    check_device(device, "rand")
     shape, dt = _shape_of("rand", size), _float_dtype("rand", dtype)
     return _new(numpy_rng(generator, "rand").random(shape).astype(dt, copy=False), requires_grad)
 
@@ -170,27 +166,29 @@ def rand(*size: Any, generator: Generator | None = None, dtype: Any = None, devi
 def randn(*size: Any, generator: Generator | None = None, dtype: Any = None, device: Any = None,
           requires_grad: bool = False) -> Tensor:
     """Standard normal samples, shape `size`."""
-    _check_device("randn", device)
+    check_device(device, "randn")
     shape, dt = _shape_of("randn", size), _float_dtype("randn", dtype)
     return _new(numpy_rng(generator, "randn").standard_normal(shape).astype(dt, copy=False), requires_grad)
 
 
-def rand_like(input: Tensor, *, generator: Generator | None = None, dtype: Any = None,
+def rand_like(input: Tensor, *, generator: Generator | None = None, dtype: Any = None, device: Any = None,
               requires_grad: bool = False) -> Tensor:
     """Uniform samples on [0, 1) with the shape (and, by default, the dtype) of `input`."""
+    check_device(device, "rand_like")
     return rand(tuple(input.shape), generator=generator, dtype=dtype or input.dtype, requires_grad=requires_grad)
 
 
-def randn_like(input: Tensor, *, generator: Generator | None = None, dtype: Any = None,
+def randn_like(input: Tensor, *, generator: Generator | None = None, dtype: Any = None, device: Any = None,
                requires_grad: bool = False) -> Tensor:
     """Standard normal samples with the shape (and, by default, the dtype) of `input`."""
+    check_device(device, "randn_like")
     return randn(tuple(input.shape), generator=generator, dtype=dtype or input.dtype, requires_grad=requires_grad)
 
 
 def randint(*args: Any, generator: Generator | None = None, dtype: Any = None, device: Any = None,
             requires_grad: bool = False, **kwargs: Any) -> Tensor:
     """Integers uniform on [low, high): `randint(high, size)` or `randint(low, high, size)` (int64 by default)."""
-    _check_device("randint", device)
+    check_device(device, "randint")
     names = ("low", "high", "size") if len(args) + len(kwargs) == 3 else ("high", "size")
     values = dict(zip(names, args), **kwargs)
     if set(values) != set(names):
@@ -211,7 +209,7 @@ def randint(*args: Any, generator: Generator | None = None, dtype: Any = None, d
 def randperm(n: int, *, generator: Generator | None = None, dtype: Any = np.int64, device: Any = None,
              requires_grad: bool = False) -> Tensor:
     """A random permutation of 0 … n−1 (int64 by default)."""
-    _check_device("randperm", device)
+    check_device(device, "randperm")
     (n,) = _shape_of("randperm", (n,))
     return _new(numpy_rng(generator, "randperm").permutation(n).astype(dtype), requires_grad)
 
@@ -221,9 +219,10 @@ def _array(x: Any) -> np.ndarray:
 
 
 def normal(mean: Any = 0.0, std: Any = 1.0, size: Any = None, *, generator: Generator | None = None,
-           dtype: Any = None, requires_grad: bool = False) -> Tensor:
+           dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     """Samples of N(mean, std²): mean and std are tensors (broadcast together) or floats;
     with two floats give `size`. Not differentiable (as in PyTorch)."""
+    check_device(device, "normal")
     m, s = _array(mean), _array(std)
     if np.any(s < 0) or np.any(np.isnan(s)):
         raise ValueError(f"normal: std must be >= 0, got {s if s.ndim == 0 else 'a tensor with negative entries'}")

@@ -91,7 +91,7 @@ class Tensor:
     @_version.setter
     def _version(self, value: int) -> None:
         self._v = value
-        self._modified_at = _inplace.note_inplace_write()
+        self._modified_at = _inplace.note_inplace_write(self.data)
 
     __array_priority__ = 1000
     __array_ufunc__ = None  # ndarray <op> Tensor defers to Tensor's reflected operator
@@ -219,22 +219,35 @@ class Tensor:
             raise TypeError("len() of a 0-d tensor")
         return self.data.shape[0]
 
-    def numpy(self) -> np.ndarray:
-        """The data array itself (shared, not copied), also for tensors that require grad."""
+    def numpy(self, *, force: bool = False) -> np.ndarray:
+        """The data array itself: shared, not copied (writes to either show in the other).
+
+        Refused on a tensor that requires grad, as in PyTorch (use `t.detach().numpy()`);
+        `force=True` gives a copy instead."""
+        if force:
+            return self.data.copy()
+        if self._requires_grad:
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
         return self.data
 
     def item(self) -> Any:
         """The value of a one-element tensor as a Python number."""
         if self.data.size != 1:
-            raise ValueError(f"item(): only one-element tensors can be converted to a Python scalar, shape is {self.shape}")
+            raise ValueError(f"item(): a Tensor with {self.data.size} elements cannot be converted to Scalar; only "
+                             f"one-element tensors can (shape {self.shape})")
         return self.data.item()
 
     def tolist(self) -> Any:
-        """The data as nested Python lists."""
+        """The data as (nested lists of) Python numbers; a 0-d tensor gives a number."""
         return self.data.tolist()
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
-        return self.data if dtype is None else self.data.astype(dtype)
+        """`np.asarray(t)`: the data itself (no copy unless `copy=True` or another dtype is asked for)."""
+        if dtype is not None and np.dtype(dtype) != self.data.dtype:
+            if copy is False:
+                raise ValueError(f"np.asarray(tensor, dtype={dtype}, copy=False): a {self.dtype} tensor needs a copy")
+            return self.data.astype(dtype)
+        return self.data.copy() if copy else self.data
 
     def __float__(self) -> float:
         return float(self.item())
@@ -274,6 +287,82 @@ class Tensor:
             extras.append(f"name={self.name!r}")
         return "tensor(" + body + "".join(", " + e for e in extras) + ")"
 
+    # ----- dtypes and devices (PyTorch's names; the only device is the CPU) -----------
+    @property
+    def device(self) -> _device.device:
+        """Where the data lives: always `device(type='cpu')` (equal to "cpu")."""
+        return _device.CPU
+
+    @property
+    def is_cuda(self) -> bool:
+        """False: autograd_lite runs on the CPU only."""
+        return False
+
+    def cpu(self) -> Tensor:
+        """The tensor itself (it is on the CPU already)."""
+        return self
+
+    def cuda(self, device: Any = None, non_blocking: bool = False) -> Tensor:
+        """Raises: there is no GPU here (`al.cuda.is_available()` is False)."""
+        raise RuntimeError("cuda(): no CUDA device: autograd_lite runs on the CPU only (use .to(device) with "
+                           "device = 'cuda' if al.cuda.is_available() else 'cpu')")
+
+    def to(self, *args: Any, **kwargs: Any) -> Tensor:
+        """PyTorch's `to`: `to(dtype)`, `to(device)`, `to(device, dtype)`, `to(other)` (other's dtype),
+        keywords `device=`, `dtype=`, `non_blocking=`, `copy=`. The tensor itself when nothing changes
+        (unless copy=True); a dtype change is differentiable (the gradient is cast back to this dtype).
+        A device other than the CPU is a one-line error."""
+        dtype, copy = _device.parse_to("to()", args, kwargs)
+        out = self if dtype is None else _ops.elementwise.astype(self, check_dtype(dtype, "to()"))
+        return out.clone() if copy and out is self else out
+
+    def type(self, dtype: Any = None, non_blocking: bool = False) -> Any:
+        """With no argument, the type's name as PyTorch spells it ('torch.FloatTensor', 'torch.LongTensor', ...,
+        the same strings so code comparing them runs unchanged); with a dtype (or such a name), `to(dtype)`."""
+        if dtype is None:
+            return "torch." + _TYPE_NAMES.get(self.data.dtype, f"{self.data.dtype}Tensor")
+        if isinstance(dtype, _TensorType):
+            dtype = dtype.dtype
+        elif isinstance(dtype, str):
+            name = dtype.rpartition(".")[2]
+            found = [d for d, n in _TYPE_NAMES.items() if n == name]
+            if not found:
+                raise TypeError(f"type(): invalid type {dtype!r}; expected a dtype or one of "
+                                f"{', '.join('torch.' + n for n in _TYPE_NAMES.values())}")
+            dtype = found[0]
+        return self.to(dtype)
+
+    def is_floating_point(self) -> bool:
+        """Whether the dtype is a floating-point one (float16, float32, float64)."""
+        return self.data.dtype.kind == "f"
+
+    def element_size(self) -> int:
+        """Bytes per element."""
+        return self.data.itemsize
+
+    # ----- new tensors like this one (PyTorch's new_*: this tensor's dtype unless given) ----------
+    def new_tensor(self, data: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+        """A copy of data as a tensor of this tensor's dtype (unless `dtype` is given)."""
+        _device.check_device(device, "new_tensor()")
+        return Tensor(data, requires_grad=requires_grad, dtype=self.dtype if dtype is None else dtype)
+
+    def new_zeros(self, *size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+        """Zeros of the given size, in this tensor's dtype (unless `dtype` is given)."""
+        return _creation.zeros(*size, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
+
+    def new_ones(self, *size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+        """Ones of the given size, in this tensor's dtype (unless `dtype` is given)."""
+        return _creation.ones(*size, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
+
+    def new_empty(self, *size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+        """A tensor of the given size (zero-filled here), in this tensor's dtype (unless `dtype` is given)."""
+        return _creation.empty(*size, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
+
+    def new_full(self, size: Any, fill_value: float, dtype: Any = None, device: Any = None,
+                 requires_grad: bool = False) -> Tensor:
+        """fill_value in the given size, in this tensor's dtype (unless `dtype` is given)."""
+        return _creation.full(size, fill_value, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
+
 
 class _HookHandle:
     def __init__(self, hooks: list, hook: Callable) -> None:
@@ -284,16 +373,57 @@ class _HookHandle:
             self.hooks.remove(self.hook)
 
 
-def tensor(data: Any, requires_grad: bool = False, dtype: Any = None, name: str | None = None) -> Tensor:
-    """Make a tensor (a copy of `data`); see `Tensor`."""
+_TYPE_NAMES = {np.dtype(d): n for d, n in (
+    (np.float32, "FloatTensor"), (np.float64, "DoubleTensor"), (np.float16, "HalfTensor"), (np.int64, "LongTensor"),
+    (np.int32, "IntTensor"), (np.int16, "ShortTensor"), (np.int8, "CharTensor"), (np.uint8, "ByteTensor"),
+    (np.bool_, "BoolTensor"))}
+
+
+class _TensorType(type):
+    """The metaclass of the legacy type names: `isinstance(t, al.FloatTensor)` is a dtype test, as in PyTorch."""
+    dtype: np.dtype
+
+    def __instancecheck__(cls, obj: Any) -> bool:
+        return isinstance(obj, Tensor) and obj.data.dtype == cls.dtype
+
+    def __repr__(cls) -> str:
+        return f"<class 'al.{cls.__name__}'>"
+
+
+def _legacy_new(cls: _TensorType, *args: Any) -> Tensor:
+    """`FloatTensor([1, 2])` copies the data; `FloatTensor(2, 3)` is a tensor of that size (zero-filled here)."""
+    if len(args) == 1 and not isinstance(args[0], (int, np.integer)):
+        return Tensor(args[0], dtype=cls.dtype)
+    return _creation.zeros(*args, dtype=cls.dtype)
+
+
+# PyTorch's legacy type names (`dtype = al.FloatTensor; x.type(dtype)`, `al.LongTensor([1, 2])`): each is a
+# dtype (np.dtype(al.FloatTensor) is float32) and a constructor; `t.type()` returns their PyTorch spelling.
+TENSOR_TYPES = {name: _TensorType(name, (), {"dtype": d, "__new__": _legacy_new, "__module__": "autograd_lite",
+                                             "__doc__": f"The {d} tensor type: `{name}(data)` or `{name}(*size)`."})
+                for d, name in _TYPE_NAMES.items()}
+
+
+def tensor(data: Any, requires_grad: bool = False, dtype: Any = None, name: str | None = None, *,
+           device: Any = None) -> Tensor:
+    """Make a tensor (a copy of `data`); see `Tensor`. `device` may be None, "cpu" or al.device("cpu")."""
+    _device.check_device(device, "tensor()")
     return Tensor(data, requires_grad=requires_grad, dtype=dtype, name=name)
 
 
+def is_tensor(obj: Any) -> bool:
+    """Whether obj is a Tensor."""
+    return isinstance(obj, Tensor)
+
+
+from . import device as _device  # noqa: E402
 from . import backprop as _backprop, inplace as _inplace  # noqa: E402  (backward runs there; in-place writes tick its clock)
 from . import ops as _ops  # noqa: E402  (ops need Tensor; Tensor's methods are ops)
-from .ops import registry as _registry  # noqa: E402
+from .ops import inplace as _inplace_ops, registry as _registry  # noqa: E402,F401  (in-place forms: exp_, copy_, ...)
 
 # Every method and operator not defined above (exp, sum, reshape, __add__, __getitem__, __setitem__,
 # T, ...) is an op declared in autograd_lite/ops/ with method=, dunders= or prop=; set here as plain
 # functions on the class, so a method call costs one attribute lookup, as for a method defined above.
 _registry.install_methods(Tensor)
+
+from . import creation as _creation  # noqa: E402  (the new_* methods build through it)

@@ -56,13 +56,20 @@ def _copy_notebooks() -> None:
             shutil.copyfile(src, dst)
 
 
-def _directive(entry: sources.Entry) -> str:
-    if isinstance(entry.obj, type):
-        lines = [f".. autoclass:: {entry.qualname}"]
-        if entry.members:
-            lines.append(f"   :members: {', '.join(entry.members)}")
-        return "\n".join(lines)
-    return f".. autofunction:: {entry.qualname}"
+def _directive(entry: sources.Entry, seen: set[int]) -> str:
+    """The autodoc directive of one name. A class reached again under another name (`al.no_grad` is
+    `al.autograd.no_grad`, `al.utils.data` re-exports `data`'s) is shown again but indexed only at its
+    first page: Sphinx files a class under its defining module, so it would be described twice (a warning).
+    A function keeps an entry under each name."""
+    if not isinstance(entry.obj, type):
+        return f".. autofunction:: {entry.qualname}"
+    lines = [f".. autoclass:: {entry.qualname}"]
+    if entry.members:
+        lines.append(f"   :members: {', '.join(entry.members)}")
+    if id(entry.obj) in seen:
+        lines.append("   :no-index:")
+    seen.add(id(entry.obj))
+    return "\n".join(lines)
 
 
 def _write_api_pages() -> None:
@@ -72,6 +79,7 @@ def _write_api_pages() -> None:
     index = ["API reference", "=============", "",
              "Generated from the docstrings. In formulas, G is dL/d(output).", "",
              ".. toctree::", "   :maxdepth: 1", ""]
+    seen: set[int] = set()  # classes already described on an earlier page (or earlier on this one)
     for module, title, blurb in sources.NAMESPACES:
         stem = title.replace("al.", "al_").replace(".", "_")
         index.append(f"   {stem}")
@@ -89,7 +97,7 @@ def _write_api_pages() -> None:
                 sub = f"``{entry.module}``"
                 text += [sub, "-" * len(sub), "", f".. automodule:: {entry.module}", "   :no-members:", ""]
             current = entry.module
-            text += [_directive(entry), ""]
+            text += [_directive(entry, seen), ""]
         _write_if_changed(target / f"{stem}.rst", "\n".join(text))
     _write_if_changed(target / "index.rst", "\n".join(index) + "\n")
 

@@ -36,8 +36,11 @@ def test_the_worked_example_adds_a_tested_op_in_two_edits(tmp_path):
     shutil.copytree(ROOT / "autograd_lite", tmp_path / "autograd_lite",
                     ignore=shutil.ignore_patterns("__pycache__"))
     (tmp_path / "tests").mkdir()
-    for name in ("__init__.py", "helpers.py", "op_table.py", "test_op_table.py"):
+    family_rows = [p.name for p in (ROOT / "tests").glob("op_rows_*.py")]  # merged into ROWS by op_table.py
+    for name in ("__init__.py", "helpers.py", "op_table.py", "test_op_table.py", *family_rows):
         shutil.copy(ROOT / "tests" / name, tmp_path / "tests" / name)
+    for rows in (ROOT / "tests").glob("op_rows_*.py"):  # the op families' own rows
+        shutil.copy(rows, tmp_path / "tests" / rows.name)
 
     op_file = tmp_path / "autograd_lite/ops/activation.py"
     op_file.write_text(op_file.read_text(encoding="utf-8").rstrip("\n") + "\n\n\n" + edits["autograd_lite/ops/activation.py"],

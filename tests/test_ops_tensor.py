@@ -79,9 +79,15 @@ def test_tensor_attributes():
     assert isinstance(t.grad, al.Tensor) and np.array_equal(t.grad.data, np.full((2, 3), 2.0))
 
 
-def test_numpy_returns_the_data_array_also_when_requiring_grad():
+def test_numpy_shares_the_data_and_refuses_a_tensor_requiring_grad_like_torch():
     t = al.tensor([1.0, 2.0], requires_grad=True)
-    assert t.numpy() is t.data
+    with pytest.raises(RuntimeError, match=r"Can't call numpy\(\) on Tensor that requires grad\. "
+                                           r"Use tensor\.detach\(\)\.numpy\(\) instead\."):
+        t.numpy()
+    assert t.detach().numpy() is t.data
+    forced = t.numpy(force=True)
+    forced[0] = 5.0  # force=True: a copy
+    assert t.data[0] == 1.0
     assert isinstance(np.asarray(t), np.ndarray) and np.array_equal(np.asarray(t), [1.0, 2.0])
     assert np.asarray(t, dtype=np.float32).dtype == np.float32
 

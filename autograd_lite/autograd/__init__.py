@@ -1,4 +1,4 @@
-"""`al.autograd`, like `torch.autograd`: `grad`, `backward`, custom `Function`s, `functional`
+"""`al.autograd`, like `torch.autograd`: `grad`, `backward`, custom `Function` classes, `functional`
 (jacobian, hessian, vjp, jvp, hvp, vhp) and `gradcheck` / `gradgradcheck`."""
 from . import functional
 from .backprop import Variable, backward, grad

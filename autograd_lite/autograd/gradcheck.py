@@ -39,7 +39,7 @@ def gradcheck(func: Callable[..., Any], inputs: Any, *, eps: float = 1e-6, atol:
               check_forward_ad: bool = False, check_backward_ad: bool = True,
               fast_mode: bool = False, masked: bool | None = None) -> bool:
     """True when every ∂func/∂input (inputs with requires_grad) agrees with central differences:
-    |analytical − numerical| ≤ atol + rtol·|numerical| everywhere. Otherwise raises GradcheckError
+    `|analytical − numerical| ≤ atol + rtol·|numerical|` everywhere. Otherwise raises GradcheckError
     naming the input and the worst element (or returns False with raise_exception=False).
     The flags PyTorch uses for its other checks are accepted; they change nothing here."""
     items = _inputs(inputs, "gradcheck")

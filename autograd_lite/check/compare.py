@@ -22,8 +22,8 @@ TINY_TOL = 1e-2      # ... and is then judged with this relative tolerance (its 
 
 @dataclass
 class Comparison:
-    """hand vs reference: `passed`, `error` = max|h − r|/max|r|, `norm_error` = ‖h − r‖/‖r‖, `cosine`,
-    `worst` (index of the largest |h − r|), `tiny` (the reference is ≈ 0 at this point), `tol` used."""
+    """hand vs reference: `passed`, `error` = `max|h − r|/max|r|`, `norm_error` = ‖h − r‖/‖r‖, `cosine`,
+    `worst` (index of the largest `|h − r|`), `tiny` (the reference is ≈ 0 at this point), `tol` used."""
     passed: bool
     error: float
     norm_error: float
@@ -35,9 +35,9 @@ class Comparison:
 
 def compare(hand: np.ndarray, ref: np.ndarray, tol: float = 1e-6, *, loss_scale: float = 1.0,
             value_scale: float = 1.0) -> Comparison:
-    """Compare same-shape arrays: passes when max|h − r| ≤ tol·max|r|.
+    """Compare same-shape arrays: passes when `max|h − r| ≤ tol·max|r|`.
 
-    A reference that is tiny relative to the loss (max|r|·max(1, |x|) ≤ 1e-8·max(1, |L|)) is judged with
+    A reference that is tiny relative to the loss (`max|r|·max(1, |x|) ≤ 1e-8·max(1, |L|)`) is judged with
     the looser relative tolerance TINY_TOL (its entries carry rounding from larger terms); an all-zero
     reference passes only a hand gradient at rounding level. Non-finite hand entries never pass.
     """

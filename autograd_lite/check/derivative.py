@@ -99,6 +99,7 @@ class GradientCheck:
 
     @property
     def shape_mistake(self) -> bool:
+        """True when the hand gradient's shape differs from the tensor's (verdict "SHAPE"): no value was compared."""
         return self.verdict == "SHAPE"
 
 
@@ -310,13 +311,17 @@ def check_derivative(f: Callable[..., Any], inputs: Any, hand_grads: Mapping[str
                      points: int = 3, seed: int = 0) -> DerivativeReport:
     """Compare hand-derived gradients of the scalar f with autodiff (at several points) and finite differences.
 
-    f: takes Tensors, returns a scalar Tensor or (scalar, {name: intermediate Tensor}).
-    inputs: {name: array} (passed to f by keyword) or a sequence (by position; names from f's signature).
-    hand_grads: {name: ndarray or function}; a function gets the inputs as float64 NumPy arrays,
-        the same way f gets them, and returns dL/d(name) in the shape of that input or intermediate.
-    points: the given inputs plus points − 1 seeded perturbations (`seed`); an array hand gradient is
-        checked at the given inputs only. eps: the finite-difference base step (None: chosen per element).
-    Returns a DerivativeReport (truthy when every formula passes). Deterministic.
+    Args:
+        f: takes Tensors, returns a scalar Tensor or (scalar, {name: intermediate Tensor}).
+        inputs: {name: array} (passed to f by keyword) or a sequence (by position; names from f's signature).
+        hand_grads: {name: ndarray or function}; a function gets the inputs as float64 NumPy arrays,
+            the same way f gets them, and returns dL/d(name) in the shape of that input or intermediate.
+        points: the given inputs plus points − 1 seeded perturbations (`seed`); an array hand gradient is
+            checked at the given inputs only.
+        eps: the finite-difference base step (None: chosen per element).
+
+    Returns:
+        A DerivativeReport (truthy when every formula passes). Deterministic.
     """
     for label, value in (("tol", tol), ("fd_tol", fd_tol)) + ((("eps", eps),) if eps is not None else ()):
         if not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
@@ -553,6 +558,7 @@ class DerivativeReport:
 
     @property
     def passed(self) -> bool:
+        """True when every hand gradient matched autodiff (also the report's truth value)."""
         return all(c.passed for c in self.checks)
 
     def __bool__(self) -> bool:
@@ -566,6 +572,7 @@ class DerivativeReport:
 
     @property
     def failed(self) -> list[GradientCheck]:
+        """The checks of the hand gradients that did not match, in the order they were checked."""
         return [c for c in self.checks if not c.passed]
 
     def verdict(self) -> str:

@@ -61,6 +61,7 @@ class PartResult:
 
     @property
     def passed(self) -> bool:
+        """True when the part earned its full score."""
         return self.score >= self.max_score
 
 

@@ -11,7 +11,7 @@ from ..tensor import Tensor
 
 
 def rel_error(x: Any, y: Any) -> float:
-    """max(|x − y| / max(1e-8, |x| + |y|)): the homework's relative error."""
+    """`max(|x − y| / max(1e-8, |x| + |y|))`: the homework's relative error."""
     x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
     return float(np.max(np.abs(x - y) / np.maximum(1e-8, np.abs(x) + np.abs(y)))) if x.size else 0.0
 
@@ -37,7 +37,7 @@ def _evaluate(f: Callable[..., Any], inputs: Sequence[Tensor]) -> np.ndarray:
 
 
 def numerical_grad(f: Callable[..., Any], *inputs: Any, eps: float = 1e-6, grad_output: Any = None) -> Any:
-    """Central differences of sum(f(*inputs) * grad_output) (grad_output = 1 for a scalar f).
+    """Central differences of `sum(f(*inputs) * grad_output)` (grad_output = 1 for a scalar f).
 
     `f` receives Tensors; returns one float64 array per input (a tuple when several).
     """
@@ -108,7 +108,7 @@ def gradcheck(f: Callable[..., Tensor], inputs: Any, eps: float = 1e-6, atol: fl
     """Compare the engine's Jacobian of f with central differences, like torch.autograd.gradcheck.
 
     Checks every input that requires grad (all inputs, if none does). Passes when
-    |analytical − numerical| <= atol + rtol·|numerical| everywhere; otherwise raises
+    `|analytical − numerical| <= atol + rtol·|numerical|` everywhere; otherwise raises
     GradcheckError naming the input, the worst element and both values.
     """
     xs = _checked_inputs(inputs)
@@ -156,7 +156,7 @@ def richardson_grad(loss: Callable[[np.ndarray], float], x: np.ndarray, step: fl
 
     Per element, central differences D(h) at h, h/2, h/4 give two extrapolations R(h) = (4·D(h/2) − D(h))/3
     (truncation error O(h⁴)); the estimate is the finer one and its error estimate is their difference
-    plus the rounding noise 8ε·max(|L|, value_scale)/h (value_scale: the largest magnitude computed on the
+    plus the rounding noise `8ε·max(|L|, value_scale)/h` (value_scale: the largest magnitude computed on the
     way to L, whose rounding L inherits when terms cancel). The base step is tried at 1e-3 (or `step`)
     times the element's scale, and at 1e-2 and 1e-4 where that estimate is poor; the step with the
     smallest error estimate wins.

@@ -1,6 +1,6 @@
 """Data sets: the bundled 8×8 digits, CIFAR-10 from a local folder, and synthetic spirals.
 
-Each loader returns `Splits(train, val, test)` of `TensorDataset`s with float images
+Each loader returns `Splits(train, val, test)` of `TensorDataset` objects with float images
 (N, C, H, W) and int64 labels, split deterministically. Nothing is ever downloaded.
 """
 from __future__ import annotations

@@ -195,7 +195,7 @@ class DataLoader:
 
 def random_split(dataset: Any, lengths: Sequence[int | float], generator: Any = None, *,
                  seed: int | None = None) -> list[Subset]:
-    """Split into disjoint random `Subset`s of the given lengths, as `torch.utils.data.random_split`.
+    """Split into disjoint random `Subset` objects of the given lengths, as `torch.utils.data.random_split`.
 
     lengths are sample counts summing to len(dataset), or fractions summing to 1 (the remainder
     of the rounding goes to the first parts, one each, as in PyTorch). The order comes from

@@ -15,15 +15,18 @@ from ..tensor import Tensor
 from . import functional as F
 from .module import Module
 
-# PyTorch's activation layers that take an `inplace` flag (last argument, default False).
+# PyTorch's activation layers that take an `inplace` flag (last argument, default False). The registry
+# gives it to layers whose op has an in-place form (nn.ReLU(inplace=True) calls relu_); the others
+# accept it here and compute out of place: the same result, the input left as it was.
 _INPLACE_LAYERS = {"ReLU", "ReLU6", "LeakyReLU", "ELU", "SELU", "CELU", "SiLU", "Mish", "Hardtanh", "Hardswish",
                    "Hardsigmoid", "Threshold", "RReLU"}
 
 
 def _accepting_inplace(cls: type) -> type:
-    """`cls` with PyTorch's `inplace=False` argument (keyword or last positional, as `nn.ReLU(True)`).
-    The result is the same either way; it is computed out of place, so the input is not overwritten."""
-    n_args = len(inspect.signature(cls.__init__).parameters) - 1  # after self
+    """`cls` with PyTorch's `inplace=False` argument (keyword or last positional, as `nn.LeakyReLU(0.2, True)`),
+    computed out of place."""
+    sig = inspect.signature(cls.__init__)
+    n_args = len(sig.parameters) - 1  # after self
 
     def __init__(self: Any, *args: Any, inplace: bool = False, **kwargs: Any) -> None:
         if len(args) > n_args:
@@ -31,10 +34,10 @@ def _accepting_inplace(cls: type) -> type:
         cls.__init__(self, *args, **kwargs)
         self.inplace = bool(inplace)
 
-    def extra_repr(self: Any) -> str:  # PyTorch's repr: ReLU(inplace=True)
+    def extra_repr(self: Any) -> str:
+        """The arguments as the repr shows them, PyTorch's way: `negative_slope=0.2, inplace=True`."""
         return ", ".join(part for part in (cls.extra_repr(self), "inplace=True" if self.inplace else "") if part)
 
-    sig = inspect.signature(cls.__init__)
     flag = inspect.Parameter("inplace", inspect.Parameter.POSITIONAL_OR_KEYWORD, default=False, annotation=bool)
     __init__.__signature__ = sig.replace(parameters=[*sig.parameters.values(), flag])  # type: ignore[attr-defined]
     return type(cls.__name__, (cls,), {"__init__": __init__, "extra_repr": extra_repr, "__doc__": cls.__doc__,
@@ -43,7 +46,8 @@ def _accepting_inplace(cls: type) -> type:
 
 _wrapped: dict[type, type] = {}  # one wrapper per class, so aliases stay one class (nn.Swish is nn.SiLU)
 for _name, _cls in _registry.module_classes(Module).items():
-    if _cls.__name__ in _INPLACE_LAYERS and _cls not in _wrapped:
+    if (_cls.__name__ in _INPLACE_LAYERS and "inplace" not in inspect.signature(_cls.__init__).parameters
+            and _cls not in _wrapped):
         _wrapped[_cls] = _accepting_inplace(_cls)
     globals()[_name] = _wrapped.get(_cls, _cls)
 
@@ -60,9 +64,13 @@ class Dropout(Module):
         self.inplace = inplace
 
     def forward(self, x: Tensor) -> Tensor:
+        """x → x of the same shape: in training each element is zeroed with probability p and the rest are
+        scaled by 1/(1 − p); in eval() x itself. Gradient: G times the same mask and scale.
+        """
         return F.dropout(x, self.p, self.training)
 
     def extra_repr(self) -> str:
+        """`p=0.5`: the argument, as the repr shows it."""
         return f"p={self.p}"
 
 

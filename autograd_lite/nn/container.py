@@ -125,15 +125,18 @@ class ParameterList(Module):
         return iter(list(self._parameters.values()))
 
     def append(self, value: Any) -> ParameterList:
+        """Add value (a Parameter, or a Tensor made into one) as the next index; returns self."""
         self.register_parameter(str(len(self)), _as_parameter(value))
         return self
 
     def extend(self, values: Iterable[Any]) -> ParameterList:
+        """Append each of values in order; returns self."""
         for v in values:
             self.append(v)
         return self
 
     def extra_repr(self) -> str:
+        """One line per parameter in the repr: its name, shape and dtype."""
         return _describe(self._parameters)
 
 
@@ -153,4 +156,5 @@ class ParameterDict(_RegistryDict):
         self.register_parameter(key, _as_parameter(value))
 
     def extra_repr(self) -> str:
+        """One line per parameter in the repr: its name, shape and dtype."""
         return _describe(self._parameters)

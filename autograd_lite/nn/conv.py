@@ -48,6 +48,7 @@ class Conv2d(Module):
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
+        """Draw weight and bias again from U(−1/√fan_in, 1/√fan_in), in place (fan_in = in_channels/groups·kh·kw)."""
         fan_in = self.in_channels // self.groups * self.kernel_size[0] * self.kernel_size[1]
         bound = 1 / math.sqrt(fan_in)
         init.uniform_(self.weight, -bound, bound)
@@ -63,6 +64,12 @@ class Conv2d(Module):
         return F.pad(x, (tw // 2, tw - tw // 2, th // 2, th - th // 2)), (0, 0)
 
     def forward(self, x: Tensor) -> Tensor:
+        """x (N, in_channels, H, W) or (in_channels, H, W) → (N, out_channels, H_out, W_out) (without N for 3-D x).
+
+        H_out = ⌊(H + 2·padding − dilation·(kh − 1) − 1) / stride⌋ + 1 (W_out alike; padding='same' keeps H, W).
+        Gradients: ∂L/∂x is the transposed convolution of G with the weight, ∂L/∂weight the correlation
+        of x with G, ∂L/∂bias = ΣG over N, H_out, W_out.
+        """
         padding = self.padding
         if padding == "valid":
             padding = (0, 0)
@@ -71,6 +78,7 @@ class Conv2d(Module):
         return F.conv2d(x, self.weight, self.bias, self.stride, padding, self.dilation, self.groups)
 
     def extra_repr(self) -> str:
+        """`1, 2, kernel_size=(3, 3), stride=(1, 1)`, plus padding, dilation, groups and bias where not the default."""
         text = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
         if self.padding != (0, 0):
             text += f", padding={self.padding}"
@@ -104,9 +112,15 @@ class MaxPool2d(Module):
         self.return_indices, self.ceil_mode = return_indices, ceil_mode
 
     def forward(self, x: Tensor) -> Tensor:
+        """x (N, C, H, W) → the window maxima (N, C, H_out, W_out),
+        H_out = ⌊(H + 2·padding − dilation·(kernel − 1) − 1) / stride⌋ + 1 (W_out alike).
+
+        Gradient: each G entry goes to the position of its window's maximum (summed where windows overlap).
+        """
         return F.max_pool2d(x, self.kernel_size, self.stride, self.padding, self.dilation)
 
     def extra_repr(self) -> str:
+        """`kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False`, as the repr shows them."""
         stride = self.kernel_size if self.stride is None else self.stride
         return (f"kernel_size={self.kernel_size}, stride={stride}, padding={self.padding}, dilation={self.dilation}, "
                 f"ceil_mode={self.ceil_mode}")
@@ -127,9 +141,15 @@ class AvgPool2d(Module):
         self.ceil_mode, self.count_include_pad = ceil_mode, count_include_pad
 
     def forward(self, x: Tensor) -> Tensor:
+        """x (N, C, H, W) or (C, H, W) → the window means (N, C, H_out, W_out),
+        H_out = ⌊(H + 2·padding − kernel) / stride⌋ + 1 (W_out alike).
+
+        Gradient: each G entry, divided by kh·kw, goes to every position of its window.
+        """
         return F.avg_pool2d(x, self.kernel_size, self.stride, self.padding)
 
     def extra_repr(self) -> str:
+        """`kernel_size=2, stride=2, padding=0`: the arguments, as the repr shows them."""
         stride = self.kernel_size if self.stride is None else self.stride
         return f"kernel_size={self.kernel_size}, stride={stride}, padding={self.padding}"
 
@@ -154,6 +174,11 @@ class AdaptiveAvgPool2d(Module):
                                  for v in items)
 
     def forward(self, x: Tensor) -> Tensor:
+        """x (N, C, H, W) or (C, H, W) → (N, C, oh, ow): the mean (max for AdaptiveMaxPool2d) of each cell.
+
+        Cell (i, j) covers rows ⌊i·H/oh⌋ to ⌈(i + 1)·H/oh⌉ and the columns alike, as in PyTorch. Gradient: G of
+        a cell spread evenly over it (to its maximum for the max). ValueError for other ranks or H, W = 0.
+        """
         if x.ndim not in (3, 4) or 0 in x.shape[-2:]:
             raise ValueError(f"{type(self).__name__}: expected input (N, C, H, W) or (C, H, W) with H, W > 0, "
                              f"got shape {x.shape}")
@@ -171,6 +196,7 @@ class AdaptiveAvgPool2d(Module):
         return stack(rows, -2)
 
     def extra_repr(self) -> str:
+        """`output_size=(1, 1)`: the argument, as the repr shows it."""
         return f"output_size={self.output_size}"
 
 

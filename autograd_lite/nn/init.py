@@ -67,14 +67,17 @@ def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0) -> Tensor:
 
 
 def constant_(tensor: Tensor, val: float) -> Tensor:
+    """Fill with `val`, in place, without recording it in the graph; returns `tensor`."""
     return _fill(tensor, val)
 
 
 def zeros_(tensor: Tensor) -> Tensor:
+    """Fill with 0, in place, without recording it in the graph; returns `tensor`."""
     return _fill(tensor, 0.0)
 
 
 def ones_(tensor: Tensor) -> Tensor:
+    """Fill with 1, in place, without recording it in the graph; returns `tensor`."""
     return _fill(tensor, 1.0)
 
 

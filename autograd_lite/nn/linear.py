@@ -19,6 +19,7 @@ class Identity(Module):
         super().__init__()
 
     def forward(self, x: Tensor) -> Tensor:
+        """x itself, any shape (the same tensor, not a copy); the gradient passes through unchanged."""
         return x
 
 
@@ -37,18 +38,24 @@ class Linear(Module):
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
+        """Draw weight and bias again from U(−1/√in_features, 1/√in_features), in place."""
         bound = 1 / math.sqrt(self.in_features) if self.in_features > 0 else 0.0
         init.uniform_(self.weight, -bound, bound)
         if self.bias is not None:
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, x: Tensor) -> Tensor:
+        """x (..., in_features) → y = x·Wᵀ + b (..., out_features).
+
+        Gradients: ∂L/∂x = G·W, ∂L/∂W = Gᵀ·x and ∂L/∂b = ΣG, summed over the leading dims.
+        """
         if self.weight.numel() == 0 and x.ndim and x.shape[-1] == self.in_features:  # Linear(3, 0), Linear(0, 3):
             out = x @ self.weight.mT  # unfused, as the fused op's backward can't reshape empty rows
             return out if self.bias is None else out + self.bias
         return F.linear(x, self.weight, self.bias)
 
     def extra_repr(self) -> str:
+        """`in_features=4, out_features=3, bias=True`: the arguments, as the repr shows them."""
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
 
 
@@ -61,9 +68,14 @@ class Flatten(Module):
         self.end_dim = _checks.size("Flatten", "end_dim", end_dim, minimum=None)
 
     def forward(self, x: Tensor) -> Tensor:
+        """x → x with dims start_dim..end_dim merged into one: (N, C, H, W) → (N, C·H·W) by default.
+
+        A reshape: the gradient is G reshaped back to x's shape.
+        """
         return flatten(x, self.start_dim, self.end_dim)
 
     def extra_repr(self) -> str:
+        """`start_dim=1, end_dim=-1`: the arguments, as the repr shows them."""
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
 
 
@@ -82,6 +94,11 @@ class Unflatten(Module):
             raise ValueError(f"Unflatten: only one size can be -1, got {self.unflattened_size}")
 
     def forward(self, x: Tensor) -> Tensor:
+        """x → x with dim split into unflattened_size: (N, C·H·W) → (N, C, H, W) for Unflatten(1, (C, H, W)).
+
+        A reshape: the gradient is G reshaped back to x's shape. ValueError (naming the shapes) when the sizes
+        don't multiply up to x.shape[dim]; IndexError when dim is out of range.
+        """
         if not -x.ndim <= self.dim < x.ndim:
             raise IndexError(f"Unflatten: dim {self.dim} is out of range for an input of shape {x.shape}")
         d = self.dim % x.ndim
@@ -95,4 +112,5 @@ class Unflatten(Module):
         return x.reshape(x.shape[:d] + sizes + x.shape[d + 1:])
 
     def extra_repr(self) -> str:
+        """`dim=1, unflattened_size=(2, 3)`: the arguments, as the repr shows them."""
         return f"dim={self.dim}, unflattened_size={self.unflattened_size}"

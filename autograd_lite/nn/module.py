@@ -64,6 +64,10 @@ class Module:
         object.__setattr__(self, "_backward_hooks", OrderedDict())
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
+        """The computation of the module; subclasses define it, and `module(x)` calls it (with hooks).
+
+        Its gradient is the engine's: forward is written in Tensor ops, so backward needs no code.
+        """
         raise NotImplementedError(f"{type(self).__name__} must define forward()")
 
     # ----- calling --------------------------------------------------------
@@ -156,6 +160,7 @@ class Module:
         object.__delattr__(self, name)
 
     def register_parameter(self, name: str, param: Parameter | None) -> None:
+        """Register `param` as the parameter `name` (same as assigning it as an attribute); None reserves the name."""
         if param is not None and not isinstance(param, Parameter):
             raise TypeError(f"register_parameter: {name!r} must be an nn.Parameter or None")
         self._parameters[name] = param
@@ -169,6 +174,10 @@ class Module:
             self._non_persistent.add(name)
 
     def add_module(self, name: str, module: Module | None) -> None:
+        """Register `module` as the child `name` (same as assigning it as an attribute); `register_module` is the same.
+
+        The name is a non-empty string without '.'; None reserves it.
+        """
         if module is not None and not isinstance(module, Module):
             raise TypeError(f"add_module: {name!r} must be a Module, got {type(module).__name__}")
         if not isinstance(name, str) or not name or "." in name:
@@ -190,15 +199,18 @@ class Module:
                 yield from child.named_modules(f"{prefix}.{name}" if prefix else name, memo)
 
     def modules(self) -> Iterator[Module]:
+        """This module and every submodule below it, each once, depth first."""
         for _, m in self.named_modules():
             yield m
 
     def named_children(self) -> Iterator[tuple[str, Module]]:
+        """(name, module) for each direct child (not their children)."""
         for name, child in self._modules.items():
             if child is not None:
                 yield name, child
 
     def children(self) -> Iterator[Module]:
+        """Each direct child module (not their children)."""
         for _, child in self.named_children():
             yield child
 
@@ -217,13 +229,16 @@ class Module:
         return self._named_members("_parameters", prefix, recurse)
 
     def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
+        """Every parameter (of the submodules too unless recurse=False), a shared one once: what optimizers take."""
         for _, p in self.named_parameters(recurse=recurse):
             yield p
 
     def named_buffers(self, prefix: str = "", recurse: bool = True) -> Iterator[tuple[str, Tensor]]:
+        """(dotted name, buffer) pairs, e.g. ("bn.running_mean", ...): the registered tensors that are not trained."""
         return self._named_members("_buffers", prefix, recurse)
 
     def buffers(self, recurse: bool = True) -> Iterator[Tensor]:
+        """Every buffer (of the submodules too unless recurse=False), e.g. batch norm's running statistics."""
         for _, b in self.named_buffers(recurse=recurse):
             yield b
 
@@ -241,9 +256,13 @@ class Module:
         return self
 
     def eval(self) -> Module:
+        """Evaluation mode, for this module and all below: `train(False)` (dropout is the identity, batch norm uses
+        its running statistics). Returns self.
+        """
         return self.train(False)
 
     def zero_grad(self, set_to_none: bool = True) -> None:
+        """Clear every parameter's `.grad`: set it to None (default) or to zeros of the parameter's shape."""
         for p in self.parameters():
             if p.grad is None:
                 continue
@@ -253,6 +272,7 @@ class Module:
                 p.grad = Tensor._make(np.zeros_like(p.data))
 
     def requires_grad_(self, requires_grad: bool = True) -> Module:
+        """Set `requires_grad` of every parameter (False freezes the module); returns self."""
         for p in self.parameters():
             p.requires_grad = requires_grad
         return self
@@ -278,15 +298,19 @@ class Module:
         return self
 
     def float(self) -> Module:
+        """Cast floating parameters and buffers to float32, in place; returns self."""
         return self.to(np.float32)
 
     def double(self) -> Module:
+        """Cast floating parameters and buffers to float64, in place; returns self."""
         return self.to(np.float64)
 
     def cpu(self) -> Module:
+        """Returns self: the CPU is the only device."""
         return self
 
     def type(self, dst_type: Any) -> Module:
+        """Cast floating parameters and buffers to `dst_type`, in place (as `to(dst_type)`); returns self."""
         return self.to(dst_type)
 
     def get_submodule(self, target: str) -> Module:
@@ -300,6 +324,7 @@ class Module:
         return module
 
     def get_parameter(self, target: str) -> Parameter:
+        """The parameter at a dotted path ("features.0.weight"); AttributeError naming the path if there is none."""
         path, _, name = target.rpartition(".")
         module = self.get_submodule(path)
         if name not in module._parameters:
@@ -361,6 +386,9 @@ class Module:
 
     # ----- printing -------------------------------------------------------
     def extra_repr(self) -> str:
+        """The text inside the parentheses of the module's repr (its arguments, e.g. `in_features=4, out_features=3`);
+        "" here. Subclasses override it.
+        """
         return ""
 
     def __repr__(self) -> str:
@@ -454,6 +482,7 @@ class Sequential(_ModuleSequence):
         return Sequential(*items)
 
     def forward(self, x: Any) -> Any:
+        """x through each module in order: `m_n(...m_2(m_1(x)))`; the shapes are those of the modules in turn."""
         for m in self._modules.values():
             x = m(x)
         return x

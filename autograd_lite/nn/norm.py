@@ -107,9 +107,16 @@ class LayerNorm(Module):
             self.register_parameter("bias", None)
 
     def forward(self, x: Tensor) -> Tensor:
+        """x (..., normalized_shape) → the same shape: (x − mean) / √(var + eps) · weight + bias, the mean and
+        (biased) variance taken over the last len(normalized_shape) dims of each sample.
+
+        Gradient, with x̂ the normalised x, g = G·weight and the means over those dims:
+        ∂L/∂x = (g − mean(g) − x̂·mean(g·x̂)) / √(var + eps); ∂L/∂weight = Σ G·x̂, ∂L/∂bias = ΣG over the rest.
+        """
         return F.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
 
     def extra_repr(self) -> str:
+        """`(4,), eps=1e-05, elementwise_affine=True`, as the repr shows them."""
         return f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.weight is not None}"
 
 
@@ -132,7 +139,13 @@ class GroupNorm(Module):
             self.register_parameter("bias", None)
 
     def forward(self, x: Tensor) -> Tensor:
+        """x (N, C, ...) → the same shape: each sample's num_groups groups of C/num_groups channels normalised
+        by their own mean and (biased) variance, then ·weight + bias per channel.
+
+        Gradient as LayerNorm's, with the means taken over each group.
+        """
         return F.group_norm(x, self.num_groups, self.weight, self.bias, self.eps)
 
     def extra_repr(self) -> str:
+        """`2, 4, eps=1e-05, affine=True` (num_groups, num_channels, ...), as the repr shows them."""
         return f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.weight is not None}"

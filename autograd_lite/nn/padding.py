@@ -56,6 +56,7 @@ class ZeroPad1d(ConstantPad1d):
         super().__init__(padding, 0.0)
 
     def extra_repr(self) -> str:
+        """`(left, right)`: the padding, as the repr shows it."""
         return f"{self.padding}"
 
 
@@ -66,4 +67,5 @@ class ZeroPad2d(ConstantPad2d):
         super().__init__(padding, 0.0)
 
     def extra_repr(self) -> str:
+        """`(left, right, top, bottom)`: the padding, as the repr shows it."""
         return f"{self.padding}"

@@ -3,22 +3,19 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
 from .. import creation
 from ..grad_mode import no_grad
-from ..ops import where
 from ..tensor import Tensor
-from . import _checks, init
+from . import _checks, functional as F, init
 from .module import Module, Parameter
 
 
 class Embedding(Module):
     """weight (num_embeddings, embedding_dim), initialised N(0, 1); input ids of any shape S → S + (embedding_dim,).
 
-    The gradient of an output row adds into the weight row it came from (summed over repeats).
-    padding_idx: that row starts at zero and never gets a gradient. max_norm: rows looked up are
-    first rescaled in place to norm at most max_norm (PyTorch's renorm, norm_type-norm).
+    forward is F.embedding: the gradient of an output row adds into the weight row it came from (summed
+    over repeats). padding_idx: that row starts at zero and never gets a gradient. max_norm: rows looked
+    up are first rescaled in place to norm at most max_norm (PyTorch's renorm, norm_type-norm).
     """
 
     def __init__(self, num_embeddings: int, embedding_dim: int, padding_idx: int | None = None,
@@ -51,6 +48,7 @@ class Embedding(Module):
             self.weight = Parameter(_weight, requires_grad=not _freeze)
 
     def reset_parameters(self) -> None:
+        """weight drawn from N(0, 1) again, the padding row zeroed."""
         init.normal_(self.weight)
         if self.padding_idx is not None:
             with no_grad():
@@ -67,37 +65,13 @@ class Embedding(Module):
         return cls(rows, cols, padding_idx, max_norm, norm_type, scale_grad_by_freq, sparse, _weight=embeddings,
                    _freeze=freeze)
 
-    def _ids(self, input: Any) -> np.ndarray:
-        ids = input.data if isinstance(input, Tensor) else np.asarray(input)
-        if ids.dtype.kind not in "iu":
-            raise TypeError(f"Embedding: expected integer indices (int64 or int32), got dtype {ids.dtype}")
-        if ids.size and (ids.min() < 0 or ids.max() >= self.num_embeddings):
-            bad = ids[(ids < 0) | (ids >= self.num_embeddings)].reshape(-1)[0]
-            raise IndexError(f"Embedding: index {int(bad)} is out of range for {self.num_embeddings} embeddings")
-        return ids
-
     def forward(self, input: Any) -> Tensor:
-        ids = self._ids(input)
-        if self.max_norm is not None:
-            self._renorm(np.unique(ids))
-        rows = self.weight[ids]
-        if self.padding_idx is None or not (ids == self.padding_idx).any():
-            return rows
-        keep = (ids != self.padding_idx)[..., None]
-        return where(keep, rows, rows.detach())  # the padding row's value, without a gradient
-
-    def _renorm(self, used: np.ndarray) -> None:
-        with no_grad():
-            w = self.weight.data
-            norms = np.linalg.norm(w[used], ord=self.norm_type, axis=1)
-            scale = np.where(norms > self.max_norm, self.max_norm / (norms + 1e-7), 1.0)
-            if (scale != 1.0).any():
-                if not w.flags.writeable:
-                    self.weight.data = w = w.copy()
-                w[used] *= scale[:, None].astype(w.dtype)
-                self.weight._version += 1
+        """The rows of weight at the integer ids `input` (any shape S): S -> S + (embedding_dim,)."""
+        return F.embedding(input, self.weight, self.padding_idx, self.max_norm, self.norm_type,
+                           self.scale_grad_by_freq, self.sparse)
 
     def extra_repr(self) -> str:
+        """num_embeddings, embedding_dim and the options that differ from the defaults."""
         text = f"{self.num_embeddings}, {self.embedding_dim}"
         if self.padding_idx is not None:
             text += f", padding_idx={self.padding_idx}"

@@ -127,16 +127,3 @@ def setitem(a: Tensor, index: Any, value: Any) -> None:
         out.grad_fn.out_ref = weakref.ref(a)
     a._version += 1
 
-
-@register(name="fill_", al=False, method=True)
-def _fill_(a: Tensor, value: Any) -> Tensor:
-    """Write value into every element of a (in place, as `a[...] = value`); returns a."""
-    setitem(a, Ellipsis, value)
-    return a
-
-
-@register(name="zero_", al=False, method=True)
-def _zero_(a: Tensor) -> Tensor:
-    """Write 0 into every element of a (in place); returns a."""
-    setitem(a, Ellipsis, 0)
-    return a

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import math
 import weakref
+from collections import namedtuple
 from typing import Any
 
 import numpy as np
@@ -42,6 +43,8 @@ from ..engine import Function, OpError, is_grad_enabled
 from ..tensor import Tensor
 from .dims import dim_index, normalize_dims
 from .elementwise import as_tensor, where
+from .matrix import diag_embed
+from .shape import cat
 from .registry import register
 
 
@@ -532,21 +535,314 @@ def norm(A: Tensor, ord: Any = None, dim: Any = None, keepdim: bool = False) -> 
     return vector_norm(A, 2 if ord is None else ord, dim, keepdim)
 
 
-class SingularValues(Function):
-    """s = σ(A), descending, shape (..., min(m, n)).  ∂L/∂A = U·diag(G)·Vᵀ (distinct singular values)."""
-    saved = ("u", "vt")
-    expr, grad_exprs = "σ(a)", ("U·diag(G)·Vᵀ",)
-    twice_differentiable = False
+# ----- decompositions: several outputs, packed side by side in one node's output ---------------
+# A node has one output array, so a decomposition's factors are flattened into one (batch, total)
+# array; the public function slices them out (Tensor ops: each factor keeps its place in the graph),
+# and backward slices G the same way (the parts of unused factors are zeros).
+def _pack(batch: tuple[int, ...], *arrays: np.ndarray) -> np.ndarray:
+    return np.concatenate([x.reshape(batch + (-1,)) for x in arrays], axis=-1)
+
+
+def _unpack(t: Tensor, batch: tuple[int, ...], *shapes: tuple[int, ...]) -> list[Tensor]:
+    parts, start = [], 0
+    for shape in shapes:
+        size = math.prod(shape)
+        parts.append(t[..., start:start + size].reshape(batch + shape))
+        start += size
+    return parts
+
+
+def _matrices(op: str, a: np.ndarray) -> tuple[tuple[int, ...], tuple[int, int]]:
+    """(batch shape, (m, n)) of a (batch of) matrix; OpError for fewer than 2 dims."""
+    if a.ndim < 2:
+        raise OpError(f"{op}: expected a matrix or a batch of them (shape (..., m, n)), got {a.shape}")
+    return a.shape[:-2], a.shape[-2:]
+
+
+def _eye_mask(n: int) -> np.ndarray:
+    return np.eye(n, dtype=bool)
+
+
+def _off_diagonal_inverse(e: Tensor) -> Tensor:
+    """1 / e off the diagonal, 0 on it (e: (..., k, k) differences of eigen/singular values)."""
+    on = _eye_mask(e.shape[-1])
+    return where(on, 0.0, 1.0 / where(on, 1.0, e))
+
+
+def _used(g: Tensor) -> bool:
+    """Whether a factor's part of G is nonzero (an unused factor's part is exactly 0)."""
+    return bool(np.any(g.data))
+
+
+eigh_result = namedtuple("linalg_eigh", ["eigenvalues", "eigenvectors"])  # like torch.return_types
+svd_result = namedtuple("linalg_svd", ["U", "S", "Vh"])
+qr_result = namedtuple("linalg_qr", ["Q", "R"])
+lstsq_result = namedtuple("linalg_lstsq", ["solution", "residuals", "rank", "singular_values"])
+
+
+class Eigh(Function):
+    """A = V·diag(λ)·Vᵀ for symmetric A (one triangle read), λ ascending.
+
+    ∂L/∂A = V·(diag(G_λ) + F ⊙ skew(Vᵀ·G_V))·Vᵀ with F_ij = 1/(λ_j − λ_i) (i ≠ j) and
+    skew(M) = (M − Mᵀ)/2: symmetric, and finite only for distinct eigenvalues when G_V ≠ 0.
+    """
+    saved = ("out",)
+    expr, grad_exprs = "eigh(a)", ("V·(diag(G_λ) + F ⊙ skew(Vᵀ·G_V))·Vᵀ",)
+
+    def __init__(self, uplo: str) -> None:
+        self.uplo = uplo
 
     def forward(self, a):
-        self.u, s, self.vt = np.linalg.svd(a, full_matrices=False)
-        return s
+        _square("linalg.eigh", a)
+        self.batch, self.n = a.shape[:-2], a.shape[-1]
+        w, v = np.linalg.eigh(a, UPLO=self.uplo)
+        self.out = _pack(self.batch, w, v)
+        return self.out
+
+    def parts(self, t: Tensor) -> list[Tensor]:
+        return _unpack(t, self.batch, (self.n,), (self.n, self.n))
 
     def backward(self, g):
-        return Tensor._make(self.u) @ (g.unsqueeze(-1) * Tensor._make(self.vt))
+        g_w, g_v = self.parts(g)
+        w, v = self.parts(self.output())
+        inner = diag_embed(g_w)
+        if _used(g_v):
+            vtg = v.mT @ g_v
+            inner = inner + (vtg - vtg.mT) * 0.5 * _off_diagonal_inverse(w.unsqueeze(-2) - w.unsqueeze(-1))
+        return v @ inner @ v.mT
 
 
-@register(SingularValues, al=False, linalg=True)
+def _uplo(op: str, UPLO: str) -> str:
+    if UPLO not in ("L", "U"):
+        raise OpError(f"{op}: UPLO must be 'L' or 'U', got {UPLO!r}")
+    return UPLO
+
+
+@register(Eigh, al=False, linalg=True)
+def eigh(A: Tensor, UPLO: str = "L") -> tuple[Tensor, Tensor]:
+    """Eigenvalues (ascending) and orthonormal eigenvectors (columns) of symmetric A (..., n, n), reading
+    only its lower (UPLO='L') or upper triangle: the named tuple (eigenvalues, eigenvectors).
+
+    ∂L/∂A = V·(diag(G_λ) + F ⊙ skew(Vᵀ·G_V))·Vᵀ, F_ij = 1/(λ_j − λ_i): eigenvectors need distinct
+    eigenvalues. Each eigenvector's sign is arbitrary, so a loss should not depend on it.
+    """
+    node = Eigh(_uplo("linalg.eigh", UPLO))
+    packed = node.apply(as_tensor(A))
+    return eigh_result(*node.parts(packed))
+
+
+@register(Eigh, al=False, linalg=True)
+def eigvalsh(A: Tensor, UPLO: str = "L") -> Tensor:
+    """The eigenvalues (ascending) of symmetric A (..., n, n), one triangle read.  ∂L/∂A = V·diag(G)·Vᵀ."""
+    return eigh(A, _uplo("linalg.eigvalsh", UPLO)).eigenvalues
+
+
+class Svd(Function):
+    """A = U·diag(S)·Vh, S descending.  With E_ij = S_j² − S_i² and skew(M) = M − Mᵀ (PyTorch's svd_backward):
+    ∂L/∂A = U·[(skew(Uᵀ·G_U)·diag(S) + diag(S)·skew(Vh·G_Vhᵀ)) / E + diag(G_S)]·Vh, plus the parts of G_U
+    (G_Vh) outside U's (Vh's) span for tall (wide) A. Finite for distinct, nonzero singular values.
+    """
+    saved = ("out",)
+    expr, grad_exprs = "svd(a)", ("U·[(skew(UᵀG_U)S + S·skew(Vh·G_Vhᵀ))/E + diag(G_S)]·Vh",)
+
+    def __init__(self, full_matrices: bool) -> None:
+        self.full_matrices = full_matrices
+
+    def forward(self, a):
+        self.batch, (self.m, self.n) = _matrices("linalg.svd", a)
+        u, s, vh = np.linalg.svd(a, full_matrices=self.full_matrices)
+        self.shapes = (u.shape[-2:], s.shape[-1:], vh.shape[-2:])
+        self.out = _pack(self.batch, u, s, vh)
+        return self.out
+
+    def parts(self, t: Tensor) -> list[Tensor]:
+        return _unpack(t, self.batch, *self.shapes)
+
+    def backward(self, g):
+        g_u, g_s, g_vh = self.parts(g)
+        u, s, vh = self.parts(self.output())
+        m, n, k = self.m, self.n, s.shape[-1]
+        if self.full_matrices:  # only the first k singular vectors are determined (as PyTorch)
+            u, g_u, vh, g_vh = u[..., :k], g_u[..., :k], vh[..., :k, :], g_vh[..., :k, :]
+        use_u, use_v = _used(g_u), _used(g_vh)
+        if not (use_u or use_v):
+            return u @ (g_s.unsqueeze(-1) * vh)
+        inner = None
+        if use_u:
+            utg = u.mT @ g_u
+            inner = (utg - utg.mT) * s.unsqueeze(-2)
+        if use_v:
+            vtg = vh @ g_vh.mT
+            term = s.unsqueeze(-1) * (vtg - vtg.mT)
+            inner = term if inner is None else inner + term
+        s2 = s * s
+        inner = inner * _off_diagonal_inverse(s2.unsqueeze(-2) - s2.unsqueeze(-1)) + diag_embed(g_s)
+        if m > k and use_u:  # G_U's part outside the column space of U
+            g_u_s = g_u / s.unsqueeze(-2)
+            return (u @ inner + g_u_s - u @ (u.mT @ g_u_s)) @ vh
+        if n > k and use_v:  # G_Vh's part outside the row space of Vh
+            s_g_vh = g_vh / s.unsqueeze(-1)
+            return u @ (inner @ vh + s_g_vh - (s_g_vh @ vh.mT) @ vh)
+        return u @ inner @ vh
+
+
+@register(Svd, al=False, linalg=True)
+def svd(A: Tensor, full_matrices: bool = True, *, driver: str | None = None) -> tuple[Tensor, Tensor, Tensor]:
+    """A = U·diag(S)·Vh for A (..., m, n): the named tuple (U, S, Vh), S descending (k = min(m, n) values).
+
+    U is (..., m, m) and Vh (..., n, n) with full_matrices=True (only their first k columns/rows carry a
+    gradient), (..., m, k) and (..., k, n) otherwise. The gradient needs distinct singular values (nonzero
+    ones for U, Vh); singular vectors' signs are arbitrary, so a loss should not depend on them.
+    `driver` (a CUDA option in PyTorch) is accepted and ignored.
+    """
+    node = Svd(bool(full_matrices))
+    packed = node.apply(as_tensor(A))
+    return svd_result(*node.parts(packed))
+
+
+@register(Svd, al=False, linalg=True)
 def svdvals(A: Tensor) -> Tensor:
-    """Singular values in descending order (first derivatives only)."""
-    return SingularValues().apply(as_tensor(A))
+    """Singular values in descending order.  ∂L/∂A = U·diag(G)·Vh (distinct singular values)."""
+    return svd(A, full_matrices=False).S
+
+
+class Qr(Function):
+    """A = Q·R, Q with orthonormal columns, R upper triangular. For m ≥ n (reduced), with
+    M = R·G_Rᵀ − G_Qᵀ·Q and copyltu(M) the symmetric matrix with M's lower triangle:
+    ∂L/∂A = (G_Q + Q·copyltu(M))·R⁻ᵀ (full-rank A); for m < n, A = [X | Y] splits into X's square
+    QR and Y = Q·R₂."""
+    saved = ("out",)
+    expr, grad_exprs = "qr(a)", ("(G_Q + Q·copyltu(R·G_Rᵀ − G_Qᵀ·Q))·R⁻ᵀ",)
+
+    def __init__(self, mode: str) -> None:
+        self.mode = mode
+
+    def forward(self, a):
+        self.batch, (self.m, self.n) = _matrices("linalg.qr", a)
+        q, r = np.linalg.qr(a, mode="complete" if self.mode == "complete" else "reduced")
+        self.shapes = (q.shape[-2:], r.shape[-2:])
+        self.out = _pack(self.batch, q, r)
+        return self.out
+
+    def parts(self, t: Tensor) -> list[Tensor]:
+        return _unpack(t, self.batch, *self.shapes)
+
+    def backward(self, g):
+        if self.mode == "complete" and self.m > self.n:
+            raise OpError(f"linalg.qr: the gradient of mode='complete' needs m <= n (Q's last columns are not "
+                          f"determined), got A of shape {(self.m, self.n)}")
+        g_q, g_r = self.parts(g)
+        q, r = self.parts(self.output())
+        m, n = self.m, self.n
+        if m >= n:
+            return _qr_backward(q, r, g_q, g_r)
+        # wide A = [X | Y] with X = Q·R₁ square and Y = Q·R₂: Y's gradient is Q·G_R₂, and R₂ = Qᵀ·Y
+        # passes G_Q + Y·G_R₂ᵀ on to X's square QR (as PyTorch)
+        y, g_r2 = self.inputs[0][..., m:], g_r[..., m:]
+        g_x = _qr_backward(q, r[..., :m], g_q + y @ g_r2.mT, g_r[..., :m])
+        return cat([g_x, q @ g_r2], -1)
+
+
+def _qr_backward(q: Tensor, r: Tensor, g_q: Tensor, g_r: Tensor) -> Tensor:
+    """∂L/∂A of A = Q·R (m ≥ n, R square): (G_Q + Q·copyltu(M))·R⁻ᵀ with M = R·G_Rᵀ − G_Qᵀ·Q."""
+    m_ = r @ g_r.mT - g_q.mT @ q
+    n = r.shape[-1]
+    low = m_ * Tensor._make(np.tril(np.ones((n, n), m_.dtype), -1))
+    sym = low + low.mT + m_ * Tensor._make(np.eye(n, dtype=m_.dtype))
+    return solve(r, (g_q + q @ sym).mT).mT  # X·R⁻ᵀ = (R⁻¹·Xᵀ)ᵀ
+
+
+@register(Qr, al=False, linalg=True)
+def qr(A: Tensor, mode: str = "reduced") -> tuple[Tensor, Tensor]:
+    """A = Q·R for A (..., m, n): the named tuple (Q, R). mode='reduced': Q (..., m, k), R (..., k, n),
+    k = min(m, n); 'complete': Q (..., m, m), R (..., m, n); 'r': R only (Q an empty tensor).
+    The gradient needs full-rank A (its first min(m, n) columns independent), and m ≤ n for mode 'complete'."""
+    if mode not in ("reduced", "complete", "r"):
+        raise OpError(f"linalg.qr: mode must be 'reduced', 'complete' or 'r', got {mode!r}")
+    A = as_tensor(A)
+    node = Qr("reduced" if mode == "r" else mode)
+    q, r = node.parts(node.apply(A))
+    return qr_result(Tensor._make(np.zeros((0,), A.dtype)) if mode == "r" else q, r)
+
+
+_LSTSQ_DRIVERS = ("gels", "gelsy", "gelsd", "gelss")
+
+
+class Lstsq(Function):
+    """X = A⁺·B = argmin ‖A·X − B‖ (the minimum-norm solution) for A (..., m, n), B (..., m, k).
+
+    For full-rank A (the pseudo-inverse's derivative), with R = B − A·X:
+    ∂L/∂B = A⁺ᵀ·G,  ∂L/∂A = −A⁺ᵀ·G·Xᵀ + R·(A⁺A⁺ᵀ·G)ᵀ + A⁺ᵀ·X·((I − A⁺A)·G)ᵀ.
+    Tall (m ≥ n): A⁺ᵀ·Y = A·(AᵀA)⁻¹·Y and I − A⁺A = 0; wide (m < n): A⁺ᵀ·Y = (AAᵀ)⁻¹·A·Y and R = 0.
+    """
+    saved = ("out",)
+    expr, grad_exprs = "a⁺·b", ("−a⁺ᵀ·G·xᵀ + r·(a⁺a⁺ᵀ·G)ᵀ + a⁺ᵀ·x·((I − a⁺a)·G)ᵀ", "a⁺ᵀ·G")
+
+    def __init__(self, rcond: float | None) -> None:
+        self.rcond = rcond
+
+    def forward(self, a, b):
+        if a.ndim < 2 or b.ndim < 2 or a.shape[-2] != b.shape[-2]:
+            raise OpError(f"linalg.lstsq: A (..., m, n) and B (..., m, k) need the same m, got shapes "
+                          f"{a.shape} and {b.shape}")
+        m, n = a.shape[-2:]
+        rcond = np.finfo(a.dtype).eps * max(m, n) if self.rcond is None else self.rcond
+        batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+        a_b, b_b = np.broadcast_to(a, batch + a.shape[-2:]), np.broadcast_to(b, batch + b.shape[-2:])
+        x = np.empty(batch + (n, b.shape[-1]), np.result_type(a, b))
+        self.rank = np.empty(batch, np.int64)
+        self.singular_values = np.empty(batch + (min(m, n),), a.dtype)
+        for idx in np.ndindex(*batch):
+            x[idx], _, self.rank[idx], self.singular_values[idx] = np.linalg.lstsq(a_b[idx], b_b[idx], rcond=rcond)
+        self.full_rank = bool(np.all(self.rank == min(m, n)))
+        self.out = x
+        return x
+
+    def backward(self, g):
+        a, b = self.inputs
+        if not self.full_rank:
+            raise OpError(f"linalg.lstsq: the gradient needs A of full rank, got A of shape {a.shape} and rank "
+                          f"{self.rank.tolist()}")
+        x = self.output()
+        m, n = a.shape[-2:]
+        if m >= n:  # W = (AᵀA)⁻¹·G: A⁺ᵀ·G = A·W, A⁺A⁺ᵀ·G = W
+            w = solve(a.mT @ a, g)
+            gb = a @ w
+            ga = (b - a @ x) @ w.mT - gb @ x.mT if a.requires_grad else None
+            return ga, (gb if b.requires_grad else None)
+        c = a @ a.mT  # wide: A⁺ᵀ·Y = C⁻¹·A·Y; A·X = B, so the residual term is 0 and A⁺ᵀ·X = C⁻¹·B
+        gb = solve(c, a @ g)
+        ga = None
+        if a.requires_grad:
+            free = g - a.mT @ gb  # (I − A⁺A)·G
+            ga = solve(c, b) @ free.mT - gb @ x.mT
+        return ga, (gb if b.requires_grad else None)
+
+
+@register(Lstsq, al=False, linalg=True)
+def lstsq(A: Tensor, B: Tensor, rcond: float | None = None, *,
+          driver: str | None = None) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+    """The least-squares solution X of A·X ≈ B (minimum norm if A is rank deficient), like
+    torch.linalg.lstsq: the named tuple (solution, residuals, rank, singular_values).
+
+    A is (..., m, n), B (..., m, k) or (m,); batch dims broadcast. As in PyTorch (CPU): driver
+    'gelsy' (default), 'gels', 'gelsd' or 'gelss'; residuals (‖A·X − B‖² per column) only for
+    m > n, full rank and a driver other than 'gelsy', else empty; rank except for 'gels';
+    singular_values for 'gelsd' and 'gelss' only. rcond: singular values below rcond·σ_max count
+    as zero (default eps·max(m, n)). The solution is differentiable for full-rank A (tall or wide).
+    """
+    driver = "gelsy" if driver is None else driver
+    if driver not in _LSTSQ_DRIVERS:
+        raise OpError(f"linalg.lstsq: driver must be one of {_LSTSQ_DRIVERS}, got {driver!r}")
+    A, B = as_tensor(A), as_tensor(B)
+    vector = B.ndim == 1
+    node = Lstsq(rcond)
+    x = node.apply(A, B.unsqueeze(-1) if vector else B)
+    m, n = A.shape[-2:]
+    empty = Tensor._make(np.zeros((0,), x.dtype))
+    residuals = empty
+    if driver != "gelsy" and m > n and node.full_rank:
+        residuals = ((A @ x - (B.unsqueeze(-1) if vector else B)) ** 2).sum(-2)
+    rank = Tensor._make(node.rank) if driver != "gels" else Tensor._make(np.zeros((0,), np.int64))
+    sv = Tensor._make(node.singular_values) if driver in ("gelsd", "gelss") else empty
+    return lstsq_result(x.squeeze(-1) if vector else x, residuals, rank, sv)

@@ -20,6 +20,7 @@ from ..engine import Function, OpError, is_grad_enabled
 from ..tensor import Tensor
 from .registry import register
 from .activation import Softplus, log_softmax, softmax
+from .distance import pairwise_distance
 from .elementwise import abs, as_tensor, clamp, exp, log, relu, where
 
 REDUCTIONS = ("mean", "sum", "none")
@@ -291,7 +292,7 @@ def mse_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
 
 @register(al=False, F=True)
 def l1_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
-    """|input − target| reduced; d/dinput = sign(input − target) (0 at equality, as PyTorch)."""
+    """`abs(input − target)` reduced; d/dinput = sign(input − target) (0 at equality, as PyTorch)."""
     _check_reduction("l1_loss", reduction)
     return reduce(abs(_difference("l1_loss", input, target)), reduction, "l1_loss")
 
@@ -305,7 +306,7 @@ def _piecewise_quadratic(d: Tensor, width: float) -> Tensor:
 
 @register(al=False, F=True)
 def smooth_l1_loss(input: Tensor, target: Any, reduction: str = "mean", beta: float = 1.0) -> Tensor:
-    """0.5·d²/β where |d| < β, else |d| − 0.5·β, for d = input − target (β = 0: the L1 loss)."""
+    """0.5·d²/β where `abs(d) < β`, else `abs(d) − 0.5·β`, for d = input − target (β = 0: the L1 loss)."""
     _check_reduction("smooth_l1_loss", reduction)
     if not beta >= 0:
         raise OpError(f"smooth_l1_loss: beta must be >= 0, got {beta}")
@@ -316,7 +317,7 @@ def smooth_l1_loss(input: Tensor, target: Any, reduction: str = "mean", beta: fl
 
 @register(al=False, F=True)
 def huber_loss(input: Tensor, target: Any, reduction: str = "mean", delta: float = 1.0) -> Tensor:
-    """0.5·d² where |d| < δ, else δ·(|d| − 0.5·δ), for d = input − target (δ·smooth_l1 with β = δ)."""
+    """0.5·d² where `abs(d) < δ`, else `δ·(abs(d) − 0.5·δ)`, for d = input − target (δ·smooth_l1 with β = δ)."""
     _check_reduction("huber_loss", reduction)
     if not delta > 0:
         raise OpError(f"huber_loss: delta must be > 0, got {delta}")
@@ -421,12 +422,6 @@ def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Any, margin: f
     return reduce(loss, reduction, "cosine_embedding_loss")
 
 
-def _pairwise_distance(a: Tensor, b: Tensor, p: float, eps: float) -> Tensor:
-    """‖a − b + eps‖_p along the last dim (PyTorch's pairwise_distance)."""
-    d = abs(a - b + eps)
-    return (d * d).sum(-1) ** 0.5 if p == 2 else (d ** p).sum(-1) ** (1.0 / p)
-
-
 @register(al=False, F=True)
 def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor, margin: float = 1.0, p: float = 2.0,
                         eps: float = 1e-6, swap: bool = False, reduction: str = "mean") -> Tensor:
@@ -434,10 +429,10 @@ def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor, marg
     _check_reduction("triplet_margin_loss", reduction)
     if not p > 0:
         raise OpError(f"triplet_margin_loss: p must be positive, got {p}")
-    d_pos = _pairwise_distance(anchor, positive, p, eps)
-    d_neg = _pairwise_distance(anchor, negative, p, eps)
+    d_pos = pairwise_distance(anchor, positive, p, eps)
+    d_neg = pairwise_distance(anchor, negative, p, eps)
     if swap:
-        d_swap = _pairwise_distance(positive, negative, p, eps)
+        d_swap = pairwise_distance(positive, negative, p, eps)
         d_neg = where(d_swap.data < d_neg.data, d_swap, d_neg)
     return reduce(relu(d_pos - d_neg + margin), reduction, "triplet_margin_loss")
 

@@ -13,7 +13,7 @@ import numpy as np
 
 from ..engine import Function, OpError, is_grad_enabled
 from ..tensor import Tensor
-from .elementwise import as_tensor
+from .elementwise import RuntimeOpError, as_tensor
 from .dims import dim_index
 from .registry import register
 from .shape import sum_to, transpose
@@ -221,3 +221,81 @@ def diag_embed(a: Tensor, offset: int = 0) -> Tensor:
         raise OpError(f"diag_embed: expected at least 1 dimension, got shape {a.shape}")
     n = a.shape[-1] + abs(offset)
     return DiagEmbed(offset, a.ndim - 1, a.ndim, a.shape[:-1] + (n, n)).apply(a)
+
+
+# ----- PyTorch's strict products: one shape each, same dtypes, no broadcasting -----------------
+def _same_dtype(op: str, a: Tensor, b: Tensor, what: str) -> None:
+    if a.dtype != b.dtype:
+        raise RuntimeOpError(f"{op}: expected {what} to have the same dtype, but got {a.dtype} and {b.dtype}")
+
+
+def _strict_product(op: str, a: Tensor, b: Tensor, ndims: tuple[int, int], wrong_ndim: str, mismatch: str,
+                    pair: str) -> Tensor:
+    """a·b after PyTorch's checks for mm/bmm/mv/dot: exactly these ndims, matching sizes (batch
+    sizes equal, no broadcasting), one dtype. The messages are PyTorch's."""
+    if (a.ndim, b.ndim) != ndims:
+        raise RuntimeOpError(f"{op}: {wrong_ndim} (shapes {a.shape} and {b.shape})")
+    if a.shape[-1] != b.shape[-2 if b.ndim > 1 else 0] or a.shape[:-2] != b.shape[:-2]:
+        raise RuntimeOpError(f"{op}: {mismatch} (shapes {a.shape} and {b.shape})")
+    _same_dtype(op, a, b, pair)
+    return Matmul().apply(a, b)
+
+
+@register(method=True)
+def mm(input: Tensor, mat2: Tensor) -> Tensor:
+    """input·mat2 for matrices only: (n, m)·(m, p) → (n, p), no broadcasting (torch.mm).
+    ∂L/∂input = G·mat2ᵀ, ∂L/∂mat2 = inputᵀ·G."""
+    return _strict_product("mm", input, mat2, (2, 2), "both operands must be matrices",
+                           "mat1 and mat2 shapes cannot be multiplied ("
+                           + " and ".join("x".join(map(str, t.shape)) for t in (input, mat2)) + ")", "mat1 and mat2")
+
+
+@register(method=True)
+def bmm(input: Tensor, mat2: Tensor) -> Tensor:
+    """Batched products of 3-D tensors only: (b, n, m)·(b, m, p) → (b, n, p), no broadcasting (torch.bmm)."""
+    expected = [input.shape[0], input.shape[-1]] if input.ndim == 3 else None
+    return _strict_product("bmm", input, mat2, (3, 3), "both operands must be 3-D tensors",
+                           f"expected size for first two dimensions of batch2 tensor to be: {expected} but got: "
+                           f"{list(mat2.shape[:2])}", "batch1 and batch2")
+
+
+@register(method=True)
+def mv(input: Tensor, vec: Tensor) -> Tensor:
+    """Matrix times vector only: (n, m)·(m,) → (n,) (torch.mv)."""
+    return _strict_product("mv", input, vec, (2, 1), "expected a matrix and a vector", "size mismatch",
+                           "the matrix and the vector")
+
+
+@register(method=True)
+def dot(input: Tensor, tensor: Tensor) -> Tensor:
+    """Σ input ⊙ tensor for two 1-D tensors of the same length only (torch.dot): a 0-d tensor.
+    ∂L/∂input = G·tensor, ∂L/∂tensor = G·input."""
+    return _strict_product("dot", input, tensor, (1, 1),
+                           f"1D tensors expected, but got {input.ndim}D and {tensor.ndim}D tensors",
+                           "inconsistent tensor size", "both vectors")
+
+
+@register(method=True)
+def t(input: Tensor) -> Tensor:
+    """The transpose of a matrix; a 0-D or 1-D tensor is returned as it is (torch.t)."""
+    if input.ndim > 2:
+        raise RuntimeOpError(f"t: t() expects a tensor with <= 2 dimensions, but self is {input.ndim}D "
+                             f"(shape {input.shape})")
+    return transpose(input, 0, 1) if input.ndim == 2 else input
+
+
+@register()
+def cdist(x1: Tensor, x2: Tensor, p: float = 2.0,
+          compute_mode: str = "use_mm_for_euclid_dist_if_necessary") -> Tensor:
+    """Pairwise p-norm distances between the rows of x1 (..., P, M) and x2 (..., R, M): shape (..., P, R).
+
+    Composed of a broadcast difference and `linalg.vector_norm` (whose gradient is 0 at a zero
+    distance, as PyTorch's); `compute_mode` is accepted for PyTorch compatibility and ignored.
+    """
+    from .linalg import vector_norm
+    if x1.ndim < 2 or x2.ndim < 2 or x1.shape[-1] != x2.shape[-1]:
+        raise RuntimeOpError(f"cdist: expected x1 (..., P, M) and x2 (..., R, M) with the same M, "
+                             f"got shapes {x1.shape} and {x2.shape}")
+    if p < 0:
+        raise RuntimeOpError(f"cdist: p value for the p-norm distance must be >= 0, got {p}")
+    return vector_norm(x1.unsqueeze(-2) - x2.unsqueeze(-3), p, -1)

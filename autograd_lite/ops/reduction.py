@@ -13,7 +13,8 @@ import numpy as np
 from ..engine import OpError, Function
 from ..tensor import Tensor
 from .dims import dim_index, normalize_dims
-from .elementwise import exp, maximum, minimum
+from .elementwise import exp, maximum, minimum, where
+from .shape import cat, flip
 from .registry import register
 
 
@@ -261,3 +262,162 @@ def _arg(ufunc: Any, name: str) -> Any:
 
 argmax = register(method=True)(_arg(np.argmax, "argmax"))
 argmin = register(method=True)(_arg(np.argmin, "argmin"))
+
+
+# ----- products and running sums ------------------------------------------------------------
+def _int64(a: np.ndarray) -> np.ndarray:
+    """PyTorch's accumulation dtype: integer and bool inputs give int64, floats keep their dtype."""
+    return a.astype(np.int64) if a.dtype.kind in "iub" else a
+
+
+class Prod(Function):
+    """Π a over dim.  ∂L/∂aᵢ = G·Π_{j≠i} aⱼ, computed without dividing by a: right with zeros."""
+    saved = ("out",)
+    expr, grad_exprs = "Π a", ("G ⊙ Π_{j≠i} a_j",)
+
+    def __init__(self, dims: tuple[int, ...] | None, keepdim: bool) -> None:
+        self.dims, self.keepdim = dims, keepdim
+
+    def forward(self, a):
+        self.out = np.prod(_int64(a), axis=self.dims, keepdims=self.keepdim)
+        return self.out
+
+    def backward(self, g):
+        a = self.inputs[0]
+        if a.ndim == 0:
+            return g
+        g = expand_back(g, self)
+        if not np.any(a.data == 0):  # the usual case: Π_{j≠i} a_j = out / a_i
+            return g * expand_back(self.output(), self) / a
+        # with zeros: Π_{j<i} a_j · Π_{j>i} a_j, exclusive running products from both ends (cumprod's
+        # gradient handles zeros too, so second derivatives are right as well, as PyTorch's)
+        if len(self.dims) == 1:
+            d = self.dims[0]
+            rows, back = a.movedim(d, -1), (lambda t: t.movedim(-1, d))
+        else:  # all dims: one row
+            rows, back = a.reshape(-1), (lambda t: t.reshape(a.shape))
+        before = _exclusive_cumprod(rows)
+        after = flip(_exclusive_cumprod(flip(rows, (-1,))), (-1,))
+        return g * back(before * after)
+
+
+def _exclusive_cumprod(rows: Tensor) -> Tensor:
+    """Π_{j<i} rows_j along the last dim (1 first)."""
+    ones = Tensor._make(np.ones(rows.shape[:-1] + (1,), rows.dtype))
+    return cat([ones, Cumprod(rows.ndim - 1).apply(rows[..., :-1])], -1)
+
+
+@register(Prod, method=True)
+def prod(input: Tensor, dim: int | None = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+    """Π input over dim (all elements when None); integers and bools give int64, as in PyTorch.
+    ∂L/∂xᵢ = G·Π_{j≠i} xⱼ (correct with one zero or several in the input)."""
+    x = input if dtype is None else input.to(dtype)
+    if dim is None:
+        return Prod(tuple(range(x.ndim)) or None, False).apply(x)
+    d = dim_index(dim, x.ndim, "prod")
+    return Prod((d,) if x.ndim else None, bool(keepdim)).apply(x)
+
+
+class Cumsum(Function):
+    """Running sum along dim.  ∂L/∂a = the reversed running sum of G."""
+    saved = ()
+    expr, grad_exprs = "cumsum(a)", ("flip(cumsum(flip(G)))",)
+
+    def __init__(self, dim: int) -> None:
+        self.dim = dim
+
+    def forward(self, a):
+        return np.cumsum(_int64(a), axis=self.dim) if a.ndim else _int64(a).copy()
+
+    def backward(self, g):
+        if g.ndim == 0:
+            return g
+        return flip(Cumsum(self.dim).apply(flip(g, (self.dim,))), (self.dim,))
+
+
+@register(Cumsum, method=True)
+def cumsum(input: Tensor, dim: int, *, dtype: Any = None) -> Tensor:
+    """Running sums along dim (integers and bools give int64).  ∂L/∂x = reversed running sums of G."""
+    x = input if dtype is None else input.to(dtype)
+    return Cumsum(dim_index(dim, x.ndim, "cumsum")).apply(x)
+
+
+class Cumprod(Function):
+    """Running product yᵢ = Π_{j≤i} aⱼ along dim.  ∂L/∂aₖ = Σ_{i≥k} Gᵢ·Π_{j≤i, j≠k} aⱼ."""
+    saved = ("out",)
+    expr, grad_exprs = "cumprod(a)", ("Σ_{i≥k} G_i Π_{j≤i, j≠k} a_j",)
+
+    def __init__(self, dim: int) -> None:
+        self.dim = dim
+
+    def forward(self, a):
+        self.out = np.cumprod(_int64(a), axis=self.dim) if a.ndim else _int64(a).copy()
+        return self.out
+
+    def backward(self, g):
+        a = self.inputs[0]
+        if a.ndim == 0:
+            return g
+        if not np.any(a.data == 0):  # Σ_{i≥k} Gᵢ yᵢ / aₖ: a reversed running sum
+            gy = g * self.output()
+            return flip(Cumsum(self.dim).apply(flip(gy, (self.dim,))), (self.dim,)) / a
+        # with zeros no division: M[k, i] = Π_{j≤i, j≠k} aⱼ, the running product with aₖ set to 1,
+        # taken for i ≥ k; O(n²) per slice, and only here (as Tensor ops: differentiable again)
+        n = a.shape[self.dim]
+        rows = a.movedim(self.dim, -1).unsqueeze(-2).expand(*a.shape[:self.dim], *a.shape[self.dim + 1:], n, n)
+        m = Cumprod(rows.ndim - 1).apply(where(np.eye(n, dtype=bool), 1.0, rows))
+        upper = Tensor._make(np.triu(np.ones((n, n), g.dtype)))
+        grad = (m * upper * g.movedim(self.dim, -1).unsqueeze(-2)).sum(-1)
+        return grad.movedim(-1, self.dim)
+
+
+@register(Cumprod, method=True)
+def cumprod(input: Tensor, dim: int, *, dtype: Any = None) -> Tensor:
+    """Running products along dim (integers and bools give int64).
+    ∂L/∂xₖ = Σ_{i≥k} Gᵢ·Π_{j≤i, j≠k} xⱼ (correct with zeros in x)."""
+    x = input if dtype is None else input.to(dtype)
+    return Cumprod(dim_index(dim, x.ndim, "cumprod")).apply(x)
+
+
+# ----- logical reductions: bool results, no gradient ------------------------------------------
+def _logical(ufunc: Any, name: str, word: str) -> Any:
+    def reduce_(input: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
+        dims = normalize_dims(dim, input.ndim, name) if input.ndim else None
+        return Tensor._make(np.asarray(ufunc(input.data.astype(bool, copy=False), axis=dims, keepdims=keepdim)))
+    reduce_.__name__ = name
+    reduce_.__doc__ = f"Whether {word} element over dim (an int, a tuple, or None for all) is nonzero: a bool tensor."
+    return reduce_
+
+
+all = register(method=True)(_logical(np.all, "all", "every"))
+any = register(method=True)(_logical(np.any, "any", "any"))
+
+
+# ----- statistics in pairs: PyTorch returns plain tuples ---------------------------------------
+@register()
+def var_mean(input: Tensor, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *,
+             correction: float | None = None) -> tuple[Tensor, Tensor]:
+    """(var(input), mean(input)) over dim, a plain tuple as in PyTorch (correction=1 by default)."""
+    return (_variance("var_mean", input, dim, unbiased, keepdim, correction, None, None),
+            mean(input, dim, keepdim))
+
+
+@register()
+def std_mean(input: Tensor, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *,
+             correction: float | None = None) -> tuple[Tensor, Tensor]:
+    """(std(input), mean(input)) over dim, a plain tuple as in PyTorch (correction=1 by default)."""
+    return (_variance("std_mean", input, dim, unbiased, keepdim, correction, None, None).sqrt(),
+            mean(input, dim, keepdim))
+
+
+@register(name="norm", al=False, method=True)
+def _norm_method(input: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False, dtype: Any = None) -> Tensor:
+    """`x.norm(p, dim, keepdim)`, as PyTorch's Tensor.norm: p='fro' (default) is the 2-norm of the elements
+    over dim; p='nuc' the nuclear norm of the matrices in dim (default the last two); a number p the vector p-norm."""
+    from .linalg import matrix_norm, vector_norm
+    x = input if dtype is None else input.to(dtype)
+    if p == "nuc":
+        return matrix_norm(x, "nuc", tuple(dim) if dim is not None else (-2, -1), keepdim)
+    if isinstance(p, str) and p != "fro":
+        raise OpError(f"norm: unknown p {p!r}; use 'fro', 'nuc' or a number")
+    return vector_norm(x, 2 if p == "fro" else p, dim, keepdim)

@@ -21,6 +21,7 @@ Ops composed of other ops are plain functions registered the same way (no Functi
 """
 from __future__ import annotations
 
+import builtins
 import inspect
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -48,6 +49,7 @@ class Op:
     ufunc: np.ufunc | None = None  # the in-place form's no-grad fast path (out= the tensor's array)
     prop: str | None = None  # exposed as a read-only Tensor property instead of a method
     module: tuple[str, ...] = ()  # nn layer class name(s): a Module calling fn with its constructor args
+    layer_inplace: Callable[..., Any] | None = None  # the in-place form its layer calls with inplace=True
 
 
 OPS: dict[str, Op] = {}  # by key: the public name, or "Tensor.<method>" for method-only ops
@@ -95,6 +97,31 @@ def _formula_doc(function: type) -> str:
     return f"{expr}.\n\nGradient, with G = ∂L/∂output: {rule}." if rule else f"{expr}."
 
 
+def register_inplace(fn: Callable[..., Any], name: str | None = None, *, layer: bool = False,
+                     **forms: Any) -> Callable[..., Any]:
+    """Declare `<name>_`, the in-place form of an op declared elsewhere, as an op of its own.
+
+    The form is `fn(t, *args, **kwargs)` written into t (autograd_lite/inplace.py: PyTorch's rules);
+    `forms` are register's options (al=, F=, method=, aliases=, dunders=). `layer=True`: the op's
+    nn layer takes PyTorch's `inplace=False` argument (`nn.ReLU(inplace=True)` calls the form).
+    Returns the form.
+    """
+    from .. import inplace
+    public = name or f"{fn.__name__}_"
+
+    def form(input: Any, *args: Any, **kwargs: Any) -> Any:
+        return inplace.write(input, public, fn, *args, **kwargs)
+    form.__name__ = form.__qualname__ = public
+    form.__signature__ = inspect.signature(fn)  # type: ignore[attr-defined]  (the op's own arguments)
+    form.__doc__ = (f"{fn.__name__}, in place: input ← {fn.__name__}(input, ...), written into input's memory; "
+                    f"returns input.\n\nThe gradient is {fn.__name__}'s, at the old values (an error on a leaf "
+                    "that requires grad, outside no_grad).")
+    if layer:
+        owner = next(op for op in OPS.values() if op.fn is fn and op.module)
+        owner.layer_inplace = form
+    return register(name=public, **forms)(form)
+
+
 # ----- what the registry builds ---------------------------------------------------
 def namespace(space: str) -> dict[str, Callable[..., Any]]:
     """Every op exposed in `space` ("al", "F" or "linalg"), by public name and alias."""
@@ -117,42 +144,35 @@ def _reflected(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _inplace(fn: Callable[..., Any], name: str, ufunc: np.ufunc | None) -> Callable[..., Any]:
-    """`t.<name>(...)`: the op's result written into t (its data and its place in the graph)."""
+    """`t.<name>(*args, **kwargs)`: fn(t, *args, **kwargs) written into t (see autograd_lite/inplace.py).
+
+    Extra arguments pass through (`masked_fill_(mask, value)`, `index_add_(dim, index, source)`)."""
+    from .. import inplace
     from ..tensor import Tensor
 
     def method(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
-        recording = is_grad_enabled() and (self.requires_grad or any(getattr(a, "requires_grad", False)
-                                                                      for a in (*args, *kwargs.values())))
-        if recording:
-            if self.is_leaf:
-                raise RuntimeError(f"{name}: a leaf tensor that requires grad (shape {self.shape}) cannot be "
-                                   "modified in place; wrap the update in al.no_grad()")
-            before = Tensor._make(self.data, self.grad_fn)
-            out = fn(before, *args, **kwargs)
-            if out.shape != self.shape:
-                raise ValueError(f"{name}: result shape {out.shape} differs from the tensor's shape {self.shape}")
-            self.data, self.grad_fn = out.data.astype(self.dtype, copy=False), out.grad_fn
-        elif ufunc is not None and not kwargs and len(args) == 1 and self.data.flags.writeable:
-            other = args[0]
-            value = other.data if isinstance(other, Tensor) else other
-            ufunc(self.data, value, out=self.data, casting="same_kind")
-        else:
-            out = fn(Tensor._make(self.data), *args, **kwargs)
-            if out.shape != self.shape:
-                raise ValueError(f"{name}: result shape {out.shape} differs from the tensor's shape {self.shape}")
-            if self.data.flags.writeable:
-                np.copyto(self.data, out.data, casting="same_kind")
-            else:
-                self.data = out.data.astype(self.dtype)
-        self._version += 1
-        return self
+        if ufunc is not None and len(args) == 1 and not kwargs and not (
+                is_grad_enabled() and (self._requires_grad or getattr(args[0], "_requires_grad", False))):
+            return inplace.write_ufunc(self, name, ufunc, args[0])  # nothing recorded: no temporary array
+        return inplace.write(self, name, fn, *args, **kwargs)
     method.__name__ = name
-    method.__doc__ = f"In-place {fn.__name__}: the result is written into this tensor, which is returned."
+    method.__signature__ = inspect.signature(fn)  # type: ignore[attr-defined]  (the op's own arguments)
+    method.__doc__ = (f"In-place {fn.__name__}: the result is written into this tensor, which is returned "
+                      "(an error on a leaf that requires grad, outside no_grad).")
     return method
 
 
 def install_methods(cls: type) -> None:
-    """Set every registered method, operator and property on `cls` (Tensor) as a plain function."""
+    """Set every registered method, operator and property on `cls` (Tensor) as a plain function.
+
+    A name the class defines itself is kept (tensor.py's own methods, e.g. `to` and `type`, which
+    parse devices and type names)."""
+    own = set(cls.__dict__)
+
+    def setattr(obj: type, name: str, value: Any) -> None:  # noqa: A001  (the builtin, minus own names)
+        if name not in own:
+            builtins.setattr(obj, name, value)
+
     for op in OPS.values():
         fn = op.fn
         if op.method:
@@ -186,8 +206,12 @@ def module_classes(base: type) -> dict[str, type]:
 
 def _module_class(op: Op, base: type) -> type:
     params = list(inspect.signature(op.fn).parameters.values())[1:]  # after the input
-    signature = inspect.Signature([p.replace(kind=inspect.Parameter.POSITIONAL_OR_KEYWORD) for p in params])
     names = [p.name for p in params]
+    form = op.layer_inplace
+    if form is not None:  # PyTorch's `inplace=False`, last: forward then writes the result into its input
+        params.append(inspect.Parameter("inplace", inspect.Parameter.POSITIONAL_OR_KEYWORD, default=False,
+                                        annotation="bool"))
+    signature = inspect.Signature([p.replace(kind=inspect.Parameter.POSITIONAL_OR_KEYWORD) for p in params])
     fn = op.fn
 
     def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
@@ -201,14 +225,22 @@ def _module_class(op: Op, base: type) -> type:
             setattr(self, k, v)
 
     def forward(self: Any, input: Any) -> Any:
+        if form is not None and self.inplace:
+            return form(input, **{k: getattr(self, k) for k in names})
         return fn(input, **{k: getattr(self, k) for k in names})
 
     def extra_repr(self: Any) -> str:
-        return ", ".join(f"{k}={getattr(self, k)!r}" for k in names)
+        shown = [f"{k}={getattr(self, k)!r}" for k in names]
+        return ", ".join(shown + (["inplace=True"] if form is not None and self.inplace else []))  # as PyTorch
 
     self_param = inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)
     __init__.__signature__ = signature.replace(  # type: ignore[attr-defined]
         parameters=[self_param, *signature.parameters.values()])
     doc = f"The layer form of `{op.name}`: forward(x) = {op.name}(x{''.join(', ' + n for n in names)})."
+    forward.__doc__ = (f"x → {op.name}(x{''.join(', self.' + n for n in names)}); `{op.name}`'s docstring "
+                       "gives the shapes and the gradient.")
+    extra_repr.__doc__ = ("The layer's arguments, as its repr shows them: "
+                          + (f"`{', '.join(f'{p.name}={p.default!r}' for p in params)}` by default." if params
+                             else "none."))
     return type(op.module[0], (base,), {"__init__": __init__, "forward": forward, "extra_repr": extra_repr,
                                         "__doc__": doc, "__module__": "autograd_lite.nn.activation"})

@@ -349,10 +349,12 @@ class Pad(Function):
 
 @register(Pad, F=True)
 def pad(a: Tensor, pad: Sequence[int], mode: str = "constant", value: float = 0.0) -> Tensor:
-    """Constant padding; `pad` is flat, last dimension first: (left, right, top, bottom, ...), like F.pad.
-    Negative widths crop.  ∂L/∂a = G's interior."""
+    """Pad by `pad`, flat and last dimension first: (left, right, top, bottom, ...), like F.pad.
+    mode 'constant' fills `value` (negative widths crop; ∂L/∂a = G's interior); 'reflect', 'replicate'
+    and 'circular' are in resample.py (∂L/∂a sums G over the positions each element was copied to)."""
     if mode != "constant":
-        raise OpError(f"pad: only mode='constant' is supported, got {mode!r}")
+        from .resample import _mode_pad  # resample builds on shape's ops
+        return _mode_pad(a, pad, mode)
     if len(pad) % 2 or len(pad) // 2 > a.ndim:
         raise OpError(f"pad: padding {tuple(pad)} must have an even length of at most 2*{a.ndim}")
     widths = [(0, 0)] * a.ndim
@@ -380,3 +382,111 @@ def flip(a: Tensor, dims: Any) -> Tensor:
     """a reversed along dims.  ∂L/∂a = G reversed along dims."""
     dims = (dims,) if not isinstance(dims, (tuple, list)) else tuple(dims)
     return Flip(tuple(dim_index(d, a.ndim, "flip") for d in dims)).apply(a)
+
+
+class Roll(Function):
+    saved = ()
+    expr, grad_exprs = "roll(a, shifts)", ("roll(G, −shifts)",)
+
+    def __init__(self, shifts: tuple[int, ...], dims: tuple[int, ...] | None) -> None:
+        self.shifts, self.dims = shifts, dims
+
+    def forward(self, a):
+        if self.dims is None:  # the flattened tensor rolled, then the shape restored
+            return np.roll(a.reshape(-1), self.shifts[0]).reshape(a.shape)
+        return np.roll(a, self.shifts, axis=self.dims)
+
+    def backward(self, g):
+        return Roll(tuple(-s for s in self.shifts), self.dims).apply(g)
+
+
+@register(Roll, method=True)
+def roll(input: Tensor, shifts: int | Sequence[int], dims: int | Sequence[int] | None = None) -> Tensor:
+    """input's elements shifted cyclically by shifts[i] along dims[i] (dims=None: along the flattened
+    tensor, one shift).  ∂L/∂input = G rolled back by −shifts."""
+    shifts = (shifts,) if isinstance(shifts, (int, np.integer)) else tuple(shifts)
+    if dims is None:
+        if len(shifts) != 1:
+            raise OpError(f"roll: without dims, shifts must be one int, got {shifts}")
+        return Roll((int(shifts[0]),), None).apply(input)
+    dims = (dims,) if isinstance(dims, (int, np.integer)) else tuple(dims)
+    if len(shifts) != len(dims):
+        raise OpError(f"roll: shifts {shifts} and dims {dims} must have the same length")
+    return Roll(tuple(map(int, shifts)), tuple(dim_index(d, input.ndim, "roll") for d in dims)).apply(input)
+
+
+@register(name="repeat", al=False, method=True)
+def _repeat(input: Tensor, *sizes: Any) -> Tensor:
+    """input tiled sizes[i] times along dim i (leading sizes beyond input.ndim add dims), PyTorch's
+    Tensor.repeat (NumPy's tile).  ∂L/∂input = G summed over the copies."""
+    sizes = _shape_arg(sizes)
+    if len(sizes) < input.ndim:
+        raise OpError(f"repeat: {len(sizes)} repeat sizes {sizes} are fewer than the {input.ndim} dimensions of "
+                      f"shape {input.shape}")
+    if any(s < 0 for s in sizes):
+        raise OpError(f"repeat: repeat sizes must be non-negative, got {sizes}")
+    shape = (1,) * (len(sizes) - input.ndim) + input.shape
+    # (s0, s1) → (1, s0, 1, s1) → broadcast (r0, s0, r1, s1) → (r0·s0, r1·s1): copy k of row i is row k·s0 + i
+    spread = tuple(n for s in shape for n in (1, s))
+    tiled = tuple(n for r, s in zip(sizes, shape) for n in (r, s))
+    return reshape(expand(reshape(input, spread), tiled), tuple(r * s for r, s in zip(sizes, shape)))
+
+
+@register(method=True)
+def tile(input: Tensor, dims: Sequence[int]) -> Tensor:
+    """input repeated dims[i] times along dim i; fewer dims than input.ndim are padded with leading 1s.
+    ∂L/∂input = G summed over the copies."""
+    dims = _shape_arg((dims,))
+    return _repeat(input, (1,) * (input.ndim - len(dims)) + dims)
+
+
+def _atleast(t: Tensor, n: int) -> Tensor:
+    """t with leading size-1 dims up to n dims (atleast_1d / atleast_2d)."""
+    return t if t.ndim >= n else reshape(t, (1,) * (n - t.ndim) + t.shape)
+
+
+@register()
+def hstack(tensors: Sequence[Tensor]) -> Tensor:
+    """The tensors joined column-wise: along dim 1, or dim 0 for 1-D tensors (0-d count as 1-D)."""
+    tensors = [_atleast(t, 1) for t in tensors]
+    return cat(tensors, 0 if tensors and tensors[0].ndim == 1 else 1)
+
+
+@register()
+def vstack(tensors: Sequence[Tensor]) -> Tensor:
+    """The tensors joined row-wise along dim 0, 1-D tensors (and 0-d) first made rows of shape (1, n)."""
+    return cat([_atleast(t, 2) for t in tensors], 0)
+
+
+@register()
+def broadcast_tensors(*tensors: Tensor) -> tuple[Tensor, ...]:
+    """The tensors broadcast to their common shape.  ∂L/∂input i = its G summed back to its shape."""
+    try:
+        shape = np.broadcast_shapes(*(t.shape for t in tensors))
+    except ValueError:
+        raise OpError(f"broadcast_tensors: shapes {[t.shape for t in tensors]} do not broadcast") from None
+    return tuple(expand(t, shape) for t in tensors)
+
+
+@register()
+def meshgrid(*tensors: Tensor, indexing: str | None = None) -> tuple[Tensor, ...]:
+    """Coordinate grids from 1-D (or 0-d) tensors of sizes n1, n2, ...: output i is tensor i spread along
+    dim i of shape (n1, n2, ...) with indexing='ij' (the default, as in PyTorch), or with the first two
+    dims swapped, (n2, n1, ...), with indexing='xy' (NumPy's and MATLAB's default).
+    ∂L/∂tensor i = its G summed over the other dims."""
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    if indexing not in (None, "ij", "xy"):
+        raise OpError(f"meshgrid: indexing must be 'ij' or 'xy', got {indexing!r}")
+    if any(t.ndim > 1 for t in tensors):
+        raise OpError(f"meshgrid: expects 0-d or 1-D tensors, got shapes {[t.shape for t in tensors]}")
+    sizes = [t.numel() for t in tensors]
+    order = list(range(len(tensors)))
+    if indexing == "xy" and len(tensors) >= 2:
+        order[0], order[1] = 1, 0  # tensor 0 varies along dim 1, tensor 1 along dim 0
+    shape = tuple(sizes[i] for i in order)
+    out = []
+    for i, t in enumerate(tensors):
+        at = order.index(i)
+        out.append(expand(reshape(t, tuple(-1 if k == at else 1 for k in range(len(shape)))), shape))
+    return tuple(out)

@@ -35,25 +35,28 @@ def to_dot(*roots: Tensor, backward: bool = False, names: Mapping[str, Any] | No
            grads: bool | None = None, model: Any = None, module_details: bool = True) -> str:
     """DOT source of the graph that computed `roots` (one or several output tensors).
 
-    backward: draw gradient flow (reversed arrows, chain-rule steps on the edges, "+" nodes
-        where a tensor's gradients from several uses are summed).
-    names: {variable name: tensor} to label unnamed tensors (e.g. `globals()`).
-    model: an nn.Module: its buffers are named by module path (`bn1.running_mean`).
-    show_values / max_values: values of tensors with at most `max_values` elements, else
-        min/mean/max; the gradient beside the value on every tensor node.
-    grads: show gradients on every tensor node. None (default): when backward() has run or in
-        the backward view. While the graph is alive they are computed here (of Σ roots, with
-        `al.grad`: no `.grad` changes); after a plain backward() they come from
-        `al.viz.record_grads(loss).backward()` (or `.grad` / retain_grad()).
-    clusters / collapse_modules: group ops by nn.Module (nested boxes labelled `path (Class)`);
-        collapse_modules=True draws each innermost module as one node, an int k collapses at
-        module depth k; module_details=False writes only `path (Class)` in those nodes.
-    highlight: tensor(s) whose path(s) to the outputs are drawn in red.
-    hand_grads: {tensor or name: hand-derived gradient}; nodes turn green where it agrees with
-        autodiff (relative error <= check_tol) and red where it does not.
-    max_nodes: past this many nodes, modules are collapsed, repeated chains folded and the
-        rest cut, and the drawing says so (None: no limit).
-    rankdir: "LR", "TB", "RL" or "BT"; None chooses LR or TB from the graph's shape (closer to a page).
+    Args:
+        backward: draw gradient flow (reversed arrows, chain-rule steps on the edges, "+" nodes
+            where a tensor's gradients from several uses are summed).
+        names: {variable name: tensor} to label unnamed tensors (e.g. `globals()`).
+        model: an nn.Module: its buffers are named by module path (`bn1.running_mean`).
+        show_values: values of tensors with at most `max_values` elements, else min/mean/max; the
+            gradient beside the value on every tensor node.
+        max_values: see show_values.
+        grads: show gradients on every tensor node. None (default): when backward() has run or in
+            the backward view. While the graph is alive they are computed here (of Σ roots, with
+            `al.grad`: no `.grad` changes); after a plain backward() they come from
+            `al.viz.record_grads(loss).backward()` (or `.grad` / retain_grad()).
+        clusters: group ops by nn.Module (nested boxes labelled `path (Class)`).
+        collapse_modules: True draws each innermost module as one node, an int k collapses at
+            module depth k.
+        module_details: False writes only `path (Class)` in the collapsed modules' nodes.
+        highlight: tensor(s) whose path(s) to the outputs are drawn in red.
+        hand_grads: {tensor or name: hand-derived gradient}; nodes turn green where it agrees with
+            autodiff (relative error <= check_tol) and red where it does not.
+        max_nodes: past this many nodes, modules are collapsed, repeated chains folded and the
+            rest cut, and the drawing says so (None: no limit).
+        rankdir: "LR", "TB", "RL" or "BT"; None chooses LR or TB from the graph's shape (closer to a page).
     """
     if not roots:
         raise TypeError("to_dot: give at least one output tensor")
