@@ -47,14 +47,9 @@ for t in range(50):
         print(t, round(loss.item(), 2))
     loss.backward()
     with torch.no_grad():
-        a -= learning_rate * a.grad
-        b -= learning_rate * b.grad
-        c -= learning_rate * c.grad
-        d -= learning_rate * d.grad
-        a.grad = None
-        b.grad = None
-        c.grad = None
-        d.grad = None
+        for p in (a, b, c, d):
+            p -= learning_rate * p.grad
+            p.grad = None
 print(f"Result: y = {a.item():.5f} + {b.item():.5f} * P3({c.item():.5f} + {d.item():.5f} x)")
 
 z = torch.tensor([-1.0, 0.5, 2.0, -0.1], requires_grad=True)
