@@ -4,7 +4,8 @@ import torch
 x = torch.tensor([1.0, -2.0, 3.0], dtype=torch.float64, requires_grad=True)
 y = x * x
 z = x.exp()
-torch.autograd.backward([y.sum(), z], grad_tensors=[torch.tensor(1.0, dtype=torch.float64), torch.ones(3, dtype=torch.float64)])
+torch.autograd.backward([y.sum(), z],
+                        grad_tensors=[torch.tensor(1.0, dtype=torch.float64), torch.ones(3, dtype=torch.float64)])
 print("x.grad:", x.grad.tolist())
 x.grad = None
 out = (x ** 2).sum()

@@ -55,4 +55,5 @@ print(f"Result: y = {a.item():.5f} + {b.item():.5f} * P3({c.item():.5f} + {d.ite
 z = torch.tensor([-1.0, 0.5, 2.0, -0.1], requires_grad=True)
 MyReLU.apply(z).pow(2).sum().backward()
 print("MyReLU grad:", z.grad.tolist())
-print("gradcheck:", torch.autograd.gradcheck(MyReLU.apply, (torch.tensor([0.3, -0.7, 1.1], dtype=torch.double, requires_grad=True),)))
+inp = torch.tensor([0.3, -0.7, 1.1], dtype=torch.double, requires_grad=True)
+print("gradcheck:", torch.autograd.gradcheck(MyReLU.apply, (inp,)))

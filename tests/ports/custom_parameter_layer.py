@@ -12,7 +12,8 @@ class ScaledLinear(nn.Module):
         self.register_buffer("scale", torch.tensor(2.0, dtype=torch.float64))
         self.register_buffer("calls", torch.zeros((), dtype=torch.long))
         with torch.no_grad():
-            self.weight.copy_(torch.tensor(np.linspace(-1, 1, out_features * in_features).reshape(out_features, in_features)))
+            w = np.linspace(-1, 1, out_features * in_features).reshape(out_features, in_features)
+            self.weight.copy_(torch.tensor(w))
 
     def forward(self, x):
         if self.training:

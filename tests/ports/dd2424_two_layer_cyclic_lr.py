@@ -51,9 +51,11 @@ for epoch in range(4):
     with torch.no_grad():
         net.eval()
         scores = net(Xt)
-        cost = F.cross_entropy(scores, yt) + lam * sum((p ** 2).sum() for n_, p in net.named_parameters() if "weight" in n_ and "fc" in n_)
+        l2 = sum((p ** 2).sum() for n_, p in net.named_parameters() if "weight" in n_ and "fc" in n_)
+        cost = F.cross_entropy(scores, yt) + lam * l2
         acc = (scores.argmax(1) == yt).double().mean()
         net.train()
-    print(f"epoch {epoch}: cost {cost.item():.6f} acc {acc.item():.4f} momentum {optimizer.param_groups[0]['momentum']:.4f}")
+    momentum = optimizer.param_groups[0]["momentum"]
+    print(f"epoch {epoch}: cost {cost.item():.6f} acc {acc.item():.4f} momentum {momentum:.4f}")
 print("etas:", [round(e, 8) for e in etas])
 print("bn running mean:", net.bn1.running_mean[:4].tolist())

@@ -28,5 +28,6 @@ model = torch.nn.Linear(2, 1).to(device)
 print("model to device:", next(model.parameters()).device.type == "cpu")
 print("as_tensor dtype:", torch.as_tensor([1, 2, 3], dtype=torch.float32).tolist())
 torch.set_default_dtype(torch.float32)  # autograd_lite's default is float64; this gives PyTorch's everywhere
-print("default dtype is float32:", torch.get_default_dtype() == torch.float32, torch.tensor([1.0]).dtype == torch.float32)
+print("default dtype is float32:", torch.get_default_dtype() == torch.float32,
+      torch.tensor([1.0]).dtype == torch.float32)
 print("is_tensor:", torch.is_tensor(x), torch.is_tensor(np.ones(2)))

@@ -30,9 +30,11 @@ show("NLL weight:", nn.NLLLoss(weight=weight)(F.log_softmax(logits, dim=1), targ
 z = torch.tensor(rng.standard_normal((5, 3)), requires_grad=True)
 t = torch.tensor((rng.random((5, 3)) > 0.5).astype(np.float64))
 show("BCEWithLogits:", nn.BCEWithLogitsLoss()(z, t))
-show("BCEWithLogits pos_weight:", nn.BCEWithLogitsLoss(pos_weight=torch.tensor([1.0, 3.0, 0.5], dtype=torch.float64))(z, t))
+pos_weight = torch.tensor([1.0, 3.0, 0.5], dtype=torch.float64)
+show("BCEWithLogits pos_weight:", nn.BCEWithLogitsLoss(pos_weight=pos_weight)(z, t))
 show("BCE:", nn.BCELoss()(torch.sigmoid(z), t))
-show("BCE weight none:", F.binary_cross_entropy(torch.sigmoid(z), t, weight=torch.tensor([2.0, 1.0, 1.0], dtype=torch.float64), reduction="none")[0])
+bce_weight = torch.tensor([2.0, 1.0, 1.0], dtype=torch.float64)
+show("BCE weight none:", F.binary_cross_entropy(torch.sigmoid(z), t, weight=bce_weight, reduction="none")[0])
 
 a = torch.tensor(rng.standard_normal(8) * 2, requires_grad=True)
 b = torch.tensor(rng.standard_normal(8))

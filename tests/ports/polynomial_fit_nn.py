@@ -10,7 +10,8 @@ p = torch.tensor([1, 2, 3])
 xx = x.unsqueeze(-1).pow(p)
 print("xx shape:", list(xx.shape))
 model = torch.nn.Sequential(torch.nn.Linear(3, 1), torch.nn.Flatten(0, 1)).double()
-model.load_state_dict({"0.weight": torch.tensor(np.array([[0.3, -0.1, 0.05]])), "0.bias": torch.tensor(np.array([0.02]))})
+model.load_state_dict({"0.weight": torch.tensor(np.array([[0.3, -0.1, 0.05]])),
+                       "0.bias": torch.tensor(np.array([0.02]))})
 loss_fn = torch.nn.MSELoss(reduction="sum")
 learning_rate = 1e-6
 for t in range(200):
