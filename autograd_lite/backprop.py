@@ -1,5 +1,6 @@
 """The entry points of backpropagation: `tensor.backward()` and `al.grad()` (like torch.autograd's),
-which check their arguments and hand the traversal to `engine.run_backward`."""
+which check their arguments and hand the traversal to `engine.run_backward`; the gradient hooks'
+runner; al.grad's pruning of the graph."""
 from __future__ import annotations
 
 from typing import Any, Callable, Sequence
@@ -106,3 +107,25 @@ def topological_order(roots: Sequence[Any], parents: Callable[[Any], Any]) -> li
             stack.append((item, True))
             stack.extend((p, False) for p in parents(item) if p not in visited)
     return order
+
+
+def run_hook(hook: Callable, g: Tensor) -> Tensor:
+    """g after a gradient hook: its result if it returned one, checked to be a gradient of g's kind."""
+    result = hook(g)
+    if result is None:
+        return g
+    name = repr(getattr(hook, "__qualname__", None) or hook)
+    if not isinstance(result, Tensor):
+        raise TypeError(f"hook {name} returned {type(result).__name__}; a gradient hook must "
+                        "return a Tensor (e.g. al.tensor(value)) or None")
+    if result.shape != g.shape or result.dtype != g.dtype:
+        raise RuntimeError(f"hook {name} returned a gradient of shape {result.shape}, dtype "
+                           f"{result.dtype}; expected shape {g.shape}, dtype {g.dtype} (the gradient it was given)")
+    return result
+
+
+def leaf_hooks(leaf: Tensor, g: Tensor) -> Tensor:
+    """g after the leaf's gradient hooks, in the order they were registered."""
+    for hook in leaf._hooks or ():
+        g = run_hook(hook, g)
+    return g

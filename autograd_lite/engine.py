@@ -8,8 +8,9 @@ reaches each leaf. With `create_graph=False` the backward runs with recording
 off (the fast path); with `create_graph=True` it is recorded like any
 computation, so it can be differentiated again.
 
-Elsewhere: grad mode in grad_mode.py, in-place write detection in inplace.py, what
-the graph viewer keeps in viz/recorder.py (it watches through `on_record`/`on_release`).
+Elsewhere: the entry points (`backward()`, `al.grad`) in backprop.py, grad mode in grad_mode.py,
+in-place write detection in inplace.py, what the graph viewer keeps in viz/recorder.py (it
+watches through `on_record`/`on_release`).
 """
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from . import inplace
+from . import inplace, saving
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled, state as _grad  # noqa: F401
 from .tensor import Tensor
 
@@ -29,7 +30,7 @@ on_record: Callable[[Function], None] | None = None  # on_record(node): a node w
 on_release: Callable[[Function, Tensor], None] | None = None  # on_release(node, g): backward used it, inputs go
 
 _order = itertools.count()  # node numbers: every node is numbered after the nodes of its inputs
-_new_tensor = object.__new__
+_new_tensor, _ndarray, _KEPT_BELOW = object.__new__, np.ndarray, saving.VALUES_KEPT_BELOW
 
 
 class OpError(ValueError):
@@ -51,9 +52,15 @@ class Function:
     grad_exprs: tuple[str, ...] = ()
     saved: tuple[str, ...] = ()  # attribute names holding arrays that backward needs
     twice_differentiable = True  # False: create_graph through it raises, naming the op
+    reads_inputs = True  # whether backward reads `self.inputs` (found from each subclass's code)
 
     inputs: tuple[Tensor, ...] | None = None  # None once backward has released the node
     hooks: tuple = ()  # gradient hooks of the output tensor (a list once one is registered)
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        if "reads_inputs" not in vars(cls):
+            cls.reads_inputs = saving.mentions_inputs(cls, Function)
 
     def forward(self, *arrays: np.ndarray) -> np.ndarray:
         raise NotImplementedError
@@ -70,7 +77,7 @@ class Function:
         except Exception as e:  # keep the exception as raised (its type may need other arguments); say where
             e.add_note(f"{self.op_name}: input shapes {', '.join(str(t.shape) for t in inputs)}")
             raise
-        if type(out) is not np.ndarray:  # NumPy reductions return scalars: .data is always an array
+        if type(out) is not _ndarray:  # NumPy reductions return scalars: .data is always an array
             out = np.asarray(out)
         result = _new_tensor(Tensor)  # Tensor._make, inlined: this is the hottest line of the library
         result.data = out
@@ -78,6 +85,11 @@ class Function:
             for t in inputs:
                 if t._requires_grad:
                     self.inputs = inputs
+                    if not self.reads_inputs:
+                        for t in inputs:
+                            if t.data.nbytes >= _KEPT_BELOW and t.grad_fn is not None:
+                                self.inputs = saving.stand_ins(inputs)
+                                break
                     self.seq = next(_order)
                     self.writes_seen = inplace.writes
                     observe = on_record  # read once: another thread may unset it meanwhile
@@ -117,9 +129,7 @@ def _fit_grad(g: Tensor, like: Tensor, fn: Function, inputs: tuple[Tensor, ...])
             i = next(i for i, t in enumerate(inputs) if t is like)
             raise RuntimeError(f"{fn.name} returned a gradient of shape {g.shape} for input {i} "
                                f"of shape {like.shape}") from None
-    if g.dtype != like.dtype:
-        g = g.astype(like.dtype)
-    return g
+    return g.astype(like.dtype) if g.dtype != like.dtype else g
 
 
 def _refuse(node: Function) -> None:
@@ -135,24 +145,6 @@ def _refuse(node: Function) -> None:
     raise RuntimeError(f"{node.name} does not support higher-order gradients (create_graph=True)")
 
 
-def run_hook(hook: Callable, g: Tensor) -> Tensor:
-    """g after a gradient hook: its result if it returned one, checked to be a gradient of g's kind."""
-    result = hook(g)
-    if result is None:
-        return g
-    if not isinstance(result, Tensor):
-        raise TypeError(f"hook {_hook_name(hook)} returned {type(result).__name__}; a gradient hook must "
-                        "return a Tensor (e.g. al.tensor(value)) or None")
-    if result.shape != g.shape or result.dtype != g.dtype:
-        raise RuntimeError(f"hook {_hook_name(hook)} returned a gradient of shape {result.shape}, dtype "
-                           f"{result.dtype}; expected shape {g.shape}, dtype {g.dtype} (the gradient it was given)")
-    return result
-
-
-def _hook_name(hook: Callable) -> str:
-    return repr(getattr(hook, "__qualname__", None) or hook)
-
-
 def run_backward(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_graph: bool, create_graph: bool,
                  capture: Sequence[Tensor] | None = None, needed: set[Function] | None = None
                  ) -> list[Tensor | None] | None:
@@ -166,8 +158,7 @@ def run_backward(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_g
     and only the nodes in `needed` run (see backprop.nodes_leading_to).
     Recording is on only if create_graph (in this thread). Python's cyclic garbage
     collector is paused meanwhile: backward makes no reference cycles, and
-    collections would only re-traverse the (possibly huge) graph: 5-10% of a deep
-    graph's backward time.
+    collections would only re-traverse the (possibly huge) graph.
     """
     paused = gc.isenabled()
     gc.disable()
@@ -213,7 +204,7 @@ def _propagate(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_gra
         for hook in node.hooks:
             if capture is not None and getattr(hook, "retains_grad", False):
                 continue  # al.grad leaves every .grad alone, like torch.autograd.grad
-            g = run_hook(hook, g)
+            g = backprop.run_hook(hook, g)
         if wanted_nodes and node in wanted_nodes:
             captured[wanted_nodes[node]] = g
         inputs = node.inputs
@@ -246,16 +237,10 @@ def _propagate(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_gra
     if capture is not None:
         for i, t in enumerate(capture):
             if t.grad_fn is None and id(t) in leaf_grads:
-                captured[i] = _leaf_hooks(t, leaf_grads[id(t)][1])
+                captured[i] = backprop.leaf_hooks(t, leaf_grads[id(t)][1])
         return captured
     _accumulate_into_leaves(leaf_grads.values(), create_graph)
     return None
-
-
-def _leaf_hooks(leaf: Tensor, g: Tensor) -> Tensor:
-    for hook in leaf._hooks or ():
-        g = run_hook(hook, g)
-    return g
 
 
 def _accumulate_into_leaves(leaf_grads: Any, create_graph: bool) -> None:
@@ -263,7 +248,7 @@ def _accumulate_into_leaves(leaf_grads: Any, create_graph: bool) -> None:
     seen_arrays: set[int] = set()
     for leaf, g in leaf_grads:
         if leaf._hooks:
-            g = _leaf_hooks(leaf, g)
+            g = backprop.leaf_hooks(leaf, g)
         if create_graph:
             leaf.grad = g if leaf.grad is None else leaf.grad + g
             continue
@@ -275,5 +260,7 @@ def _accumulate_into_leaves(leaf_grads: Any, create_graph: bool) -> None:
         leaf.grad = Tensor._make(total)
 
 
-# The graph viewer's recorder installs itself on the hooks above (imported last: it needs Function).
+# Imported last, as they need Function: the gradient hooks' runner, and the graph viewer's recorder,
+# which installs itself on the hooks above.
+from . import backprop  # noqa: E402
 from .viz import recorder as _recorder  # noqa: E402
