@@ -126,25 +126,39 @@ class Window:
 
     # im2col in two steps: one copy along W for the whole batch (`rows`, KW·OW/W_pad times x's size),
     # then per chunk one copy along H whose runs are whole OH·OW planes. Gathering windows in one
-    # copy moves runs of only OW elements, several times slower in NumPy.
+    # copy moves runs of only OW elements, several times slower in NumPy. Neither step makes a padded
+    # copy of x: the padding is the zeros of `rows` no column of x lands on.
     def rows_shape(self, n: int, c: int) -> tuple[int, ...]:
         return c, self.kernel[1], n, self.padded_hw[0], self.out_hw[1]
 
+    def column_taps(self, j: int) -> tuple[slice, slice]:
+        """Kernel column j: (the output columns whose tap lands inside x, not in the padding; the x columns
+        they read), as slices of the OW axis of rows and of x's W axis."""
+        s, d, pw, w, ow = self.stride[1], self.dilation[1], self.padding[1], self.in_hw[1], self.out_hw[1]
+        lo = max(0, -(-(pw - d * j) // s))  # output column o reads x column s·o + d·j − pw
+        hi = max(lo, min(ow, (w - 1 + pw - d * j) // s + 1))
+        start = s * lo + d * j - pw
+        return slice(lo, hi), slice(start, start + s * (hi - lo - 1) + 1 if hi > lo else start, s)
+
     def gather_rows(self, x: np.ndarray) -> np.ndarray:
         """(N, C, H, W) -> rows (C, KW, N, H_pad, OW): x padded, at the OW columns kernel column j reads."""
-        sw, dw = self.stride[1], self.dilation[1]
-        along_w = sliding_window_view(self.pad(x), self.span[1], axis=3)[..., ::sw, ::dw]  # (N, C, Hp, OW, KW)
-        rows = np.empty(self.rows_shape(*x.shape[:2]), x.dtype)
-        np.copyto(rows, along_w.transpose(1, 4, 0, 2, 3))
+        (n, c), ph, h = x.shape[:2], self.padding[0], self.in_hw[0]
+        rows = (np.zeros if any(self.padding) else np.empty)(self.rows_shape(n, c), x.dtype)
+        by_channel = x.transpose(1, 0, 2, 3)
+        for j in range(self.kernel[1]):
+            out_cols, x_cols = self.column_taps(j)
+            rows[:, j, :, ph:ph + h, out_cols] = by_channel[..., x_cols]
         return rows
 
     def fold_rows(self, rows: np.ndarray) -> np.ndarray:
-        """The adjoint of gather_rows: rows (C, KW, N, H_pad, OW) summed back into an (N, C, H, W) view."""
-        c, kw, n = rows.shape[:3]
-        xp = np.zeros((n, c) + self.padded_hw, rows.dtype)
+        """The adjoint of gather_rows: rows (C, KW, N, H_pad, OW) summed back into a new (N, C, H, W) array."""
+        (c, kw, n), ph, h = rows.shape[:3], self.padding[0], self.in_hw[0]
+        x = np.zeros((n, c) + self.in_hw, rows.dtype)
+        by_channel = x.transpose(1, 0, 2, 3)
         for j in range(kw):
-            xp[..., self.tap(1, j)] += rows[:, j].transpose(1, 0, 2, 3)
-        return self.crop(xp)
+            out_cols, x_cols = self.column_taps(j)
+            by_channel[..., x_cols] += rows[:, j, :, ph:ph + h, out_cols]
+        return x
 
     def windows(self, rows: np.ndarray) -> np.ndarray:
         """A strided view of rows (no copy): (C, KH, KW, N, OH, OW), window element (i, j) of each output."""
@@ -243,7 +257,7 @@ class Conv2dGradInput(Function):
         for batch in self.window.batches(n, c):
             cols = np.matmul(w_cols, _grad_rows(g[batch], self.groups))  # (groups, CKK/g, B·OH·OW)
             self.window.add_windows(rows, batch, cols.reshape(c, *self.window.kernel, -1, oh, ow))
-        return np.ascontiguousarray(self.window.fold_rows(rows))
+        return self.window.fold_rows(rows)
 
     def backward(self, gg):
         g, w = self.inputs
