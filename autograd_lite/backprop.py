@@ -7,7 +7,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from . import engine
+from . import engine, inplace
 from .engine import Function
 from .tensor import Tensor
 
@@ -129,3 +129,16 @@ def leaf_hooks(leaf: Tensor, g: Tensor) -> Tensor:
     for hook in leaf._hooks or ():
         g = run_hook(hook, g)
     return g
+
+
+def refuse(node: Function) -> None:
+    """Raise the clear error for a node whose saved values can't be used."""
+    if node.inputs is None:
+        raise RuntimeError(
+            f"backward through {node.name} a second time: its saved values were freed by the "
+            "first backward(). Pass retain_graph=True to the first call to backward twice.")
+    for i in inplace.modified_inputs(node):
+        raise RuntimeError(
+            f"{node.name}: input {i} (shape {node.inputs[i].shape}) was modified in place after it was used; "
+            "its gradient would be wrong. Modify a clone() instead.")
+    raise RuntimeError(f"{node.name} does not support higher-order gradients (create_graph=True)")
