@@ -129,3 +129,27 @@ def test_deep_chain_backward_and_deallocation(n: int) -> None:
         z = al.tanh(z)
     del z
     gc.collect()
+
+
+def test_gradients_through_stand_ins_match_the_kept_inputs() -> None:
+    """Second order and retain_graph through nodes holding stand-ins give what keeping the inputs gives."""
+    x0 = np.random.default_rng(3).standard_normal((100, 100))  # 80 KB: large enough for stand-ins
+
+    def grads(keep_below: int) -> tuple[np.ndarray, np.ndarray]:
+        from autograd_lite import engine
+        saved_limit, engine._KEPT_BELOW = engine._KEPT_BELOW, keep_below
+        try:
+            x = al.tensor(x0, requires_grad=True)
+            h = x * 2.0
+            r = al.relu(h)
+            y = (al.tanh(h) ** 2 + r + al.sigmoid(h).exp()).mean()
+            assert (r.grad_fn.inputs[0] is h) == (keep_below > h.data.nbytes)
+            (g,) = al.grad(y, x, create_graph=True, retain_graph=True)
+            (g * g).sum().backward(retain_graph=True)
+            y.backward()
+            return g.data, x.grad.data
+        finally:
+            engine._KEPT_BELOW = saved_limit
+
+    for stand_in, kept in zip(grads(1 << 16), grads(1 << 40)):
+        np.testing.assert_allclose(stand_in, kept, rtol=1e-12)
