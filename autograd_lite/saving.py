@@ -4,7 +4,9 @@ A node holds its input Tensors (the graph's edges). When its backward never read
 (ReLU's uses its output, a sum's or a max-pool's no values at all), a large computed input is
 replaced in the node by a stand-in with the same node, shape and dtype but no values, so its array
 is freed as soon as nobody else holds it (as PyTorch keeps only the tensors an op saves).
-Small inputs stay as they are: a stand-in would cost more time than the memory it frees.
+Inputs under 1 MiB stay as they are: a stand-in would cost more time than the memory it frees,
+and the graphs people draw with their values (viz) keep every value they had. A drawing shows a
+replaced input's value only while the caller still holds that tensor (through `out_ref`).
 """
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ import numpy as np
 
 from .tensor import Tensor
 
-VALUES_KEPT_BELOW = 1 << 16  # bytes: computed inputs this large are replaced by stand-ins when unread
+VALUES_KEPT_BELOW = 1 << 20  # bytes: computed inputs this large are replaced by stand-ins when unread
 
 
 def mentions_inputs(cls: type, base: type) -> bool:

@@ -60,9 +60,9 @@ def test_the_guard_sees_superlinear_growth() -> None:
     assert max(per_node) > 1.05 * min(per_node)
 
 
-def kept_bytes_per_layer(layer, n_layers: tuple[int, int] = (10, 20)) -> float:
+def kept_bytes_per_layer(layer, n_layers: tuple[int, int] = (4, 8)) -> float:
     """Bytes the graph of a stack of layers keeps per layer after the forward (before backward)."""
-    x = al.tensor(np.ones((128, 128)), requires_grad=True)  # 128 KiB per activation
+    x = al.tensor(np.ones((256, 512)), requires_grad=True)  # 1 MiB per activation
     kept = []
     for n in n_layers:
         gc.collect()
@@ -79,7 +79,7 @@ def kept_bytes_per_layer(layer, n_layers: tuple[int, int] = (10, 20)) -> float:
     return (kept[1] - kept[0]) / (n_layers[1] - n_layers[0])
 
 
-ACTIVATION = 128 * 128 * 8
+ACTIVATION = 256 * 512 * 8
 
 
 def test_a_layer_keeps_one_activation_when_its_backward_reads_only_its_output() -> None:
