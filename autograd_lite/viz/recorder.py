@@ -104,7 +104,7 @@ def _refs_when_only_the_graph_holds() -> int:
 _ONLY_THE_GRAPH = _refs_when_only_the_graph_holds()
 
 
-def _keep_structure(node: Function, g: Tensor, refcount: Any = sys.getrefcount, ref: Any = weakref.ref) -> None:
+def _keep_structure(node: Function, g: Tensor) -> None:
     kept = []
     for t in node.inputs:  # parents(node), inlined: this runs once per node in every backward
         fn = t.grad_fn
@@ -112,12 +112,12 @@ def _keep_structure(node: Function, g: Tensor, refcount: Any = sys.getrefcount, 
             kept.append(fn)
             # a weak link only if someone else may hold t (a few false "yes" just cost a link that dies):
             # skipping it for tensors only the graph holds is backward's cheapest 4%
-            if refcount(t) > _ONLY_THE_GRAPH:
-                fn.out_ref = ref(t)
+            if sys.getrefcount(t) > _ONLY_THE_GRAPH:
+                fn.out_ref = weakref.ref(t)
         else:
             kept.append(t if t._requires_grad else InputStub(t))
-    data = g.data
-    node.kept_parents, node.out_shape, node.out_dtype = kept, data.shape, data.dtype
+    node.kept_parents = kept
+    node.out_shape, node.out_dtype = g.data.shape, g.data.dtype
 
 
 engine.on_release = _keep_structure
