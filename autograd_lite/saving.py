@@ -44,3 +44,10 @@ def stand_ins(inputs: tuple[Tensor, ...]) -> tuple[Tensor, ...]:
             t = s
         kept.append(t)
     return tuple(kept)
+
+
+def is_stand_in(t: Tensor) -> bool:
+    """Whether t is a stand-in made above (its values were freed): a broadcast NaN of a node's output."""
+    data = t.data
+    return (t.grad_fn is not None and data.ndim > 0 and data.size > 0 and not any(data.strides)
+            and not data.flags.writeable and bool(np.isnan(data.flat[0])))

@@ -153,3 +153,14 @@ def test_gradients_through_stand_ins_match_the_kept_inputs() -> None:
 
     for stand_in, kept in zip(grads(1 << 20), grads(1 << 40)):
         np.testing.assert_allclose(stand_in, kept, rtol=1e-12)
+
+
+def test_a_drawing_never_shows_a_freed_input_as_values(monkeypatch):
+    """An intermediate whose values were freed in the forward (a stand-in) is drawn by shape, not as NaN."""
+    from autograd_lite import engine, saving
+    monkeypatch.setattr(saving, "VALUES_KEPT_BELOW", 0)
+    monkeypatch.setattr(engine, "_KEPT_BELOW", 0)  # the engine's copy of the limit
+    x = al.tensor(np.linspace(-1.0, 1.0, 6).reshape(2, 3), requires_grad=True)
+    loss = al.relu(x * 2.0).sum()  # relu's backward reads its output only: x * 2.0 becomes a stand-in
+    dot = al.viz.to_dot(loss)
+    assert "nan" not in dot.lower() and "(2, 3)" in dot

@@ -50,8 +50,8 @@ class Fold(Function):
         c = ckk // len(self.window)
         pieces = cols.reshape(n, c, *self.window.kernel, *self.window.out_hw).transpose(1, 2, 3, 0, 4, 5)
         rows = np.zeros(self.window.rows_shape(n, c), cols.dtype)
-        self.window.add_windows(rows, slice(None), pieces)
-        return np.ascontiguousarray(self.window.fold_rows(rows))
+        self.window.add_windows(rows, pieces)
+        return self.window.fold_rows(rows)  # a new contiguous (N, C, H, W) array
 
     def backward(self, g):
         return Unfold(self.window).apply(g)
