@@ -485,6 +485,9 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: An
                       f"{weight.shape} with groups={groups} expects {c_per_group * groups}")
     if bias is not None and bias.shape != (n_filters,):
         raise OpError(f"conv2d: bias must have shape ({n_filters},), got {bias.shape}")
+    if 0 in input.shape[1:] or 0 in weight.shape:  # PyTorch gives an empty result of a shape no formula explains
+        raise OpError(f"conv2d: empty channels or kernel are not supported: input of shape {input.shape}, weight "
+                      f"of shape {weight.shape}")
     window = Window(tuple(weight.shape[2:]), pair(stride, "stride", "conv2d"), pair(padding, "padding", "conv2d"),
                     pair(dilation, "dilation", "conv2d"), tuple(input.shape[2:]))
     window.check("conv2d")
