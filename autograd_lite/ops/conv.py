@@ -24,6 +24,7 @@ from typing import Any, Iterable, Iterator
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from .. import args
 from ..engine import Function, OpError
 from ..tensor import Tensor
 from .registry import register
@@ -39,14 +40,6 @@ ROWS_ELEMENTS = 1 << 19
 # below, products of OH·OW columns are too small for BLAS to run at speed (3×3 at 16×16, 64 channels: 25%
 # faster as one product per chunk, a copy included; 7×7 at 32×32: 7% slower).
 SAMPLE_GEMM_COLUMNS = 512
-
-
-def pair(v: Any, name: str, op: str) -> tuple[int, int]:
-    """An int or a pair of ints, as PyTorch's `_pair`."""
-    pv = (v, v) if isinstance(v, (int, np.integer)) else tuple(v)
-    if len(pv) != 2 or not all(isinstance(i, (int, np.integer)) for i in pv):
-        raise OpError(f"{op}: {name} must be an int or a pair of ints, got {v!r}")
-    return int(pv[0]), int(pv[1])
 
 
 @dataclass(frozen=True)
@@ -488,8 +481,9 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: An
     if 0 in input.shape[1:] or 0 in weight.shape:  # PyTorch gives an empty result of a shape no formula explains
         raise OpError(f"conv2d: empty channels or kernel are not supported: input of shape {input.shape}, weight "
                       f"of shape {weight.shape}")
-    window = Window(tuple(weight.shape[2:]), pair(stride, "stride", "conv2d"), pair(padding, "padding", "conv2d"),
-                    pair(dilation, "dilation", "conv2d"), tuple(input.shape[2:]))
+    window = Window(tuple(weight.shape[2:]), args.pair("conv2d", "stride", stride),
+                    args.pair("conv2d", "padding", padding), args.pair("conv2d", "dilation", dilation),
+                    tuple(input.shape[2:]))
     window.check("conv2d")
     if bias is None:
         return Conv2d(window, groups).apply(input, weight)
@@ -499,9 +493,9 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: An
 def _pool_window(op: str, x: Tensor, kernel_size: Any, stride: Any, padding: Any, dilation: Any) -> Window:
     if x.ndim not in (3, 4):
         raise OpError(f"{op}: expected input (N, C, H, W) or (C, H, W), got shape {x.shape}")
-    kernel = pair(kernel_size, "kernel_size", op)
-    window = Window(kernel, kernel if stride is None or stride == () else pair(stride, "stride", op),
-                    pair(padding, "padding", op), pair(dilation, "dilation", op), tuple(x.shape[-2:]))
+    kernel = args.pair(op, "kernel_size", kernel_size)
+    window = Window(kernel, kernel if stride is None or stride == () else args.pair(op, "stride", stride),
+                    args.pair(op, "padding", padding), args.pair(op, "dilation", dilation), tuple(x.shape[-2:]))
     window.check(op)
     if any(2 * p > k for p, k in zip(window.padding, kernel)):
         raise OpError(f"{op}: padding {window.padding} must be at most half the kernel size {kernel}")
