@@ -1,12 +1,13 @@
 """The entry points of backpropagation: `tensor.backward()` and `al.grad()` (like torch.autograd's),
-which check their arguments and hand the traversal to `engine.run_backward`."""
+which check their arguments and hand the traversal to `engine.run_backward`; the gradient hooks'
+runner; al.grad's pruning of the graph."""
 from __future__ import annotations
 
 from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from . import engine
+from . import engine, inplace
 from .engine import Function
 from .tensor import Tensor
 
@@ -106,3 +107,38 @@ def topological_order(roots: Sequence[Any], parents: Callable[[Any], Any]) -> li
             stack.append((item, True))
             stack.extend((p, False) for p in parents(item) if p not in visited)
     return order
+
+
+def run_hook(hook: Callable, g: Tensor) -> Tensor:
+    """g after a gradient hook: its result if it returned one, checked to be a gradient of g's kind."""
+    result = hook(g)
+    if result is None:
+        return g
+    name = repr(getattr(hook, "__qualname__", None) or hook)
+    if not isinstance(result, Tensor):
+        raise TypeError(f"hook {name} returned {type(result).__name__}; a gradient hook must "
+                        "return a Tensor (e.g. al.tensor(value)) or None")
+    if result.shape != g.shape or result.dtype != g.dtype:
+        raise RuntimeError(f"hook {name} returned a gradient of shape {result.shape}, dtype "
+                           f"{result.dtype}; expected shape {g.shape}, dtype {g.dtype} (the gradient it was given)")
+    return result
+
+
+def leaf_hooks(leaf: Tensor, g: Tensor) -> Tensor:
+    """g after the leaf's gradient hooks, in the order they were registered."""
+    for hook in leaf._hooks or ():
+        g = run_hook(hook, g)
+    return g
+
+
+def refuse(node: Function) -> None:
+    """Raise the clear error for a node whose saved values can't be used."""
+    if node.inputs is None:
+        raise RuntimeError(
+            f"backward through {node.name} a second time: its saved values were freed by the "
+            "first backward(). Pass retain_graph=True to the first call to backward twice.")
+    for i in inplace.modified_inputs(node):
+        raise RuntimeError(
+            f"{node.name}: input {i} (shape {node.inputs[i].shape}) was modified in place after it was used; "
+            "its gradient would be wrong. Modify a clone() instead.")
+    raise RuntimeError(f"{node.name} does not support higher-order gradients (create_graph=True)")

@@ -1,15 +1,13 @@
 """The autodiff engine: the `Function` node and reverse-mode traversal with accumulation.
 
-A primitive op is a `Function` subclass with a NumPy `forward(*arrays)` and a
-`backward(g)` written in Tensor ops. Applying it records a node whose `inputs`
-are the argument Tensors; `run_backward` walks the nodes from the output back to
-the leaves, each once all gradient flowing into it has arrived, and sums what
-reaches each leaf. With `create_graph=False` the backward runs with recording
-off (the fast path); with `create_graph=True` it is recorded like any
-computation, so it can be differentiated again.
+A primitive op is a `Function` subclass with a NumPy `forward(*arrays)` and a `backward(g)` written
+in Tensor ops. Applying it records a node whose `inputs` are the argument Tensors; `run_backward`
+walks the nodes from the output back to the leaves, each once all gradient flowing into it has
+arrived, and sums what reaches each leaf. With `create_graph=False` backward runs with recording off
+(the fast path); with `create_graph=True` it is recorded, so it can be differentiated again.
 
-Elsewhere: grad mode in grad_mode.py, in-place write detection in inplace.py, what
-the graph viewer keeps in viz/recorder.py (it watches through `on_record`/`on_release`).
+Elsewhere: `backward()`/`al.grad` and the hooks in backprop.py, grad mode in grad_mode.py, in-place
+detection in inplace.py, what a node keeps in saving.py, the viewer's record in viz/recorder.py.
 """
 from __future__ import annotations
 
@@ -20,7 +18,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from . import inplace
+from . import inplace, saving
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled, state as _grad  # noqa: F401
 from .tensor import Tensor
 
@@ -29,7 +27,7 @@ on_record: Callable[[Function], None] | None = None  # on_record(node): a node w
 on_release: Callable[[Function, Tensor], None] | None = None  # on_release(node, g): backward used it, inputs go
 
 _order = itertools.count()  # node numbers: every node is numbered after the nodes of its inputs
-_new_tensor = object.__new__
+_new_tensor, _ndarray, _KEPT_BELOW = object.__new__, np.ndarray, saving.VALUES_KEPT_BELOW
 
 
 class OpError(ValueError):
@@ -51,9 +49,15 @@ class Function:
     grad_exprs: tuple[str, ...] = ()
     saved: tuple[str, ...] = ()  # attribute names holding arrays that backward needs
     twice_differentiable = True  # False: create_graph through it raises, naming the op
+    reads_inputs = True  # whether backward reads `self.inputs` (found from each subclass's code)
 
     inputs: tuple[Tensor, ...] | None = None  # None once backward has released the node
     hooks: tuple = ()  # gradient hooks of the output tensor (a list once one is registered)
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        if "reads_inputs" not in vars(cls):
+            cls.reads_inputs = saving.mentions_inputs(cls, Function)
 
     def forward(self, *arrays: np.ndarray) -> np.ndarray:
         """The op on the inputs' NumPy arrays (one per input tensor) → the output array.
@@ -80,7 +84,7 @@ class Function:
         except Exception as e:  # keep the exception as raised (its type may need other arguments); say where
             e.add_note(f"{self.op_name}: input shapes {', '.join(str(t.shape) for t in inputs)}")
             raise
-        if type(out) is not np.ndarray:  # NumPy reductions return scalars: .data is always an array
+        if type(out) is not _ndarray:  # NumPy reductions return scalars: .data is always an array
             out = np.asarray(out)
         result = _new_tensor(Tensor)  # Tensor._make, inlined: this is the hottest line of the library
         result.data = out
@@ -88,6 +92,11 @@ class Function:
             for t in inputs:
                 if t._requires_grad:
                     self.inputs = inputs
+                    if not self.reads_inputs:
+                        for t in inputs:
+                            if t.data.nbytes >= _KEPT_BELOW and t.grad_fn is not None:
+                                self.inputs = saving.stand_ins(inputs)
+                                break
                     self.seq = next(_order)
                     self.writes_seen = inplace.writes
                     observe = on_record  # read once: another thread may unset it meanwhile
@@ -99,11 +108,8 @@ class Function:
         return result
 
     def output(self) -> Tensor:
-        """The op's output inside backward (saved as `self.out` by forward).
-
-        Rebuilt as a fresh tensor pointing at this node rather than kept as a
-        reference, which would make a node <-> tensor cycle.
-        """
+        """The op's output inside backward (saved as `self.out` by forward), rebuilt as a fresh tensor
+        pointing at this node: keeping the tensor would make a node <-> tensor cycle."""
         return Tensor._make(self.out, self if _grad.enabled else None)
 
     @property
@@ -129,40 +135,7 @@ def _fit_grad(g: Tensor, like: Tensor, fn: Function, inputs: tuple[Tensor, ...])
             i = next(i for i, t in enumerate(inputs) if t is like)
             raise RuntimeError(f"{fn.name} returned a gradient of shape {g.shape} for input {i} "
                                f"of shape {like.shape}") from None
-    if g.dtype != like.dtype:
-        g = g.astype(like.dtype)
-    return g
-
-
-def _refuse(node: Function) -> None:
-    """Raise the clear error for a node whose saved values can't be used."""
-    if node.inputs is None:
-        raise RuntimeError(
-            f"backward through {node.name} a second time: its saved values were freed by the "
-            "first backward(). Pass retain_graph=True to the first call to backward twice.")
-    for i in inplace.modified_inputs(node):
-        raise RuntimeError(
-            f"{node.name}: input {i} (shape {node.inputs[i].shape}) was modified in place after it was used; "
-            "its gradient would be wrong. Modify a clone() instead.")
-    raise RuntimeError(f"{node.name} does not support higher-order gradients (create_graph=True)")
-
-
-def run_hook(hook: Callable, g: Tensor) -> Tensor:
-    """g after a gradient hook: its result if it returned one, checked to be a gradient of g's kind."""
-    result = hook(g)
-    if result is None:
-        return g
-    if not isinstance(result, Tensor):
-        raise TypeError(f"hook {_hook_name(hook)} returned {type(result).__name__}; a gradient hook must "
-                        "return a Tensor (e.g. al.tensor(value)) or None")
-    if result.shape != g.shape or result.dtype != g.dtype:
-        raise RuntimeError(f"hook {_hook_name(hook)} returned a gradient of shape {result.shape}, dtype "
-                           f"{result.dtype}; expected shape {g.shape}, dtype {g.dtype} (the gradient it was given)")
-    return result
-
-
-def _hook_name(hook: Callable) -> str:
-    return repr(getattr(hook, "__qualname__", None) or hook)
+    return g.astype(like.dtype) if g.dtype != like.dtype else g
 
 
 def run_backward(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_graph: bool, create_graph: bool,
@@ -170,16 +143,12 @@ def run_backward(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_g
                  ) -> list[Tensor | None] | None:
     """Propagate root_grads (one per root, of its shape) from roots to the leaves.
 
-    Nodes run in decreasing number (each node is numbered after its inputs'
-    nodes), so a node runs once all gradient flowing into it has arrived: one
-    pass, no separate topological sort. Without `capture`, the gradients
-    accumulate into the `.grad` of every leaf that requires grad; with `capture`,
-    those tensors' gradients are returned instead and no `.grad` changes (al.grad),
-    and only the nodes in `needed` run (see backprop.nodes_leading_to).
-    Recording is on only if create_graph (in this thread). Python's cyclic garbage
-    collector is paused meanwhile: backward makes no reference cycles, and
-    collections would only re-traverse the (possibly huge) graph: 5-10% of a deep
-    graph's backward time.
+    Nodes run in decreasing number (each is numbered after its inputs' nodes), so a node runs once
+    all gradient flowing into it has arrived: one pass, no topological sort. The gradients accumulate
+    into the `.grad` of every leaf that requires grad; with `capture` (al.grad) those tensors'
+    gradients are returned instead, no `.grad` changes and only the nodes in `needed` run. Recording
+    is on only if create_graph (in this thread). The cyclic garbage collector is paused meanwhile:
+    backward makes no cycles, and collections would only re-traverse the (possibly huge) graph.
     """
     paused = gc.isenabled()
     gc.disable()
@@ -197,77 +166,58 @@ def _propagate(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_gra
     node_grads: dict[Function, Tensor] = {}  # gradient arrived so far at each pending node's output
     leaf_grads: dict[int, list] = {}  # id(leaf) -> [leaf, its summed gradient]
     ready: list[tuple[int, Function]] = []  # heap of (−number, node): the latest node first
-
-    def send(t: Tensor, g: Tensor) -> None:  # add g to the gradient of t
-        node = t.grad_fn
-        if node is None:
-            entry = leaf_grads.get(id(t))
-            if entry is None:
-                leaf_grads[id(t)] = [t, g]
-            else:
-                entry[1] = entry[1] + g
-        elif node in node_grads:
-            node_grads[node] = node_grads[node] + g
-        else:
-            node_grads[node] = g
-            heapq.heappush(ready, (-node.seq, node))
-
-    for t, g in zip(roots, root_grads):
-        send(t, g)
     wanted_nodes = {} if capture is None else {t.grad_fn: i for i, t in enumerate(capture) if t.grad_fn is not None}
     captured: list[Tensor | None] = [None] * len(capture or ())
-
-    while ready:
-        node = heapq.heappop(ready)[1]
-        g = node_grads.pop(node)
-        if needed is not None and node not in needed:
-            continue
-        for hook in node.hooks:
-            if capture is not None and getattr(hook, "retains_grad", False):
-                continue  # al.grad leaves every .grad alone, like torch.autograd.grad
-            g = run_hook(hook, g)
-        if wanted_nodes and node in wanted_nodes:
-            captured[wanted_nodes[node]] = g
-        inputs = node.inputs
-        if inputs is None or (create_graph and not node.twice_differentiable) or (
-                node.writes_seen != inplace.writes and inplace.modified_inputs(node)):
-            _refuse(node)
-        grads = node.backward(g)
-        if not retain_graph:  # free what backward needed: the inputs (`inputs` keeps them for the loop below)
-            if on_release is not None:
-                on_release(node, g)
-            node.inputs = None
-            for key in node.saved:
-                setattr(node, key, None)
-        if type(grads) is not tuple:
-            grads = (grads,)
-        for inp, gi in zip(inputs, grads):
+    node, inputs, edges = None, tuple(roots), zip(roots, root_grads)  # edges: (tensor, gradient) to route
+    while True:
+        for inp, gi in edges:  # add each gradient to what its tensor's node (or leaf) received so far
             if gi is None or not inp._requires_grad:
                 continue
             if gi.data.shape != inp.data.shape or gi.data.dtype != inp.data.dtype:
                 gi = _fit_grad(gi, inp, node, inputs)
-            parent = inp.grad_fn  # `send`, inlined: this loop is backward's hot path
+            parent = inp.grad_fn
             if parent is None:
-                send(inp, gi)
+                entry = leaf_grads.get(id(inp))
+                if entry is None:
+                    leaf_grads[id(inp)] = [inp, gi]
+                else:
+                    entry[1] = entry[1] + gi
             elif parent in node_grads:
                 node_grads[parent] = node_grads[parent] + gi
             else:
                 node_grads[parent] = gi
                 heapq.heappush(ready, (-parent.seq, parent))
+        if not ready:
+            break
+        node = heapq.heappop(ready)[1]
+        g, edges = node_grads.pop(node), ()
+        if needed is not None and node not in needed:
+            continue
+        for hook in node.hooks:  # (al.grad leaves every .grad alone, like torch.autograd.grad)
+            if capture is None or not getattr(hook, "retains_grad", False):
+                g = backprop.run_hook(hook, g)
+        if wanted_nodes and node in wanted_nodes:
+            captured[wanted_nodes[node]] = g
+        inputs = node.inputs
+        if inputs is None or (create_graph and not node.twice_differentiable) or (
+                node.writes_seen != inplace.writes and inplace.modified_inputs(node)):
+            backprop.refuse(node)
+        grads = node.backward(g)
+        if not retain_graph:  # free what backward needed: the inputs (`inputs` keeps them for routing)
+            if on_release is not None:
+                on_release(node, g)
+            node.inputs = None
+            for key in node.saved:
+                setattr(node, key, None)
+        edges = zip(inputs, grads if type(grads) is tuple else (grads,))
 
     if capture is not None:
         for i, t in enumerate(capture):
             if t.grad_fn is None and id(t) in leaf_grads:
-                captured[i] = _leaf_hooks(t, leaf_grads[id(t)][1])
+                captured[i] = backprop.leaf_hooks(t, leaf_grads[id(t)][1])
         return captured
     _accumulate_into_leaves(leaf_grads.values(), create_graph)
     return None
-
-
-def _leaf_hooks(leaf: Tensor, g: Tensor) -> Tensor:
-    for hook in leaf._hooks or ():
-        g = run_hook(hook, g)
-    return g
 
 
 def _accumulate_into_leaves(leaf_grads: Any, create_graph: bool) -> None:
@@ -275,7 +225,7 @@ def _accumulate_into_leaves(leaf_grads: Any, create_graph: bool) -> None:
     seen_arrays: set[int] = set()
     for leaf, g in leaf_grads:
         if leaf._hooks:
-            g = _leaf_hooks(leaf, g)
+            g = backprop.leaf_hooks(leaf, g)
         if create_graph:
             leaf.grad = g if leaf.grad is None else leaf.grad + g
             continue
@@ -287,5 +237,7 @@ def _accumulate_into_leaves(leaf_grads: Any, create_graph: bool) -> None:
         leaf.grad = Tensor._make(total)
 
 
-# The graph viewer's recorder installs itself on the hooks above (imported last: it needs Function).
+# Imported last, as they need Function: the gradient hooks' runner, and the graph viewer's recorder,
+# which installs itself on the hooks above.
+from . import backprop  # noqa: E402
 from .viz import recorder as _recorder  # noqa: E402

@@ -95,11 +95,10 @@ CONV_CAUSE = ("OpenBLAS's sgemm on the thin convolution products — (F × C·KH
               "square matmuls ~100): the forward's product alone takes ~8.4 ms against PyTorch's whole "
               "convolution at ~5 ms; im2col copies add ~1.7 ms per pass. Max-pool (ours 5 ms forward and "
               "backward against PyTorch's ~9 ms) wins back part of it. See the profile notes")
-CONV_MEMORY_CAUSE = ("the engine keeps every node's input tensors until its backward, so the conv output (6.5 MiB, "
-                     "ReLU's input, whose backward needs only ReLU's output) stays alive through the step, "
-                     "and ReLU's backward materialises a bool mask (1.6 MiB) besides its result; PyTorch frees "
-                     "the first and fuses the second. Both are outside the convolution kernels (engine.py and "
-                     "ops/activation.py); see the profile notes")
+CONV_MEMORY_CAUSE = ("the peak is ReLU's backward: ReLU's saved output and the gradient from max-pool (6.5 MiB "
+                     "each), dW2 (3.3), then a bool mask (1.6) besides the result; PyTorch fuses the mask into "
+                     "threshold_backward. The conv output no longer stays alive (a node keeps no input its "
+                     "backward does not read); the mask is ops/elementwise.py's Relu.backward. See the profile notes")
 
 TARGETS = [
     Target("two_layer", "two-layer step ≤ 1.0× PyTorch", time_ratio("two_layer", "torch"), 1.0, "#9",
@@ -121,8 +120,9 @@ TARGETS = [
            "direct 3×3 kernels; im2col/col2im copies (9× the activation per pass) come on top. See the "
            "profile notes"),
     Target("resnet", "ResNet conv stage peak memory ≤ 1.0× PyTorch", memory_ratio("resnet", "torch"), 1.0, "#21",
-           "each node keeps its input tensors until its backward (conv and batch-norm outputs both stay "
-           "alive), and the im2col staging array (3× the activation) exists during each conv pass"),
+           "the peak is the stride-2 convolution's weight gradient: the step's saved activations, the "
+           "input gradient just computed, and im2col's staging (`rows`, 2 MiB per part of the batch, and the "
+           "chunk's `cols`); batch norm keeps x̂ as well as its input. See the profile notes"),
     Target("bn_mlp", "batch-norm MLP step ≤ 1.0× PyTorch", time_ratio("bn_mlp", "torch"), 1.0, "#9",
            "MKL's sgemm runs X·W1 5-13% faster than NumPy's OpenBLAS, and NumPy's row-broadcast loops on "
            "(200, 100) cost twice a same-shape pass; the target sits inside the run-to-run spread"),
@@ -132,7 +132,7 @@ TARGETS = [
     Target("op_overhead", "per-op overhead ≤ 0.5× PyTorch", time_ratio("op_overhead", "torch", "both"), 0.5, "#21",
            "per node, measured on the 300-op chain (benchmarks/op_cost.py, table in the profile notes): the "
            "NumPy kernel itself, Tensor and Function construction, recording, the backward call and "
-           "accumulation — the engine's share is owned by engine.py (#15)"),
+           "accumulation, and the graph viewer's record of each released node (~0.6 µs of ~4.7)"),
     Target("op_overhead", "per-op overhead below HIPS autograd's", time_ratio("op_overhead", "autograd"), 1.0,
            "#9", "engine bookkeeping per node (see the per-op overhead profile)"),
     Target("op_overhead", "per-op overhead below MyGrad's", time_ratio("op_overhead", "mygrad"), 1.0, "#9"),

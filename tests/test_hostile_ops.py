@@ -137,6 +137,8 @@ BAD_INPUT = {
     "cholesky_not_pd": (lambda: al.linalg.cholesky(-al.eye(2)), r"cholesky.*positive definite"),
     "F_linear": (lambda: F.linear(_x(), al.ones(4, 5)), r"linear.*\(2, 3\).*\(4, 5\)"),
     "F_conv2d": (lambda: F.conv2d(al.ones(1, 3, 5, 5), al.ones(2, 4, 3, 3)), r"conv2d.*\(1, 3, 5, 5\).*\(2, 4, 3, 3\)"),
+    "F_conv2d_no_channels": (lambda: F.conv2d(al.ones(2, 0, 5, 5), al.ones(4, 0, 3, 3)),
+                             r"conv2d: empty channels.*\(2, 0, 5, 5\).*\(4, 0, 3, 3\)"),
     "F_max_pool2d": (lambda: F.max_pool2d(_x(), 2), r"max_pool2d.*\(2, 3\)"),
     "F_batch_norm": (lambda: F.batch_norm(_x(), al.zeros(2), al.ones(3)), r"batch_norm.*running_mean.*\(3,\).*\(2,\)"),
     "F_layer_norm": (lambda: F.layer_norm(_x(), (4,)), r"layer_norm.*\(4,\).*\(2, 3\)"),

@@ -3,6 +3,7 @@ graph depth is unbounded: no recursion anywhere, including deallocation."""
 from __future__ import annotations
 
 import gc
+import tracemalloc
 import weakref
 
 import numpy as np
@@ -56,12 +57,55 @@ def test_intermediate_activations_are_freed_by_backward() -> None:
     x = al.tensor(np.ones((100, 100)), requires_grad=True)
     hidden = al.tanh(x * 2.0)
     ref = weakref.ref(hidden)
-    loss = (hidden * 3.0).sum()
+    loss = (hidden * x).sum()  # Mul's backward reads both inputs
     del hidden
     assert ref() is not None  # the graph keeps it for backward...
     loss.backward()
     gc.collect()
     assert ref() is None  # ...and lets go of it afterwards, although `loss` is still alive
+
+
+def _array_bytes_alive(step) -> int:
+    """Bytes of NumPy arrays allocated by step() and still alive when it returns (what its graph keeps)."""
+    gc.collect()
+    tracemalloc.start()
+    try:
+        base = tracemalloc.get_traced_memory()[0]
+        kept = step()
+        gc.collect()
+        return tracemalloc.get_traced_memory()[0] - base, kept
+    finally:
+        tracemalloc.stop()
+
+
+def test_a_node_whose_backward_reads_no_input_values_does_not_keep_them() -> None:
+    """ReLU's backward uses its output, a sum's none: like PyTorch, the graph of conv → relu → sum keeps
+    relu's output (saved) but not relu's input, once the caller drops it."""
+    x = al.tensor(np.ones((128, 128, 8)), requires_grad=True)  # 1 MiB per activation
+    n = x.data.nbytes
+
+    def step():
+        pre = x * 2.0  # (MulScalar keeps nothing: its backward needs only the scalar)
+        return al.relu(pre).sum(), weakref.ref(pre)
+    alive, (loss, pre) = _array_bytes_alive(step)
+    assert pre() is None  # nothing keeps the pre-activation tensor...
+    assert n <= alive < 1.5 * n, f"{alive} bytes kept for one {n}-byte activation"  # ...nor its array
+    relu = loss.grad_fn.inputs[0].grad_fn
+    assert not relu.reads_inputs and relu.inputs[0].grad_fn is not None  # the edge stays (a stand-in)
+    loss.backward()
+    np.testing.assert_array_equal(x.grad.data, 2.0)
+
+
+def test_stand_ins_are_only_for_nodes_that_do_not_read_their_inputs() -> None:
+    x = al.tensor(np.ones((128, 128, 8)), requires_grad=True)
+    h = x * 2.0
+    kept = al.relu(h)
+    multiplied = h * h  # Mul reads its inputs: they stay themselves
+    assert multiplied.grad_fn.inputs[0] is h and kept.grad_fn.inputs[0] is not h
+    assert kept.grad_fn.inputs[0].shape == h.shape and kept.grad_fn.inputs[0].dtype == h.dtype
+    assert h.grad_fn.out_ref() is h  # the viewer's weak link to the value the stand-in replaces
+    small = al.tensor(np.ones((100, 100)), requires_grad=True) * 2.0  # 80 KB: drawn graphs keep their values
+    assert al.relu(small).grad_fn.inputs[0] is small
 
 
 def test_retain_graph_keeps_saved_arrays() -> None:
@@ -85,3 +129,38 @@ def test_deep_chain_backward_and_deallocation(n: int) -> None:
         z = al.tanh(z)
     del z
     gc.collect()
+
+
+def test_gradients_through_stand_ins_match_the_kept_inputs() -> None:
+    """Second order and retain_graph through nodes holding stand-ins give what keeping the inputs gives."""
+    x0 = np.random.default_rng(3).standard_normal((400, 400))  # 1.3 MB: large enough for stand-ins
+
+    def grads(keep_below: int) -> tuple[np.ndarray, np.ndarray]:
+        from autograd_lite import engine
+        saved_limit, engine._KEPT_BELOW = engine._KEPT_BELOW, keep_below
+        try:
+            x = al.tensor(x0, requires_grad=True)
+            h = x * 2.0
+            r = al.relu(h)
+            y = (al.tanh(h) ** 2 + r + al.sigmoid(h).exp()).mean()
+            assert (r.grad_fn.inputs[0] is h) == (keep_below > h.data.nbytes)
+            (g,) = al.grad(y, x, create_graph=True, retain_graph=True)
+            (g * g).sum().backward(retain_graph=True)
+            y.backward()
+            return g.data, x.grad.data
+        finally:
+            engine._KEPT_BELOW = saved_limit
+
+    for stand_in, kept in zip(grads(1 << 20), grads(1 << 40)):
+        np.testing.assert_allclose(stand_in, kept, rtol=1e-12)
+
+
+def test_a_drawing_never_shows_a_freed_input_as_values(monkeypatch):
+    """An intermediate whose values were freed in the forward (a stand-in) is drawn by shape, not as NaN."""
+    from autograd_lite import engine, saving
+    monkeypatch.setattr(saving, "VALUES_KEPT_BELOW", 0)
+    monkeypatch.setattr(engine, "_KEPT_BELOW", 0)  # the engine's copy of the limit
+    x = al.tensor(np.linspace(-1.0, 1.0, 6).reshape(2, 3), requires_grad=True)
+    loss = al.relu(x * 2.0).sum()  # relu's backward reads its output only: x * 2.0 becomes a stand-in
+    dot = al.viz.to_dot(loss)
+    assert "nan" not in dot.lower() and "(2, 3)" in dot

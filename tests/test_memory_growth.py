@@ -1,5 +1,6 @@
 """Memory grows linearly with the graph: the peak memory of a forward + backward, per recorded op, is the
-same for a graph of a few hundred nodes as for one of a few thousand (chain and wide tree alike).
+same for a graph of a few hundred nodes as for one of a few thousand (chain and wide tree alike); and
+what a node keeps until backward is what its backward reads (bytes per layer of a stack).
 
 tracemalloc sees every allocation of NumPy's arrays and of the Python objects of the graph, so the
 per-node figure is exact and machine-independent (no RSS noise); the benchmark plots the same
@@ -9,8 +10,10 @@ from __future__ import annotations
 import gc
 import tracemalloc
 
+import numpy as np
 import pytest
 
+import autograd_lite as al
 from benchmarks.scaling import graph_step
 
 SIZES = (300, 600, 1200, 2400)
@@ -55,3 +58,43 @@ def test_the_guard_sees_superlinear_growth() -> None:
     peaks = [leaky_peak(n) for n in SIZES]
     per_node = [(b - a) / (m - n) for (n, a), (m, b) in zip(zip(SIZES, peaks), zip(SIZES[1:], peaks[1:]))]
     assert max(per_node) > 1.05 * min(per_node)
+
+
+def kept_bytes_per_layer(layer, n_layers: tuple[int, int] = (4, 8)) -> float:
+    """Bytes the graph of a stack of layers keeps per layer after the forward (before backward)."""
+    x = al.tensor(np.ones((256, 512)), requires_grad=True)  # 1 MiB per activation
+    kept = []
+    for n in n_layers:
+        gc.collect()
+        tracemalloc.start()
+        try:
+            base = tracemalloc.get_traced_memory()[0]
+            h = x
+            for _ in range(n):
+                h = layer(h)
+            kept.append(tracemalloc.get_traced_memory()[0] - base)
+            del h
+        finally:
+            tracemalloc.stop()
+    return (kept[1] - kept[0]) / (n_layers[1] - n_layers[0])
+
+
+ACTIVATION = 256 * 512 * 8
+
+
+def test_a_layer_keeps_one_activation_when_its_backward_reads_only_its_output() -> None:
+    """relu(h·1.0): ReLU saves its output; the product's output is ReLU's input, which ReLU's backward
+    does not read, so the graph lets it go (as PyTorch does): one activation per layer, not two."""
+    per_layer = kept_bytes_per_layer(lambda h: al.relu(h * 1.0))
+    assert 0.9 * ACTIVATION <= per_layer <= 1.2 * ACTIVATION, per_layer / ACTIVATION
+
+
+def test_a_layer_whose_backward_reads_no_values_keeps_none() -> None:
+    per_layer = kept_bytes_per_layer(lambda h: h * 1.01 + 0.5)  # both backwards need only the constants
+    assert per_layer <= 0.1 * ACTIVATION, per_layer / ACTIVATION
+
+
+def test_a_layer_whose_backward_reads_its_inputs_keeps_them() -> None:
+    """The guard sees kept inputs: x·h reads h in its backward, so every h stays."""
+    per_layer = kept_bytes_per_layer(lambda h: (h * 1.0) * h)
+    assert per_layer >= 0.9 * ACTIVATION, per_layer / ACTIVATION

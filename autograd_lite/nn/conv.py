@@ -8,7 +8,8 @@ from .. import creation
 from ..ops import stack
 from ..tensor import Tensor
 from . import functional as F
-from . import _checks, init
+from .. import args
+from . import init
 from .module import Module, Parameter
 
 
@@ -23,11 +24,11 @@ class Conv2d(Module):
                  padding: Any = 0, dilation: Any = 1, groups: int = 1, bias: bool = True,
                  padding_mode: str = "zeros", dtype: Any = None) -> None:
         super().__init__()
-        self.in_channels = _checks.size("Conv2d", "in_channels", in_channels, minimum=1)
-        self.out_channels = _checks.size("Conv2d", "out_channels", out_channels, minimum=1)
-        self.kernel_size = _checks.pair("Conv2d", "kernel_size", kernel_size, minimum=1)
-        self.stride = _checks.pair("Conv2d", "stride", stride, minimum=1)
-        self.dilation = _checks.pair("Conv2d", "dilation", dilation, minimum=1)
+        self.in_channels = args.size("Conv2d", "in_channels", in_channels, minimum=1)
+        self.out_channels = args.size("Conv2d", "out_channels", out_channels, minimum=1)
+        self.kernel_size = args.pair("Conv2d", "kernel_size", kernel_size, minimum=1)
+        self.stride = args.pair("Conv2d", "stride", stride, minimum=1)
+        self.dilation = args.pair("Conv2d", "dilation", dilation, minimum=1)
         if isinstance(padding, str):
             if padding not in ("same", "valid"):
                 raise ValueError(f"Conv2d: padding must be 'same', 'valid' or ints, got {padding!r}")
@@ -35,8 +36,8 @@ class Conv2d(Module):
                 raise ValueError("Conv2d: padding='same' is not supported for strided convolutions")
             self.padding = padding
         else:
-            self.padding = _checks.pair("Conv2d", "padding", padding)
-        self.groups = _checks.size("Conv2d", "groups", groups, minimum=1)
+            self.padding = args.pair("Conv2d", "padding", padding)
+        self.groups = args.size("Conv2d", "groups", groups, minimum=1)
         if in_channels % groups or out_channels % groups:
             raise ValueError(f"Conv2d: in_channels ({in_channels}) and out_channels ({out_channels}) must be "
                              f"divisible by groups ({groups})")
@@ -91,10 +92,10 @@ class Conv2d(Module):
 
 def _check_window(owner: str, kernel_size: Any, stride: Any, padding: Any) -> None:
     """A pooling window's sizes: kernel and stride (None: the kernel's) positive, padding >= 0."""
-    _checks.pair(owner, "kernel_size", kernel_size, minimum=1)
+    args.pair(owner, "kernel_size", kernel_size, minimum=1)
     if stride is not None:
-        _checks.pair(owner, "stride", stride, minimum=1)
-    _checks.pair(owner, "padding", padding)
+        args.pair(owner, "stride", stride, minimum=1)
+    args.pair(owner, "padding", padding)
 
 
 class MaxPool2d(Module):
@@ -105,7 +106,7 @@ class MaxPool2d(Module):
         super().__init__()
         owner = type(self).__name__
         _check_window(owner, kernel_size, stride, padding)
-        _checks.pair(owner, "dilation", dilation, minimum=1)
+        args.pair(owner, "dilation", dilation, minimum=1)
         if return_indices or ceil_mode:
             raise NotImplementedError(f"{owner}: return_indices=True and ceil_mode=True are not supported")
         self.kernel_size, self.stride, self.padding, self.dilation = kernel_size, stride, padding, dilation
@@ -170,7 +171,7 @@ class AdaptiveAvgPool2d(Module):
         items = output_size if isinstance(output_size, (tuple, list)) else (output_size, output_size)
         if len(items) != 2:
             raise ValueError(f"{type(self).__name__}: output_size must be an int or a pair, got {output_size!r}")
-        self.output_size = tuple(None if v is None else _checks.size(type(self).__name__, "output_size", v, 1)
+        self.output_size = tuple(None if v is None else args.size(type(self).__name__, "output_size", v, 1)
                                  for v in items)
 
     def forward(self, x: Tensor) -> Tensor:

@@ -5,7 +5,7 @@ import warnings
 
 from ..creation import get_rng
 from ..tensor import Tensor
-from . import _checks
+from .. import args
 from .module import Module
 
 
@@ -18,7 +18,7 @@ class _ChannelDropout(Module):
     def __init__(self, p: float = 0.5, inplace: bool = False) -> None:
         """p: the probability of zeroing a channel."""
         super().__init__()
-        self.p = _checks.probability(type(self).__name__, "p", p)
+        self.p = args.probability(type(self).__name__, "p", p)
         self.inplace = inplace
 
     def forward(self, x: Tensor) -> Tensor:

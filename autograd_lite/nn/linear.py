@@ -8,7 +8,8 @@ from .. import creation
 from ..ops import flatten
 from ..tensor import Tensor
 from . import functional as F
-from . import _checks, init
+from .. import args as _checks
+from . import init
 from .module import Module, Parameter
 
 

@@ -7,7 +7,7 @@ import numpy as np
 
 from .. import creation
 from ..tensor import Tensor
-from . import _checks
+from .. import args
 from . import functional as F
 from .module import Module, Parameter
 
@@ -27,7 +27,7 @@ class _BatchNorm(Module):
                  track_running_stats: bool = True, dtype: Any = None) -> None:
         super().__init__()
         owner = type(self).__name__
-        num_features = _checks.size(owner, "num_features", num_features, minimum=1)
+        num_features = args.size(owner, "num_features", num_features, minimum=1)
         if momentum is not None and (isinstance(momentum, bool) or not 0 <= momentum <= 1):
             raise ValueError(f"{owner}: momentum must be in [0, 1] or None, got {momentum!r}")
         if not eps >= 0:
@@ -97,7 +97,7 @@ class LayerNorm(Module):
                  dtype: Any = None) -> None:
         super().__init__()
         items = normalized_shape if isinstance(normalized_shape, (tuple, list)) else (normalized_shape,)
-        shape = tuple(_checks.size("LayerNorm", "normalized_shape", n, minimum=1) for n in items)
+        shape = tuple(args.size("LayerNorm", "normalized_shape", n, minimum=1) for n in items)
         self.normalized_shape, self.eps = shape, eps
         if elementwise_affine:
             self.weight = Parameter(creation.ones(shape, dtype=dtype))
@@ -126,8 +126,8 @@ class GroupNorm(Module):
     def __init__(self, num_groups: int, num_channels: int, eps: float = 1e-5, affine: bool = True,
                  dtype: Any = None) -> None:
         super().__init__()
-        num_groups = _checks.size("GroupNorm", "num_groups", num_groups, minimum=1)
-        num_channels = _checks.size("GroupNorm", "num_channels", num_channels, minimum=1)
+        num_groups = args.size("GroupNorm", "num_groups", num_groups, minimum=1)
+        num_channels = args.size("GroupNorm", "num_channels", num_channels, minimum=1)
         if num_channels % num_groups:
             raise ValueError(f"GroupNorm: num_channels={num_channels} is not divisible by num_groups={num_groups}")
         self.num_groups, self.num_channels, self.eps = num_groups, num_channels, eps

@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..tensor import Tensor
-from . import _checks
+from .. import args
 from . import functional as F
 from .module import Module
 
@@ -21,7 +21,7 @@ class _ConstantPadNd(Module):
         items = (padding,) * (2 * self.dims) if not isinstance(padding, (tuple, list)) else tuple(padding)
         if len(items) != 2 * self.dims:
             raise ValueError(f"{owner}: padding must be an int or a tuple of {2 * self.dims} ints, got {padding!r}")
-        self.padding = tuple(_checks.size(owner, "padding", p) for p in items)  # no cropping (negative)
+        self.padding = tuple(args.size(owner, "padding", p) for p in items)  # no cropping (negative)
         self.value = value
 
     def forward(self, x: Tensor) -> Tensor:

@@ -13,7 +13,8 @@ from typing import Any
 from .. import creation
 from ..ops import cat, sigmoid, stack, tanh
 from ..tensor import Tensor
-from . import _checks, init
+from .. import args
+from . import init
 from . import functional as F
 from .module import Module, Parameter
 
@@ -50,10 +51,10 @@ class _RNNBase(Module):
                  proj_size: int = 0, dtype: Any = None) -> None:
         super().__init__()
         owner = type(self).__name__
-        self.input_size = _checks.size(owner, "input_size", input_size, minimum=1)
-        self.hidden_size = _checks.size(owner, "hidden_size", hidden_size, minimum=1)
-        self.num_layers = _checks.size(owner, "num_layers", num_layers, minimum=1)
-        self.dropout = _checks.probability(owner, "dropout", dropout)
+        self.input_size = args.size(owner, "input_size", input_size, minimum=1)
+        self.hidden_size = args.size(owner, "hidden_size", hidden_size, minimum=1)
+        self.num_layers = args.size(owner, "num_layers", num_layers, minimum=1)
+        self.dropout = args.probability(owner, "dropout", dropout)
         if proj_size:
             raise NotImplementedError(f"{owner}: proj_size is not supported")
         self.bias, self.batch_first, self.bidirectional = bias, batch_first, bidirectional
@@ -184,8 +185,8 @@ class _CellBase(Module):
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True, dtype: Any = None) -> None:
         super().__init__()
         owner = type(self).__name__
-        self.input_size = _checks.size(owner, "input_size", input_size, minimum=1)
-        self.hidden_size = _checks.size(owner, "hidden_size", hidden_size, minimum=1)
+        self.input_size = args.size(owner, "input_size", input_size, minimum=1)
+        self.hidden_size = args.size(owner, "hidden_size", hidden_size, minimum=1)
         self.bias = bias
         gate = _GATES[self.mode] * hidden_size
         self.weight_ih = Parameter(creation.empty(gate, input_size, dtype=dtype))

@@ -6,7 +6,8 @@ from typing import Any
 from .. import creation
 from ..grad_mode import no_grad
 from ..tensor import Tensor
-from . import _checks, functional as F, init
+from .. import args
+from . import functional as F, init
 from .module import Module, Parameter
 
 
@@ -23,10 +24,10 @@ class Embedding(Module):
                  sparse: bool = False, _weight: Tensor | None = None, _freeze: bool = False,
                  dtype: Any = None) -> None:
         super().__init__()
-        self.num_embeddings = _checks.size("Embedding", "num_embeddings", num_embeddings, minimum=1)
-        self.embedding_dim = _checks.size("Embedding", "embedding_dim", embedding_dim)
+        self.num_embeddings = args.size("Embedding", "num_embeddings", num_embeddings, minimum=1)
+        self.embedding_dim = args.size("Embedding", "embedding_dim", embedding_dim)
         if padding_idx is not None:
-            _checks.size("Embedding", "padding_idx", padding_idx, minimum=None)
+            args.size("Embedding", "padding_idx", padding_idx, minimum=None)
             if not -num_embeddings <= padding_idx < num_embeddings:
                 raise ValueError(f"Embedding: padding_idx must be within num_embeddings ({num_embeddings}), "
                                  f"got {padding_idx}")

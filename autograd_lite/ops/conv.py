@@ -24,6 +24,7 @@ from typing import Any, Iterable, Iterator
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from .. import args
 from ..engine import Function, OpError
 from ..tensor import Tensor
 from .registry import register
@@ -31,18 +32,14 @@ from .registry import register
 # Elements of `cols` per batch chunk (at least one sample): about 2 MiB of float32, so a chunk is
 # written and multiplied while in cache, and the matmuls still have thousands of columns.
 CHUNK_ELEMENTS = 1 << 19
+# Elements of `rows` (im2col's first copy) per part of the batch: 2 MiB of float32 bounds the memory it
+# takes (the whole batch's `rows` was the ResNet step's peak), while parts of several chunks keep the copies
+# few and long (one part per chunk was ~10% slower at 3 channels).
+ROWS_ELEMENTS = 1 << 19
 # Output pixels per sample from which the forward multiplies sample by sample straight into the output;
 # below, products of OH·OW columns are too small for BLAS to run at speed (3×3 at 16×16, 64 channels: 25%
 # faster as one product per chunk, a copy included; 7×7 at 32×32: 7% slower).
 SAMPLE_GEMM_COLUMNS = 512
-
-
-def pair(v: Any, name: str, op: str) -> tuple[int, int]:
-    """An int or a pair of ints, as PyTorch's `_pair`."""
-    pv = (v, v) if isinstance(v, (int, np.integer)) else tuple(v)
-    if len(pv) != 2 or not all(isinstance(i, (int, np.integer)) for i in pv):
-        raise OpError(f"{op}: {name} must be an int or a pair of ints, got {v!r}")
-    return int(pv[0]), int(pv[1])
 
 
 @dataclass(frozen=True)
@@ -124,27 +121,42 @@ class Window:
                 view[...] = piece
         return np.ascontiguousarray(self.crop(xp))
 
-    # im2col in two steps: one copy along W for the whole batch (`rows`, KW·OW/W_pad times x's size),
-    # then per chunk one copy along H whose runs are whole OH·OW planes. Gathering windows in one
-    # copy moves runs of only OW elements, several times slower in NumPy.
+    # im2col in two steps per batch chunk: one copy along W (`rows`, KW·OW/W_pad times the chunk's size),
+    # then one copy along H whose runs are whole OH·OW planes. Gathering windows in one
+    # copy moves runs of only OW elements, several times slower in NumPy. Neither step makes a padded
+    # copy of x: the padding is the zeros of `rows` no column of x lands on.
     def rows_shape(self, n: int, c: int) -> tuple[int, ...]:
         return c, self.kernel[1], n, self.padded_hw[0], self.out_hw[1]
 
+    def column_taps(self, j: int) -> tuple[slice, slice]:
+        """Kernel column j: (the output columns whose tap lands inside x, not in the padding; the x columns
+        they read), as slices of the OW axis of rows and of x's W axis."""
+        s, d, pw, w, ow = self.stride[1], self.dilation[1], self.padding[1], self.in_hw[1], self.out_hw[1]
+        lo = max(0, -(-(pw - d * j) // s))  # output column o reads x column s·o + d·j − pw
+        hi = max(lo, min(ow, (w - 1 + pw - d * j) // s + 1))
+        start = s * lo + d * j - pw
+        return slice(lo, hi), slice(start, start + s * (hi - lo - 1) + 1 if hi > lo else start, s)
+
     def gather_rows(self, x: np.ndarray) -> np.ndarray:
         """(N, C, H, W) -> rows (C, KW, N, H_pad, OW): x padded, at the OW columns kernel column j reads."""
-        sw, dw = self.stride[1], self.dilation[1]
-        along_w = sliding_window_view(self.pad(x), self.span[1], axis=3)[..., ::sw, ::dw]  # (N, C, Hp, OW, KW)
-        rows = np.empty(self.rows_shape(*x.shape[:2]), x.dtype)
-        np.copyto(rows, along_w.transpose(1, 4, 0, 2, 3))
+        (n, c), ph, h = x.shape[:2], self.padding[0], self.in_hw[0]
+        rows = (np.zeros if any(self.padding) else np.empty)(self.rows_shape(n, c), x.dtype)
+        by_channel = x.transpose(1, 0, 2, 3)
+        for j in range(self.kernel[1]):
+            out_cols, x_cols = self.column_taps(j)
+            rows[:, j, :, ph:ph + h, out_cols] = by_channel[..., x_cols]
         return rows
 
-    def fold_rows(self, rows: np.ndarray) -> np.ndarray:
-        """The adjoint of gather_rows: rows (C, KW, N, H_pad, OW) summed back into an (N, C, H, W) view."""
-        c, kw, n = rows.shape[:3]
-        xp = np.zeros((n, c) + self.padded_hw, rows.dtype)
+    def fold_rows(self, rows: np.ndarray, x: np.ndarray | None = None) -> np.ndarray:
+        """The adjoint of gather_rows: rows (C, KW, N, H_pad, OW) summed back into an (N, C, H, W) array
+        (a new one, or x, which must hold zeros)."""
+        (c, kw, n), ph, h = rows.shape[:3], self.padding[0], self.in_hw[0]
+        x = np.zeros((n, c) + self.in_hw, rows.dtype) if x is None else x
+        by_channel = x.transpose(1, 0, 2, 3)
         for j in range(kw):
-            xp[..., self.tap(1, j)] += rows[:, j].transpose(1, 0, 2, 3)
-        return self.crop(xp)
+            out_cols, x_cols = self.column_taps(j)
+            by_channel[..., x_cols] += rows[:, j, :, ph:ph + h, out_cols]
+        return x
 
     def windows(self, rows: np.ndarray) -> np.ndarray:
         """A strided view of rows (no copy): (C, KH, KW, N, OH, OW), window element (i, j) of each output."""
@@ -152,29 +164,31 @@ class Window:
         along_h = sliding_window_view(rows, self.span[0], axis=3)[:, :, :, ::sh, :, ::dh]  # (C, KW, N, OH, OW, KH)
         return along_h.transpose(0, 5, 1, 2, 3, 4)
 
-    def add_windows(self, rows: np.ndarray, batch: slice, cols: np.ndarray) -> None:
-        """The adjoint of reading windows(rows)[:, :, :, batch]: cols (C, KH, KW, B, OH, OW) added into rows."""
+    def add_windows(self, rows: np.ndarray, cols: np.ndarray) -> None:
+        """The adjoint of reading windows(rows): cols (C, KH, KW, B, OH, OW) added into rows."""
         for i in range(self.kernel[0]):
-            rows[:, :, batch, self.tap(0, i)] += cols[:, i]
+            rows[:, :, :, self.tap(0, i)] += cols[:, i]
 
-    def batches(self, n: int, c: int) -> Iterator[slice]:
-        """Slices of the batch whose `cols` hold about CHUNK_ELEMENTS (at least one sample each)."""
-        step = max(1, CHUNK_ELEMENTS // (c * len(self) * self.out_size))
+    def batches(self, n: int, c: int, step: int | None = None) -> Iterator[slice]:
+        """Slices of the batch of `step` samples (at least one): by default, those whose `cols` hold
+        about CHUNK_ELEMENTS."""
+        step = max(1, CHUNK_ELEMENTS // (c * len(self) * self.out_size) if step is None else step)
         return (slice(start, min(start + step, n)) for start in range(0, n, step))
 
     def im2col(self, x: np.ndarray) -> Iterator[tuple[slice, np.ndarray]]:
         """x (N, C, H, W) by batch chunks: (chunk, its cols (C·KH·KW, B·OH·OW)), each output pixel's window
         as a column. One buffer serves every chunk: a chunk's cols are valid until the next is made."""
         (n, c), (oh, ow) = x.shape[:2], self.out_hw
-        windows = self.windows(self.gather_rows(x))
         buffer = None
-        for batch in self.batches(n, c):
-            b = batch.stop - batch.start
-            if buffer is None:
-                buffer = np.empty(c * len(self) * b * oh * ow, x.dtype)
-            cols = buffer[:c * len(self) * b * oh * ow].reshape(c, *self.kernel, b, oh, ow)
-            np.copyto(cols, windows[:, :, :, batch])
-            yield batch, cols.reshape(c * len(self), b * oh * ow)
+        for part in self.batches(n, c, ROWS_ELEMENTS // int(np.prod(self.rows_shape(1, c)))):
+            windows = self.windows(self.gather_rows(x[part]))
+            for batch in self.batches(part.stop - part.start, c):
+                b = batch.stop - batch.start
+                if buffer is None:
+                    buffer = np.empty(c * len(self) * b * oh * ow, x.dtype)
+                cols = buffer[:c * len(self) * b * oh * ow].reshape(c, *self.kernel, b, oh, ow)
+                np.copyto(cols, windows[:, :, :, batch])
+                yield slice(part.start + batch.start, part.start + batch.stop), cols.reshape(c * len(self), b * oh * ow)
 
 
 def _weight_rows(w: np.ndarray, groups: int) -> np.ndarray:
@@ -238,12 +252,15 @@ class Conv2dGradInput(Function):
 
     def forward(self, g, w):
         (n, c), (oh, ow) = self.x_shape[:2], self.window.out_hw
-        rows = np.zeros(self.window.rows_shape(n, c), np.result_type(g, w))
+        dtype = np.result_type(g, w)
+        dx = np.zeros(self.x_shape, dtype)
         w_cols = _weight_rows(w, self.groups).transpose(0, 2, 1)  # (groups, CKK/g, F/g)
-        for batch in self.window.batches(n, c):
+        for batch in self.window.batches(n, c):  # per chunk: rows, then folded into dx: both cache-sized
             cols = np.matmul(w_cols, _grad_rows(g[batch], self.groups))  # (groups, CKK/g, B·OH·OW)
-            self.window.add_windows(rows, batch, cols.reshape(c, *self.window.kernel, -1, oh, ow))
-        return np.ascontiguousarray(self.window.fold_rows(rows))
+            rows = np.zeros(self.window.rows_shape(batch.stop - batch.start, c), dtype)
+            self.window.add_windows(rows, cols.reshape(c, *self.window.kernel, -1, oh, ow))
+            self.window.fold_rows(rows, dx[batch])
+        return dx
 
     def backward(self, gg):
         g, w = self.inputs
@@ -461,8 +478,12 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: An
                       f"{weight.shape} with groups={groups} expects {c_per_group * groups}")
     if bias is not None and bias.shape != (n_filters,):
         raise OpError(f"conv2d: bias must have shape ({n_filters},), got {bias.shape}")
-    window = Window(tuple(weight.shape[2:]), pair(stride, "stride", "conv2d"), pair(padding, "padding", "conv2d"),
-                    pair(dilation, "dilation", "conv2d"), tuple(input.shape[2:]))
+    if 0 in input.shape[1:] or 0 in weight.shape:  # PyTorch gives an empty result of a shape no formula explains
+        raise OpError(f"conv2d: empty channels or kernel are not supported: input of shape {input.shape}, weight "
+                      f"of shape {weight.shape}")
+    window = Window(tuple(weight.shape[2:]), args.pair("conv2d", "stride", stride),
+                    args.pair("conv2d", "padding", padding), args.pair("conv2d", "dilation", dilation),
+                    tuple(input.shape[2:]))
     window.check("conv2d")
     if bias is None:
         return Conv2d(window, groups).apply(input, weight)
@@ -472,9 +493,9 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: An
 def _pool_window(op: str, x: Tensor, kernel_size: Any, stride: Any, padding: Any, dilation: Any) -> Window:
     if x.ndim not in (3, 4):
         raise OpError(f"{op}: expected input (N, C, H, W) or (C, H, W), got shape {x.shape}")
-    kernel = pair(kernel_size, "kernel_size", op)
-    window = Window(kernel, kernel if stride is None or stride == () else pair(stride, "stride", op),
-                    pair(padding, "padding", op), pair(dilation, "dilation", op), tuple(x.shape[-2:]))
+    kernel = args.pair(op, "kernel_size", kernel_size)
+    window = Window(kernel, kernel if stride is None or stride == () else args.pair(op, "stride", stride),
+                    args.pair(op, "padding", padding), args.pair(op, "dilation", dilation), tuple(x.shape[-2:]))
     window.check(op)
     if any(2 * p > k for p, k in zip(window.padding, kernel)):
         raise OpError(f"{op}: padding {window.padding} must be at most half the kernel size {kernel}")

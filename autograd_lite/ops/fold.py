@@ -14,9 +14,10 @@ from typing import Any
 
 import numpy as np
 
+from .. import args
 from ..engine import Function, OpError
 from ..tensor import Tensor
-from .conv import Window, pair
+from .conv import Window
 from .registry import register
 
 
@@ -50,16 +51,17 @@ class Fold(Function):
         c = ckk // len(self.window)
         pieces = cols.reshape(n, c, *self.window.kernel, *self.window.out_hw).transpose(1, 2, 3, 0, 4, 5)
         rows = np.zeros(self.window.rows_shape(n, c), cols.dtype)
-        self.window.add_windows(rows, slice(None), pieces)
-        return np.ascontiguousarray(self.window.fold_rows(rows))
+        self.window.add_windows(rows, pieces)
+        return self.window.fold_rows(rows)  # a new contiguous (N, C, H, W) array
 
     def backward(self, g):
         return Unfold(self.window).apply(g)
 
 
 def _window(op: str, kernel_size: Any, dilation: Any, padding: Any, stride: Any, in_hw: tuple[int, ...]) -> Window:
-    window = Window(pair(kernel_size, "kernel_size", op), pair(stride, "stride", op), pair(padding, "padding", op),
-                    pair(dilation, "dilation", op), tuple(int(n) for n in in_hw))
+    window = Window(args.pair(op, "kernel_size", kernel_size), args.pair(op, "stride", stride),
+                    args.pair(op, "padding", padding), args.pair(op, "dilation", dilation),
+                    tuple(int(n) for n in in_hw))
     window.check(op)
     return window
 
@@ -90,7 +92,7 @@ def fold(input: Tensor, output_size: Any, kernel_size: Any, dilation: Any = 1, p
         return fold(input.unsqueeze(0), output_size, kernel_size, dilation, padding, stride).squeeze(0)
     if input.ndim != 3:
         raise OpError(f"fold: expected a 2-D (C·KH·KW, L) or 3-D (N, C·KH·KW, L) input, got shape {input.shape}")
-    window = _window("fold", kernel_size, dilation, padding, stride, pair(output_size, "output_size", "fold"))
+    window = _window("fold", kernel_size, dilation, padding, stride, args.pair("fold", "output_size", output_size))
     if input.shape[1] % len(window):
         raise OpError(f"fold: input.shape[1] = {input.shape[1]} (input {input.shape}) must be divisible by the "
                       f"kernel's size {window.kernel[0]}·{window.kernel[1]} = {len(window)}")

@@ -16,6 +16,7 @@ import numpy as np
 
 from ..engine import Function
 from ..tensor import Tensor
+from ..saving import is_stand_in
 from .recorder import InputStub, parents, scope_of
 
 Scope = tuple  # ((module path, class name), ...) outermost first, as recorded by recorder.module_scope
@@ -186,7 +187,9 @@ def build(roots: Iterable[Tensor], names: Mapping[str, Any] | None = None) -> Gr
         if node.kind == "tensor":
             t = node.fn.out_ref() if hasattr(node.fn, "out_ref") else None
             t = t if t is not None else held.get(key)
-            if t is not None:
+            if t is not None and is_stand_in(t):  # its values were freed in the forward (saving.py)
+                node.shape, node.dtype = t.shape, t.dtype
+            elif t is not None:
                 node.tensor, node.shape, node.dtype = t, t.shape, t.dtype
                 node.name = t.name or given_name(t)
     for key in root_keys:

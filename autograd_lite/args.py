@@ -1,4 +1,4 @@
-"""Constructor argument checks shared by the layers: each bad value is a one-line error naming
+"""Argument checks shared by the ops and the layers (kernel sizes, strides, sizes, probabilities): each bad value is a one-line error naming
 the module, the argument and the value (PyTorch often truncates 2.5 to 2 or fails later, deep inside)."""
 from __future__ import annotations
 
