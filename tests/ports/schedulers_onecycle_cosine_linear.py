@@ -1,5 +1,4 @@
 # OneCycleLR per batch, CosineAnnealingLR and LinearLR per epoch; the lr and momentum they set.
-import torch
 import torch.nn as nn
 import torch.optim as optim
 

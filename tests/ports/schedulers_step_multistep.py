@@ -1,5 +1,4 @@
 # Learning-rate schedulers: StepLR, MultiStepLR, ExponentialLR, LambdaLR, get_last_lr and param_groups.
-import torch
 import torch.nn as nn
 import torch.optim as optim
 from torch.optim.lr_scheduler import ExponentialLR, LambdaLR, MultiStepLR, StepLR
