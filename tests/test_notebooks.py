@@ -3,8 +3,9 @@
 The stored outputs are what a reader (and the docs site) sees, so a fresh execution must print the
 same text: every stdout stream and every text/plain, text/html, text/latex and text/markdown output,
 cell by cell, after masking what changes from run to run (durations such as `4.2 s`, object
-addresses such as `0x7f...`). Pictures (PNG, SVG) are not compared byte for byte; the numbers
-drawn in them come from the same computations as the printed ones.
+addresses such as `0x7f...`, graph nodes' DOT names such as `F139968977677392`). Pictures (PNG, SVG)
+are not compared byte for byte; the numbers drawn in them come from the same computations as the
+printed ones.
 `python notebooks/build.py` re-executes and stores the outputs after a change.
 """
 from __future__ import annotations
@@ -56,10 +57,11 @@ def test_stored_outputs_match_current_sources(src: Path) -> None:
 TEXT_KINDS = ("text/plain", "text/html", "text/latex", "text/markdown")
 DURATION = re.compile(r"\d+(?:\.\d+)?\s?(?:s|ms|µs|us|min|seconds?)\b")
 ADDRESS = re.compile(r"\b0x[0-9a-fA-F]+")
+GRAPH_KEY = re.compile(r"\b[A-Z]{1,3}\d{9,}\b")  # a graph node's DOT name: letters and its object's id
 
 
 def _mask(text: str) -> str:
-    return ADDRESS.sub("0x…", DURATION.sub("<duration>", text))
+    return GRAPH_KEY.sub("<node>", ADDRESS.sub("0x…", DURATION.sub("<duration>", text)))
 
 
 def text_outputs(nb) -> list[list[str]]:
