@@ -142,3 +142,11 @@ def refuse(node: Function) -> None:
             f"{node.name}: input {i} (shape {node.inputs[i].shape}) was modified in place after it was used; "
             "its gradient would be wrong. Modify a clone() instead.")
     raise RuntimeError(f"{node.name} does not support higher-order gradients (create_graph=True)")
+
+
+def refuse_non_tensors(fn: Function, inputs: tuple[Any, ...]) -> None:
+    """An op applied to something other than Tensors (e.g. a NumPy array) is a one-line TypeError."""
+    for i, t in enumerate(inputs):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"{fn.op_name}: input {i} must be a Tensor, not {type(t).__module__}.{type(t).__name__}"
+                            " (wrap it with al.tensor(...) or al.from_numpy(...))")

@@ -82,6 +82,7 @@ class Function:
         except OpError:
             raise
         except Exception as e:  # keep the exception as raised (its type may need other arguments); say where
+            backprop.refuse_non_tensors(self, inputs)
             e.add_note(f"{self.op_name}: input shapes {', '.join(str(t.shape) for t in inputs)}")
             raise
         if type(out) is not _ndarray:  # NumPy reductions return scalars: .data is always an array
@@ -89,21 +90,25 @@ class Function:
         result = _new_tensor(Tensor)  # Tensor._make, inlined: this is the hottest line of the library
         result.data = out
         if _grad.enabled:
-            for t in inputs:
-                if t._requires_grad:
-                    self.inputs = inputs
-                    if not self.reads_inputs:
-                        for t in inputs:
-                            if t.data.nbytes >= _KEPT_BELOW and t.grad_fn is not None:
-                                self.inputs = saving.stand_ins(inputs)
-                                break
-                    self.seq = next(_order)
-                    self.writes_seen = inplace.writes
-                    observe = on_record  # read once: another thread may unset it meanwhile
-                    if observe is not None:
-                        observe(self)
-                    result.grad_fn, result._requires_grad = self, True
-                    return result
+            try:  # (free when nothing raises)
+                for t in inputs:
+                    if t._requires_grad:
+                        self.inputs = inputs
+                        if not self.reads_inputs:
+                            for t in inputs:
+                                if t.data.nbytes >= _KEPT_BELOW and t.grad_fn is not None:
+                                    self.inputs = saving.stand_ins(inputs)
+                                    break
+                        self.seq = next(_order)
+                        self.writes_seen = inplace.writes
+                        observe = on_record  # read once: another thread may unset it meanwhile
+                        if observe is not None:
+                            observe(self)
+                        result.grad_fn, result._requires_grad = self, True
+                        return result
+            except AttributeError:  # an input without _requires_grad: not a Tensor
+                backprop.refuse_non_tensors(self, inputs)
+                raise
         result.grad_fn, result._requires_grad = None, False
         return result
 

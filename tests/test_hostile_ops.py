@@ -184,3 +184,10 @@ def test_index_error_names_the_op_once():
         al.ones(2, 3)[5]
     message = error_text(info.value)  # the op named once, in the message or in a note
     assert message.count("index: ") == 1 and message.count("(2, 3)") == 1, message
+
+
+@pytest.mark.parametrize("call", [lambda a: al.exp(a), lambda a: al.sum(a), lambda a: F.relu(a),
+                                  lambda a: F.softmax(a, 1), lambda a: al.tensor(1.0, requires_grad=True) * al.exp(a)])
+def test_an_op_on_a_numpy_array_names_the_op_and_says_to_wrap_it(call):
+    with pytest.raises(TypeError, match=r"^\w+: input 0 must be a Tensor, not numpy.ndarray \(wrap it with al.tensor"):
+        call(np.ones((2, 3)))
