@@ -211,7 +211,9 @@ ROWS: dict[str, list[Case]] = {
     "max_pool2d": [C(lambda m, x: m.F.max_pool2d(x, 2), IMAGES), C(lambda m, x: m.F.max_pool2d(x, 3, 2, 1), IMAGES)],
     "avg_pool2d": [C(lambda m, x: m.F.avg_pool2d(x, 2), IMAGES), C(lambda m, x: m.F.avg_pool2d(x, 3, 2, 1), IMAGES)],
     "batch_norm": [C(lambda m, x, w, b: m.F.batch_norm(x, None, None, w, b, training=True), (6, 3), "pos(3,)", (3,)),
-                   C(lambda m, x: m.F.batch_norm(x, None, None, training=True), IMAGES)],
+                   C(lambda m, x: m.F.batch_norm(x, None, None, training=True), IMAGES),
+                   C(lambda m, x, w, b: m.F.batch_norm(x, x.new_full((3,), 0.1), x.new_full((3,), 2.0), w, b),
+                     IMAGES[:1] + (3,) + IMAGES[2:], "pos(3,)", (3,))],  # eval: the running statistics
     "layer_norm": [C(lambda m, x, w, b: m.F.layer_norm(x, (4,), w, b), (2, 3, 4), "pos(4,)", (4,))],
     "group_norm": [C(lambda m, x, w, b: m.F.group_norm(x, 3, w, b), (2, 6, 2, 2), "pos(6,)", (6,))],
     # ----- losses (F)

@@ -123,6 +123,26 @@ class BatchNorm(Function):
                 g_beta.reshape(beta.shape) if beta.requires_grad else None)
 
 
+class BatchNormEval(Function):
+    """Eval mode: y = (a − running_mean)/√(running_var + ε) per channel, the statistics constants.
+
+    The running statistics are inputs of the node (not baked into a constant) so that a drawing shows
+    them as the module's buffers (`bn1.running_var`); they get no gradient."""
+    saved = ("inv_std",)
+    expr, grad_exprs = "(a − b)/√(c + ε)", ("G/√(c + ε)", "none (a buffer)", "none (a buffer)")
+
+    def __init__(self, eps: float, param_shape: tuple[int, ...]) -> None:
+        self.eps, self.param_shape = eps, param_shape
+
+    def forward(self, x, running_mean, running_var):
+        shape, dtype = self.param_shape, x.dtype
+        self.inv_std = (1.0 / np.sqrt(running_var.astype(dtype, copy=False) + self.eps)).reshape(shape)
+        return (x - running_mean.astype(dtype, copy=False).reshape(shape)) * self.inv_std
+
+    def backward(self, g):
+        return g * Tensor._make(self.inv_std), None, None
+
+
 def standardize(x: Tensor, dims: Sequence[int], eps: float = 1e-5) -> Tensor:
     return Standardize(tuple(sorted(d % x.ndim for d in dims)), float(eps)).apply(x)
 
@@ -164,9 +184,8 @@ def batch_norm(input: Tensor, running_mean: Any, running_var: Any, weight: Tenso
     if not training:
         if running_mean is None or running_var is None:
             raise OpError(f"{op}: eval mode (training=False) needs running_mean and running_var")
-        mean = _array(running_mean).astype(input.dtype, copy=False).reshape(shape)
-        inv_std = (1.0 / np.sqrt(_array(running_var).astype(input.dtype, copy=False) + eps)).reshape(shape)
-        return _affine((input - Tensor._make(mean)) * Tensor._make(inv_std), weight, bias, shape)
+        stats = [s if isinstance(s, Tensor) else Tensor._make(np.asarray(s)) for s in (running_mean, running_var)]
+        return _affine(BatchNormEval(float(eps), shape).apply(input, *stats), weight, bias, shape)
     count = input.numel() // c
     if count <= 1:
         raise OpError(f"{op}: expected more than 1 value per channel when training, got input shape {input.shape}")
