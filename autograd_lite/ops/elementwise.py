@@ -415,10 +415,11 @@ class Relu(Function):
         return self.out
 
     def backward(self, g):
-        positive = self.out > 0
         if is_grad_enabled():  # create_graph: a recorded product, differentiable in G
-            return g * float_mask(positive, g.dtype)
-        mask = np.asarray(positive, dtype=g.dtype)  # a same-dtype product: NumPy's float ⊙ bool loop is slower
+            return g * float_mask(self.out > 0, g.dtype)
+        # the comparison written straight into a float array (no bool mask, as fast): a same-dtype product,
+        # since NumPy's float ⊙ bool loop is slower
+        mask = np.greater(self.out, 0, out=np.empty_like(g.data))
         return Tensor._make(np.multiply(g.data, mask, out=mask))
 
 
