@@ -1,5 +1,7 @@
-"""Argument checks shared by the ops and the layers (kernel sizes, strides, sizes, probabilities): each bad value is a one-line error naming
-the module, the argument and the value (PyTorch often truncates 2.5 to 2 or fails later, deep inside)."""
+"""Argument checks shared by the ops and the layers (kernel sizes, strides, sizes, probabilities).
+
+Each bad value is a one-line error naming the op or module, the argument and the value (PyTorch
+often truncates 2.5 to 2 or fails later, deep inside)."""
 from __future__ import annotations
 
 from typing import Any
