@@ -34,3 +34,13 @@ ROWS: dict[str, list[Case]] = {
               C(lambda m, x, w: m.prelu(x, w), AWAY, np.array([0.25])),
               C(lambda m, x, w: x.prelu(w), IMAGES, (1,))],
 }
+
+ROWS.update({
+    # non-divisible sizes: overlapping windows of unequal sizes, as PyTorch's
+    "adaptive_avg_pool2d": [C(lambda m, x: m.F.adaptive_avg_pool2d(x, 1), IMAGES),
+                            C(lambda m, x: m.F.adaptive_avg_pool2d(x, (3, 2)), IMAGES),
+                            C(lambda m, x: m.F.adaptive_avg_pool2d(x, (None, 4)), (2, 7, 5))],
+    "adaptive_max_pool2d": [C(lambda m, x: m.F.adaptive_max_pool2d(x, (3, 4)), IMAGES),
+                            C(lambda m, x: m.F.adaptive_max_pool2d(x, 5), (2, 7, 6)),
+                            C(lambda m, x: m.F.adaptive_max_pool2d(x, (2, None), return_indices=True)[0], IMAGES)],
+})
