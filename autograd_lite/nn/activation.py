@@ -52,6 +52,14 @@ for _name, _cls in _registry.module_classes(Module).items():
     globals()[_name] = _wrapped.get(_cls, _cls)
 
 
+def _lambd_repr(self: Any) -> str:
+    """`0.5`: lambd, as PyTorch's repr shows it (no name)."""
+    return str(self.lambd)
+
+
+Softshrink.extra_repr = Hardshrink.extra_repr = _lambd_repr  # type: ignore[name-defined]  # noqa: F821
+
+
 class Dropout(Module):
     """In training, zero each element with probability p and scale the rest by 1/(1−p); identity in eval()."""
 

@@ -298,8 +298,8 @@ def mish(input: Tensor) -> Tensor:
 @register(al=False, F=True, module="Hardswish")
 def hardswish(input: Tensor) -> Tensor:
     """x·relu6(x + 3)/6: 0 for x ≤ −3, x for x ≥ 3; any shape → the same shape.
-    ∂L/∂x = G ⊙ (x < −3 ? 0 : x > 3 ? 1 : x/3 + 1/2)."""
-    return input * hardtanh(input + 3.0, 0.0, 6.0) * (1 / 6)
+    ∂L/∂x = G ⊙ (x ≤ −3 ? 0 : x ≥ 3 ? 1 : x/3 + 1/2)."""
+    return input * hardtanh(input + 3.0, 0.0, 6.0) * (1 / 6)  # at ±3 the gradient is PyTorch's 0 and 1
 
 
 @register(al=False, F=True, module="Hardsigmoid")
