@@ -244,3 +244,12 @@ def test_adaptive_max_pool2d_indices_match_torch(size):
     layer_values, layer_indices = nn.AdaptiveMaxPool2d(size, return_indices=True)(al.tensor(data[0]))
     np.testing.assert_array_equal(layer_indices.data, ref_indices.numpy()[0])
     np.testing.assert_array_equal(layer_values.data, ref_values.numpy()[0])
+
+
+@pytest.mark.parametrize("call", [lambda a: F.hardtanh(a), lambda a: F.relu6(a), lambda a: al.celu(a),
+                                  lambda a: F.softshrink(a), lambda a: F.threshold(a, 0.1, 2.0),
+                                  lambda a: F.prelu(a, al.ones(1)), lambda a: F.adaptive_avg_pool2d(a, 1),
+                                  lambda a: F.adaptive_max_pool2d(a, 1)])
+def test_rare_activation_or_pool_on_a_numpy_array_names_the_op_and_says_to_wrap_it(call):
+    with pytest.raises(TypeError, match=r"^\w+: input 0 must be a Tensor, not numpy.ndarray \(wrap it with al.tensor"):
+        call(np.ones((1, 2, 3)))

@@ -57,7 +57,8 @@ def _lambd_repr(self: Any) -> str:
     return str(self.lambd)
 
 
-Softshrink.extra_repr = Hardshrink.extra_repr = _lambd_repr  # type: ignore[name-defined]  # noqa: F821
+for _name in ("Softshrink", "Hardshrink"):
+    globals()[_name].extra_repr = _lambd_repr
 
 
 class Dropout(Module):

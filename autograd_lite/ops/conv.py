@@ -27,6 +27,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from .. import args
 from ..engine import Function, OpError
 from ..tensor import Tensor
+from .activation import require_tensors
 from .registry import register
 
 # Elements of `cols` per batch chunk (at least one sample): about 2 MiB of float32, so a chunk is
@@ -537,6 +538,7 @@ def _adaptive_bounds(n_in: int, n_out: int) -> list[tuple[int, int]]:
 def _adaptive_pool(op: str, x: Tensor, output_size: Any, reduce: str) -> Tensor:
     """The mean or max of each adaptive cell: (..., H, W) → (..., oh, ow), composed of slices and reductions
     (so the gradient, G of a cell spread evenly over it or sent to its maximum, is the composition's)."""
+    require_tensors(op, x)
     if x.ndim not in (3, 4) or 0 in x.shape[-2:]:
         raise OpError(f"{op}: expected input (N, C, H, W) or (C, H, W) with H, W > 0, got shape {x.shape}")
     (h, w), size = x.shape[-2:], adaptive_output_size(op, output_size)
