@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import autograd_lite as al
+import autograd_lite.nn as nn
 import autograd_lite.nn.functional as F
 from autograd_lite.engine import OpError
 from tests.helpers import check_op, rand
@@ -135,8 +136,6 @@ def test_relu_second_derivative_through_create_graph():
 
 
 # ----- the rarer activations, PReLU and the adaptive pools (their op-table rows: tests/op_rows_activation.py)
-import autograd_lite.nn as nn  # noqa: E402
-
 RARE = {  # F name → (nn layer, constructor args, F keyword args)
     "hardtanh": ("Hardtanh", (-2.0, 2.5), {"min_val": -2.0, "max_val": 2.5}), "relu6": ("ReLU6", (), {}),
     "selu": ("SELU", (), {}), "celu": ("CELU", (0.5,), {"alpha": 0.5}), "mish": ("Mish", (), {}),

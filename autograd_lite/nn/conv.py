@@ -181,7 +181,8 @@ class AdaptiveAvgPool2d(Module):
 
 
 class AdaptiveMaxPool2d(AdaptiveAvgPool2d):
-    """Maximum over the windows that split (H, W) into output_size cells."""
+    """Maximum over the windows that split (H, W) into output_size cells; with return_indices=True forward
+    returns (values, indices), each maximum's flat index h·W + w in its plane, as PyTorch."""
 
     reduce = "max"
 
