@@ -13,7 +13,7 @@ from typing import Any
 from ..ops import registry as _registry
 from ..tensor import Tensor
 from . import functional as F
-from .module import Module
+from .module import Module, Parameter
 
 # PyTorch's activation layers that take an `inplace` flag (last argument, default False). The registry
 # gives it to layers whose op has an in-place form (nn.ReLU(inplace=True) calls relu_); the others
@@ -52,6 +52,15 @@ for _name, _cls in _registry.module_classes(Module).items():
     globals()[_name] = _wrapped.get(_cls, _cls)
 
 
+def _lambd_repr(self: Any) -> str:
+    """`0.5`: lambd, as PyTorch's repr shows it (no name)."""
+    return str(self.lambd)
+
+
+for _name in ("Softshrink", "Hardshrink"):
+    globals()[_name].extra_repr = _lambd_repr
+
+
 class Dropout(Module):
     """In training, zero each element with probability p and scale the rest by 1/(1−p); identity in eval()."""
 
@@ -74,4 +83,27 @@ class Dropout(Module):
         return f"p={self.p}"
 
 
-__all__ = [*sorted(_registry.module_classes(Module)), "Dropout"]
+class PReLU(Module):
+    """x for x > 0, a·x otherwise, with a learnable slope a: one shared (num_parameters=1) or one per
+    channel (num_parameters=C, dim 1 of the input), each starting at init, as in PyTorch."""
+
+    def __init__(self, num_parameters: int = 1, init: float = 0.25, device: Any = None, dtype: Any = None) -> None:
+        """num_parameters: 1 or the input's channels; init: the slopes' first value; device: CPU only."""
+        super().__init__()
+        from .. import creation
+        if not isinstance(num_parameters, int) or num_parameters < 1:
+            raise ValueError(f"PReLU: num_parameters must be a positive int, got {num_parameters!r}")
+        self.num_parameters, self.init = num_parameters, init
+        self.weight = Parameter(creation.full((num_parameters,), float(init), dtype=dtype, device=device))
+
+    def forward(self, x: Tensor) -> Tensor:
+        """x (N, C, ...) or any shape with num_parameters=1 → the same shape.
+        Gradients: ∂L/∂x = G ⊙ (x > 0 ? 1 : a), ∂L/∂a = Σ G ⊙ x over the elements x ≤ 0 of a's channel."""
+        return F.prelu(x, self.weight)
+
+    def extra_repr(self) -> str:
+        """`num_parameters=1`: the argument, as the repr shows it."""
+        return f"num_parameters={self.num_parameters}"
+
+
+__all__ = [*sorted(_registry.module_classes(Module)), "Dropout", "PReLU"]

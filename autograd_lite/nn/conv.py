@@ -5,7 +5,7 @@ import math
 from typing import Any
 
 from .. import creation
-from ..ops import stack
+from ..ops.conv import adaptive_output_size
 from ..tensor import Tensor
 from . import functional as F
 from .. import args
@@ -155,11 +155,6 @@ class AvgPool2d(Module):
         return f"kernel_size={self.kernel_size}, stride={stride}, padding={self.padding}"
 
 
-def _adaptive_bounds(n_in: int, n_out: int) -> list[tuple[int, int]]:
-    """PyTorch's adaptive windows: cell i covers [⌊i·n_in/n_out⌋, ⌈(i + 1)·n_in/n_out⌉)."""
-    return [(i * n_in // n_out, -(-(i + 1) * n_in // n_out)) for i in range(n_out)]
-
-
 class AdaptiveAvgPool2d(Module):
     """Mean over the windows that split (H, W) into output_size cells (None keeps that dim's size);
     AdaptiveAvgPool2d(1) is global average pooling."""
@@ -168,11 +163,7 @@ class AdaptiveAvgPool2d(Module):
 
     def __init__(self, output_size: Any) -> None:
         super().__init__()
-        items = output_size if isinstance(output_size, (tuple, list)) else (output_size, output_size)
-        if len(items) != 2:
-            raise ValueError(f"{type(self).__name__}: output_size must be an int or a pair, got {output_size!r}")
-        self.output_size = tuple(None if v is None else args.size(type(self).__name__, "output_size", v, 1)
-                                 for v in items)
+        self.output_size = adaptive_output_size(type(self).__name__, output_size)  # ValueError, as PyTorch's
 
     def forward(self, x: Tensor) -> Tensor:
         """x (N, C, H, W) or (C, H, W) → (N, C, oh, ow): the mean (max for AdaptiveMaxPool2d) of each cell.
@@ -180,21 +171,9 @@ class AdaptiveAvgPool2d(Module):
         Cell (i, j) covers rows ⌊i·H/oh⌋ to ⌈(i + 1)·H/oh⌉ and the columns alike, as in PyTorch. Gradient: G of
         a cell spread evenly over it (to its maximum for the max). ValueError for other ranks or H, W = 0.
         """
-        if x.ndim not in (3, 4) or 0 in x.shape[-2:]:
-            raise ValueError(f"{type(self).__name__}: expected input (N, C, H, W) or (C, H, W) with H, W > 0, "
-                             f"got shape {x.shape}")
-        h, w = x.shape[-2:]
-        oh, ow = (h if self.output_size[0] is None else self.output_size[0],
-                  w if self.output_size[1] is None else self.output_size[1])
-        if h % oh == 0 and w % ow == 0:  # equal windows: one reshape and one reduction
-            cells = x.reshape(x.shape[:-2] + (oh, h // oh, ow, w // ow))
-            return cells.mean((-3, -1)) if self.reduce == "mean" else cells.amax((-3, -1))
-        rows = []
-        for top, bottom in _adaptive_bounds(h, oh):
-            row = [x[..., top:bottom, left:right] for left, right in _adaptive_bounds(w, ow)]
-            row = [c.mean((-2, -1)) if self.reduce == "mean" else c.amax((-2, -1)) for c in row]
-            rows.append(stack(row, -1))
-        return stack(rows, -2)
+        if self.reduce == "mean":
+            return F.adaptive_avg_pool2d(x, self.output_size)
+        return F.adaptive_max_pool2d(x, self.output_size, self.return_indices)
 
     def extra_repr(self) -> str:
         """`output_size=(1, 1)`: the argument, as the repr shows it."""
@@ -202,11 +181,11 @@ class AdaptiveAvgPool2d(Module):
 
 
 class AdaptiveMaxPool2d(AdaptiveAvgPool2d):
-    """Maximum over the windows that split (H, W) into output_size cells."""
+    """Maximum over the windows that split (H, W) into output_size cells; with return_indices=True forward
+    returns (values, indices), each maximum's flat index h·W + w in its plane, as PyTorch."""
 
     reduce = "max"
 
     def __init__(self, output_size: Any, return_indices: bool = False) -> None:
         super().__init__(output_size)
-        if return_indices:
-            raise NotImplementedError("AdaptiveMaxPool2d: return_indices=True is not supported")
+        self.return_indices = bool(return_indices)  # forward then returns (values, int64 flat indices)

@@ -8,10 +8,12 @@ Tensor ops of the input or the saved output, so second derivatives work.
 from __future__ import annotations
 
 import math
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
 
+from ..backprop import refuse_non_tensors
 from ..creation import get_rng
 from ..engine import Function, OpError
 from ..tensor import Tensor
@@ -243,3 +245,135 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
     if p == 1:  # everything is dropped, as in PyTorch (there is no 1/(1 − p) to scale by)
         return input * 0.0
     return Dropout(float(p)).apply(input)
+
+
+# ----- the rarer activations: compositions of the ops above, exact (PyTorch's formulas and kink conventions)
+def require_tensors(op: str, *inputs: Any) -> None:
+    """The one-line TypeError a Function gives for a non-Tensor input (e.g. a NumPy array), for a composed op."""
+    if not all(isinstance(t, Tensor) for t in inputs):
+        refuse_non_tensors(SimpleNamespace(op_name=op), inputs)  # type: ignore[arg-type]  (reads op_name only)
+
+
+def _nonnegative(op: str, name: str, value: float) -> float:
+    if value < 0:
+        raise OpError(f"{op}: {name} must be at least 0, got {name}={value}")
+    return float(value)
+
+
+@register(al=False, F=True, module="Hardtanh")
+def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
+    """x clipped to [min_val, max_val]; any shape → the same shape.
+    ∂L/∂x = G where min_val < x < max_val, else 0 (PyTorch's: 0 at the ends too)."""
+    require_tensors("hardtanh", input)
+    if min_val > max_val:
+        raise OpError(f"hardtanh: min_val must not be greater than max_val, got min_val={min_val}, "
+                      f"max_val={max_val}")
+    x = input.data
+    return where((x > min_val) & (x < max_val), input, np.clip(x, min_val, max_val).astype(x.dtype))
+
+
+@register(al=False, F=True, module="ReLU6")
+def relu6(input: Tensor) -> Tensor:
+    """min(max(x, 0), 6), i.e. hardtanh(x, 0, 6); any shape → the same shape.  ∂L/∂x = G where 0 < x < 6, else 0."""
+    require_tensors("relu6", input)
+    return hardtanh(input, 0.0, 6.0)
+
+
+_SELU_ALPHA, _SELU_SCALE = 1.6732632423543772848170429916717, 1.0507009873554804934193349852946
+
+
+@register(F=True, module="SELU")
+def selu(input: Tensor) -> Tensor:
+    """scale·elu(x, α) with PyTorch's α ≈ 1.6733, scale ≈ 1.0507; any shape → the same shape.
+    ∂L/∂x = G ⊙ scale·(x > 0 ? 1 : α·eˣ)."""
+    require_tensors("selu", input)
+    return elu(input, _SELU_ALPHA) * _SELU_SCALE
+
+
+@register(F=True, module="CELU")
+def celu(input: Tensor, alpha: float = 1.0) -> Tensor:
+    """x for x > 0, α(exp(x/α) − 1) otherwise (= α·elu(x/α)); any shape → the same shape.
+    ∂L/∂x = G ⊙ (x > 0 ? 1 : exp(x/α))."""
+    require_tensors("celu", input)
+    if alpha == 0:
+        raise OpError("celu: alpha must not be 0 (it divides x), got alpha=0")
+    return elu(input * (1.0 / alpha)) * float(alpha)
+
+
+@register(al=False, F=True, module="Mish")
+def mish(input: Tensor) -> Tensor:
+    """x·tanh(softplus(x)); any shape → the same shape.
+    ∂L/∂x = G ⊙ (tanh(sp) + x·σ(x)·(1 − tanh²(sp))), sp = softplus(x)."""
+    require_tensors("mish", input)
+    return input * tanh(softplus(input))
+
+
+@register(al=False, F=True, module="Hardswish")
+def hardswish(input: Tensor) -> Tensor:
+    """x·relu6(x + 3)/6: 0 for x ≤ −3, x for x ≥ 3; any shape → the same shape.
+    ∂L/∂x = G ⊙ (x ≤ −3 ? 0 : x ≥ 3 ? 1 : x/3 + 1/2)."""
+    require_tensors("hardswish", input)
+    return input * hardtanh(input + 3.0, 0.0, 6.0) * (1 / 6)  # at ±3 the gradient is PyTorch's 0 and 1
+
+
+@register(al=False, F=True, module="Hardsigmoid")
+def hardsigmoid(input: Tensor) -> Tensor:
+    """relu6(x + 3)/6: 0 for x ≤ −3, 1 for x ≥ 3; any shape → the same shape.  ∂L/∂x = G/6 where −3 < x < 3, else 0."""
+    require_tensors("hardsigmoid", input)
+    return hardtanh(input + 3.0, 0.0, 6.0) * (1 / 6)
+
+
+@register(al=False, F=True, module="LogSigmoid")
+def logsigmoid(input: Tensor) -> Tensor:
+    """log σ(x) = −softplus(−x), stable for any finite x; any shape → the same shape.  ∂L/∂x = G ⊙ σ(−x)."""
+    require_tensors("logsigmoid", input)
+    return -softplus(-input, 1.0, math.inf)  # no linear shortcut: exact for very negative x too
+
+
+@register(al=False, F=True, module="Tanhshrink")
+def tanhshrink(input: Tensor) -> Tensor:
+    """x − tanh(x); any shape → the same shape.  ∂L/∂x = G ⊙ tanh²(x)."""
+    require_tensors("tanhshrink", input)
+    return input - tanh(input)
+
+
+@register(al=False, F=True, module="Softshrink")
+def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
+    """x − λ for x > λ, x + λ for x < −λ, 0 otherwise; any shape → the same shape.
+    ∂L/∂x = G where abs(x) > λ, else 0."""
+    require_tensors("softshrink", input)
+    lambd = _nonnegative("softshrink", "lambd", lambd)
+    x = input.data
+    return where(np.abs(x) > lambd, input - np.where(x > 0, lambd, -lambd).astype(x.dtype), 0.0)
+
+
+@register(method=True, F=True, module="Hardshrink")
+def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
+    """x where abs(x) > λ, 0 otherwise; any shape → the same shape.  ∂L/∂x = G where abs(x) > λ, else 0."""
+    require_tensors("hardshrink", input)
+    return where(np.abs(input.data) > lambd, input, 0.0)
+
+
+@register(F=True, module="Threshold")
+def threshold(input: Tensor, threshold: float, value: float) -> Tensor:
+    """x where x > threshold, value otherwise; any shape → the same shape.
+    ∂L/∂x = G where x > threshold, else 0."""
+    require_tensors("threshold", input)
+    return where(input.data > threshold, input, float(value))
+
+
+@register(method=True, F=True)
+def prelu(input: Tensor, weight: Tensor) -> Tensor:
+    """x for x > 0, w·x otherwise, w learnable: weight (1,) shared or (C,) one per channel (dim 1 of
+    input; inputs of fewer than 2 dims have one channel).  ∂L/∂x = G ⊙ (x > 0 ? 1 : w),
+    ∂L/∂w = Σ G ⊙ x over the elements x ≤ 0 of its channel."""
+    require_tensors("prelu", input, weight)
+    channels, n = (input.shape[1] if input.ndim >= 2 else 1), weight.data.size
+    if weight.ndim > 1 or n not in (1, channels):
+        raise OpError(f"prelu: weight must have 1 or {channels} (the input's channels) elements, got weight of "
+                      f"shape {weight.shape} for input of shape {input.shape}")
+    if n > 1:  # one slope per channel: (C,) → (C, 1, ..., 1) against dim 1
+        weight = weight.reshape((channels,) + (1,) * (input.ndim - 2))
+    elif weight.ndim:
+        weight = weight.reshape(())
+    return where(input.data > 0, input, input * weight)

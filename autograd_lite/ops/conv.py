@@ -27,6 +27,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from .. import args
 from ..engine import Function, OpError
 from ..tensor import Tensor
+from .activation import require_tensors
 from .registry import register
 
 # Elements of `cols` per batch chunk (at least one sample): about 2 MiB of float32, so a chunk is
@@ -518,3 +519,63 @@ def avg_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
     if ceil_mode or not count_include_pad:
         raise NotImplementedError("avg_pool2d: only ceil_mode=False and count_include_pad=True are supported")
     return PoolGather(Average(_pool_window("avg_pool2d", input, kernel_size, stride, padding, 1))).apply(input)
+
+
+# ----- adaptive pooling: windows that split (H, W) into a given number of cells --------
+def adaptive_output_size(op: str, output_size: Any) -> tuple[int | None, int | None]:
+    """output_size as an (oh, ow) pair: an int, or a pair of ints or None (None keeps that dim's size)."""
+    items = output_size if isinstance(output_size, (tuple, list)) else (output_size, output_size)
+    if len(items) != 2:
+        raise OpError(f"{op}: output_size must be an int or a pair, got {output_size!r}")
+    return tuple(None if v is None else args.size(op, "output_size", v, 1) for v in items)  # type: ignore[return-value]
+
+
+def _adaptive_bounds(n_in: int, n_out: int) -> list[tuple[int, int]]:
+    """PyTorch's adaptive windows: cell i covers [⌊i·n_in/n_out⌋, ⌈(i + 1)·n_in/n_out⌉)."""
+    return [(i * n_in // n_out, -(-(i + 1) * n_in // n_out)) for i in range(n_out)]
+
+
+def _adaptive_pool(op: str, x: Tensor, output_size: Any, reduce: str) -> Tensor:
+    """The mean or max of each adaptive cell: (..., H, W) → (..., oh, ow), composed of slices and reductions
+    (so the gradient, G of a cell spread evenly over it or sent to its maximum, is the composition's)."""
+    require_tensors(op, x)
+    if x.ndim not in (3, 4) or 0 in x.shape[-2:]:
+        raise OpError(f"{op}: expected input (N, C, H, W) or (C, H, W) with H, W > 0, got shape {x.shape}")
+    (h, w), size = x.shape[-2:], adaptive_output_size(op, output_size)
+    oh, ow = (h if size[0] is None else size[0]), (w if size[1] is None else size[1])
+    if h % oh == 0 and w % ow == 0:  # equal windows: one reshape and one reduction
+        cells = x.reshape(x.shape[:-2] + (oh, h // oh, ow, w // ow))
+        return cells.mean((-3, -1)) if reduce == "mean" else cells.amax((-3, -1))
+    from .shape import stack
+    rows = []
+    for top, bottom in _adaptive_bounds(h, oh):
+        row = [x[..., top:bottom, left:right] for left, right in _adaptive_bounds(w, ow)]
+        rows.append(stack([c.mean((-2, -1)) if reduce == "mean" else c.amax((-2, -1)) for c in row], -1))
+    return stack(rows, -2)
+
+
+@register(al=False, F=True)
+def adaptive_avg_pool2d(input: Tensor, output_size: Any) -> Tensor:
+    """Mean over the windows that split (H, W) into output_size = (oh, ow) cells (an int for both; None keeps
+    that dim): (N, C, H, W) or (C, H, W) → (N, C, oh, ow) or (C, oh, ow). Cell (i, j) covers rows
+    ⌊i·H/oh⌋ to ⌈(i + 1)·H/oh⌉ and the columns alike, as in PyTorch.  ∂L/∂x: G of a cell spread evenly over it."""
+    return _adaptive_pool("adaptive_avg_pool2d", input, output_size, "mean")
+
+
+@register(al=False, F=True)
+def adaptive_max_pool2d(input: Tensor, output_size: Any, return_indices: bool = False) -> Any:
+    """Max over the cells of adaptive_avg_pool2d: (N, C, H, W) or (C, H, W) → (N, C, oh, ow) or (C, oh, ow);
+    with return_indices=True also each maximum's flat index h·W + w in its (H, W) plane (int64), as PyTorch.
+    ∂L/∂x: G of a cell sent to its maximum."""
+    out = _adaptive_pool("adaptive_max_pool2d", input, output_size, "max")
+    if not return_indices:
+        return out
+    x, (h, w) = input.data, input.shape[-2:]
+    oh, ow = out.shape[-2:]
+    indices = np.empty(out.shape, dtype=np.int64)
+    for i, (top, bottom) in enumerate(_adaptive_bounds(h, oh)):
+        for j, (left, right) in enumerate(_adaptive_bounds(w, ow)):
+            cell = x[..., top:bottom, left:right].reshape(x.shape[:-2] + (-1,))
+            r, c = np.divmod(cell.argmax(-1), right - left)  # the first maximum, as PyTorch
+            indices[..., i, j] = (top + r) * w + left + c
+    return out, Tensor._make(indices)
