@@ -144,10 +144,6 @@ def _new(data: np.ndarray, requires_grad: bool) -> Tensor:
     return t
 
 
-def _shape_of(owner: str, size: tuple) -> tuple[int, ...]:
-    return creation._shape(size, owner)
-
-
 def _float_dtype(owner: str, dtype: Any) -> np.dtype:
     dt = get_default_dtype() if dtype is None else np.dtype(dtype)
     if dt.kind != "f":
@@ -159,7 +155,7 @@ def rand(*size: Any, generator: Generator | None = None, dtype: Any = None, devi
          requires_grad: bool = False) -> Tensor:
     """Uniform samples on [0, 1), shape `size`."""
     check_device(device, "rand")
-    shape, dt = _shape_of("rand", size), _float_dtype("rand", dtype)
+    shape, dt = creation._shape(size, "rand"), _float_dtype("rand", dtype)
     return _new(numpy_rng(generator, "rand").random(shape).astype(dt, copy=False), requires_grad)
 
 
@@ -167,7 +163,7 @@ def randn(*size: Any, generator: Generator | None = None, dtype: Any = None, dev
           requires_grad: bool = False) -> Tensor:
     """Standard normal samples, shape `size`."""
     check_device(device, "randn")
-    shape, dt = _shape_of("randn", size), _float_dtype("randn", dtype)
+    shape, dt = creation._shape(size, "randn"), _float_dtype("randn", dtype)
     return _new(numpy_rng(generator, "randn").standard_normal(shape).astype(dt, copy=False), requires_grad)
 
 
@@ -201,7 +197,7 @@ def randint(*args: Any, generator: Generator | None = None, dtype: Any = None, d
     if high <= low:
         raise ValueError(f"randint: empty range [{low}, {high}): high must be > low")
     size = values["size"]
-    shape = _shape_of("randint", (size,) if isinstance(size, (tuple, list)) else ((size,),))
+    shape = creation._shape((size,) if isinstance(size, (tuple, list)) else ((size,),), "randint")
     dt = np.dtype(np.int64 if dtype is None else dtype)
     return _new(numpy_rng(generator, "randint").integers(low, high, size=shape).astype(dt), requires_grad)
 
@@ -210,7 +206,7 @@ def randperm(n: int, *, generator: Generator | None = None, dtype: Any = np.int6
              requires_grad: bool = False) -> Tensor:
     """A random permutation of 0 … n−1 (int64 by default)."""
     check_device(device, "randperm")
-    (n,) = _shape_of("randperm", (n,))
+    (n,) = creation._shape((n,), "randperm")
     return _new(numpy_rng(generator, "randperm").permutation(n).astype(dtype), requires_grad)
 
 
@@ -230,7 +226,7 @@ def normal(mean: Any = 0.0, std: Any = 1.0, size: Any = None, *, generator: Gene
     if size is not None:
         if not both_scalar:
             raise TypeError("normal: size is only allowed with a float mean and a float std")
-        shape = _shape_of("normal", (size,) if isinstance(size, (tuple, list)) else ((size,),))
+        shape = creation._shape((size,) if isinstance(size, (tuple, list)) else ((size,),), "normal")
     elif both_scalar:
         raise TypeError("normal: with a float mean and a float std, pass size")
     else:
