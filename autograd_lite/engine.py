@@ -24,7 +24,7 @@ from .tensor import Tensor
 
 # Hooks for an observer (the graph viewer's recorder); None when nobody watches.
 on_record: Callable[[Function], None] | None = None  # on_record(node): a node was just recorded
-on_release: Callable[[Function, Tensor], None] | None = None  # on_release(node, g): backward used it, inputs go
+on_release: Callable[[Function, Any], None] | None = None  # on_release(node, g): backward used it, inputs go
 
 _order = itertools.count()  # node numbers: every node is numbered after the nodes of its inputs
 _new_tensor, _ndarray, _KEPT_BELOW = object.__new__, np.ndarray, saving.VALUES_KEPT_BELOW
@@ -53,6 +53,10 @@ class Function:
 
     inputs: tuple[Tensor, ...] | None = None  # None once backward has released the node
     hooks: tuple = ()  # gradient hooks of the output tensor (a list once one is registered)
+    # Optional: `backward_arrays(g: ndarray) -> ndarray | tuple[ndarray | None, ...]`, backward's formula
+    # on bare arrays, which backward without create_graph calls instead (nothing is recorded there, so
+    # no Tensor per gradient). It must compute exactly what `backward` computes, with the same NumPy ops.
+    backward_arrays: Callable[[np.ndarray], Any] | None = None
 
     def __init_subclass__(cls, **kwargs: object) -> None:
         super().__init_subclass__(**kwargs)
@@ -131,16 +135,38 @@ class Function:
         return f"<{self.name}>"
 
 
-def _fit_grad(g: Tensor, like: Tensor, fn: Function, inputs: tuple[Tensor, ...]) -> Tensor:
-    """Reduce a broadcast gradient to the input's exact shape and dtype (`like` is one of fn's `inputs`)."""
+def _fit_grad(g: Any, like: Tensor, fn: Function, inputs: tuple[Tensor, ...]) -> Any:
+    """Reduce a broadcast gradient (a Tensor, or an array when nothing is recorded) to the input's
+    exact shape and dtype (`like` is one of fn's `inputs`)."""
+    raw = not isinstance(g, Tensor)
     if g.shape != like.shape:
         try:
-            g = g.sum_to_size(like.shape)
+            g = _sum_to(np.asarray(g), like.shape) if raw else g.sum_to_size(like.shape)
         except ValueError:
             i = next(i for i, t in enumerate(inputs) if t is like)
             raise RuntimeError(f"{fn.name} returned a gradient of shape {g.shape} for input {i} "
                                f"of shape {like.shape}") from None
     return g.astype(like.dtype) if g.dtype != like.dtype else g
+
+
+def _sum_to(g: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """g summed down to shape: the sum_to op's forward (the same sums as the Tensor path's)."""
+    from .ops.shape import SumTo  # (ops import the engine)
+    return SumTo(shape).forward(g)
+
+
+def _as_tensor(g: Any) -> Tensor:
+    """An array gradient of the unrecorded backward as a Tensor (0-d NumPy sums are scalars)."""
+    return Tensor._make(g if type(g) is _ndarray else np.asarray(g))
+
+
+def _backward_through_tensors(node: Function, g: np.ndarray) -> Any:
+    """node.backward on an array gradient, for a Function without `backward_arrays`: its Tensor
+    formula, run with nothing recorded, and the results' arrays."""
+    grads = node.backward(_as_tensor(g))
+    if type(grads) is tuple:
+        return tuple(None if gi is None else gi.data for gi in grads)
+    return None if grads is None else grads.data
 
 
 def run_backward(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_graph: bool, create_graph: bool,
@@ -168,17 +194,24 @@ def run_backward(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_g
 
 def _propagate(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_graph: bool, create_graph: bool,
                capture: Sequence[Tensor] | None, needed: set[Function] | None) -> list[Tensor | None] | None:
-    node_grads: dict[Function, Tensor] = {}  # gradient arrived so far at each pending node's output
+    # Without create_graph nothing records the gradients, so they travel as bare arrays: no Tensor per
+    # gradient, and each node's `backward_arrays` when it has one. With create_graph they are Tensors.
+    raw = not create_graph
+    node_grads: dict[Function, Any] = {}  # gradient arrived so far at each pending node's output
     leaf_grads: dict[int, list] = {}  # id(leaf) -> [leaf, its summed gradient]
     ready: list[tuple[int, Function]] = []  # heap of (−number, node): the latest node first
+    only: Function | None = None  # the pending node while no other is: it runs next, without the heap
     wanted_nodes = {} if capture is None else {t.grad_fn: i for i, t in enumerate(capture) if t.grad_fn is not None}
     captured: list[Tensor | None] = [None] * len(capture or ())
-    node, inputs, edges = None, tuple(roots), zip(roots, root_grads)  # edges: (tensor, gradient) to route
+    node, inputs = None, tuple(roots)
+    grads: Any = tuple(g.data for g in root_grads) if raw else tuple(root_grads)
     while True:
-        for inp, gi in edges:  # add each gradient to what its tensor's node (or leaf) received so far
+        # add each gradient to what its tensor's node (or leaf) received so far
+        for inp, gi in zip(inputs, grads if type(grads) is tuple else (grads,)):
             if gi is None or not inp._requires_grad:
                 continue
-            if gi.data.shape != inp.data.shape or gi.data.dtype != inp.data.dtype:
+            data = inp.data
+            if gi.shape != data.shape or gi.dtype != data.dtype:
                 gi = _fit_grad(gi, inp, node, inputs)
             parent = inp.grad_fn
             if parent is None:
@@ -191,50 +224,76 @@ def _propagate(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_gra
                 node_grads[parent] = node_grads[parent] + gi
             else:
                 node_grads[parent] = gi
-                heapq.heappush(ready, (-parent.seq, parent))
-        if not ready:
+                # a node that is the only pending one has all its gradient: every node still to come
+                # is reachable from it, so numbered before it (a chain never touches the heap)
+                if only is None and not ready:
+                    only = parent
+                else:
+                    if only is not None:
+                        heapq.heappush(ready, (-only.seq, only))
+                        only = None
+                    heapq.heappush(ready, (-parent.seq, parent))
+        if only is not None:
+            node, only = only, None
+        elif ready:
+            node = heapq.heappop(ready)[1]
+        else:
             break
-        node = heapq.heappop(ready)[1]
-        g, edges = node_grads.pop(node), ()
+        g, grads = node_grads.pop(node), ()
         if needed is not None and node not in needed:
             continue
-        for hook in node.hooks:  # (al.grad leaves every .grad alone, like torch.autograd.grad)
-            if capture is None or not getattr(hook, "retains_grad", False):
-                g = backprop.run_hook(hook, g)
+        if node.hooks:
+            g = _run_node_hooks(node, g, raw, capture is not None)
         if wanted_nodes and node in wanted_nodes:
-            captured[wanted_nodes[node]] = g
+            captured[wanted_nodes[node]] = _as_tensor(g) if raw else g
         inputs = node.inputs
         if inputs is None or (create_graph and not node.twice_differentiable) or (
                 node.writes_seen != inplace.writes and inplace.modified_inputs(node)):
             backprop.refuse(node)
-        grads = node.backward(g)
+        if not raw:
+            grads = node.backward(g)
+        elif node.backward_arrays is not None:
+            grads = node.backward_arrays(g)
+        else:
+            grads = _backward_through_tensors(node, g)
         if not retain_graph:  # free what backward needed: the inputs (`inputs` keeps them for routing)
             if on_release is not None:
                 on_release(node, g)
             node.inputs = None
             for key in node.saved:
                 setattr(node, key, None)
-        edges = zip(inputs, grads if type(grads) is tuple else (grads,))
 
     if capture is not None:
         for i, t in enumerate(capture):
             if t.grad_fn is None and id(t) in leaf_grads:
-                captured[i] = backprop.leaf_hooks(t, leaf_grads[id(t)][1])
+                g = leaf_grads[id(t)][1]
+                captured[i] = backprop.leaf_hooks(t, _as_tensor(g) if raw else g)
         return captured
-    _accumulate_into_leaves(leaf_grads.values(), create_graph)
+    _accumulate_into_leaves(leaf_grads.values(), raw)
     return None
 
 
-def _accumulate_into_leaves(leaf_grads: Any, create_graph: bool) -> None:
+def _run_node_hooks(node: Function, g: Any, raw: bool, capturing: bool) -> Any:
+    """g after the gradient hooks of the node's output (al.grad leaves every .grad alone, like
+    torch.autograd.grad, so it skips the hooks retain_grad() added)."""
+    gt = _as_tensor(g) if raw else g
+    for hook in node.hooks:
+        if not (capturing and getattr(hook, "retains_grad", False)):
+            gt = backprop.run_hook(hook, gt)
+    return gt.data if raw else gt
+
+
+def _accumulate_into_leaves(leaf_grads: Any, raw: bool) -> None:
     """leaf.grad += g for every leaf, after its hooks; a .grad never aliases another array."""
     seen_arrays: set[int] = set()
     for leaf, g in leaf_grads:
         if leaf._hooks:
-            g = backprop.leaf_hooks(leaf, g)
-        if create_graph:
+            g = backprop.leaf_hooks(leaf, _as_tensor(g) if raw else g)
+            g = g.data if raw else g
+        if not raw:
             leaf.grad = g if leaf.grad is None else leaf.grad + g
             continue
-        data = g.data
+        data = np.asarray(g)
         if id(data) in seen_arrays or not data.flags.writeable or data.base is not None:
             data = data.copy()
         seen_arrays.add(id(data))

@@ -53,6 +53,8 @@ class Add(Function):
     def backward(self, g):
         return g, g
 
+    backward_arrays = backward
+
 
 @register(Add, method=True, dunders=("__add__",), rdunders=("__radd__",), inplace=True, idunders=("__iadd__",),
           ufunc=np.add)
@@ -75,6 +77,8 @@ class Sub(Function):
 
     def backward(self, g):
         return g, (-g if self.inputs[1].requires_grad else None)
+
+    backward_arrays = backward  # -g: the same negation on an array
 
 
 @register(Sub, method=True, dunders=("__sub__",), rdunders=("__rsub__",), inplace=True, idunders=("__isub__",),
@@ -99,6 +103,10 @@ class Mul(Function):
     def backward(self, g):
         a, b = self.inputs
         return (g * b if a.requires_grad else None), (g * a if b.requires_grad else None)
+
+    def backward_arrays(self, g):
+        a, b = self.inputs
+        return (g * b.data if a._requires_grad else None), (g * a.data if b._requires_grad else None)
 
 
 @register(Mul, method=True, dunders=("__mul__",), rdunders=("__rmul__",), inplace=True, idunders=("__imul__",),
@@ -125,6 +133,11 @@ class Div(Function):
         ga = g / b
         return (ga if a.requires_grad else None), (-ga * a / b if b.requires_grad else None)
 
+    def backward_arrays(self, g):
+        a, b = self.inputs[0].data, self.inputs[1]
+        ga = g / b.data
+        return (ga if self.inputs[0]._requires_grad else None), (-ga * a / b.data if b._requires_grad else None)
+
 
 @register(Div, method=True, dunders=("__truediv__",), rdunders=("__rtruediv__",), inplace=True,
           idunders=("__itruediv__",), ufunc=np.divide)
@@ -145,6 +158,8 @@ class Neg(Function):
 
     def backward(self, g):
         return -g
+
+    backward_arrays = backward
 
 
 @register(Neg, method=True, dunders=("__neg__",))
@@ -173,6 +188,8 @@ class AddScalar(Function):
     def backward(self, g):
         return g
 
+    backward_arrays = backward
+
 
 class MulScalar(Function):
     op_name = "mul"  # drawn as the op it is; the constant shows in expr
@@ -188,6 +205,8 @@ class MulScalar(Function):
 
     def backward(self, g):
         return g if self.c == 1 else g * self.c  # 1·G: no copy of a possibly large gradient
+
+    backward_arrays = backward
 
 
 class PowScalar(Function):
@@ -250,6 +269,9 @@ class Exp(Function):
     def backward(self, g):
         return g * self.output()
 
+    def backward_arrays(self, g):
+        return g * self.out
+
 
 @register(Exp, method=True)
 def exp(a: Tensor) -> Tensor:
@@ -265,6 +287,9 @@ class Log(Function):
 
     def backward(self, g):
         return g / self.inputs[0]
+
+    def backward_arrays(self, g):
+        return g / self.inputs[0].data
 
 
 @register(Log, method=True)
@@ -282,6 +307,9 @@ class Sqrt(Function):
 
     def backward(self, g):
         return g / (self.output() * 2.0)
+
+    def backward_arrays(self, g):
+        return g / (self.out * 2.0)
 
 
 @register(Sqrt, method=True)
@@ -341,6 +369,14 @@ def cos(a: Tensor) -> Tensor:
     return Cos().apply(a)
 
 
+def _tanh_grad(g: np.ndarray, y: np.ndarray) -> np.ndarray:
+    return g * (1 - y * y)  # y = tanh(a)
+
+
+def _sigmoid_grad(g: np.ndarray, y: np.ndarray) -> np.ndarray:
+    return g * y * (1 - y)  # y = σ(a)
+
+
 class Tanh(Function):
     saved = ("out",)
     expr, grad_exprs = "tanh(a)", ("G ⊙ (1 − tanh²a)",)
@@ -352,6 +388,9 @@ class Tanh(Function):
     def backward(self, g):
         return TanhGrad().apply(g, self.output())
 
+    def backward_arrays(self, g):
+        return _tanh_grad(g, self.out)
+
 
 class TanhGrad(Function):
     """G ⊙ (1 − y²), fused: the hot backward of tanh as one op."""
@@ -359,7 +398,7 @@ class TanhGrad(Function):
     expr, grad_exprs = "a ⊙ (1 − b²)", ("G ⊙ (1 − b²)", "−2 G ⊙ a ⊙ b")
 
     def forward(self, g, y):
-        return g * (1 - y * y)
+        return _tanh_grad(g, y)
 
     def backward(self, gg):
         g, y = self.inputs
@@ -383,6 +422,9 @@ class Sigmoid(Function):
     def backward(self, g):
         return SigmoidGrad().apply(g, self.output())
 
+    def backward_arrays(self, g):
+        return _sigmoid_grad(g, self.out)
+
 
 class SigmoidGrad(Function):
     """G ⊙ y(1 − y), fused: the hot backward of sigmoid as one op."""
@@ -390,7 +432,7 @@ class SigmoidGrad(Function):
     expr, grad_exprs = "a ⊙ b(1 − b)", ("G ⊙ b(1 − b)", "G ⊙ a ⊙ (1 − 2b)")
 
     def forward(self, g, y):
-        return g * y * (1 - y)
+        return _sigmoid_grad(g, y)
 
     def backward(self, gg):
         g, y = self.inputs
@@ -664,6 +706,8 @@ class Clone(Function):
 
     def backward(self, g):
         return g
+
+    backward_arrays = backward
 
 
 @register(Clone, method=True)

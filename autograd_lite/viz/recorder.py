@@ -7,7 +7,8 @@ The engine (engine.py) knows only backprop; it calls two hooks, and this module 
   calling thread's scope as `node.scope`: ((module path, class name), ...), outermost first.
 - `engine.on_release(node, g)` just before backward frees a node's inputs and saved arrays.
   It keeps what drawing the node later needs: `node.kept_parents` (see `parents`),
-  `node.out_shape`/`node.out_dtype` (from g, the gradient of the node's output), and on the
+  `node.out_shape`/`node.out_dtype` (from g, the gradient of the node's output: an array, or a
+  Tensor with create_graph), and on the
   node of every computed input the user may still hold a weak link `out_ref` to that tensor,
   to show its value.
 
@@ -117,7 +118,7 @@ def _keep_structure(node: Function, g: Tensor) -> None:
         else:
             kept.append(t if t._requires_grad else InputStub(t))
     node.kept_parents = kept
-    node.out_shape, node.out_dtype = g.data.shape, g.data.dtype
+    node.out_shape, node.out_dtype = g.shape, g.dtype  # g: an array, or a Tensor under create_graph
 
 
 engine.on_release = _keep_structure
