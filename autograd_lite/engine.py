@@ -45,6 +45,12 @@ class Function:
     input, with G = dL/d(output)).
     """
 
+    # Set once recorded (seq, writes_seen) and by the graph viewer's record when backward releases the
+    # node (viz/recorder.py): slots, as adding keys to an instance's __dict__ after it is made grows the
+    # dict, a cost of ~0.3 µs per node measured on the 300-op chain.
+    __slots__ = ("seq", "writes_seen", "kept_parents", "out_shape", "out_dtype", "out_ref", "__dict__",
+                 "__weakref__")
+
     expr: str = ""
     grad_exprs: tuple[str, ...] = ()
     saved: tuple[str, ...] = ()  # attribute names holding arrays that backward needs
@@ -200,7 +206,11 @@ def _propagate(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_gra
     node_grads: dict[Function, Any] = {}  # gradient arrived so far at each pending node's output
     leaf_grads: dict[int, list] = {}  # id(leaf) -> [leaf, its summed gradient]
     ready: list[tuple[int, Function]] = []  # heap of (−number, node): the latest node first
-    only: Function | None = None  # the pending node while no other is: it runs next, without the heap
+    # The pending node while no other is, and its gradient (kept out of node_grads): it has all its
+    # gradient, since every node still to come is reachable from it, so numbered before it; it runs
+    # next, without the heap (a chain never touches the heap nor node_grads).
+    only: Function | None = None
+    only_grad: Any = None
     wanted_nodes = {} if capture is None else {t.grad_fn: i for i, t in enumerate(capture) if t.grad_fn is not None}
     captured: list[Tensor | None] = [None] * len(capture or ())
     node, inputs = None, tuple(roots)
@@ -211,7 +221,7 @@ def _propagate(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_gra
             if gi is None or not inp._requires_grad:
                 continue
             data = inp.data
-            if gi.shape != data.shape or gi.dtype != data.dtype:
+            if gi.shape != data.shape or (gi.dtype is not data.dtype and gi.dtype != data.dtype):  # (`is`: cheaper)
                 gi = _fit_grad(gi, inp, node, inputs)
             parent = inp.grad_fn
             if parent is None:
@@ -220,26 +230,27 @@ def _propagate(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_gra
                     leaf_grads[id(inp)] = [inp, gi]
                 else:
                     entry[1] = entry[1] + gi
+            elif parent is only:
+                only_grad = only_grad + gi
             elif parent in node_grads:
                 node_grads[parent] = node_grads[parent] + gi
-            else:
+            elif only is None and not ready:
+                only, only_grad = parent, gi
+            else:  # a second pending node: both go through node_grads and the heap
+                if only is not None:
+                    node_grads[only] = only_grad
+                    heapq.heappush(ready, (-only.seq, only))
+                    only = only_grad = None
                 node_grads[parent] = gi
-                # a node that is the only pending one has all its gradient: every node still to come
-                # is reachable from it, so numbered before it (a chain never touches the heap)
-                if only is None and not ready:
-                    only = parent
-                else:
-                    if only is not None:
-                        heapq.heappush(ready, (-only.seq, only))
-                        only = None
-                    heapq.heappush(ready, (-parent.seq, parent))
+                heapq.heappush(ready, (-parent.seq, parent))
         if only is not None:
-            node, only = only, None
+            node, g, only, only_grad = only, only_grad, None, None
         elif ready:
             node = heapq.heappop(ready)[1]
+            g = node_grads.pop(node)
         else:
             break
-        g, grads = node_grads.pop(node), ()
+        grads = ()
         if needed is not None and node not in needed:
             continue
         if node.hooks:
@@ -250,12 +261,11 @@ def _propagate(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_gra
         if inputs is None or (create_graph and not node.twice_differentiable) or (
                 node.writes_seen != inplace.writes and inplace.modified_inputs(node)):
             backprop.refuse(node)
-        if not raw:
-            grads = node.backward(g)
-        elif node.backward_arrays is not None:
-            grads = node.backward_arrays(g)
+        if raw:
+            fast = node.backward_arrays
+            grads = fast(g) if fast is not None else _backward_through_tensors(node, g)
         else:
-            grads = _backward_through_tensors(node, g)
+            grads = node.backward(g)
         if not retain_graph:  # free what backward needed: the inputs (`inputs` keeps them for routing)
             if on_release is not None:
                 on_release(node, g)

@@ -105,7 +105,7 @@ def _refs_when_only_the_graph_holds() -> int:
 _ONLY_THE_GRAPH = _refs_when_only_the_graph_holds()
 
 
-def _keep_structure(node: Function, g: Tensor) -> None:
+def _keep_structure(node: Function, g: Any, _getrefcount: Any = sys.getrefcount, _ref: Any = weakref.ref) -> None:
     kept = []
     for t in node.inputs:  # parents(node), inlined: this runs once per node in every backward
         fn = t.grad_fn
@@ -113,8 +113,8 @@ def _keep_structure(node: Function, g: Tensor) -> None:
             kept.append(fn)
             # a weak link only if someone else may hold t (a few false "yes" just cost a link that dies):
             # skipping it for tensors only the graph holds is backward's cheapest 4%
-            if sys.getrefcount(t) > _ONLY_THE_GRAPH:
-                fn.out_ref = weakref.ref(t)
+            if _getrefcount(t) > _ONLY_THE_GRAPH:
+                fn.out_ref = _ref(t)
         else:
             kept.append(t if t._requires_grad else InputStub(t))
     node.kept_parents = kept
