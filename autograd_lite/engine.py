@@ -213,11 +213,12 @@ def _propagate(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_gra
     only_grad: Any = None
     wanted_nodes = {} if capture is None else {t.grad_fn: i for i, t in enumerate(capture) if t.grad_fn is not None}
     captured: list[Tensor | None] = [None] * len(capture or ())
+    pruning = capture is not None
     node, inputs = None, tuple(roots)
     grads: Any = tuple(g.data for g in root_grads) if raw else tuple(root_grads)
     while True:
         # add each gradient to what its tensor's node (or leaf) received so far
-        for inp, gi in zip(inputs, grads if type(grads) is tuple else (grads,)):
+        for inp, gi in (zip(inputs, grads) if type(grads) is tuple else ((inputs[0], grads),)):
             if gi is None or not inp._requires_grad:
                 continue
             data = inp.data
@@ -250,13 +251,16 @@ def _propagate(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_gra
             g = node_grads.pop(node)
         else:
             break
-        grads = ()
-        if needed is not None and node not in needed:
-            continue
-        if node.hooks:
-            g = _run_node_hooks(node, g, raw, capture is not None)
-        if wanted_nodes and node in wanted_nodes:
-            captured[wanted_nodes[node]] = _as_tensor(g) if raw else g
+        if pruning:  # al.grad: run only the needed nodes; capture the gradients asked for
+            if needed is not None and node not in needed:
+                grads = ()
+                continue
+            if node.hooks:
+                g = _run_node_hooks(node, g, raw, True)
+            if node in wanted_nodes:
+                captured[wanted_nodes[node]] = _as_tensor(g) if raw else g
+        elif node.hooks:
+            g = _run_node_hooks(node, g, raw, False)
         inputs = node.inputs
         if inputs is None or (create_graph and not node.twice_differentiable) or (
                 node.writes_seen != inplace.writes and inplace.modified_inputs(node)):
