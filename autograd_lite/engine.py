@@ -63,6 +63,10 @@ class Function:
     # on bare arrays, which backward without create_graph calls instead (nothing is recorded there, so
     # no Tensor per gradient). It must compute exactly what `backward` computes, with the same NumPy ops.
     backward_arrays: Callable[[np.ndarray], Any] | None = None
+    # True for a one-input op whose output has its input's shape and dtype and whose `backward_arrays`
+    # keeps G's (elementwise in G with the saved output or a Python number): the engine then skips
+    # checking that gradient's shape and dtype (G arrives with the output's, which are the input's).
+    grad_fits_input = False
 
     def __init_subclass__(cls, **kwargs: object) -> None:
         super().__init_subclass__(**kwargs)
@@ -104,11 +108,17 @@ class Function:
                 for t in inputs:
                     if t._requires_grad:
                         self.inputs = inputs
+                        # an unread input large enough to be worth freeing: stand-ins (saving.py). One input:
+                        # t is it, no loop (this check is ~5% of a small op's forward)
                         if not self.reads_inputs:
-                            for t in inputs:
-                                if t.data.nbytes >= _KEPT_BELOW and t.grad_fn is not None:
+                            if len(inputs) == 1:
+                                if t.data.nbytes >= _KEPT_BELOW:
                                     self.inputs = saving.stand_ins(inputs)
-                                    break
+                            else:
+                                for t in inputs:
+                                    if t.data.nbytes >= _KEPT_BELOW:
+                                        self.inputs = saving.stand_ins(inputs)
+                                        break
                         self.seq = next(_order)
                         self.writes_seen = inplace.writes
                         observe = on_record  # read once: another thread may unset it meanwhile
@@ -216,14 +226,16 @@ def _propagate(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_gra
     pruning = capture is not None
     node, inputs = None, tuple(roots)
     grads: Any = tuple(g.data for g in root_grads) if raw else tuple(root_grads)
+    fits = False  # the gradients to route have their inputs' shapes and dtypes (grad_fits_input)
     while True:
         # add each gradient to what its tensor's node (or leaf) received so far
         for inp, gi in (zip(inputs, grads) if type(grads) is tuple else ((inputs[0], grads),)):
             if gi is None or not inp._requires_grad:
                 continue
-            data = inp.data
-            if gi.shape != data.shape or (gi.dtype is not data.dtype and gi.dtype != data.dtype):  # (`is`: cheaper)
-                gi = _fit_grad(gi, inp, node, inputs)
+            if not fits:
+                data = inp.data
+                if gi.shape != data.shape or (gi.dtype is not data.dtype and gi.dtype != data.dtype):  # (`is`: cheaper)
+                    gi = _fit_grad(gi, inp, node, inputs)
             parent = inp.grad_fn
             if parent is None:
                 entry = leaf_grads.get(id(inp))
@@ -268,6 +280,7 @@ def _propagate(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_gra
         if raw:
             fast = node.backward_arrays
             grads = fast(g) if fast is not None else _backward_through_tensors(node, g)
+            fits = node.grad_fits_input
         else:
             grads = node.backward(g)
         if not retain_graph:  # free what backward needed: the inputs (`inputs` keeps them for routing)

@@ -151,6 +151,7 @@ def div(a: Any, b: Any) -> Tensor:
 
 class Neg(Function):
     saved = ()
+    grad_fits_input = True
     expr, grad_exprs = "−a", ("−G",)
 
     def forward(self, a):
@@ -176,6 +177,7 @@ def positive(a: Tensor) -> Tensor:
 class AddScalar(Function):
     op_name = "add"  # drawn as the op it is; the constant shows in expr
     saved = ()
+    grad_fits_input = True
     grad_exprs = ("G",)
     expr = property(lambda self: f"a + {self.c:g}")
 
@@ -194,6 +196,7 @@ class AddScalar(Function):
 class MulScalar(Function):
     op_name = "mul"  # drawn as the op it is; the constant shows in expr
     saved = ()
+    grad_fits_input = True
     expr = property(lambda self: f"{self.c:g}·a")
     grad_exprs = property(lambda self: (f"{self.c:g}·G",))
 
@@ -260,6 +263,7 @@ def pow(a: Any, b: Any) -> Tensor:
 # ----- unary math --------------------------------------------------------------
 class Exp(Function):
     saved = ("out",)
+    grad_fits_input = True
     expr, grad_exprs = "exp(a)", ("G ⊙ exp(a)",)
 
     def forward(self, a):
@@ -299,6 +303,7 @@ def log(a: Tensor) -> Tensor:
 
 class Sqrt(Function):
     saved = ("out",)
+    grad_fits_input = True
     expr, grad_exprs = "√a", ("G / (2√a)",)
 
     def forward(self, a):
@@ -379,6 +384,7 @@ def _sigmoid_grad(g: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 class Tanh(Function):
     saved = ("out",)
+    grad_fits_input = True
     expr, grad_exprs = "tanh(a)", ("G ⊙ (1 − tanh²a)",)
 
     def forward(self, a):
@@ -412,6 +418,7 @@ def tanh(a: Tensor) -> Tensor:
 
 class Sigmoid(Function):
     saved = ("out",)
+    grad_fits_input = True
     expr, grad_exprs = "σ(a)", ("G ⊙ σ(a)(1 − σ(a))",)
 
     def forward(self, a):
@@ -699,6 +706,7 @@ def isfinite(a: Tensor) -> Tensor:
 
 class Clone(Function):
     saved = ()
+    grad_fits_input = True
     expr, grad_exprs = "copy(a)", ("G",)
 
     def forward(self, a):
