@@ -11,8 +11,11 @@ Every figure is the fastest of `repeats` timings (this workload's medians swing 
   - dispatch and recording: the rest (operator lookup, `apply`'s argument handling, grad-mode check,
     linking the node to its inputs, the sequence number);
 - backward, whole: `loss.backward()`;
-  - backward calls: each node's `backward(g)` called directly with recording off (the Tensor ops of
-    the gradient formula: their kernels and their own Function and Tensor construction);
+  - backward calls: each node's gradient formula called directly, as backward without create_graph
+    calls it: `backward_arrays` on the gradient's array where the op has one (NumPy only), else
+    `backward` on a Tensor with recording off (Tensor ops: kernels, Function and Tensor construction);
+  - the graph viewer's record: what keeping each released node's structure for drawing costs
+    (forward + backward timed again with `engine.on_release` unset);
   - traversal and accumulation: the rest (ordering the nodes, routing and summing gradients, shape
     checks, freeing saved arrays);
 - PyTorch's forward and backward on the same chain, and the hand-written NumPy forward and backward.
@@ -69,7 +72,7 @@ def measure(n_ops: int, repeats: int) -> dict[str, float]:
     import numpy as np
 
     import autograd_lite as al
-    from autograd_lite import Tensor
+    from autograd_lite import Tensor, engine
 
     x0 = np.random.default_rng(4).standard_normal((10, 10))
     x = al.tensor(x0, requires_grad=True)
@@ -87,7 +90,9 @@ def measure(n_ops: int, repeats: int) -> dict[str, float]:
     nodes = [t.grad_fn for t in outputs]
     arrays = [[t.data for t in n.inputs] for n in nodes]
     constructors = [_construct(n) for n in nodes]
-    grads = [Tensor._make(np.ones((10, 10)), None) for _ in nodes]
+    g = np.ones((10, 10))
+    formulas = [n.backward_arrays if n.backward_arrays is not None else (lambda a, n=n: n.backward(Tensor._make(a)))
+                for n in nodes]
     data = x0.copy()
     us = 1e6 / len(nodes)
     parts = {
@@ -98,16 +103,23 @@ def measure(n_ops: int, repeats: int) -> dict[str, float]:
         "forward_backward": fastest(forward_backward, repeats) * us,
     }
     with al.no_grad():
-        parts["backward_calls"] = fastest(lambda: [n.backward(g) for n, g in zip(nodes, grads)], repeats) * us
+        parts["backward_calls"] = fastest(lambda: [f(g) for f in formulas], repeats) * us
+    release, engine.on_release = engine.on_release, None
+    try:
+        parts["forward_backward_no_viewer"] = fastest(forward_backward, repeats) * us
+    finally:
+        engine.on_release = release
     return parts
 
 
 def derive(parts: dict[str, float]) -> dict[str, float]:
-    """The parts measured as differences: backward, dispatch and recording, traversal and accumulation."""
+    """The parts measured as differences: backward, dispatch and recording, the viewer's record,
+    traversal and accumulation."""
     backward = parts["forward_backward"] - parts["forward"]
-    return {**parts, "backward": backward,
+    viewer = parts["forward_backward"] - parts["forward_backward_no_viewer"]
+    return {**parts, "backward": backward, "viewer": viewer,
             "recording": parts["forward"] - parts["kernel"] - parts["function"] - parts["tensor"],
-            "traversal": backward - parts["backward_calls"]}
+            "traversal": backward - parts["backward_calls"] - viewer}
 
 
 def measure_peers(n_ops: int, repeats: int) -> dict[str, float]:
@@ -156,6 +168,7 @@ def main(argv: list[str]) -> None:
             ("  Function construction", parts["function"]), ("  Tensor construction", parts["tensor"]),
             ("  dispatch and recording", parts["recording"]), ("backward, whole", parts["backward"]),
             ("  backward calls (gradient formulas)", parts["backward_calls"]),
+            ("  the graph viewer's record", parts["viewer"]),
             ("  traversal and accumulation", parts["traversal"]),
             ("forward + backward, autograd_lite", parts["forward_backward"])]
     if "torch_forward" in peers:
