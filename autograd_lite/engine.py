@@ -4,7 +4,9 @@ A primitive op is a `Function` subclass with a NumPy `forward(*arrays)` and a `b
 in Tensor ops. Applying it records a node whose `inputs` are the argument Tensors; `run_backward`
 walks the nodes from the output back to the leaves, each once all gradient flowing into it has
 arrived, and sums what reaches each leaf. With `create_graph=False` backward runs with recording off
-(the fast path); with `create_graph=True` it is recorded, so it can be differentiated again.
+and the gradients travel as bare NumPy arrays (the fast path: an op's `backward_arrays`, its formula on
+arrays, where it has one); with `create_graph=True` they are Tensors and every step is recorded, so the
+result can be differentiated again.
 
 Elsewhere: `backward()`/`al.grad` and the hooks in backprop.py, grad mode in grad_mode.py, in-place
 detection in inplace.py, what a node keeps in saving.py, the viewer's record in viz/recorder.py.

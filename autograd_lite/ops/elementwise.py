@@ -183,6 +183,8 @@ class AddScalar(Function):
 
     def __init__(self, c: Any) -> None:
         self.c = _scalar(c)
+        if type(self.c) is complex:  # a complex output: the engine casts its gradient back to the input's dtype
+            self.grad_fits_input = False
 
     def forward(self, a):
         return a + self.c
@@ -202,6 +204,8 @@ class MulScalar(Function):
 
     def __init__(self, c: Any) -> None:
         self.c = _scalar(c)
+        if type(self.c) is complex:  # a complex output: the engine casts its gradient back to the input's dtype
+            self.grad_fits_input = False
 
     def forward(self, a):
         return a * self.c
