@@ -130,9 +130,10 @@ TARGETS = [
            "the same BLAS calls; autograd_lite adds per-op Python for ~20 recorded ops and batch norm's "
            "forward keeps x̂ and σ⁻¹ (the baseline does too): ~0.3-0.5 ms on a ~4.7 ms step"),
     Target("op_overhead", "per-op overhead ≤ 0.5× PyTorch", time_ratio("op_overhead", "torch", "both"), 0.5, "#21",
-           "per node, measured on the 300-op chain (benchmarks/op_cost.py, table in the profile notes): the "
-           "NumPy kernel itself, Tensor and Function construction, recording, the backward call and "
-           "accumulation, and the graph viewer's record of each released node (~0.6 µs of ~4.7)"),
+           "per op on the 300-op chain (benchmarks/op_cost.py, table in the profile notes, round 6): NumPy's "
+           "kernels ~1.5 µs of ~3.2 (the hand-written NumPy chain: 1.06 in all), then Python per op: Function "
+           "and Tensor construction ~0.35, dispatch and recording ~0.45, traversal ~0.7, the graph viewer's "
+           "record of each released node ~0.25"),
     Target("op_overhead", "per-op overhead below HIPS autograd's", time_ratio("op_overhead", "autograd"), 1.0,
            "#9", "engine bookkeeping per node (see the per-op overhead profile)"),
     Target("op_overhead", "per-op overhead below MyGrad's", time_ratio("op_overhead", "mygrad"), 1.0, "#9"),
