@@ -240,7 +240,8 @@ class Shifted:
                      for i in range(kh) for j in range(kw)]
         self.pitch = self.hq * self.wq  # buffer rows per image
         self.margin = max(max(o for _, o in self.taps), self.lead)  # rows past the chunk's images that taps read
-        self.step = max(1, min(images, SHIFTED_ROWS // self.pitch))  # images per chunk
+        # images per chunk: the phase buffers together hold about SHIFTED_ROWS rows
+        self.step = max(1, min(images, SHIFTED_ROWS // (self.pitch * len(self.phases))))
 
     @staticmethod
     def applies(groups: int, channels: int, filters: int) -> bool:
