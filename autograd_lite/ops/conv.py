@@ -25,6 +25,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from .. import args
+from .._scipy_blas import gemm_accumulate
 from ..engine import Function, OpError, is_grad_enabled
 from ..tensor import Tensor
 from .activation import require_tensors
@@ -278,7 +279,7 @@ class Shifted:
         for a, b in products:
             if first:
                 np.matmul(a, b, out=acc)
-            else:
+            elif not gemm_accumulate(a, b, acc):
                 np.add(acc, np.matmul(a, b, out=scratch), out=acc)
             first = False
         return not first
