@@ -13,6 +13,8 @@ whose `cols` stay in cache, so no full-size `cols` ever exists and none is kept
 for backward: the weight gradient gathers the windows of x again (PyTorch also
 saves only x). The three maps are bilinear and each other's adjoints, so every
 backward is one of the other two ops: second derivatives work.
+One-group convolutions with many channels (≥ SHIFTED_MIN_CHANNELS, ResNet-like) skip im2col: `Shifted`
+multiplies shifted row blocks of a channels-last copy of x by each kernel tap's C × F matrix.
 Pooling walks the KH·KW kernel offsets, each a strided view of the input (no
 loop over pixels); max-pool records each window's first maximum and routes G there.
 """
@@ -42,9 +44,9 @@ ROWS_ELEMENTS = 1 << 19
 # below, products of OH·OW columns are too small for BLAS to run at speed (3×3 at 16×16, 64 channels: 25%
 # faster as one product per chunk, a copy included; 7×7 at 32×32: 7% slower).
 SAMPLE_GEMM_COLUMNS = 512
-# Channels (input and filters) from which a stride-1 convolution runs as shifted products (`Shifted`, no
-# im2col): each product contracts over C (or F), too thin for BLAS below (round 4: 1.5× slower than im2col
-# at 3 channels, equal at 16).
+# Channels (input and filters) from which a one-group convolution runs as shifted products (`Shifted`, no
+# im2col): each product contracts over only C (or F), too thin for BLAS below (round 4's row-shift products,
+# K = C·KW, were 1.5× slower than im2col at 3 channels and equal at 16).
 SHIFTED_MIN_CHANNELS = 32
 # Buffer rows (output pixels, junk included) per chunk of the shifted products: 1-4 Ki keep the operands in
 # cache (the weight gradient's C × rows · rows × F products ran 45 GFLOP/s over the whole batch, 70 in 1 Ki chunks).
@@ -250,6 +252,7 @@ class Shifted:
         return groups == 1 and min(channels, filters) >= SHIFTED_MIN_CHANNELS
 
     def chunks(self, n: int) -> Iterator[slice]:
+        """The batch of n images in chunks of `step`."""
         return (slice(start, min(start + self.step, n)) for start in range(0, n, self.step))
 
     def buffer(self, channels: int, dtype: np.dtype, extra: int = 0) -> np.ndarray:
@@ -262,7 +265,7 @@ class Shifted:
 
     def phase_views(self, buffers: list[np.ndarray], start: int, x: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         """Per phase: (x's (B, C, ·, ·) part in it, where that part goes in the phase's slots, channels last)."""
-        (sh, sw), (h, w) = self.window.stride, self.window.in_hw
+        sh, sw = self.window.stride
         for buffer, ((h0, w0), (r0, c0)) in zip(buffers, self.phases):
             part = x[:, :, h0::sh, w0::sw]
             yield part, self.images(buffer, start, x.shape[0])[:, r0:r0 + part.shape[2], c0:c0 + part.shape[3]]
@@ -285,6 +288,7 @@ class Shifted:
         return not first
 
     def forward(self, x: np.ndarray, w: np.ndarray, b: np.ndarray | None, dtype: np.dtype) -> np.ndarray:
+        """conv2d(x, W) + b as an (N, F, OH, OW) array of dtype."""
         n, f, (oh, ow) = x.shape[0], w.shape[0], self.window.out_hw
         out = np.empty((n, f, oh, ow), dtype)
         taps = np.ascontiguousarray(w.astype(dtype, copy=False).transpose(2, 3, 1, 0)).reshape(-1, w.shape[1], f)
@@ -307,9 +311,9 @@ class Shifted:
         (n, c), f, (oh, ow) = x_shape[:2], w_shape[0], self.window.out_hw
         dtype = np.result_type(*(a for a in (g, x, w) if a is not None))
         g_rows = self.buffer(f, dtype, self.lead)
-        if w is not None:  # tap ij's F × C matrix
-            flipped = np.ascontiguousarray(w.astype(dtype, copy=False).transpose(2, 3, 0, 1)).reshape(-1, f, c)
-            phase_taps = [[(o, flipped[k]) for k, (p, o) in enumerate(self.taps) if p == phase]
+        if w is not None:  # per phase: its taps' (offset, W_ijᵀ (F × C))
+            back_taps = np.ascontiguousarray(w.astype(dtype, copy=False).transpose(2, 3, 0, 1)).reshape(-1, f, c)
+            phase_taps = [[(o, back_taps[k]) for k, (p, o) in enumerate(self.taps) if p == phase]
                           for phase in range(len(self.phases))]
             dx = (np.empty if all(phase_taps) else np.zeros)(x_shape, dtype)  # a phase no tap reads gets no gradient
             dx_acc, dx_scratch = np.empty((2, self.step * self.pitch, c), dtype)
