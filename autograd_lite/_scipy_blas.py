@@ -33,3 +33,21 @@ def _lookup(name: str, dtype: np.dtype) -> Callable[..., Any] | None:
         return None
     full = _PREFIX[dtype] + name
     return getattr(lapack, full, None) or getattr(blas, full, None)
+
+
+def gemm_accumulate(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> bool:
+    """c += a · b in place by BLAS gemm (β = 1), for C-contiguous b (k, n) and c (m, n) and a (m, k) C- or
+    Fortran-contiguous (a transposed view), of one real dtype; False (c untouched) without SciPy, and the caller adds a NumPy product instead.
+
+    Their transposes are Fortran-ordered, so gemm computes cᵀ += bᵀ·aᵀ on the arrays as they are: no
+    copies, and no product-sized temporary (NumPy's `c += a @ b` makes one and adds it in a second pass)."""
+    gemm = routine("gemm", c.dtype)
+    if gemm is None:
+        return False
+    if a.flags.c_contiguous:
+        result = gemm(1.0, b.T, a.T, beta=1.0, c=c.T, overwrite_c=1)
+    else:  # a transposed view (Fortran-ordered): gemm transposes it itself
+        result = gemm(1.0, b.T, a, beta=1.0, c=c.T, overwrite_c=1, trans_b=1)
+    if not np.shares_memory(result, c):  # SciPy copied c (an operand it could not use as it is)
+        c[...] = result.T
+    return True

@@ -95,10 +95,9 @@ CONV_CAUSE = ("OpenBLAS's sgemm on the thin convolution products — (F × C·KH
               "square matmuls ~100): the forward's product alone takes ~8.4 ms against PyTorch's whole "
               "convolution at ~5 ms; im2col copies add ~1.7 ms per pass. Max-pool (ours 5 ms forward and "
               "backward against PyTorch's ~9 ms) wins back part of it. See the profile notes")
-CONV_MEMORY_CAUSE = ("the peak is ReLU's backward: ReLU's saved output and the gradient from max-pool (6.5 MiB "
-                     "each), dW2 (3.3), then a bool mask (1.6) besides the result; PyTorch fuses the mask into "
-                     "threshold_backward. The conv output no longer stays alive (a node keeps no input its "
-                     "backward does not read); the mask is ops/elementwise.py's Relu.backward. See the profile notes")
+CONV_MEMORY_CAUSE = ("the peak (17.8 MiB in round 6, below PyTorch's 22) is max-pool's backward: the gradient it "
+                     "scatters (6.5 MiB), its half-size staging (3.3), the incoming gradient and dW2 (3.3); ReLU "
+                     "keeps a bit mask of its output, not the output. See the profile notes")
 
 TARGETS = [
     Target("two_layer", "two-layer step ≤ 1.0× PyTorch", time_ratio("two_layer", "torch"), 1.0, "#9",
@@ -116,13 +115,13 @@ TARGETS = [
     Target("convnet", "ConvNet peak memory ≤ 1.0× PyTorch", memory_ratio("convnet", "torch"), 1.0, "#21",
            CONV_MEMORY_CAUSE),
     Target("resnet", "ResNet conv stage ≤ 1.0× PyTorch", time_ratio("resnet", "torch"), 1.0, "#21",
-           "the convolution products run at OpenBLAS's thin-sgemm rate (64×576 by pixels) against oneDNN's "
-           "direct 3×3 kernels; im2col/col2im copies (9× the activation per pass) come on top. See the "
+           "the convolutions are KH·KW shifted products (pixels × 64)·(64 × 64) with no im2col, at OpenBLAS's "
+           "80-90 GFLOP/s, on 13-27% more rows than pixels (the shared zero padding), against oneDNN's direct "
+           "3×3 kernels at ~100; the weight gradients' (64 × pixels)·(pixels × 64) run at ~67. See the "
            "profile notes"),
     Target("resnet", "ResNet conv stage peak memory ≤ 1.0× PyTorch", memory_ratio("resnet", "torch"), 1.0, "#21",
-           "the peak is the stride-2 convolution's weight gradient: the step's saved activations, the "
-           "input gradient just computed, and im2col's staging (`rows`, 2 MiB per part of the batch, and the "
-           "chunk's `cols`); batch norm keeps x̂ as well as its input. See the profile notes"),
+           "the peak is the first batch norm's backward (8 MiB of temporaries over 12.3 MiB alive); the "
+           "convolutions stage only cache-sized chunks. See the profile notes"),
     Target("bn_mlp", "batch-norm MLP step ≤ 1.0× PyTorch", time_ratio("bn_mlp", "torch"), 1.0, "#9",
            "MKL's sgemm runs X·W1 5-13% faster than NumPy's OpenBLAS, and NumPy's row-broadcast loops on "
            "(200, 100) cost twice a same-shape pass; the target sits inside the run-to-run spread"),

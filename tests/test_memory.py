@@ -79,21 +79,40 @@ def _array_bytes_alive(step) -> int:
 
 
 def test_a_node_whose_backward_reads_no_input_values_does_not_keep_them() -> None:
-    """ReLU's backward uses its output, a sum's none: like PyTorch, the graph of conv → relu → sum keeps
-    relu's output (saved) but not relu's input, once the caller drops it."""
+    """tanh's backward uses its output, a sum's none: like PyTorch, the graph of mul → tanh → sum keeps
+    tanh's output (saved) but not tanh's input, once the caller drops it."""
     x = al.tensor(np.ones((128, 128, 8)), requires_grad=True)  # 1 MiB per activation
     n = x.data.nbytes
 
     def step():
         pre = x * 2.0  # (MulScalar keeps nothing: its backward needs only the scalar)
-        return al.relu(pre).sum(), weakref.ref(pre)
+        return al.tanh(pre).sum(), weakref.ref(pre)
     alive, (loss, pre) = _array_bytes_alive(step)
     assert pre() is None  # nothing keeps the pre-activation tensor...
     assert n <= alive < 1.5 * n, f"{alive} bytes kept for one {n}-byte activation"  # ...nor its array
-    relu = loss.grad_fn.inputs[0].grad_fn
-    assert not relu.reads_inputs and relu.inputs[0].grad_fn is not None  # the edge stays (a stand-in)
+    tanh = loss.grad_fn.inputs[0].grad_fn
+    assert not tanh.reads_inputs and tanh.inputs[0].grad_fn is not None  # the edge stays (a stand-in)
     loss.backward()
-    np.testing.assert_array_equal(x.grad.data, 2.0)
+    np.testing.assert_allclose(x.grad.data, 2.0 * (1.0 - np.tanh(2.0) ** 2))
+
+
+def test_relu_keeps_a_bit_mask_of_a_large_output() -> None:
+    """A large ReLU output is not kept for backward (a packed mask [out > 0] is, 1/64 of float64): in
+    conv → relu → max-pool nothing full-size stays between forward and backward. Gradients, second order
+    included, are those of the output's sign at forward time."""
+    x = al.tensor(np.random.default_rng(0).standard_normal((128, 128, 8)), requires_grad=True)
+    n = x.data.nbytes
+
+    def step():
+        return al.relu(x * 2.0).sum(), None
+    alive, (loss, _) = _array_bytes_alive(step)
+    assert alive <= n / 32, f"{alive} bytes kept for one {n}-byte activation"
+    loss.backward()
+    np.testing.assert_array_equal(x.grad.data, 2.0 * (x.data > 0))
+    (g,) = al.grad((al.relu(x) ** 2).sum(), [x], create_graph=True)  # 2·relu(x), differentiable again
+    np.testing.assert_allclose(g.data, 2.0 * np.maximum(x.data, 0))
+    (gg,) = al.grad(g.sum(), [x])
+    np.testing.assert_array_equal(gg.data, 2.0 * (x.data > 0))
 
 
 def test_stand_ins_are_only_for_nodes_that_do_not_read_their_inputs() -> None:

@@ -114,6 +114,31 @@ def test_conv2d_in_batch_chunks(one_sample_chunks, xs, ws, stride, padding, dila
     check_op(lambda x, w, b: F.conv2d(x, w, b, stride, padding, dilation, groups), x, w, b, order=2)
 
 
+@pytest.fixture
+def shifted_products(monkeypatch):
+    """Make every one-group conv2d take the shifted-products path (`Shifted`), in chunks of one or two images."""
+    monkeypatch.setattr(conv_ops, "SHIFTED_MIN_CHANNELS", 1)
+    monkeypatch.setattr(conv_ops, "SHIFTED_ROWS", 60)
+
+
+SHIFTED_CASES = CONV_CASES + [
+    ((3, 2, 6, 7), (3, 3, 3), 1, 1, 1, 1),           # "same" padding: neighbours share their zeros
+    ((2, 2, 7, 6), (2, 3, 3), 2, 1, 1, 1),           # stride 2: four phase images
+    ((2, 2, 9, 8), (3, 3, 5), (2, 3), (2, 1), (2, 1), 1),
+    ((2, 1, 5, 5), (2, 3, 3), 1, 3, 1, 1),           # padding wider than the kernel reaches
+    ((2, 2, 6, 6), (2, 1, 1), 3, 1, 1, 1),           # 1×1 stride 3: phases no tap reads get no gradient
+]
+
+
+@pytest.mark.parametrize("xs,ws,stride,padding,dilation,groups", SHIFTED_CASES)
+def test_conv2d_shifted_products(shifted_products, xs, ws, stride, padding, dilation, groups):
+    x, w, b = rand(*xs, seed=24), rand(ws[0], xs[1] // groups, *ws[1:], seed=25), rand(ws[0], seed=26)
+    out = F.conv2d(x, w, b, stride=stride, padding=padding, dilation=dilation, groups=groups)
+    np.testing.assert_allclose(out.data, conv2d_loops(x.data, w.data, b.data, stride, padding, dilation, groups),
+                               rtol=1e-10, atol=1e-12)
+    check_op(lambda x, w, b: F.conv2d(x, w, b, stride, padding, dilation, groups), x, w, b, order=2)
+
+
 def test_conv2d_saves_no_arrays_for_backward():
     # backward rebuilds the windows from x: the node keeps its inputs and no im2col buffer
     x, w, b = rand(2, 3, 8, 8, seed=20, requires_grad=False), rand(4, 3, 3, 3, seed=21), rand(4, seed=22)

@@ -13,6 +13,8 @@ whose `cols` stay in cache, so no full-size `cols` ever exists and none is kept
 for backward: the weight gradient gathers the windows of x again (PyTorch also
 saves only x). The three maps are bilinear and each other's adjoints, so every
 backward is one of the other two ops: second derivatives work.
+One-group convolutions with many channels (≥ SHIFTED_MIN_CHANNELS, ResNet-like) skip im2col: `Shifted`
+multiplies shifted row blocks of a channels-last copy of x by each kernel tap's C × F matrix.
 Pooling walks the KH·KW kernel offsets, each a strided view of the input (no
 loop over pixels); max-pool records each window's first maximum and routes G there.
 """
@@ -25,7 +27,8 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from .. import args
-from ..engine import Function, OpError
+from .._scipy_blas import gemm_accumulate
+from ..engine import Function, OpError, is_grad_enabled
 from ..tensor import Tensor
 from .activation import require_tensors
 from .registry import register
@@ -41,6 +44,13 @@ ROWS_ELEMENTS = 1 << 19
 # below, products of OH·OW columns are too small for BLAS to run at speed (3×3 at 16×16, 64 channels: 25%
 # faster as one product per chunk, a copy included; 7×7 at 32×32: 7% slower).
 SAMPLE_GEMM_COLUMNS = 512
+# Channels (input and filters) from which a one-group convolution runs as shifted products (`Shifted`, no
+# im2col): each product contracts over only C (or F), too thin for BLAS below (round 4's row-shift products,
+# K = C·KW, were 1.5× slower than im2col at 3 channels and equal at 16).
+SHIFTED_MIN_CHANNELS = 32
+# Buffer rows (output pixels, junk included) per chunk of the shifted products: 1-4 Ki keep the operands in
+# cache (the weight gradient's C × rows · rows × F products ran 45 GFLOP/s over the whole batch, 70 in 1 Ki chunks).
+SHIFTED_ROWS = 2048
 
 
 @dataclass(frozen=True)
@@ -192,6 +202,143 @@ class Window:
                 yield slice(part.start + batch.start, part.start + batch.stop), cols.reshape(c * len(self), b * oh * ow)
 
 
+class Shifted:
+    """A convolution as KH·KW dense products of shifted row blocks, with no im2col.
+
+    Stride 1: x is copied channels-last into a flat (rows, C) buffer in which each image row is followed
+    by `wq − W` zero columns and each image by `hq − H` zero rows: the zeros between two neighbours are the
+    right padding of one and the left (top) padding of the next. With row pitch wq and hq rows per image,
+    output pixel r = (n·hq + oh)·wq + ow reads kernel tap (i, j) at buffer row r + offset_ij,
+    offset_ij = d·(i·wq + j), so
+
+        out[r] = Σ_ij X[r + offset_ij] · W_ij            (W_ij = W[:, :, i, j]ᵀ, C × F)
+        dX[q]  = Σ_ij G[q − offset_ij] · W_ijᵀ           (G laid out like out, zeros at the junk rows)
+        dW_ij  = Σ_r X[r + offset_ij]ᵀ · G[r]
+
+    each a product of contiguous row blocks with the filters. The rows at oh ≥ OH or ow ≥ OW are junk
+    (13% more rows at 16×16 with 3×3 kernels, 27% at 8×8) and dropped.
+    Stride s > 1: the padded x is split into s_h·s_w phase images padded[a::s_h, b::s_w], each laid out the
+    same way (its padding zeros in place), and tap (i, j) reads phase ((d·i) mod s_h, (d·j) mod s_w) at
+    offset ⌊d·i/s_h⌋·wq + ⌊d·j/s_w⌋: a stride-1 convolution per phase, summed; dX is computed per phase.
+    The batch goes through in chunks of whole images (`SHIFTED_ROWS`), so the buffers stay cache-sized and
+    none is kept.
+    """
+
+    def __init__(self, window: Window, images: int) -> None:
+        (ph, pw), (h, w), (oh, ow) = window.padding, window.in_hw, window.out_hw
+        (dh, dw), (sh, sw), (kh, kw) = window.dilation, window.stride, window.kernel
+        self.window = window
+        if (sh, sw) == (1, 1):  # one phase whose neighbours share their padding: a gap ≥ the padding, ≥ OW per row
+            self.wq, self.hq = w + max(pw, ow - w), h + max(ph, oh - h)
+            self.lead = ph * self.wq + pw  # buffer row of x[0, :, 0, 0]: the first image's top and left padding
+            # per phase: (x's first row and column in it, their phase row and column)
+            self.phases = [((0, 0), (0, 0))]
+        else:
+            hp, wp = window.padded_hw
+            self.hq, self.wq, self.lead = -(-hp // sh), -(-wp // sw), 0
+            self.phases = [(((a - ph) % sh, (b - pw) % sw), ((ph + (a - ph) % sh) // sh, (pw + (b - pw) % sw) // sw))
+                           for a in range(sh) for b in range(sw)]
+        # per tap (row-major): (its phase, its offset in the phase's rows)
+        self.taps = [((dh * i % sh) * sw + dw * j % sw, (dh * i // sh) * self.wq + dw * j // sw)
+                     for i in range(kh) for j in range(kw)]
+        self.pitch = self.hq * self.wq  # buffer rows per image
+        self.margin = max(max(o for _, o in self.taps), self.lead)  # rows past the chunk's images that taps read
+        # images per chunk: the phase buffers together hold about SHIFTED_ROWS rows
+        self.step = max(1, min(images, SHIFTED_ROWS // (self.pitch * len(self.phases))))
+
+    @staticmethod
+    def applies(groups: int, channels: int, filters: int) -> bool:
+        """Whether the shifted products beat im2col: one group, K = C (or F) wide enough for BLAS."""
+        return groups == 1 and min(channels, filters) >= SHIFTED_MIN_CHANNELS
+
+    def chunks(self, n: int) -> Iterator[slice]:
+        """The batch of n images in chunks of `step`."""
+        return (slice(start, min(start + self.step, n)) for start in range(0, n, self.step))
+
+    def buffer(self, channels: int, dtype: np.dtype, extra: int = 0) -> np.ndarray:
+        """A zeroed (chunk rows + margins, channels) buffer: its gaps stay zero while chunks overwrite the images."""
+        return np.zeros((self.step * self.pitch + self.margin + extra, channels), dtype)
+
+    def images(self, buffer: np.ndarray, start: int, count: int) -> np.ndarray:
+        """The (count, hq, wq, channels) image slots of `buffer` from buffer row `start`."""
+        return buffer[start:start + count * self.pitch].reshape(count, self.hq, self.wq, buffer.shape[1])
+
+    def phase_views(self, buffers: list[np.ndarray], start: int, x: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """Per phase: (x's (B, C, ·, ·) part in it, where that part goes in the phase's slots, channels last)."""
+        sh, sw = self.window.stride
+        for buffer, ((h0, w0), (r0, c0)) in zip(buffers, self.phases):
+            part = x[:, :, h0::sh, w0::sw]
+            yield part, self.images(buffer, start, x.shape[0])[:, r0:r0 + part.shape[2], c0:c0 + part.shape[3]]
+
+    def load_x(self, buffers: list[np.ndarray], x: np.ndarray) -> None:
+        """x's chunk (B, C, H, W) copied channels-last into the phase buffers."""
+        for part, slots in self.phase_views(buffers, self.lead, x):
+            slots[...] = part.transpose(0, 2, 3, 1)
+
+    @staticmethod
+    def accumulate(products: Iterable[tuple[np.ndarray, np.ndarray]], acc: np.ndarray, scratch: np.ndarray) -> bool:
+        """acc = Σ a · b over the (a, b) pairs, the first product written straight into acc; False if none."""
+        first = True
+        for a, b in products:
+            if first:
+                np.matmul(a, b, out=acc)
+            elif not gemm_accumulate(a, b, acc):
+                np.add(acc, np.matmul(a, b, out=scratch), out=acc)
+            first = False
+        return not first
+
+    def forward(self, x: np.ndarray, w: np.ndarray, b: np.ndarray | None, dtype: np.dtype) -> np.ndarray:
+        """conv2d(x, W) + b as an (N, F, OH, OW) array of dtype."""
+        n, f, (oh, ow) = x.shape[0], w.shape[0], self.window.out_hw
+        out = np.empty((n, f, oh, ow), dtype)
+        taps = np.ascontiguousarray(w.astype(dtype, copy=False).transpose(2, 3, 1, 0)).reshape(-1, w.shape[1], f)
+        x_rows = [self.buffer(x.shape[1], dtype) for _ in self.phases]
+        acc, scratch = np.empty((2, self.step * self.pitch, f), dtype)
+        for chunk in self.chunks(n):
+            images = chunk.stop - chunk.start
+            rows = images * self.pitch
+            self.load_x(x_rows, x[chunk])
+            self.accumulate(((x_rows[p][o:o + rows], tap) for (p, o), tap in zip(self.taps, taps)),
+                            acc[:rows], scratch[:rows])
+            if b is not None:
+                acc[:rows] += b
+            out[chunk] = self.images(acc, 0, images)[:, :oh, :ow].transpose(0, 3, 1, 2)
+        return out
+
+    def gradients(self, g: np.ndarray, x: np.ndarray | None, w: np.ndarray | None, x_shape: tuple[int, ...],
+                  w_shape: tuple[int, ...]) -> tuple[np.ndarray | None, np.ndarray | None]:
+        """(dx if w is given, dW if x is given): G's channels-last copy serves both."""
+        (n, c), f, (oh, ow) = x_shape[:2], w_shape[0], self.window.out_hw
+        dtype = np.result_type(*(a for a in (g, x, w) if a is not None))
+        g_rows = self.buffer(f, dtype, self.lead)
+        if w is not None:  # per phase: its taps' (offset, W_ijᵀ (F × C))
+            back_taps = np.ascontiguousarray(w.astype(dtype, copy=False).transpose(2, 3, 0, 1)).reshape(-1, f, c)
+            phase_taps = [[(o, back_taps[k]) for k, (p, o) in enumerate(self.taps) if p == phase]
+                          for phase in range(len(self.phases))]
+            dx = (np.empty if all(phase_taps) else np.zeros)(x_shape, dtype)  # a phase no tap reads gets no gradient
+            dx_acc, dx_scratch = np.empty((2, self.step * self.pitch, c), dtype)
+        if x is not None:
+            x_rows, dw_scratch = [self.buffer(c, dtype) for _ in self.phases], np.empty((c, f), dtype)
+            dw = np.zeros((len(self.taps), c, f), dtype)
+        for chunk in self.chunks(n):
+            images, rows = chunk.stop - chunk.start, (chunk.stop - chunk.start) * self.pitch
+            self.images(g_rows, self.margin, images)[:, :oh, :ow] = g[chunk].transpose(0, 2, 3, 1)
+            if x is not None:
+                self.load_x(x_rows, x[chunk])
+                g_block = g_rows[self.margin:self.margin + rows]
+                for k, (p, o) in enumerate(self.taps):  # K = the chunk's rows: BLAS's best shape for a C × F result
+                    dw[k] += np.matmul(x_rows[p][o:o + rows].T, g_block, out=dw_scratch)
+            if w is not None:  # dX's rows start at x's first row (lead): tap ij reads G from lead + margin − offset_ij
+                start = self.lead + self.margin
+                views = self.phase_views([dx_acc] * len(self.phases), 0, dx[chunk])
+                for taps, (part, slots) in zip(phase_taps, views):
+                    if self.accumulate(((g_rows[start - o:start - o + rows], tap) for o, tap in taps),
+                                       dx_acc[:rows], dx_scratch[:rows]):
+                        part[...] = slots.transpose(0, 3, 1, 2)
+        return (dx if w is not None else None,
+                np.ascontiguousarray(dw.reshape(*self.window.kernel, c, f).transpose(3, 2, 0, 1)) if x is not None else None)
+
+
 def _weight_rows(w: np.ndarray, groups: int) -> np.ndarray:
     """W (F, C/groups, KH, KW) -> (groups, F/groups, C/groups·KH·KW)."""
     return w.reshape(groups, w.shape[0] // groups, -1)
@@ -221,6 +368,8 @@ class Conv2d(Function):
     def forward(self, x, w, b=None):
         n, f, groups, size = x.shape[0], w.shape[0], self.groups, self.window.out_size
         dtype = np.result_type(x, w) if b is None else np.result_type(x, w, b)
+        if Shifted.applies(groups, x.shape[1], f):
+            return Shifted(self.window, n).forward(x, w, b, dtype)
         out = np.empty((n, groups, f // groups, size), dtype)
         w_rows = _weight_rows(w, groups)
         for batch, cols in self.window.im2col(x):
@@ -236,11 +385,22 @@ class Conv2d(Function):
 
     def backward(self, g):
         x, w = self.inputs[:2]
-        gx = Conv2dGradInput(self.window, self.groups, x.shape).apply(g, w) if x.requires_grad else None
-        gw = Conv2dGradWeight(self.window, self.groups, w.shape).apply(x, g) if w.requires_grad else None
+        if not is_grad_enabled() and Shifted.applies(self.groups, x.shape[1], w.shape[0]):
+            # nothing recorded: both gradients from one channels-last copy of G (the Functions below do the same
+            # products one at a time when create_graph records them)
+            gx, gw = Shifted(self.window, x.shape[0]).gradients(g.data, x.data if w.requires_grad else None,
+                                                                w.data if x.requires_grad else None, x.shape, w.shape)
+            gx, gw = (None if a is None else Tensor._make(a) for a in (gx, gw))
+        else:
+            gx, gw = self._gradients(g, x, w)
         if len(self.inputs) == 2:
             return gx, gw
         return gx, gw, g.sum((0, 2, 3)) if self.inputs[2].requires_grad else None
+
+    def _gradients(self, g: Tensor, x: Tensor, w: Tensor) -> tuple[Tensor | None, Tensor | None]:
+        gx = Conv2dGradInput(self.window, self.groups, x.shape).apply(g, w) if x.requires_grad else None
+        gw = Conv2dGradWeight(self.window, self.groups, w.shape).apply(x, g) if w.requires_grad else None
+        return gx, gw
 
 
 class Conv2dGradInput(Function):
@@ -253,6 +413,8 @@ class Conv2dGradInput(Function):
 
     def forward(self, g, w):
         (n, c), (oh, ow) = self.x_shape[:2], self.window.out_hw
+        if Shifted.applies(self.groups, c, w.shape[0]):
+            return Shifted(self.window, n).gradients(g, None, w, self.x_shape, w.shape)[0]
         dtype = np.result_type(g, w)
         dx = np.zeros(self.x_shape, dtype)
         w_cols = _weight_rows(w, self.groups).transpose(0, 2, 1)  # (groups, CKK/g, F/g)
@@ -280,6 +442,8 @@ class Conv2dGradWeight(Function):
 
     def forward(self, x, g):
         c, groups = x.shape[1], self.groups
+        if Shifted.applies(groups, c, self.w_shape[0]):
+            return Shifted(self.window, x.shape[0]).gradients(g, x, None, x.shape, self.w_shape)[1]
         dw_t = np.zeros((groups, c // groups * len(self.window), self.w_shape[0] // groups), np.result_type(x, g))
         for batch, cols in self.window.im2col(x):
             # one matmul per chunk, contracting over B·OH·OW; colsᵀ-first is the faster BLAS layout

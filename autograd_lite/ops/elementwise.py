@@ -42,6 +42,10 @@ def float_mask(cond: np.ndarray, dtype: np.dtype) -> Tensor:
     return Tensor._make(cond.astype(dtype, copy=False))
 
 
+# Bytes of output from which ReLU keeps a bit-packed mask for backward instead of its output (see Relu).
+RELU_MASK_BYTES = 1 << 20
+
+
 # ----- arithmetic ------------------------------------------------------------
 class Add(Function):
     saved = ()
@@ -456,18 +460,33 @@ def sigmoid(a: Tensor) -> Tensor:
 
 
 class Relu(Function):
-    saved = ("out",)
+    """max(a, 0). A large output (≥ RELU_MASK_BYTES) is not kept for backward: a bit-packed mask [out > 0]
+    (1/32 of a float32 output) is, so the output goes as soon as its consumers drop it (conv → ReLU →
+    max-pool then holds no full-size array until backward). A smaller output is kept itself: cheaper, and
+    an in-place write to it is refused at backward, as in PyTorch (the mask makes such a write harmless)."""
+    saved = ("out", "mask")
     expr, grad_exprs = "max(a, 0)", ("G ⊙ [a > 0]",)
+    out: np.ndarray | None = None
+    mask: np.ndarray | None = None
 
     def forward(self, a):
         # against a zero-filled array, not the scalar 0: NumPy's maximum has a SIMD loop only for
         # two array operands (benchmarks/PROFILE.md has the timings)
         out = np.empty_like(a)
         out.fill(0)
-        self.out = np.maximum(a, out, out=out)
-        return self.out
+        np.maximum(a, out, out=out)
+        if out.nbytes >= RELU_MASK_BYTES:
+            self.mask, self.shape = np.packbits(out > 0), out.shape
+        else:
+            self.out = out
+        return out
 
     def backward(self, g):
+        if self.out is None:  # the packed mask, as bools (NumPy's float ⊙ bool is as fast as a float product here)
+            positive = np.unpackbits(self.mask, count=g.data.size).view(bool).reshape(self.shape)
+            if is_grad_enabled():
+                return g * float_mask(positive, g.dtype)
+            return Tensor._make(np.multiply(g.data, positive))
         if is_grad_enabled():  # create_graph: a recorded product, differentiable in G
             return g * float_mask(self.out > 0, g.dtype)
         # the comparison written straight into a float array (no bool mask, as fast): a same-dtype product,
