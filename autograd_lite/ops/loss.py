@@ -35,14 +35,18 @@ def _sample_index(n: int) -> np.ndarray:
     return index
 
 
+_UNSIGNED = {np.dtype(f"i{size}"): np.dtype(f"u{size}") for size in (1, 2, 4, 8)}  # native byte order
+
+
 def _in_range(t: np.ndarray, c: int) -> bool:
-    """Whether every class index in t is in [0, c): one pass (a signed index read as unsigned is
-    ≥ 2⁶³ when negative)."""
+    """Whether every class index in t is in [0, c): for signed ints one pass, since a negative index
+    read as unsigned is larger than any class count."""
     if not t.size:
         return True
-    if t.dtype.kind == "i":
-        t = t.view(t.dtype.str.replace("i", "u"))
-    return bool(np.maximum.reduce(t) < c)
+    unsigned = _UNSIGNED.get(t.dtype)
+    if unsigned is not None:
+        return bool(np.maximum.reduce(t.view(unsigned)) < c)
+    return bool(np.minimum.reduce(t) >= 0 and np.maximum.reduce(t) < c)
 
 
 class SoftmaxCrossEntropy(Function):
@@ -222,12 +226,15 @@ def _class_cross_entropy(rows: Tensor, t: np.ndarray, weight: Tensor | None, ign
     """cross_entropy against class indices t (M,) without label smoothing, as one ClassCrossEntropy node."""
     if reduction not in REDUCTIONS:
         raise OpError(f"cross_entropy: reduction must be one of {REDUCTIONS}, got {reduction!r}")
-    if weight is None and ignore_index not in t:  # the common case: every sample counts once
+    c = rows.shape[1]
+    # an ignore_index that is no class (-100 by default) is in t only if some index is out of range
+    ignoring = (0 <= ignore_index < c or not _in_range(t, c)) and ignore_index in t
+    if weight is None and not ignoring:  # the common case: every sample counts once
         sample_weight, denominator = None, float(t.size)
     else:
         kept = t != ignore_index
         t = np.where(kept, t, 0)
-        w = np.ones(rows.shape[1], rows.dtype) if weight is None else weight.data.astype(rows.dtype, copy=False)
+        w = np.ones(c, rows.dtype) if weight is None else weight.data.astype(rows.dtype, copy=False)
         sample_weight = np.where(kept, w[t], 0).astype(rows.dtype, copy=False)
         denominator = float(sample_weight.sum())
     loss = ClassCrossEntropy(t, sample_weight, reduction, denominator).apply(rows)
