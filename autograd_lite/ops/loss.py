@@ -228,7 +228,7 @@ def _class_cross_entropy(rows: Tensor, t: np.ndarray, weight: Tensor | None, ign
         raise OpError(f"cross_entropy: reduction must be one of {REDUCTIONS}, got {reduction!r}")
     c = rows.shape[1]
     # an ignore_index that is no class (-100 by default) is in t only if some index is out of range
-    ignoring = (0 <= ignore_index < c or not _in_range(t, c)) and ignore_index in t
+    ignoring = ignore_index is not None and (0 <= ignore_index < c or not _in_range(t, c)) and ignore_index in t
     if weight is None and not ignoring:  # the common case: every sample counts once
         sample_weight, denominator = None, float(t.size)
     else:

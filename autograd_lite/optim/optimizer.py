@@ -33,8 +33,7 @@ _SCHEDULER_KEYS = frozenset({"initial_lr", "max_lr", "min_lr", "base_momentum", 
 def check_number(owner: str, name: str, value: Any, low: float = 0.0, high: float = _INF,
                  high_open: bool = False) -> None:
     """Refuse a hyper-parameter that is not a finite real number in [low, high] ([low, high) if high_open)."""
-    if (type(value) is float or type(value) is int) and -_INF < value < _INF and low <= value <= high \
-            and not (high_open and value == high):
+    if type(value) is float and -_INF < value < _INF and low <= value <= high and not (high_open and value == high):
         return  # the common case, checked before the (slower) abstract-class test: it runs every step
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{owner}: {name} must be a number, got {value!r} ({type(value).__name__})")
