@@ -12,6 +12,7 @@ so logits of 1e4 give a finite loss and gradient.
 from __future__ import annotations
 
 import warnings
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -24,6 +25,28 @@ from .distance import pairwise_distance
 from .elementwise import abs, as_tensor, clamp, exp, log, relu, where
 
 REDUCTIONS = ("mean", "sum", "none")
+
+
+@lru_cache(maxsize=16)
+def _sample_index(n: int) -> np.ndarray:
+    """arange(n), read-only and cached: the row index of a (N, C) loss's target entries, every step."""
+    index = np.arange(n)
+    index.flags.writeable = False
+    return index
+
+
+_UNSIGNED = {np.dtype(f"i{size}"): np.dtype(f"u{size}") for size in (1, 2, 4, 8)}  # native byte order
+
+
+def _in_range(t: np.ndarray, c: int) -> bool:
+    """Whether every class index in t is in [0, c): for signed ints one pass, since a negative index
+    read as unsigned is larger than any class count."""
+    if not t.size:
+        return True
+    unsigned = _UNSIGNED.get(t.dtype)
+    if unsigned is not None:
+        return bool(np.maximum.reduce(t.view(unsigned)) < c)
+    return bool(np.minimum.reduce(t) >= 0 and np.maximum.reduce(t) < c)
 
 
 class SoftmaxCrossEntropy(Function):
@@ -74,7 +97,7 @@ class ClassCrossEntropy(Function):
         shifted -= np.maximum.reduce(shifted, axis=axis, keepdims=True)  # exp never overflows
         probs = np.exp(shifted)
         sums = np.add.reduce(probs, axis=axis, keepdims=True)
-        rows = np.arange(len(x))
+        rows = _sample_index(len(x))
         picked = shifted[self.target, rows] if axis == 0 else shifted[rows, self.target]
         losses = np.log(sums.reshape(-1)) - picked
         probs /= sums
@@ -95,7 +118,7 @@ class ClassCrossEntropy(Function):
         return g * (1.0 / self.denominator) if self.reduction == "mean" else g
 
     def backward(self, g):
-        rows = np.arange(len(self.target))
+        rows = _sample_index(len(self.target))
         if self.reduction == "mean" and not self.denominator:
             return Tensor._make(np.zeros_like(self.probs))  # no sample counts: zero gradient, as PyTorch
         weight = None if self.sample_weight is None else self.sample_weight.reshape(-1, 1)
@@ -162,7 +185,7 @@ def _class_targets(op: str, input: Tensor, target: Any, weight: Tensor | None, i
     if weight is not None and weight.shape != (c,):
         raise OpError(f"{op}: weight must have shape ({c},) for {c} classes, got {weight.shape}")
     rows = input.unsqueeze(0) if input.ndim == 1 else input
-    sample_shape = (rows.shape[0],) + rows.shape[2:]
+    sample_shape = rows.shape[:1] + rows.shape[2:]
     if rows.ndim > 2:  # (N, C, d1, ...) -> (N·d1·..., C)
         rows = rows.movedim(1, -1).reshape(-1, c)
     t = target.data if isinstance(target, Tensor) else np.asarray(target)
@@ -175,9 +198,9 @@ def _class_targets(op: str, input: Tensor, target: Any, weight: Tensor | None, i
     if t.shape != expected:
         raise OpError(f"{op}: target of shape {t.shape} does not match input of shape {input.shape} "
                       f"(expected target shape {expected})")
-    t = t.reshape(-1)
-    if not t.size or (np.minimum.reduce(t) >= 0 and np.maximum.reduce(t) < c):
-        return rows, t, expected  # all valid (checked in two quick passes)
+    t = t if t.ndim == 1 else t.reshape(-1)
+    if _in_range(t, c):
+        return rows, t, expected  # all valid
     bad = (t < 0) | (t >= c)
     if ignore_index is not None:
         bad &= t != ignore_index
@@ -203,12 +226,15 @@ def _class_cross_entropy(rows: Tensor, t: np.ndarray, weight: Tensor | None, ign
     """cross_entropy against class indices t (M,) without label smoothing, as one ClassCrossEntropy node."""
     if reduction not in REDUCTIONS:
         raise OpError(f"cross_entropy: reduction must be one of {REDUCTIONS}, got {reduction!r}")
-    if weight is None and ignore_index not in t:  # the common case: every sample counts once
+    c = rows.shape[1]
+    # an ignore_index that is no class (-100 by default) is in t only if some index is out of range
+    ignoring = ignore_index is not None and (0 <= ignore_index < c or not _in_range(t, c)) and ignore_index in t
+    if weight is None and not ignoring:  # the common case: every sample counts once
         sample_weight, denominator = None, float(t.size)
     else:
         kept = t != ignore_index
         t = np.where(kept, t, 0)
-        w = np.ones(rows.shape[1], rows.dtype) if weight is None else weight.data.astype(rows.dtype, copy=False)
+        w = np.ones(c, rows.dtype) if weight is None else weight.data.astype(rows.dtype, copy=False)
         sample_weight = np.where(kept, w[t], 0).astype(rows.dtype, copy=False)
         denominator = float(sample_weight.sum())
     loss = ClassCrossEntropy(t, sample_weight, reduction, denominator).apply(rows)

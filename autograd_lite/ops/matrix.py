@@ -24,12 +24,16 @@ class Matmul(Function):
     expr, grad_exprs = "a·b", ("G·bᵀ", "aᵀ·G")
 
     def forward(self, a, b):
-        if a.ndim == 0 or b.ndim == 0:
-            raise OpError(f"matmul: both operands need at least 1 dimension, got shapes {a.shape} and {b.shape}")
-        if a.shape[-1] != b.shape[-2 if b.ndim > 1 else 0]:
-            raise OpError(f"matmul: shapes {a.shape} and {b.shape} are not aligned "
-                          f"({a.shape[-1]} != {b.shape[-2 if b.ndim > 1 else 0]})")
-        return np.matmul(a, b)
+        try:  # NumPy checks the shapes; ours is the message, built only when it refuses them
+            return np.matmul(a, b)
+        except ValueError:
+            if a.ndim == 0 or b.ndim == 0:
+                raise OpError(f"matmul: both operands need at least 1 dimension, got shapes {a.shape} and "
+                              f"{b.shape}") from None
+            if a.shape[-1] != b.shape[-2 if b.ndim > 1 else 0]:
+                raise OpError(f"matmul: shapes {a.shape} and {b.shape} are not aligned "
+                              f"({a.shape[-1]} != {b.shape[-2 if b.ndim > 1 else 0]})") from None
+            raise
 
     def backward(self, g):
         a, b = self.inputs

@@ -172,26 +172,32 @@ def batch_norm(input: Tensor, running_mean: Any, running_var: Any, weight: Tenso
     buffers (ndarray or Tensor) in place: r ← (1 − momentum)·r + momentum·s, where s is the batch
     mean, resp. the unbiased batch variance (as PyTorch). Eval: normalize with the running buffers.
     """
-    op = "batch_norm"
-    if input.ndim < 2:
+    op, ndim = "batch_norm", input.ndim
+    if ndim < 2:
         raise OpError(f"{op}: expected input (N, C, ...), got shape {input.shape}")
     c = input.shape[1]
     for name, v in (("running_mean", running_mean), ("running_var", running_var), ("weight", weight),
                     ("bias", bias)):
-        _check_vector(op, name, v, c)
-    shape = (1, c) + (1,) * (input.ndim - 2)
-    dims = (0,) + tuple(range(2, input.ndim))
+        if v is not None:
+            _check_vector(op, name, v, c)
+    if ndim == 2:  # (N, C): the MLP case, every step
+        shape, dims = (1, c), (0,)
+    else:
+        shape, dims = (1, c) + (1,) * (ndim - 2), (0,) + tuple(range(2, ndim))
     if not training:
         if running_mean is None or running_var is None:
             raise OpError(f"{op}: eval mode (training=False) needs running_mean and running_var")
         stats = [s if isinstance(s, Tensor) else Tensor._make(np.asarray(s)) for s in (running_mean, running_var)]
         return _affine(BatchNormEval(float(eps), shape).apply(input, *stats), weight, bias, shape)
-    count = input.numel() // c
+    count = input.data.size // c
     if count <= 1:
         raise OpError(f"{op}: expected more than 1 value per channel when training, got input shape {input.shape}")
-    ones_or = lambda p, fill: p if p is not None else Tensor._make(np.full(c, fill, dtype=input.dtype))  # noqa: E731
-    node = BatchNorm(tuple(dims), float(eps), shape)
-    out = node.apply(input, ones_or(weight, 1.0), ones_or(bias, 0.0))
+    if weight is None:
+        weight = Tensor._make(np.ones(c, dtype=input.dtype))
+    if bias is None:
+        bias = Tensor._make(np.zeros(c, dtype=input.dtype))
+    node = BatchNorm(dims, float(eps), shape)
+    out = node.apply(input, weight, bias)
     if running_mean is not None:
         _update(running_mean, node.mean.reshape(c), momentum)
     if running_var is not None:

@@ -21,8 +21,9 @@ def add_scaled_(y: np.ndarray, x: np.ndarray, a: float) -> None:
     if axpy is not None and x.shape == y.shape and x.dtype == y.dtype:
         flags = y.flags
         if flags.c_contiguous and flags.writeable and x.flags.c_contiguous:
-            flat = y.reshape(-1)  # a view: BLAS writes straight into y
-            result: Any = axpy(x.reshape(-1), flat, a=a)
+            one_dim = y.ndim == 1
+            flat = y if one_dim else y.reshape(-1)  # a view: BLAS writes straight into y
+            result: Any = axpy(x if one_dim else x.reshape(-1), flat, a=a)
             if result is not flat and not np.shares_memory(result, flat):
                 flat[...] = result  # the wrapper had to copy (e.g. a misaligned buffer)
             return

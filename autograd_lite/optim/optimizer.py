@@ -33,6 +33,8 @@ _SCHEDULER_KEYS = frozenset({"initial_lr", "max_lr", "min_lr", "base_momentum", 
 def check_number(owner: str, name: str, value: Any, low: float = 0.0, high: float = _INF,
                  high_open: bool = False) -> None:
     """Refuse a hyper-parameter that is not a finite real number in [low, high] ([low, high) if high_open)."""
+    if type(value) is float and -_INF < value < _INF and low <= value <= high and not (high_open and value == high):
+        return  # the common case, checked before the (slower) abstract-class test: it runs every step
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{owner}: {name} must be a number, got {value!r} ({type(value).__name__})")
     value = float(value)
@@ -120,19 +122,26 @@ class Optimizer:
         loss = closure() if closure is not None else None
         for group in self.param_groups:  # param_groups may have been edited since: check again
             self._check_group(group)
-        todo = [(p, group) for group in self.param_groups for p in group["params"] if p.grad is not None]
-        for p, _ in todo:  # every gradient is checked first, so a failed step changes nothing
-            if p.grad.data.shape != p.data.shape:
-                raise RuntimeError(f"{type(self).__name__}: gradient shape {p.grad.shape} differs from the "
-                                   f"parameter's {p.shape}")
-        state = self.state
-        for p, group in todo:
-            data, grad = p.data, p.grad.data
+        todo = []  # (parameter, its gradient's array, group)
+        for group in self.param_groups:  # every gradient is checked first, so a failed step changes nothing
+            for p in group["params"]:
+                grad = p.grad
+                if grad is not None:
+                    if grad.data.shape != p.data.shape:
+                        raise RuntimeError(f"{type(self).__name__}: gradient shape {grad.shape} differs from the "
+                                           f"parameter's {p.shape}")
+                    todo.append((p, grad.data, group))
+        state, update = self.state, self._update
+        for p, grad, group in todo:
+            data = p.data
             if not data.flags.writeable:
                 p.data = data = data.copy()
             if grad.dtype != data.dtype:
                 grad = grad.astype(data.dtype)
-            self._update(data, grad, state[p] if p in state else state.setdefault(p, {}), group)
+            param_state = state.get(p)
+            if param_state is None:
+                param_state = state[p] = {}
+            update(data, grad, param_state, group)
             p._version += 1
         return loss
 
