@@ -67,7 +67,8 @@ def _as_grad_list(outputs: Sequence[Tensor], grads: Sequence[Any] | None, caller
             if out.data.size != 1:
                 raise RuntimeError(f"{caller}: output {i} has shape {out.shape}; a gradient can be implied "
                                    "only for a single-element output. Pass gradient= of that shape.")
-            g = Tensor._make(np.ones_like(out.data))  # the usual loss: d(loss)/d(loss) = 1
+            data = out.data  # the usual loss: d(loss)/d(loss) = 1 (np.ones: cheaper than ones_like)
+            g = Tensor._make(np.ones(data.shape, data.dtype))
         elif not isinstance(g, Tensor):
             g = Tensor._make(np.asarray(g, dtype=out.dtype))
         if g.shape != out.shape:

@@ -178,6 +178,14 @@ def _as_tensor(g: Any) -> Tensor:
     return Tensor._make(g if type(g) is _ndarray else np.asarray(g))
 
 
+def wrap_grads(grads: Any) -> Any:
+    """`backward_arrays`' result (an array, None, or a tuple of them) as Tensors: how an op whose
+    `backward` shares that formula when nothing is recorded returns it."""
+    if type(grads) is tuple:
+        return tuple(None if gi is None else Tensor._make(gi) for gi in grads)
+    return None if grads is None else Tensor._make(grads)
+
+
 def _backward_through_tensors(node: Function, g: np.ndarray) -> Any:
     """node.backward on an array gradient, for a Function without `backward_arrays`: its Tensor
     formula, run with nothing recorded, and the results' arrays."""

@@ -10,7 +10,11 @@ import pytest
 
 import autograd_lite as al
 from autograd_lite.engine import Function
+import autograd_lite.nn.functional as F
 from autograd_lite.ops import elementwise as ew
+from autograd_lite.ops.loss import ClassCrossEntropy
+from autograd_lite.ops.matrix import Matmul
+from autograd_lite.ops.norm import BatchNorm
 
 
 def _all_functions() -> list[type]:
@@ -32,7 +36,16 @@ CALLS = {
     ew.MulScalar: lambda a, b: a * 1.7, ew.Exp: lambda a, b: al.exp(a), ew.Log: lambda a, b: al.log(a),
     ew.Sqrt: lambda a, b: al.sqrt(a), ew.Tanh: lambda a, b: al.tanh(a), ew.Sigmoid: lambda a, b: al.sigmoid(a),
     ew.Clone: lambda a, b: a.clone(),
+    # a as rows (a 0-d one as (2, 1): batch norm needs two samples), b's first entries as parameters
+    Matmul: lambda a, b: a.reshape(-1, 1) @ b.reshape(1, -1),
+    ClassCrossEntropy: lambda a, b: F.cross_entropy(_rows(a), al.tensor(np.arange(len(_rows(a))) % _rows(a).shape[1])),
+    BatchNorm: lambda a, b: F.batch_norm(_rows(a) * 1.0, None, None, b.reshape(-1)[:_rows(a).shape[1]],
+                                         b.reshape(-1)[:_rows(a).shape[1]] * 0.5, training=True),
 }
+
+
+def _rows(a: al.Tensor) -> al.Tensor:
+    return a if a.ndim == 2 else a.expand(2, 1) * al.tensor(np.array([[1], [-1]], a.dtype))  # two distinct rows
 
 
 def test_every_array_backward_is_tested_here():

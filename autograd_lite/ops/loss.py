@@ -118,22 +118,26 @@ class ClassCrossEntropy(Function):
         return g * (1.0 / self.denominator) if self.reduction == "mean" else g
 
     def backward(self, g):
-        rows = _sample_index(len(self.target))
+        if not is_grad_enabled():
+            return Tensor._make(self.backward_arrays(g.data))
         if self.reduction == "mean" and not self.denominator:
             return Tensor._make(np.zeros_like(self.probs))  # no sample counts: zero gradient, as PyTorch
-        weight = None if self.sample_weight is None else self.sample_weight.reshape(-1, 1)
-        if is_grad_enabled():  # create_graph: softmax as a recorded function of x, so this differentiates again
-            onehot = np.zeros_like(self.probs)
-            onehot[rows, self.target] = 1
-            d = softmax(self.inputs[0], dim=1) - Tensor._make(onehot)
-            d = d if weight is None else d * Tensor._make(weight)
-            return d * self._scale(g)
+        # create_graph: softmax as a recorded function of x, so this differentiates again
+        onehot = np.zeros_like(self.probs)
+        onehot[_sample_index(len(self.target)), self.target] = 1
+        d = softmax(self.inputs[0], dim=1) - Tensor._make(onehot)
+        d = d if self.sample_weight is None else d * Tensor._make(self.sample_weight.reshape(-1, 1))
+        return d * self._scale(g)
+
+    def backward_arrays(self, g):
+        if self.reduction == "mean" and not self.denominator:
+            return np.zeros_like(self.probs)  # no sample counts: zero gradient, as PyTorch
         d = self.probs.copy()  # a copy: a retained graph may run this backward again
-        d[rows, self.target] -= 1
-        if weight is not None:
-            d *= weight
-        d *= self._scale(g.data)
-        return Tensor._make(d)
+        d[_sample_index(len(self.target)), self.target] -= 1
+        if self.sample_weight is not None:
+            d *= self.sample_weight.reshape(-1, 1)
+        d *= self._scale(g)
+        return d
 
 
 class BinaryCrossEntropy(Function):

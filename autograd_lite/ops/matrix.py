@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from ..engine import Function, OpError, is_grad_enabled
+from ..engine import Function, OpError, _backward_through_tensors, is_grad_enabled, wrap_grads
 from ..tensor import Tensor
 from .elementwise import RuntimeOpError, as_tensor
 from .dims import dim_index
@@ -41,9 +41,15 @@ class Matmul(Function):
             return self._vector_backward(g)
         # broadcast batch dims are summed back by the engine, as for every op
         if not is_grad_enabled():  # nothing to record: the BLAS calls on transposed views, directly
-            return (Tensor._make(g.data @ np.swapaxes(b.data, -1, -2)) if a._requires_grad else None,
-                    Tensor._make(np.swapaxes(a.data, -1, -2) @ g.data) if b._requires_grad else None)
+            return wrap_grads(self.backward_arrays(g.data))
         return (g @ b.mT if a._requires_grad else None), (a.mT @ g if b._requires_grad else None)
+
+    def backward_arrays(self, g):
+        a, b = self.inputs
+        if a.ndim == 1 or b.ndim == 1:
+            return _backward_through_tensors(self, g)
+        return (g @ np.swapaxes(b.data, -1, -2) if a._requires_grad else None,
+                np.swapaxes(a.data, -1, -2) @ g if b._requires_grad else None)
 
     def _vector_backward(self, g: Tensor) -> tuple[Tensor | None, Tensor | None]:
         a, b = self.inputs

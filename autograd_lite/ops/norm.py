@@ -17,7 +17,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from ..engine import Function, OpError, is_grad_enabled
+from ..engine import Function, OpError, is_grad_enabled, wrap_grads
 from ..tensor import Tensor
 from .registry import register
 from .shape import sum_rows
@@ -92,10 +92,13 @@ class BatchNorm(Function):
         return out
 
     def backward(self, g):
-        x, gamma, beta = self.inputs
         if is_grad_enabled():  # create_graph: x̂ and σ⁻¹ recomputed as recorded functions of x
             return self._recorded_backward(g)
-        g, centered, inv_std, shape = g.data, self.centered, self.inv_std, self.param_shape
+        return wrap_grads(self.backward_arrays(g.data))
+
+    def backward_arrays(self, g):
+        x, gamma, beta = self.inputs
+        centered, inv_std, shape = self.centered, self.inv_std, self.param_shape
         m = centered.size // centered.shape[1]
         g_beta = _channel_sums(g)  # (C,): fresh arrays, so they become .grad uncopied
         g_centered = g * centered
@@ -106,9 +109,7 @@ class BatchNorm(Function):
             gx = g * k
             gx -= k * (g_beta / m).reshape(shape)
             gx -= np.multiply(centered, inv_std * k * (g_gamma / m).reshape(shape), out=g_centered)  # reused
-            gx = Tensor._make(gx)
-        return (gx, Tensor._make(g_gamma) if gamma.requires_grad else None,
-                Tensor._make(g_beta) if beta.requires_grad else None)
+        return gx, (g_gamma if gamma._requires_grad else None), (g_beta if beta._requires_grad else None)
 
     def _recorded_backward(self, g: Tensor) -> tuple[Tensor | None, ...]:
         x, gamma, beta = self.inputs

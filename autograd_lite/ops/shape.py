@@ -189,7 +189,9 @@ class SumTo(Function):
         if axes[-1] == k - 1 and n <= 4096 and a.dtype.kind == "f" and a.flags.c_contiguous:
             # leading axes only (a bias gradient over a batch); for longer sums np.sum's pairwise
             # rounding is the more accurate
-            return sum_rows(a.reshape(n, -1)).reshape(self.shape)
+            sums = sum_rows(a.reshape(n, -1))
+            # (C,) already: no reshape, whose view of a temporary .grad would have to copy
+            return sums if sums.shape == self.shape else sums.reshape(self.shape)
         return np.add.reduce(a, axis=tuple(axes), keepdims=True).reshape(self.shape)
 
     def backward(self, g):

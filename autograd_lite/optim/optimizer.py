@@ -13,6 +13,7 @@ from typing import Any, Iterable
 
 import numpy as np
 
+from .. import inplace
 from ..tensor import Tensor
 
 
@@ -132,17 +133,22 @@ class Optimizer:
                                            f"parameter's {p.shape}")
                     todo.append((p, grad.data, group))
         state, update = self.state, self._update
-        for p, grad, group in todo:
-            data = p.data
-            if not data.flags.writeable:
-                p.data = data = data.copy()
-            if grad.dtype != data.dtype:
-                grad = grad.astype(data.dtype)
-            param_state = state.get(p)
-            if param_state is None:
-                param_state = state[p] = {}
-            update(data, grad, param_state, group)
-            p._version += 1
+        done: list[Tensor] = []  # updated so far: marked written even if a later update raises
+        try:
+            for p, grad, group in todo:
+                data = p.data
+                if not data.flags.writeable:
+                    p.data = data = data.copy()
+                if grad.dtype != data.dtype:
+                    grad = grad.astype(data.dtype)
+                param_state = state.get(p)
+                if param_state is None:
+                    param_state = state[p] = {}
+                update(data, grad, param_state, group)
+                done.append(p)
+        finally:
+            if done:  # every parameter's `_version += 1`, under one lock and one in-place tick
+                inplace.note_inplace_writes(done)
         return loss
 
     def _update(self, p: np.ndarray, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any]) -> None:
