@@ -169,8 +169,8 @@ def _fit_grad(g: Any, like: Tensor, fn: Function, inputs: tuple[Tensor, ...]) ->
 
 def _sum_to(g: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     """g summed down to shape: the sum_to op's forward (the same sums as the Tensor path's)."""
-    from .ops.shape import SumTo  # (ops import the engine)
-    return SumTo(shape).forward(g)
+    from .ops.shape import sum_to_shape  # (ops import the engine)
+    return sum_to_shape(g, shape)
 
 
 def _as_tensor(g: Any) -> Tensor:

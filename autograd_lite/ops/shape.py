@@ -164,6 +164,33 @@ def sum_rows(a: np.ndarray) -> np.ndarray:
     return _ones(a.shape[0], a.dtype) @ a
 
 
+def sum_to_shape(a: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """a summed down to `shape` (the shape it was broadcast from): SumTo's forward, without a node."""
+    if len(shape) == 1 and a.ndim == 2 and a.shape[1] == shape[0] and a.shape[0] <= 4096 \
+            and a.dtype.kind == "f" and a.flags.c_contiguous:
+        return sum_rows(a)  # a bias gradient over a batch, the common case: what the general path does
+    lead = a.ndim - len(shape)
+    if lead < 0:
+        raise ValueError(f"sum_to: shape {a.shape} does not broadcast from {shape}")
+    axes = list(range(lead))  # plain Python: this runs for every broadcast gradient
+    for i, s in enumerate(shape):
+        if s != a.shape[lead + i]:
+            if s != 1:
+                raise ValueError(f"sum_to: shape {a.shape} does not broadcast from {shape}")
+            axes.append(lead + i)
+    if not axes:
+        return a.reshape(shape)
+    k = len(axes)
+    n = math.prod(a.shape[:k])
+    if axes[-1] == k - 1 and n <= 4096 and a.dtype.kind == "f" and a.flags.c_contiguous:
+        # leading axes only (a bias gradient over a batch); for longer sums np.sum's pairwise
+        # rounding is the more accurate
+        sums = sum_rows(a.reshape(n, -1))
+        # (C,) already: no reshape, whose view of a temporary .grad would have to copy
+        return sums if sums.shape == shape else sums.reshape(shape)
+    return np.add.reduce(a, axis=tuple(axes), keepdims=True).reshape(shape)
+
+
 class SumTo(Function):
     """Sums a broadcast result back down to `shape`: the adjoint of broadcasting."""
     saved = ()
@@ -173,26 +200,7 @@ class SumTo(Function):
         self.shape = shape
 
     def forward(self, a):
-        lead = a.ndim - len(self.shape)
-        if lead < 0:
-            raise ValueError(f"sum_to: shape {a.shape} does not broadcast from {self.shape}")
-        axes = list(range(lead))  # plain Python: this runs for every broadcast gradient
-        for i, s in enumerate(self.shape):
-            if s != a.shape[lead + i]:
-                if s != 1:
-                    raise ValueError(f"sum_to: shape {a.shape} does not broadcast from {self.shape}")
-                axes.append(lead + i)
-        if not axes:
-            return a.reshape(self.shape)
-        k = len(axes)
-        n = math.prod(a.shape[:k])
-        if axes[-1] == k - 1 and n <= 4096 and a.dtype.kind == "f" and a.flags.c_contiguous:
-            # leading axes only (a bias gradient over a batch); for longer sums np.sum's pairwise
-            # rounding is the more accurate
-            sums = sum_rows(a.reshape(n, -1))
-            # (C,) already: no reshape, whose view of a temporary .grad would have to copy
-            return sums if sums.shape == self.shape else sums.reshape(self.shape)
-        return np.add.reduce(a, axis=tuple(axes), keepdims=True).reshape(self.shape)
+        return sum_to_shape(a, self.shape)
 
     def backward(self, g):
         return g.expand(self.inputs[0].shape)
