@@ -330,8 +330,8 @@ def _accumulate_into_leaves(leaf_grads: Any, raw: bool) -> None:
         if not raw:
             leaf.grad = g if leaf.grad is None else leaf.grad + g
             continue
-        data = np.asarray(g)
-        if id(data) in seen_arrays or not data.flags.writeable or data.base is not None:
+        data = g if type(g) is _ndarray else np.asarray(g)
+        if data.base is not None or id(data) in seen_arrays or not data.flags.writeable:
             data = data.copy()
         seen_arrays.add(id(data))
         total = data if leaf.grad is None else np.asarray(leaf.grad.data + data)  # asarray: 0-d + 0-d is a scalar

@@ -46,10 +46,13 @@ class Matmul(Function):
 
     def backward_arrays(self, g):
         a, b = self.inputs
-        if a.ndim == 1 or b.ndim == 1:
+        a_data, b_data = a.data, b.data
+        if a_data.ndim == 2 and b_data.ndim == 2:  # the usual case: .T, cheaper than np.swapaxes
+            return (g @ b_data.T if a._requires_grad else None), (a_data.T @ g if b._requires_grad else None)
+        if a_data.ndim == 1 or b_data.ndim == 1:
             return _backward_through_tensors(self, g)
-        return (g @ np.swapaxes(b.data, -1, -2) if a._requires_grad else None,
-                np.swapaxes(a.data, -1, -2) @ g if b._requires_grad else None)
+        return (g @ np.swapaxes(b_data, -1, -2) if a._requires_grad else None,
+                np.swapaxes(a_data, -1, -2) @ g if b._requires_grad else None)
 
     def _vector_backward(self, g: Tensor) -> tuple[Tensor | None, Tensor | None]:
         a, b = self.inputs
