@@ -421,3 +421,20 @@ def test_relu_layer_takes_pytorchs_inplace_argument():
         layer(w)  # a leaf that requires grad, as in PyTorch
     torch = pytest.importorskip("torch")
     assert repr(torch.nn.ReLU(inplace=True)) == repr(layer) and repr(torch.nn.ReLU()) == repr(al.nn.ReLU())
+
+
+def test_one_optimizer_step_ticks_every_parameter_once():
+    # the step marks all its parameters written under one tick: versions, and graphs recorded before it
+    w, v, unused = (al.tensor(np.ones(3), requires_grad=True) for _ in range(3))
+    view_owner = al.tensor(np.ones((2, 3)), requires_grad=True)
+    opt = al.optim.SGD([w, v, unused, view_owner], lr=0.1)
+    loss = (w * v).sum() + (view_owner * 2.0).sum()
+    loss.backward(retain_graph=True)
+    opt.step()
+    assert (w._version, v._version, unused._version, view_owner._version) == (1, 1, 0, 1)
+    with pytest.raises(RuntimeError, match=MODIFIED):
+        loss.backward()
+    opt.zero_grad()
+    ((w * v).sum() + (view_owner * 2.0).sum()).backward()  # a graph recorded after the step is fine
+    opt.step()
+    assert (w._version, v._version, view_owner._version) == (2, 2, 2)
