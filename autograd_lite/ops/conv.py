@@ -384,23 +384,30 @@ class Conv2d(Function):
         return out.reshape(n, f, *self.window.out_hw)
 
     def backward(self, g):
+        if not is_grad_enabled():  # nothing recorded: the array formulas
+            return tuple(None if a is None else Tensor._make(a) for a in self.backward_arrays(g.data))
         x, w = self.inputs[:2]
-        if not is_grad_enabled() and Shifted.applies(self.groups, x.shape[1], w.shape[0]):
-            # nothing recorded: both gradients from one channels-last copy of G (the Functions below do the same
-            # products one at a time when create_graph records them)
-            gx, gw = Shifted(self.window, x.shape[0]).gradients(g.data, x.data if w.requires_grad else None,
-                                                                w.data if x.requires_grad else None, x.shape, w.shape)
-            gx, gw = (None if a is None else Tensor._make(a) for a in (gx, gw))
-        else:
-            gx, gw = self._gradients(g, x, w)
+        gx = Conv2dGradInput(self.window, self.groups, x.shape).apply(g, w) if x.requires_grad else None
+        gw = Conv2dGradWeight(self.window, self.groups, w.shape).apply(x, g) if w.requires_grad else None
         if len(self.inputs) == 2:
             return gx, gw
         return gx, gw, g.sum((0, 2, 3)) if self.inputs[2].requires_grad else None
 
-    def _gradients(self, g: Tensor, x: Tensor, w: Tensor) -> tuple[Tensor | None, Tensor | None]:
-        gx = Conv2dGradInput(self.window, self.groups, x.shape).apply(g, w) if x.requires_grad else None
-        gw = Conv2dGradWeight(self.window, self.groups, w.shape).apply(x, g) if w.requires_grad else None
-        return gx, gw
+    def backward_arrays(self, g):
+        # only the gradients wanted (the ConvNet's first layer computes no input gradient)
+        x, w = self.inputs[:2]
+        if Shifted.applies(self.groups, x.shape[1], w.shape[0]):  # both gradients from one channels-last copy of G
+            gx, gw = Shifted(self.window, x.shape[0]).gradients(g, x.data if w.requires_grad else None,
+                                                                w.data if x.requires_grad else None, x.shape, w.shape)
+        else:
+            gx = Conv2dGradInput(self.window, self.groups, x.shape).forward(g, w.data) if x.requires_grad else None
+            gw = Conv2dGradWeight(self.window, self.groups, w.shape).forward(x.data, g) if w.requires_grad else None
+        if len(self.inputs) == 2:
+            return gx, gw
+        # g.sum((0, 2, 3)) exactly: a matrix-vector product with ones takes 0.11 ms against 0.29 but rounds
+        # differently, and Adam turns the rounding of a bias gradient that batch norm makes ~0 into visible
+        # changes (notebook 05's validation losses)
+        return gx, gw, np.sum(g, axis=(0, 2, 3)) if self.inputs[2].requires_grad else None
 
 
 class Conv2dGradInput(Function):
@@ -529,13 +536,18 @@ def _first_hits(hits: list[np.ndarray]) -> list[np.ndarray]:
 
 
 def _first_max(views: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """Elementwise over equal-shape arrays: (their max, the index of the first one holding it).
+    """Elementwise over equal-shape arrays: (their max, the index (uint8) of the first one holding it).
     Strict > keeps the earlier index on ties; bool arithmetic, no masked writes (slow in NumPy)."""
-    best, index = views[0], np.zeros(views[0].shape, np.uint8)
+    best, index = views[0], None
     for k, view in enumerate(views[1:], 1):
-        np.maximum(index, (view > best) * np.uint8(k), out=index)  # k exceeds every earlier index
+        if index is None:  # [second > first] is already the index of two: no zeros, no product, no max
+            index = np.greater(view, best).view(np.uint8)
+        else:
+            np.maximum(index, (view > best) * np.uint8(k), out=index)  # k exceeds every earlier index
         best = np.maximum(best, view, out=best if k > 1 else None)
-    return (best if len(views) > 1 else best.copy()), index
+    if index is None:
+        return best.copy(), np.zeros(best.shape, np.uint8)
+    return best, index
 
 
 class TileArgmax(Argmax):
