@@ -494,7 +494,7 @@ class Argmax:
     @classmethod
     def pool(cls, x: np.ndarray, window: Window) -> tuple[np.ndarray, "Argmax"]:
         """(max over each window of x padded with −inf, its routing); NaN propagates, as in PyTorch."""
-        if window.tiles:
+        if TileArgmax.applies(window):
             routing = TileArgmax(window, x)
             if not np.isnan(routing.out).any():  # a NaN window routes to its last NaN: the general rule
                 return routing.out, routing
@@ -551,40 +551,33 @@ def _first_max(views: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
 
 
 class TileArgmax(Argmax):
-    """Max-pool routing when the windows tile the input (stride = kernel, no padding or dilation):
-    in each tile row the first column holding the row's max, then the first row holding the tile's
-    max — together the first max in row-major order. Every step is one pass over whole strided
-    views of x (its KW column phases, then the KH row phases), and the gradient is written the same
-    way: no per-offset compare-and-mask chains, no repeat."""
+    """Max-pool routing when the windows tile the input (stride = kernel, no padding or dilation): each of
+    the KH·KW kernel offsets is a strided view of x with the output's shape, so one pass per offset finds
+    each window's first maximum in row-major order and its offset's number (uint8, `index`), and the
+    gradient goes back the same way, one product per offset: no per-window loop. (Columns first, then rows
+    — two index arrays — took 2.5 against 2.0 ms forward and 1.8 against 1.5 ms backward at the ConvNet's
+    (50, 32, 32, 32), and kept more.)"""
 
     def __init__(self, window: Window, x: np.ndarray) -> None:
-        (kh, kw), (oh, ow) = window.kernel, window.out_hw
-        tiled = x[..., :oh * kh, :ow * kw]  # rows/columns past the last whole tile are never read
-        row_max, self.col_index = _first_max([tiled[..., j::kw] for j in range(kw)])  # (N, C, OH·KH, OW)
-        rows = row_max.reshape(*x.shape[:2], oh, kh, ow)
-        out, self.row_index = _first_max([rows[..., i, :] for i in range(kh)])  # (N, C, OH, OW)
+        out, self.index = _first_max(list(window.offsets(x)))  # (N, C, OH, OW) each
         super().__init__(window, None, out)
+
+    @staticmethod
+    def applies(window: Window) -> bool:
+        """Tiling windows whose offsets a uint8 can number."""
+        return window.tiles and len(window) <= 256
 
     def winners(self) -> list[np.ndarray]:
         if self._winners is None:
-            (kh, kw), (oh, ow) = self.window.kernel, self.window.out_hw
-            col_index = self.col_index.reshape(*self.out.shape[:2], oh, kh, ow)
-            self._winners = [(self.row_index == i) & (col_index[..., i, :] == j)
-                             for i in range(kh) for j in range(kw)]
+            self._winners = [self.index == k for k in range(len(self.window))]
         return self._winners
 
     def scatter(self, g: np.ndarray) -> np.ndarray:
         (kh, kw), (oh, ow) = self.window.kernel, self.window.out_hw
-        n, c = g.shape[:2]
-        g_rows = np.empty((n, c, oh, kh, ow), g.dtype)
-        for i in range(kh):  # G to each tile's winning row ...
-            np.multiply(g, self.row_index == i, out=g_rows[..., i, :])
-        g_rows = g_rows.reshape(n, c, oh * kh, ow)
-        exact = (oh * kh, ow * kw) == self.window.in_hw
-        dx = (np.empty if exact else np.zeros)((n, c) + self.window.in_hw, g.dtype)
-        tiled = dx[..., :oh * kh, :ow * kw]
-        for j in range(kw):  # ... and within that row to its winning column
-            np.multiply(g_rows, self.col_index == j, out=tiled[..., j::kw])
+        exact = (oh * kh, ow * kw) == self.window.in_hw  # else rows/columns past the last tile get zeros
+        dx = (np.empty if exact else np.zeros)(g.shape[:2] + self.window.in_hw, g.dtype)
+        for k, view in enumerate(self.window.offsets(dx)):
+            np.multiply(g, self.index == k, out=view)
         return dx
 
 
