@@ -384,30 +384,23 @@ class Conv2d(Function):
         return out.reshape(n, f, *self.window.out_hw)
 
     def backward(self, g):
-        if not is_grad_enabled():  # nothing recorded: the array formulas
-            return tuple(None if a is None else Tensor._make(a) for a in self.backward_arrays(g.data))
         x, w = self.inputs[:2]
-        gx = Conv2dGradInput(self.window, self.groups, x.shape).apply(g, w) if x.requires_grad else None
-        gw = Conv2dGradWeight(self.window, self.groups, w.shape).apply(x, g) if w.requires_grad else None
+        if not is_grad_enabled() and Shifted.applies(self.groups, x.shape[1], w.shape[0]):
+            # nothing recorded: both gradients from one channels-last copy of G (the Functions below do the same
+            # products one at a time when create_graph records them)
+            gx, gw = Shifted(self.window, x.shape[0]).gradients(g.data, x.data if w.requires_grad else None,
+                                                                w.data if x.requires_grad else None, x.shape, w.shape)
+            gx, gw = (None if a is None else Tensor._make(a) for a in (gx, gw))
+        else:
+            gx, gw = self._gradients(g, x, w)
         if len(self.inputs) == 2:
             return gx, gw
         return gx, gw, g.sum((0, 2, 3)) if self.inputs[2].requires_grad else None
 
-    def backward_arrays(self, g):
-        # only the gradients wanted (the ConvNet's first layer computes no input gradient)
-        x, w = self.inputs[:2]
-        if Shifted.applies(self.groups, x.shape[1], w.shape[0]):  # both gradients from one channels-last copy of G
-            gx, gw = Shifted(self.window, x.shape[0]).gradients(g, x.data if w.requires_grad else None,
-                                                                w.data if x.requires_grad else None, x.shape, w.shape)
-        else:
-            gx = Conv2dGradInput(self.window, self.groups, x.shape).forward(g, w.data) if x.requires_grad else None
-            gw = Conv2dGradWeight(self.window, self.groups, w.shape).forward(x.data, g) if w.requires_grad else None
-        if len(self.inputs) == 2:
-            return gx, gw
-        # g.sum((0, 2, 3)) exactly: a matrix-vector product with ones takes 0.11 ms against 0.29 but rounds
-        # differently, and Adam turns the rounding of a bias gradient that batch norm makes ~0 into visible
-        # changes (notebook 05's validation losses)
-        return gx, gw, np.sum(g, axis=(0, 2, 3)) if self.inputs[2].requires_grad else None
+    def _gradients(self, g: Tensor, x: Tensor, w: Tensor) -> tuple[Tensor | None, Tensor | None]:
+        gx = Conv2dGradInput(self.window, self.groups, x.shape).apply(g, w) if x.requires_grad else None
+        gw = Conv2dGradWeight(self.window, self.groups, w.shape).apply(x, g) if w.requires_grad else None
+        return gx, gw
 
 
 class Conv2dGradInput(Function):
@@ -494,7 +487,7 @@ class Argmax:
     @classmethod
     def pool(cls, x: np.ndarray, window: Window) -> tuple[np.ndarray, "Argmax"]:
         """(max over each window of x padded with −inf, its routing); NaN propagates, as in PyTorch."""
-        if TileArgmax.applies(window):
+        if window.tiles:
             routing = TileArgmax(window, x)
             if not np.isnan(routing.out).any():  # a NaN window routes to its last NaN: the general rule
                 return routing.out, routing
@@ -536,48 +529,50 @@ def _first_hits(hits: list[np.ndarray]) -> list[np.ndarray]:
 
 
 def _first_max(views: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """Elementwise over equal-shape arrays: (their max, the index (uint8) of the first one holding it).
+    """Elementwise over equal-shape arrays: (their max, the index of the first one holding it).
     Strict > keeps the earlier index on ties; bool arithmetic, no masked writes (slow in NumPy)."""
-    best, index = views[0], None
+    best, index = views[0], np.zeros(views[0].shape, np.uint8)
     for k, view in enumerate(views[1:], 1):
-        if index is None:  # [second > first] is already the index of two: no zeros, no product, no max
-            index = np.greater(view, best).view(np.uint8)
-        else:
-            np.maximum(index, (view > best) * np.uint8(k), out=index)  # k exceeds every earlier index
+        np.maximum(index, (view > best) * np.uint8(k), out=index)  # k exceeds every earlier index
         best = np.maximum(best, view, out=best if k > 1 else None)
-    if index is None:
-        return best.copy(), np.zeros(best.shape, np.uint8)
-    return best, index
+    return (best if len(views) > 1 else best.copy()), index
 
 
 class TileArgmax(Argmax):
-    """Max-pool routing when the windows tile the input (stride = kernel, no padding or dilation): each of
-    the KH·KW kernel offsets is a strided view of x with the output's shape, so one pass per offset finds
-    each window's first maximum in row-major order and its offset's number (uint8, `index`), and the
-    gradient goes back the same way, one product per offset: no per-window loop. (Columns first, then rows
-    — two index arrays — took 2.5 against 2.0 ms forward and 1.8 against 1.5 ms backward at the ConvNet's
-    (50, 32, 32, 32), and kept more.)"""
+    """Max-pool routing when the windows tile the input (stride = kernel, no padding or dilation):
+    in each tile row the first column holding the row's max, then the first row holding the tile's
+    max — together the first max in row-major order. Every step is one pass over whole strided
+    views of x (its KW column phases, then the KH row phases), and the gradient is written the same
+    way: no per-offset compare-and-mask chains, no repeat."""
 
     def __init__(self, window: Window, x: np.ndarray) -> None:
-        out, self.index = _first_max(list(window.offsets(x)))  # (N, C, OH, OW) each
+        (kh, kw), (oh, ow) = window.kernel, window.out_hw
+        tiled = x[..., :oh * kh, :ow * kw]  # rows/columns past the last whole tile are never read
+        row_max, self.col_index = _first_max([tiled[..., j::kw] for j in range(kw)])  # (N, C, OH·KH, OW)
+        rows = row_max.reshape(*x.shape[:2], oh, kh, ow)
+        out, self.row_index = _first_max([rows[..., i, :] for i in range(kh)])  # (N, C, OH, OW)
         super().__init__(window, None, out)
-
-    @staticmethod
-    def applies(window: Window) -> bool:
-        """Tiling windows whose offsets a uint8 can number."""
-        return window.tiles and len(window) <= 256
 
     def winners(self) -> list[np.ndarray]:
         if self._winners is None:
-            self._winners = [self.index == k for k in range(len(self.window))]
+            (kh, kw), (oh, ow) = self.window.kernel, self.window.out_hw
+            col_index = self.col_index.reshape(*self.out.shape[:2], oh, kh, ow)
+            self._winners = [(self.row_index == i) & (col_index[..., i, :] == j)
+                             for i in range(kh) for j in range(kw)]
         return self._winners
 
     def scatter(self, g: np.ndarray) -> np.ndarray:
         (kh, kw), (oh, ow) = self.window.kernel, self.window.out_hw
-        exact = (oh * kh, ow * kw) == self.window.in_hw  # else rows/columns past the last tile get zeros
-        dx = (np.empty if exact else np.zeros)(g.shape[:2] + self.window.in_hw, g.dtype)
-        for k, view in enumerate(self.window.offsets(dx)):
-            np.multiply(g, self.index == k, out=view)
+        n, c = g.shape[:2]
+        g_rows = np.empty((n, c, oh, kh, ow), g.dtype)
+        for i in range(kh):  # G to each tile's winning row ...
+            np.multiply(g, self.row_index == i, out=g_rows[..., i, :])
+        g_rows = g_rows.reshape(n, c, oh * kh, ow)
+        exact = (oh * kh, ow * kw) == self.window.in_hw
+        dx = (np.empty if exact else np.zeros)((n, c) + self.window.in_hw, g.dtype)
+        tiled = dx[..., :oh * kh, :ow * kw]
+        for j in range(kw):  # ... and within that row to its winning column
+            np.multiply(g_rows, self.col_index == j, out=tiled[..., j::kw])
         return dx
 
 

@@ -463,12 +463,9 @@ class Relu(Function):
     """max(a, 0). A large output (≥ RELU_MASK_BYTES) is not kept for backward: a bit-packed mask [out > 0]
     (1/32 of a float32 output) is, so the output goes as soon as its consumers drop it (conv → ReLU →
     max-pool then holds no full-size array until backward). A smaller output is kept itself: cheaper, and
-    an in-place write to it is refused at backward, as in PyTorch (the mask makes such a write harmless).
-    (A bool mask would save packbits/unpackbits, 0.1-0.3 ms per ConvNet step, but the ResNet stage's peak
-    then exceeds PyTorch's: benchmarks/PROFILE.md, round 6d.)"""
+    an in-place write to it is refused at backward, as in PyTorch (the mask makes such a write harmless)."""
     saved = ("out", "mask")
     expr, grad_exprs = "max(a, 0)", ("G ⊙ [a > 0]",)
-    grad_fits_input = True  # G ⊙ a mask of G's shape keeps G's shape and dtype
     out: np.ndarray | None = None
     mask: np.ndarray | None = None
 
@@ -484,22 +481,18 @@ class Relu(Function):
             self.out = out
         return out
 
-    def _positive(self) -> np.ndarray:
-        """The packed mask [out > 0] as bools of the output's shape."""
-        return np.unpackbits(self.mask, count=int(np.prod(self.shape))).view(bool).reshape(self.shape)
-
     def backward(self, g):
+        if self.out is None:  # the packed mask, as bools (NumPy's float ⊙ bool is as fast as a float product here)
+            positive = np.unpackbits(self.mask, count=g.data.size).view(bool).reshape(self.shape)
+            if is_grad_enabled():
+                return g * float_mask(positive, g.dtype)
+            return Tensor._make(np.multiply(g.data, positive))
         if is_grad_enabled():  # create_graph: a recorded product, differentiable in G
-            return g * float_mask(self.out > 0 if self.mask is None else self._positive(), g.dtype)
-        return Tensor._make(self.backward_arrays(g.data))
-
-    def backward_arrays(self, g):
-        if self.mask is not None:  # NumPy's float ⊙ bool is as fast as a float product here
-            return np.multiply(g, self._positive())
+            return g * float_mask(self.out > 0, g.dtype)
         # the comparison written straight into a float array (no bool mask, as fast): a same-dtype product,
         # since NumPy's float ⊙ bool loop is slower
-        mask = np.greater(self.out, 0, out=np.empty_like(g))
-        return np.multiply(g, mask, out=mask)
+        mask = np.greater(self.out, 0, out=np.empty_like(g.data))
+        return Tensor._make(np.multiply(g.data, mask, out=mask))
 
 
 @register(Relu, method=True, F=True, module="ReLU")
