@@ -1,6 +1,6 @@
 """Backward without create_graph routes bare arrays and calls each op's `backward_arrays` when it has
-one: it must give exactly (bit for bit) what the Tensor formula `backward` gives, and an op marked
-`grad_fits_input` must return a gradient of its input's shape and dtype (the engine skips that check)."""
+one: it must give exactly (bit for bit) what the Tensor formula `backward` gives (up to rounding where
+the two are different formulas), and an op marked `grad_fits_input` must return a gradient of its input's shape and dtype (the engine skips that check)."""
 from __future__ import annotations
 
 import threading
@@ -44,6 +44,11 @@ CALLS = {
 }
 
 
+# ops whose array backward is another formula than their recorded one (batch norm's simplified backward
+# against x̂ and σ⁻¹ recomputed as functions of x): compared up to rounding, the rest bit for bit
+DIFFERENT_ALGEBRA = {BatchNorm}
+
+
 def _rows(a: al.Tensor) -> al.Tensor:
     return a if a.ndim == 2 else a.expand(2, 1) * al.tensor(np.array([[1], [-1]], a.dtype))  # two distinct rows
 
@@ -64,7 +69,9 @@ def test_backward_arrays_equals_the_tensor_formula(cls, dtype, shapes):
     node = out.grad_fn
     assert type(node) is cls
     g = rng.standard_normal(out.shape).astype(dtype)
-    with al.no_grad():
+    # the Tensor formula as create_graph runs it: under no_grad, matmul's, batch norm's and cross-entropy's
+    # `backward` would call backward_arrays itself, and the comparison could not fail
+    with al.enable_grad():
         expected = node.backward(al.tensor(g))
     got = node.backward_arrays(g)
     expected = expected if isinstance(expected, tuple) else (expected,)
@@ -76,7 +83,11 @@ def test_backward_arrays_equals_the_tensor_formula(cls, dtype, shapes):
             continue
         r = np.asarray(r)
         assert r.dtype == e.dtype and r.shape == e.shape
-        np.testing.assert_array_equal(r, e.data)
+        if cls in DIFFERENT_ALGEBRA:  # the same gradient by another formula: equal up to rounding
+            eps = np.finfo(dtype).eps
+            np.testing.assert_allclose(r, e.data, rtol=64 * eps, atol=64 * eps * max(1.0, float(np.abs(e.data).max())))
+        else:
+            np.testing.assert_array_equal(r, e.data)
         if cls.grad_fits_input:
             assert r.shape == a.shape and r.dtype == a.dtype
 

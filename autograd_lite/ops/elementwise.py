@@ -138,9 +138,9 @@ class Div(Function):
         return (ga if a.requires_grad else None), (-ga * a / b if b.requires_grad else None)
 
     def backward_arrays(self, g):
-        a, b = self.inputs[0].data, self.inputs[1]
+        a, b = self.inputs
         ga = g / b.data
-        return (ga if self.inputs[0]._requires_grad else None), (-ga * a / b.data if b._requires_grad else None)
+        return (ga if a._requires_grad else None), (-ga * a.data / b.data if b._requires_grad else None)
 
 
 @register(Div, method=True, dunders=("__truediv__",), rdunders=("__rtruediv__",), inplace=True,

@@ -166,9 +166,6 @@ def sum_rows(a: np.ndarray) -> np.ndarray:
 
 def sum_to_shape(a: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     """a summed down to `shape` (the shape it was broadcast from): SumTo's forward, without a node."""
-    if len(shape) == 1 and a.ndim == 2 and a.shape[1] == shape[0] and a.shape[0] <= 4096 \
-            and a.dtype.kind == "f" and a.flags.c_contiguous:
-        return sum_rows(a)  # a bias gradient over a batch, the common case: what the general path does
     lead = a.ndim - len(shape)
     if lead < 0:
         raise ValueError(f"sum_to: shape {a.shape} does not broadcast from {shape}")
