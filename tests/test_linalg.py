@@ -190,7 +190,7 @@ def small_blocks(monkeypatch):
 
 @pytest.fixture(params=["scipy", "numpy"])
 def lapack(request, monkeypatch) -> str:
-    """Run a test with SciPy's potrf/trtri (when installed), then with the NumPy-only fallback."""
+    """Run a test with SciPy's potrf (when installed), then with the NumPy-only fallback."""
     if request.param == "scipy":
         pytest.importorskip("scipy")
     else:
@@ -253,11 +253,14 @@ def test_spd_path_agrees_with_lu_path(lapack, name, monkeypatch):
     np.testing.assert_allclose(results[0][1], results[1][1], rtol=1e-8, atol=1e-10)
 
 
-@pytest.mark.parametrize("n", [1, 5, 32, 33, 64, 100], ids=str)
-def test_blockwise_triangular_inverse(lapack, n):
+@pytest.mark.parametrize("order", ["C", "F"])
+@pytest.mark.parametrize("n", [1, 5, 7, 32, 33, 45, 64, 100, 200], ids=str)  # last blocks of 1, 5, 7, 13, 4, 8
+def test_blockwise_triangular_inverse(n, order):
     m = rand(3, n, n).data
     low = np.linalg.cholesky(m @ np.swapaxes(m, -1, -2) / n + np.eye(n))  # well conditioned
-    inverse = linalg_ops._invert_lower_in_place(low.copy())
+    given = np.array(low, order=order)  # "F": not C-contiguous, as SciPy's factors are
+    inverse = linalg_ops._invert_lower_in_place(given)
+    assert inverse is given  # in place, whatever the layout
     np.testing.assert_allclose(inverse, np.linalg.inv(low), rtol=1e-12, atol=1e-12)
     assert np.all(np.triu(inverse, 1) == 0)
 
