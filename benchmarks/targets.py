@@ -153,8 +153,8 @@ TARGETS = [
         ("bn_mlp", "SciPy serves only SGD's update here (axpy): a difference beyond ~2% is run-to-run noise"),
         ("op_overhead", "this workload takes no SciPy path at all (no optimizer, no linalg): the two rows run the "
                         "same code, so the ratio measures the run-to-run noise of a 1.5 ms workload"),
-        ("gplvm", "without SciPy, Cholesky and the triangular inverse go through NumPy's gufunc layer "
-                  "(`np.linalg.cholesky` 364 µs against potrf's 234 µs at n = 200; L⁻¹ 1.1 ms with "
-                  "`np.linalg.inv` leaves against 400 µs with trtri); a NumPy-only fix belongs in linalg.py"),
+        ("gplvm", "SciPy serves only the Cholesky factorization here (potrf; without it `np.linalg.cholesky`, "
+                  "whose gufunc layer copies the matrix in and out: 165-215 against 135-175 µs at n = 200, "
+                  "~3% of the step); the triangular inverse is the same NumPy code either way"),
         ("resnet", "SciPy serves only SGD's update here (axpy): a difference beyond ~2% is run-to-run noise"))
 ]
