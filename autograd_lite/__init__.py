@@ -12,6 +12,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import _malloc
+
+_malloc.tune()  # a training step reuses the memory the last one freed (glibc only; see _malloc.py)
+
 from .tensor import TENSOR_TYPES as _TENSOR_TYPES, Tensor, get_default_dtype, is_tensor, set_default_dtype, tensor
 from .device import backends, device
 from .backprop import grad

@@ -9,7 +9,7 @@ import json
 import os
 import sys
 
-from .harness import LIBRARIES, pin_threads
+from .harness import ALONE_LIBRARIES, LIBRARIES, pin_threads
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -23,6 +23,8 @@ def parse(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--repeats", type=int, default=None, help="timed samples per library (default 15; quick 3)")
     p.add_argument("--no-memory", action="store_true", help="skip the per-process peak-memory probes")
     p.add_argument("--no-viz", action="store_true", help="skip the graph viewer timing")
+    p.add_argument("--no-alone", action="store_true",
+                   help=f"skip timing {', '.join(ALONE_LIBRARIES)} each alone in a fresh process")
     p.add_argument("--runs-dir", default=os.path.join(HERE, "runs"),
                    help="where each full run's target values are kept (the report shows their spread)")
     p.add_argument("--output", default=None, help="where to write the report (default benchmarks/RESULTS.md; "
@@ -35,7 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     threads = args.threads or (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count())
     pin_threads(threads)  # before NumPy is imported below
     from . import efficiency, report, viz_timing
-    from .harness import environment, measure_memory, pin_torch_threads, time_interleaved, with_variants
+    from .harness import environment, measure_alone, measure_memory, pin_torch_threads, time_interleaved, with_variants
     from .workloads import WORKLOADS
 
     settings = {"quick": args.quick, "threads": threads, "repeats": args.repeats or (3 if args.quick else 15),
@@ -74,6 +76,9 @@ def main(argv: list[str] | None = None) -> int:
             entry["efficiency"] = {lib: ideal / t.median for lib, t in timings.items() if t.median}
         if not args.no_memory:
             entry["memory"] = {lib: measure_memory(name, lib, args.quick) for lib in builders}
+        if not args.no_alone:
+            entry["alone"] = {lib: measure_alone(name, lib, args.quick, repeats, threads)
+                              for lib in ALONE_LIBRARIES if lib in builders}
         for lib, t in timings.items():
             shown = f"{t.median * 1e3:9.3f} ms" if t.median else t.error
             mem = entry.get("memory", {}).get(lib)

@@ -17,6 +17,10 @@ import platform
 import subprocess
 import sys
 import time
+try:
+    import resource  # Unix
+except ImportError:
+    resource = None
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
@@ -26,6 +30,7 @@ THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NU
 # so a step's peak RSS is not hidden by memory glibc kept from the warm-up step (its adaptive threshold would).
 MALLOC_ENV = {"MALLOC_MMAP_THRESHOLD_": "131072", "MALLOC_TRIM_THRESHOLD_": "131072"}
 LIBRARIES = ("numpy", "autograd_lite", "autograd_lite_noscipy", "torch", "autograd", "mygrad")
+ALONE_LIBRARIES = ("numpy", "autograd_lite", "torch")  # also timed each alone in a fresh process
 LIBRARY_LABELS = {"numpy": "NumPy (hand-written)", "autograd_lite": "autograd_lite",
                   "autograd_lite_noscipy": "autograd_lite without SciPy", "torch": "PyTorch",
                   "autograd": "HIPS autograd", "mygrad": "MyGrad"}
@@ -98,6 +103,7 @@ class Skip(Exception):
 @dataclass
 class Timing:
     times: list[float] = field(default_factory=list)
+    faults: list[float] = field(default_factory=list)  # minor page faults per step, one entry per sample
     check: float | None = None  # the step's result on its first call (a loss), to confirm all libraries agree
     error: str | None = None  # e.g. "RecursionError" — a result, not a crash
 
@@ -108,11 +114,24 @@ class Timing:
 
     @property
     def median(self) -> float | None:
-        if not self.times:
-            return None
-        s = sorted(self.times)
-        mid = len(s) // 2
-        return s[mid] if len(s) % 2 else 0.5 * (s[mid - 1] + s[mid])
+        return _median(self.times)
+
+    @property
+    def faults_per_step(self) -> float | None:
+        """Pages the step touched afresh (memory the OS had to map in), median over the samples."""
+        return _median(self.faults)
+
+
+def _median(values: list[float]) -> float | None:
+    if not values:
+        return None
+    s = sorted(values)
+    mid = len(s) // 2
+    return s[mid] if len(s) % 2 else 0.5 * (s[mid - 1] + s[mid])
+
+
+def _minor_faults() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt if resource is not None else 0
 
 
 def _build(builder: Callable, spec: Any) -> Callable[[], float]:
@@ -150,27 +169,43 @@ def time_interleaved(builders: dict[str, Callable], spec: Any, repeats: int, war
     for _ in range(repeats):
         for lib, (step, number) in steps.items():
             gc.collect()
-            t0 = time.perf_counter()
+            faults, t0 = _minor_faults(), time.perf_counter()
             for _ in range(number):
                 step()
             results[lib].times.append((time.perf_counter() - t0) / number)
+            results[lib].faults.append((_minor_faults() - faults) / number)
     return results
 
 
 def measure_memory(workload: str, lib: str, quick: bool, timeout: float = 300.0) -> float | str:
     """Peak extra RSS (MiB) of one step, in a fresh process; or a string saying why there is none."""
-    cmd = [sys.executable, "-m", "benchmarks.memprobe", workload, lib] + (["--quick"] if quick else [])
-    env = {**os.environ, **MALLOC_ENV}
+    out = _probe("benchmarks.memprobe", [workload, lib] + (["--quick"] if quick else []), MALLOC_ENV, timeout)
+    return out if isinstance(out, str) else out["peak_mib"] if "peak_mib" in out else out["error"]
+
+
+def measure_alone(workload: str, lib: str, quick: bool, repeats: int, threads: int,
+                  timeout: float = 300.0) -> dict[str, float] | str:
+    """The library's step timed alone in a fresh process, glibc's malloc as a user's process has it (no
+    MALLOC_ENV): {"median", "best", "faults_per_step"}, or a string saying why there is none."""
+    args = [workload, lib, "--repeats", str(repeats), "--threads", str(threads)] + (["--quick"] if quick else [])
+    out = _probe("benchmarks.alone", args, {}, timeout)
+    return out if isinstance(out, str) or "error" not in out else out["error"]
+
+
+def _probe(module: str, args: list[str], env: dict[str, str], timeout: float) -> dict | str:
+    """Run `python -m module args` in a fresh process from the repository root, with this process's
+    environment (as started, but for `env`); its last output line as JSON, or why there is none."""
+    startup = {k: v for k, v in os.environ.items() if k not in MALLOC_ENV}  # pin_threads added MALLOC_ENV here
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=root, timeout=timeout)
+        proc = subprocess.run([sys.executable, "-m", module, *args], capture_output=True, text=True,
+                              env={**startup, **env}, cwd=root, timeout=timeout)
     except subprocess.TimeoutExpired:
         return "timeout"
     try:
-        out = json.loads(proc.stdout.strip().splitlines()[-1])
+        return json.loads(proc.stdout.strip().splitlines()[-1])
     except (json.JSONDecodeError, IndexError):
         return f"probe failed: {(proc.stderr.strip().splitlines() or ['?'])[-1][:100]}"
-    return out["peak_mib"] if "peak_mib" in out else out["error"]
 
 
 def _cpu_model() -> str:

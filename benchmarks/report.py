@@ -28,7 +28,9 @@ def save_run(directory: str, env: dict[str, Any], results: Results) -> str:
     os.makedirs(directory, exist_ok=True)
     record = {"date": env["date"], "cpu": env["cpu"], "load_average": env.get("load_average"), "targets": {},
               "medians": {name: {lib: t.median for lib, t in entry["timings"].items()}
-                          for name, entry in results.items()}}
+                          for name, entry in results.items()},
+              "alone": {name: {lib: a["median"] for lib, a in entry.get("alone", {}).items() if isinstance(a, dict)}
+                        for name, entry in results.items() if entry.get("alone")}}
     for target in TARGETS:
         verdict, shown = target.verdict(results)
         if verdict in ("met", "NOT met"):
@@ -213,6 +215,33 @@ def workload_table(entry: dict[str, Any]) -> list[str]:
     return rows
 
 
+def alone_section(results: Results) -> list[str]:
+    """Each library's step alone in a fresh process: medians, ratios and page faults per step."""
+    rows = ["## Each library alone in a fresh process", "",
+            "The tables above interleave every library in one process, which then share one heap; here NumPy's "
+            "hand-written step, autograd_lite and PyTorch each run alone, as a user's training script does "
+            "(`python -m benchmarks.alone WORKLOAD LIBRARY`; same warm-up and samples). Page faults per step "
+            "count memory a step touched afresh: glibc's malloc returning a step's freed memory to the OS, "
+            "to be faulted in again by the next (see autograd_lite/_malloc.py).", "",
+            "| workload | NumPy (hand-written) | autograd_lite | PyTorch | autograd_lite × PyTorch | "
+            "autograd_lite × NumPy | page faults per step (NumPy / autograd_lite / PyTorch) |",
+            "|---|---|---|---|---|---|---|"]
+    for entry in results.values():
+        alone = entry.get("alone")
+        if not alone:
+            continue
+        per_op = entry["spec"].get("n_ops") if entry["module"].PER_OP else None
+        median = {lib: a["median"] if isinstance(a, dict) else None for lib, a in alone.items()}
+        shown = [_time(median.get(lib), per_op) if isinstance(alone.get(lib), dict) else (alone.get(lib) or "—")
+                 for lib in ("numpy", "autograd_lite", "torch")]
+        faults = " / ".join(f"{a['faults_per_step']:.0f}" if isinstance(a, dict) else "—"
+                            for a in (alone.get(lib) for lib in ("numpy", "autograd_lite", "torch")))
+        ours = median.get("autograd_lite")
+        rows.append(f"| {entry['module'].NAME} | {' | '.join(shown)} | {_ratio(ours, median.get('torch'))} | "
+                    f"{_ratio(ours, median.get('numpy'))} | {faults} |")
+    return rows + [""] if len(rows) > 6 else []
+
+
 def render(env: dict[str, Any], results: Results, extras: dict[str, Any], settings: dict[str, Any]) -> str:
     """The whole of RESULTS.md from one run's results and the kept runs, scaling data and viewer timing."""
     load = env.get("load_average")
@@ -260,6 +289,7 @@ def render(env: dict[str, Any], results: Results, extras: dict[str, Any], settin
                       f"measured in the same rounds ({peak:.1f} GFLOP/s, a square matmul timed interleaved with "
                       f"the steps) the ideal time is {1e3 * entry['flops'] / peak / 1e9:.2f} ms. "
                       "Efficiency = ideal time / median time.", ""]
+    lines += alone_section(results)
     if "peak_gflops" in extras:
         lines += ["## Efficiency (the physical limit)", "",
                   f"Best NumPy float32 matmul throughput seen on this machine before the run: "

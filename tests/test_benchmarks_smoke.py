@@ -44,8 +44,8 @@ def _run(*args: str) -> subprocess.CompletedProcess:
 
 def test_quick_run_writes_a_complete_report(tmp_path) -> None:
     out = tmp_path / "RESULTS.md"
-    proc = _run("benchmarks", "--quick", "--no-memory", "--threads", "1", "--libs", "numpy,autograd_lite,autograd_lite_noscipy",
-                "--output", str(out))
+    proc = _run("benchmarks", "--quick", "--no-memory", "--no-alone", "--threads", "1", "--libs",
+                "numpy,autograd_lite,autograd_lite_noscipy", "--output", str(out))
     assert proc.returncode == 0, proc.stderr
     text = out.read_text()
     for module in WORKLOADS.values():
@@ -84,6 +84,20 @@ def test_memory_probe_reports_a_peak() -> None:
     proc = _run("benchmarks.memprobe", "convnet", "autograd_lite", "--quick")
     result = json.loads(proc.stdout.strip().splitlines()[-1])
     assert isinstance(result["peak_mib"], float) and result["peak_mib"] >= 0.0
+
+
+def test_each_library_alone_is_timed_in_its_own_process(tmp_path) -> None:
+    out = tmp_path / "RESULTS.md"
+    proc = _run("benchmarks", "--quick", "--no-memory", "--no-viz", "--threads", "1", "--only", "two_layer",
+                "--libs", "numpy,autograd_lite", "--output", str(out))
+    assert proc.returncode == 0, proc.stderr
+    section = out.read_text().split("## Each library alone in a fresh process")[1].split("\n## ")[0]
+    row = next(line for line in section.splitlines() if line.startswith("| two_layer |"))
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    assert cells[1].endswith(" ms") and cells[2].endswith(" ms") and cells[3] == "—"  # torch not asked for
+    assert cells[5].endswith("×") and len(cells[6].split(" / ")) == 3
+    probe = json.loads(_run("benchmarks.alone", "convnet", "autograd_lite", "--quick").stdout.strip().splitlines()[-1])
+    assert probe["median"] > 0 and probe["best"] <= probe["median"] and probe["faults_per_step"] >= 0
 
 
 def test_unknown_workload_is_refused() -> None:
