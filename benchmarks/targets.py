@@ -90,11 +90,13 @@ def scipy_ratio(workload: str) -> Callable[[Results], tuple[float | None, str]]:
     return measure
 
 
-CONV_CAUSE = ("OpenBLAS's sgemm on the thin convolution products — (F × C·KH·KW)·(C·KH·KW × pixels), 32×147 for "
-              "this ConvNet — runs at 50-55 GFLOP/s where oneDNN's direct convolution reaches ~97 (and NumPy's "
-              "square matmuls ~100): the forward's product alone takes ~8.4 ms against PyTorch's whole "
-              "convolution at ~5 ms; im2col copies add ~1.7 ms per pass. Max-pool (ours 5 ms forward and "
-              "backward against PyTorch's ~9 ms) wins back part of it. See the profile notes")
+CONV_CAUSE = ("OpenBLAS's sgemm on the thin convolution products: the forward's (32 × 147)·(147 × 1024) per sample "
+              "runs at ~64 GFLOP/s (~7.5 ms a step) and the weight gradient's at ~80; with im2col (~1.5 ms a pass) "
+              "our two convolution passes take ~18 ms inside the step against PyTorch's ~12 (oneDNN: ~6.4 ms "
+              "forward, ~5.5 backward). The layouts BLAS runs faster (78-89 GFLOP/s) put the output channels-last, "
+              "and its transposing copy back to NCHW (~1.1 ms a pass) or a channels-last im2col (2.3 ms against "
+              "1.5) costs what they save. Max-pool (ours ~4 ms forward and backward against PyTorch's ~9.5) wins "
+              "back part of it. See the profile notes")
 CONV_MEMORY_CAUSE = ("the peak (17.8 MiB in round 6, below PyTorch's 22) is max-pool's backward: the gradient it "
                      "scatters (6.5 MiB), its half-size staging (3.3), the incoming gradient and dW2 (3.3); ReLU "
                      "keeps a bit mask of its output, not the output. See the profile notes")
