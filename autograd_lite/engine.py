@@ -50,7 +50,7 @@ class Function:
     # Set once recorded (seq, writes_seen) and by the graph viewer's record when backward releases the
     # node (viz/recorder.py): slots, as adding keys to an instance's __dict__ after it is made grows the
     # dict, a cost of ~0.3 µs per node measured on the 300-op chain.
-    __slots__ = ("seq", "writes_seen", "kept_parents", "out_shape", "out_dtype", "out_ref", "__dict__",
+    __slots__ = ("seq", "writes_seen", "kept_parents", "kept_shape", "kept_dtype", "out_ref", "__dict__",
                  "__weakref__")
 
     expr: str = ""
@@ -138,6 +138,17 @@ class Function:
         """The op's output inside backward (saved as `self.out` by forward), rebuilt as a fresh tensor
         pointing at this node: keeping the tensor would make a node <-> tensor cycle."""
         return Tensor._make(self.out, self if _grad.enabled else None)
+
+    @property
+    def out_shape(self) -> tuple[int, ...]:
+        """The output's shape, as the graph viewer kept it when backward released the node
+        (viz/recorder.py; AttributeError if nothing was kept)."""
+        return _recorder.output_meta(self)[0]
+
+    @property
+    def out_dtype(self) -> np.dtype:
+        """The output's dtype, as the graph viewer kept it when backward released the node."""
+        return _recorder.output_meta(self)[1]
 
     @property
     def name(self) -> str:
@@ -273,32 +284,46 @@ def _propagate(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_gra
             g = node_grads.pop(node)
         else:
             break
-        if pruning:  # al.grad: run only the needed nodes; capture the gradients asked for
-            if needed is not None and node not in needed:
-                grads = ()
-                continue
-            if node.hooks:
-                g = _run_node_hooks(node, g, raw, True)
-            if node in wanted_nodes:
-                captured[wanted_nodes[node]] = _as_tensor(g) if raw else g
-        elif node.hooks:
-            g = _run_node_hooks(node, g, raw, False)
-        inputs = node.inputs
-        if inputs is None or (create_graph and not node.twice_differentiable) or (
-                node.writes_seen != inplace.writes and inplace.modified_inputs(node)):
-            backprop.refuse(node)
-        if raw:
-            fast = node.backward_arrays
-            grads = fast(g) if fast is not None else _backward_through_tensors(node, g)
-            fits = node.grad_fits_input
-        else:
-            grads = node.backward(g)
-        if not retain_graph:  # free what backward needed: the inputs (`inputs` keeps them for routing)
-            if on_release is not None:
-                on_release(node, g)
-            node.inputs = None
-            for key in node.saved:
-                setattr(node, key, None)
+        while True:  # run the node; along a chain, straight on to the next one (no routing loop)
+            if pruning:  # al.grad: run only the needed nodes; capture the gradients asked for
+                if needed is not None and node not in needed:
+                    grads = ()
+                    break
+                if node.hooks:
+                    g = _run_node_hooks(node, g, raw, True)
+                if node in wanted_nodes:
+                    captured[wanted_nodes[node]] = _as_tensor(g) if raw else g
+            elif node.hooks:
+                g = _run_node_hooks(node, g, raw, False)
+            inputs = node.inputs
+            if inputs is None or (create_graph and not node.twice_differentiable) or (
+                    node.writes_seen != inplace.writes and inplace.modified_inputs(node)):
+                backprop.refuse(node)
+            if raw:
+                fast = node.backward_arrays
+                grads = fast(g) if fast is not None else _backward_through_tensors(node, g)
+                fits = node.grad_fits_input
+            else:
+                grads = node.backward(g)
+            if not retain_graph:  # free what backward needed: the inputs (`inputs` keeps them for routing)
+                if on_release is not None:
+                    on_release(node, g)
+                node.inputs = None
+                for key in node.saved:
+                    setattr(node, key, None)
+            # One gradient for a computed input, and no other node pending: that input's node has all its
+            # gradient (as for `only` above) and runs next. Otherwise route through the loop above.
+            if type(grads) is tuple or grads is None or ready:
+                break
+            inp = inputs[0]
+            parent = inp.grad_fn
+            if parent is None or not inp._requires_grad:
+                break
+            if not fits:
+                data = inp.data
+                if grads.shape != data.shape or (grads.dtype is not data.dtype and grads.dtype != data.dtype):
+                    grads = _fit_grad(grads, inp, node, inputs)
+            node, g = parent, grads
 
     if capture is not None:
         for i, t in enumerate(capture):

@@ -6,13 +6,14 @@ The engine (engine.py) knows only backprop; it calls two hooks, and this module 
   a `module_scope` (an nn.Module call), so ops outside modules pay nothing. It stores the
   calling thread's scope as `node.scope`: ((module path, class name), ...), outermost first.
 - `engine.on_release(node, g)` just before backward frees a node's inputs and saved arrays.
-  It keeps what drawing the node later needs: `node.kept_parents` (see `parents`),
-  `node.out_shape`/`node.out_dtype` (from g, the gradient of the node's output: an array, or a
-  Tensor with create_graph), and on the
-  node of every computed input the user may still hold a weak link `out_ref` to that tensor,
-  to show its value.
+  It keeps what drawing the node later needs: `node.kept_parents` (see `parents`), the output's
+  shape and dtype (from g, the gradient of the node's output: an array, or a Tensor with
+  create_graph) unless the op's output has its input's (`grad_fits_input`: read from the parent
+  when drawn), and on the node of every computed input the user may still hold a weak link
+  `out_ref` to that tensor, to show its value.
 
-Read them back with `parents(node)` and `scope_of(node)`.
+Read them back with `parents(node)`, `node.out_shape`/`node.out_dtype` (see `output_meta`) and
+`scope_of(node)`.
 """
 from __future__ import annotations
 
@@ -127,7 +128,35 @@ def _keep_structure(node: Function, g: Any, _getrefcount: Any = sys.getrefcount,
             else:
                 kept.append(t if t._requires_grad else InputStub(t))
         node.kept_parents = kept
-    node.out_shape, node.out_dtype = g.shape, g.dtype  # g: an array, or a Tensor under create_graph
+        if node.grad_fits_input:  # its output's shape and dtype are its input's: output_meta reads them there
+            return
+    node.kept_shape, node.kept_dtype = g.shape, g.dtype  # g: an array, or a Tensor under create_graph
+
+
+def output_meta(node: Function) -> tuple[tuple[int, ...], Any]:
+    """(shape, dtype) of a node's output, once backward has released it (`Function.out_shape`).
+
+    A node whose op keeps its input's shape and dtype (`grad_fits_input`) records neither: they are
+    its parent's, found up the chain (and noted on the nodes passed, so drawing a long chain stays
+    linear). Raises AttributeError for a node released while nobody recorded (`engine.on_release` unset)."""
+    passed = []
+    while True:
+        try:
+            found = node.kept_shape, node.kept_dtype
+            break
+        except AttributeError:
+            pass
+        if not node.grad_fits_input:
+            raise AttributeError(f"{node.name} has no recorded output shape")
+        source = node.inputs[0] if node.inputs is not None else node.kept_parents[0]
+        if not isinstance(source, Function):  # a Tensor, or an InputStub: both know theirs
+            found = source.shape, source.dtype
+            break
+        passed.append(node)
+        node = source
+    for n in passed:
+        n.kept_shape, n.kept_dtype = found
+    return found
 
 
 engine.on_release = _keep_structure
