@@ -94,7 +94,11 @@ class Function:
     def apply(self, *inputs: Tensor) -> Tensor:
         """Run forward on the inputs' arrays; record this node if grad mode is on and an input needs grad."""
         try:
-            out = self.forward(inputs[0].data) if len(inputs) == 1 else self.forward(*[t.data for t in inputs])
+            if len(inputs) == 1:
+                t = inputs[0]
+                out = self.forward(t.data)
+            else:
+                out = self.forward(*[t.data for t in inputs])
         except OpError:
             raise
         except Exception as e:  # keep the exception as raised (its type may need other arguments); say where
@@ -105,33 +109,44 @@ class Function:
             out = np.asarray(out)
         result = _new_tensor(Tensor)  # Tensor._make, inlined: this is the hottest line of the library
         result.data = out
-        if _grad.enabled:
-            try:  # (free when nothing raises)
+        if len(inputs) == 1:  # the usual op: no loop over the inputs (t is the one input)
+            if t._requires_grad and _grad.enabled:
+                self.inputs = inputs
+                # an unread input large enough to be worth freeing: a stand-in (saving.py)
+                if not self.reads_inputs and t.data.nbytes >= _KEPT_BELOW:
+                    self.inputs = saving.stand_ins(inputs)
+                self.seq = next(_order)  # _record, inlined for the usual op
+                self.writes_seen = inplace.writes
+                observe = on_record
+                if observe is not None:
+                    observe(self)
+                result.grad_fn, result._requires_grad = self, True
+                return result
+        elif _grad.enabled:
+            try:
                 for t in inputs:
                     if t._requires_grad:
                         self.inputs = inputs
-                        # an unread input large enough to be worth freeing: stand-ins (saving.py). One input:
-                        # t is it, no loop (this check is ~5% of a small op's forward)
                         if not self.reads_inputs:
-                            if len(inputs) == 1:
+                            for t in inputs:
                                 if t.data.nbytes >= _KEPT_BELOW:
                                     self.inputs = saving.stand_ins(inputs)
-                            else:
-                                for t in inputs:
-                                    if t.data.nbytes >= _KEPT_BELOW:
-                                        self.inputs = saving.stand_ins(inputs)
-                                        break
-                        self.seq = next(_order)
-                        self.writes_seen = inplace.writes
-                        observe = on_record  # read once: another thread may unset it meanwhile
-                        if observe is not None:
-                            observe(self)
-                        result.grad_fn, result._requires_grad = self, True
-                        return result
+                                    break
+                        return self._record(result)
             except AttributeError:  # an input without _requires_grad: not a Tensor
                 backprop.refuse_non_tensors(self, inputs)
                 raise
         result.grad_fn, result._requires_grad = None, False
+        return result
+
+    def _record(self, result: Tensor) -> Tensor:
+        """Make this node (its inputs set) the grad_fn of its output `result`."""
+        self.seq = next(_order)
+        self.writes_seen = inplace.writes
+        observe = on_record  # read once: another thread may unset it meanwhile
+        if observe is not None:
+            observe(self)
+        result.grad_fn, result._requires_grad = self, True
         return result
 
     def output(self) -> Tensor:
