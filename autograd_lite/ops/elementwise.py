@@ -206,7 +206,7 @@ class AddScalar(Function):
 
 class MulScalar(Function):
     op_name = "mul"  # drawn as the op it is; the constant shows in expr
-    saved = ()
+    saved = ("k",)  # the constant as forward used it (see forward)
     grad_fits_input = True
     expr = property(lambda self: f"{self.c:g}·a")
     grad_exprs = property(lambda self: (f"{self.c:g}·G",))

@@ -91,7 +91,8 @@ def parents(node: Function) -> list[Any]:
     """Per input of the node: the node that computed it, the leaf tensor needing grad, or an
     InputStub (a constant). Works before and after backward released the node."""
     if node.inputs is None:
-        return list(getattr(node, "kept_parents", ()))
+        kept = getattr(node, "kept_parents", ())
+        return [kept] if isinstance(kept, Function) else list(kept)
     return [t.grad_fn or (t if t._requires_grad else InputStub(t)) for t in node.inputs]
 
 
@@ -116,7 +117,7 @@ def _keep_structure(node: Function, g: Any, _getrefcount: Any = sys.getrefcount,
     if fn is not None and len(inputs) == 1:  # the usual node: one computed input
         if _getrefcount(t) > _ONLY_THE_GRAPH:
             fn.out_ref = _ref(t)
-        node.kept_parents = (fn,)
+        node.kept_parents = fn  # one parent: the node itself, no tuple (see parents)
     else:
         kept = []
         for t in inputs:
@@ -128,9 +129,8 @@ def _keep_structure(node: Function, g: Any, _getrefcount: Any = sys.getrefcount,
             else:
                 kept.append(t if t._requires_grad else InputStub(t))
         node.kept_parents = kept
-        if node.grad_fits_input:  # its output's shape and dtype are its input's: output_meta reads them there
-            return
-    node.kept_shape, node.kept_dtype = g.shape, g.dtype  # g: an array, or a Tensor under create_graph
+    if not node.grad_fits_input:  # (else its output's shape and dtype are its input's: see output_meta)
+        node.kept_shape, node.kept_dtype = g.shape, g.dtype  # g: an array, or a Tensor under create_graph
 
 
 def output_meta(node: Function) -> tuple[tuple[int, ...], Any]:
@@ -148,7 +148,7 @@ def output_meta(node: Function) -> tuple[tuple[int, ...], Any]:
             pass
         if not node.grad_fits_input:
             raise AttributeError(f"{node.name} has no recorded output shape")
-        source = node.inputs[0] if node.inputs is not None else node.kept_parents[0]
+        source = node.inputs[0] if node.inputs is not None else parents(node)[0]
         if not isinstance(source, Function):  # a Tensor, or an InputStub: both know theirs
             found = source.shape, source.dtype
             break
