@@ -26,7 +26,12 @@ from .tensor import Tensor
 
 # Hooks for an observer (the graph viewer's recorder); None when nobody watches.
 on_record: Callable[[Function], None] | None = None  # on_record(node): a node was just recorded
-on_release: Callable[[Function, Any], None] | None = None  # on_release(node, g): backward used it, inputs go
+# on_release(node, g, fits): backward used the node, its inputs go; fits: its gradient had the input's
+# shape and dtype by the op's promise (`grad_fits_input`, so the output has the input's shape and dtype too)
+on_release: Callable[[Function, Any, bool], None] | None = None
+# Whether a gradient hook was ever registered on a computed tensor (Tensor._add_hook): until then
+# backward skips looking for hooks on each node.
+node_hooks_registered = False
 
 _order = itertools.count()  # node numbers: every node is numbered after the nodes of its inputs
 _new_tensor, _ndarray, _KEPT_BELOW = object.__new__, np.ndarray, saving.VALUES_KEPT_BELOW
@@ -260,6 +265,7 @@ def _propagate(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_gra
     wanted_nodes = {} if capture is None else {t.grad_fn: i for i, t in enumerate(capture) if t.grad_fn is not None}
     captured: list[Tensor | None] = [None] * len(capture or ())
     pruning = capture is not None
+    hooked = node_hooks_registered  # (read once: a hook registered meanwhile runs in the next backward)
     node, inputs = None, tuple(roots)
     grads: Any = tuple(g.data for g in root_grads) if raw else tuple(root_grads)
     fits = False  # the gradients to route have their inputs' shapes and dtypes (grad_fits_input)
@@ -304,11 +310,11 @@ def _propagate(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_gra
                 if needed is not None and node not in needed:
                     grads = ()
                     break
-                if node.hooks:
+                if hooked and node.hooks:
                     g = _run_node_hooks(node, g, raw, True)
                 if node in wanted_nodes:
                     captured[wanted_nodes[node]] = _as_tensor(g) if raw else g
-            elif node.hooks:
+            elif hooked and node.hooks:
                 g = _run_node_hooks(node, g, raw, False)
             inputs = node.inputs
             if inputs is None or (create_graph and not node.twice_differentiable) or (
@@ -322,7 +328,7 @@ def _propagate(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_gra
                 grads = node.backward(g)
             if not retain_graph:  # free what backward needed: the inputs (`inputs` keeps them for routing)
                 if on_release is not None:
-                    on_release(node, g)
+                    on_release(node, g, fits)
                 node.inputs = None
                 for key in node.saved:
                     setattr(node, key, None)

@@ -289,8 +289,8 @@ class Exp(Function):
     expr, grad_exprs = "exp(a)", ("G ⊙ exp(a)",)
 
     def forward(self, a):
-        self.out = np.exp(a)
-        return self.out
+        out = self.out = np.exp(a)
+        return out
 
     def backward(self, g):
         return g * self.output()
@@ -329,8 +329,8 @@ class Sqrt(Function):
     expr, grad_exprs = "√a", ("G / (2√a)",)
 
     def forward(self, a):
-        self.out = np.sqrt(a)
-        return self.out
+        out = self.out = np.sqrt(a)
+        return out
 
     def backward(self, g):
         return g / (self.output() * 2.0)
@@ -424,8 +424,8 @@ class Tanh(Function):
     expr, grad_exprs = "tanh(a)", ("G ⊙ (1 − tanh²a)",)
 
     def forward(self, a):
-        self.out = np.tanh(a)
-        return self.out
+        out = self.out = np.tanh(a)
+        return out
 
     def backward(self, g):
         return TanhGrad().apply(g, self.output())
@@ -945,8 +945,8 @@ class Expm1(Function):
     expr, grad_exprs = "exp(a) − 1", ("G ⊙ exp(a)",)
 
     def forward(self, a):
-        self.out = np.expm1(a)
-        return self.out
+        out = self.out = np.expm1(a)
+        return out
 
     def backward(self, g):
         return g * (self.output() + 1.0)

@@ -5,11 +5,11 @@ The engine (engine.py) knows only backprop; it calls two hooks, and this module 
 - `engine.on_record(node)` when an op is recorded. Installed only while some thread is inside
   a `module_scope` (an nn.Module call), so ops outside modules pay nothing. It stores the
   calling thread's scope as `node.scope`: ((module path, class name), ...), outermost first.
-- `engine.on_release(node, g)` just before backward frees a node's inputs and saved arrays.
+- `engine.on_release(node, g, fits)` just before backward frees a node's inputs and saved arrays.
   It keeps what drawing the node later needs: `node.kept_parents` (see `parents`), the output's
   shape and dtype (from g, the gradient of the node's output: an array, or a Tensor with
-  create_graph) unless the op's output has its input's (`grad_fits_input`: read from the parent
-  when drawn), and on the node of every computed input the user may still hold a weak link
+  create_graph) unless the op's output has its input's (`fits`, the op's `grad_fits_input`: read
+  from the parent when drawn), and on the node of every computed input the user may still hold a weak link
   `out_ref` to that tensor, to show its value.
 
 Read them back with `parents(node)`, `node.out_shape`/`node.out_dtype` (see `output_meta`) and
@@ -107,7 +107,8 @@ def _refs_when_only_the_graph_holds() -> int:
 _ONLY_THE_GRAPH = _refs_when_only_the_graph_holds()
 
 
-def _keep_structure(node: Function, g: Any, _getrefcount: Any = sys.getrefcount, _ref: Any = weakref.ref) -> None:
+def _keep_structure(node: Function, g: Any, fits: bool, _getrefcount: Any = sys.getrefcount,
+                    _ref: Any = weakref.ref) -> None:
     # parents(node), inlined: this runs once per node in every backward. A weak link `out_ref` only if
     # someone else may hold t (a few false "yes" just cost a link that dies): skipping it for tensors
     # only the graph holds is backward's cheapest 4%.
@@ -129,7 +130,7 @@ def _keep_structure(node: Function, g: Any, _getrefcount: Any = sys.getrefcount,
             else:
                 kept.append(t if t._requires_grad else InputStub(t))
         node.kept_parents = kept
-    if not node.grad_fits_input:  # (else its output's shape and dtype are its input's: see output_meta)
+    if not fits:  # (else its output's shape and dtype are its input's: see output_meta)
         node.kept_shape, node.kept_dtype = g.shape, g.dtype  # g: an array, or a Tensor under create_graph
 
 
