@@ -21,6 +21,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from . import inplace, saving
+from . import grad_mode
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled, state as _grad  # noqa: F401
 from .tensor import Tensor
 
@@ -115,7 +116,7 @@ class Function:
         result = _new_tensor(Tensor)  # Tensor._make, inlined: this is the hottest line of the library
         result.data = out
         if len(inputs) == 1:  # the usual op: no loop over the inputs (t is the one input)
-            if t._requires_grad and _grad.enabled:
+            if t._requires_grad and (grad_mode.everywhere or _grad.enabled):
                 self.inputs = inputs
                 # an unread input large enough to be worth freeing: a stand-in (saving.py)
                 if not self.reads_inputs and t.data.nbytes >= _KEPT_BELOW:
@@ -127,7 +128,7 @@ class Function:
                     observe(self)
                 result.grad_fn, result._requires_grad = self, True
                 return result
-        elif _grad.enabled:
+        elif grad_mode.everywhere or _grad.enabled:
             try:
                 for t in inputs:
                     if t._requires_grad:
@@ -240,11 +241,11 @@ def run_backward(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_g
     """
     paused = gc.isenabled()
     gc.disable()
-    recording, _grad.enabled = _grad.enabled, create_graph
+    recording = grad_mode.set_mode(create_graph)
     try:
         return _propagate(roots, root_grads, retain_graph, create_graph, capture, needed)
     finally:
-        _grad.enabled = recording
+        grad_mode.set_mode(recording)
         if paused:
             gc.enable()
 

@@ -342,3 +342,29 @@ def test_only_tensors_someone_holds_get_a_weak_link_after_backward():
     assert held.grad_fn.out_ref() is held  # the user holds it: the viewer can show its value
     assert not hasattr(exp_node, "out_ref")  # only the graph held exp(held): no link made
 
+
+
+def test_grad_mode_off_in_one_thread_stops_recording_there_only():
+    import threading
+
+    from autograd_lite import grad_mode
+    x = rand(3, seed=112)
+    in_thread_off, go_on = threading.Event(), threading.Event()
+    seen = {}
+
+    def worker() -> None:
+        with al.no_grad():
+            in_thread_off.set()
+            go_on.wait(5)
+            seen["worker"] = (x * 2.0).requires_grad
+    t = threading.Thread(target=worker)
+    t.start()
+    in_thread_off.wait(5)
+    assert not grad_mode.everywhere  # a thread has it off: ops read their own thread's mode
+    assert (x * 2.0).requires_grad  # this thread still records
+    go_on.set()
+    t.join()
+    assert seen["worker"] is False
+    assert grad_mode.everywhere and al.is_grad_enabled()
+    (x * 2.0).sum().backward()  # backward switches it off and on again in this thread
+    assert grad_mode.everywhere
