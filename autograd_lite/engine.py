@@ -201,8 +201,7 @@ def _fit_grad(g: Any, like: Tensor, fn: Function, inputs: tuple[Tensor, ...]) ->
 
 def _sum_to(g: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     """g summed down to shape: the sum_to op's forward (the same sums as the Tensor path's)."""
-    from .ops.shape import sum_to_shape  # (ops import the engine)
-    return sum_to_shape(g, shape)
+    return _ops_shape.sum_to_shape(g, shape)
 
 
 def _as_tensor(g: Any) -> Tensor:
@@ -388,4 +387,6 @@ def _accumulate_into_leaves(leaf_grads: Any, raw: bool) -> None:
 # Imported last, as they need Function: the gradient hooks' runner, and the graph viewer's recorder,
 # which installs itself on the hooks above.
 from . import backprop  # noqa: E402
+from .ops import shape as _ops_shape  # noqa: E402  (bias gradients: sum_to_shape; not a function-level import,
+# which costs ~1 µs a call)
 from .viz import recorder as _recorder  # noqa: E402

@@ -509,18 +509,24 @@ class Relu(Function):
             self.out = out
         return out
 
+    def _positive(self, size: int) -> np.ndarray:
+        """[out > 0] from the packed mask, as bools."""
+        return np.unpackbits(self.mask, count=size).view(bool).reshape(self.shape)
+
     def backward(self, g):
-        if self.out is None:  # the packed mask, as bools (NumPy's float ⊙ bool is as fast as a float product here)
-            positive = np.unpackbits(self.mask, count=g.data.size).view(bool).reshape(self.shape)
-            if is_grad_enabled():
-                return g * float_mask(positive, g.dtype)
-            return Tensor._make(np.multiply(g.data, positive))
-        if is_grad_enabled():  # create_graph: a recorded product, differentiable in G
-            return g * float_mask(self.out > 0, g.dtype)
+        if not is_grad_enabled():
+            return Tensor._make(self.backward_arrays(g.data))
+        # create_graph: a recorded product, differentiable in G
+        positive = self._positive(g.data.size) if self.out is None else self.out > 0
+        return g * float_mask(positive, g.dtype)
+
+    def backward_arrays(self, g):
+        if self.out is None:  # the packed mask (NumPy's float ⊙ bool is as fast as a float product here)
+            return np.multiply(g, self._positive(g.size))
         # the comparison written straight into a float array (no bool mask, as fast): a same-dtype product,
         # since NumPy's float ⊙ bool loop is slower
-        mask = np.greater(self.out, 0, out=np.empty_like(g.data))
-        return Tensor._make(np.multiply(g.data, mask, out=mask))
+        mask = np.greater(self.out, 0, out=np.empty_like(g))
+        return np.multiply(g, mask, out=mask)
 
 
 @register(Relu, method=True, F=True, module="ReLU")
