@@ -15,6 +15,9 @@ from ..tensor import Tensor
 from .registry import register
 
 Scalar = (int, float, np.number)
+# A Function made without running its __init__: for the scalar ops' float constants, whose __init__ would
+# only store them (a Python call less per op: ~0.05 µs of the ~2.6 µs of the per-op overhead chain)
+_new_node = object.__new__
 
 
 def as_tensor(x: Any, like: Tensor | None = None) -> Tensor:
@@ -69,7 +72,11 @@ def add(a: Any, b: Any, alpha: Any = 1) -> Tensor:
     """a + alpha·b, broadcasting.  ∂L/∂a = G, ∂L/∂b = alpha·G (each summed to its input's shape)."""
     if alpha != 1:
         b = b * alpha
-    if (type(b) is float or isinstance(b, Scalar)) and isinstance(a, Tensor):  # (float first: the usual case)
+    if type(b) is float and isinstance(a, Tensor):  # the usual case: AddScalar(b) without a call of __init__
+        node = _new_node(AddScalar)
+        node.c = b
+        return node.apply(a)
+    if isinstance(b, Scalar) and isinstance(a, Tensor):
         return AddScalar(b).apply(a)
     a = as_tensor(a, b if isinstance(b, Tensor) else None)
     return Add().apply(a, as_tensor(b, a))
@@ -120,7 +127,11 @@ class Mul(Function):
           ufunc=np.multiply)
 def mul(a: Any, b: Any) -> Tensor:
     """a ⊙ b, broadcasting.  ∂L/∂a = G ⊙ b, ∂L/∂b = G ⊙ a."""
-    if (type(b) is float or isinstance(b, Scalar)) and isinstance(a, Tensor):  # (float first: the usual case)
+    if type(b) is float and isinstance(a, Tensor):  # the usual case: MulScalar(b) without a call of __init__
+        node = _new_node(MulScalar)
+        node.c = b
+        return node.apply(a)
+    if isinstance(b, Scalar) and isinstance(a, Tensor):
         return MulScalar(b).apply(a)
     if isinstance(a, Scalar) and isinstance(b, Tensor):
         return MulScalar(a).apply(b)
