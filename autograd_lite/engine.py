@@ -118,8 +118,9 @@ class Function:
         if len(inputs) == 1:  # the usual op: no loop over the inputs (t is the one input)
             if t._requires_grad and (grad_mode.everywhere or _grad.enabled):
                 self.inputs = inputs
-                # an unread input large enough to be worth freeing: a stand-in (saving.py)
-                if not self.reads_inputs and t.data.nbytes >= _KEPT_BELOW:
+                # an unread input large enough to be worth freeing: a stand-in (saving.py). The size first:
+                # for the usual small input, one test
+                if t.data.nbytes >= _KEPT_BELOW and not self.reads_inputs:
                     self.inputs = saving.stand_ins(inputs)
                 self.seq = next(_order)  # _record, inlined for the usual op
                 self.writes_seen = inplace.writes
