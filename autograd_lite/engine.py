@@ -99,8 +99,9 @@ class Function:
 
     def apply(self, *inputs: Tensor) -> Tensor:
         """Run forward on the inputs' arrays; record this node if grad mode is on and an input needs grad."""
+        one = len(inputs) == 1
         try:
-            if len(inputs) == 1:
+            if one:
                 t = inputs[0]
                 out = self.forward(t.data)
             else:
@@ -115,7 +116,7 @@ class Function:
             out = np.asarray(out)
         result = _new_tensor(Tensor)  # Tensor._make, inlined: this is the hottest line of the library
         result.data = out
-        if len(inputs) == 1:  # the usual op: no loop over the inputs (t is the one input)
+        if one:  # the usual op: no loop over the inputs (t is the one input)
             if t._requires_grad and (grad_mode.everywhere or _grad.enabled):
                 self.inputs = inputs
                 # an unread input large enough to be worth freeing: a stand-in (saving.py). The size first:

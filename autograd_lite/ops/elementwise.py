@@ -407,26 +407,21 @@ def cos(a: Tensor) -> Tensor:
     return Cos().apply(a)
 
 
-def _one(dtype: np.dtype) -> Any:
-    """1 of a float dtype as a read-only 0-d array (another dtype: the Python float 1.0).
-
-    `y − one` computes exactly `y − 1.0` (NumPy casts a Python float to the array's dtype first), but a
-    0-d array operand of the array's own dtype skips NumPy's conversion and promotion of a Python
-    scalar: 0.15-0.3 µs of each call on a small array."""
-    return _ONES.get(dtype, 1.0)
-
-
+# 1 of each float dtype as a read-only 0-d array, for `one − y` in the gradients below: exactly `1.0 − y`
+# (NumPy casts a Python float to the array's dtype first), but an operand of the array's own dtype skips
+# NumPy's conversion and promotion of a Python scalar (0.15-0.3 µs of each call on a small array).
+# Another dtype takes the Python float 1.0.
 _ONES = {np.dtype(d): np.array(1.0, d) for d in (np.float16, np.float32, np.float64, np.longdouble)}
 for _a in _ONES.values():
     _a.flags.writeable = False
 
 
 def _tanh_grad(g: np.ndarray, y: np.ndarray) -> np.ndarray:
-    return g * (_one(y.dtype) - y * y)  # y = tanh(a)
+    return g * (_ONES.get(y.dtype, 1.0) - y * y)  # y = tanh(a)
 
 
 def _sigmoid_grad(g: np.ndarray, y: np.ndarray) -> np.ndarray:
-    return g * y * (_one(y.dtype) - y)  # y = σ(a)
+    return g * y * (_ONES.get(y.dtype, 1.0) - y)  # y = σ(a)
 
 
 class Tanh(Function):
