@@ -117,7 +117,12 @@ class Function:
         result = _new_tensor(Tensor)  # Tensor._make, inlined: this is the hottest line of the library
         result.data = out
         if one:  # the usual op: no loop over the inputs (t is the one input)
-            if t._requires_grad and (grad_mode.everywhere or _grad.enabled):
+            try:  # (free when nothing raises)
+                recorded = t._requires_grad and (grad_mode.everywhere or _grad.enabled)
+            except AttributeError:  # not a Tensor (a NumPy array has .data too)
+                backprop.refuse_non_tensors(self, inputs)
+                raise
+            if recorded:
                 self.inputs = inputs
                 # an unread input large enough to be worth freeing: a stand-in (saving.py). The size first:
                 # for the usual small input, one test
