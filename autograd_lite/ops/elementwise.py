@@ -18,6 +18,9 @@ Scalar = (int, float, np.number)
 # A Function made without running its __init__: for the scalar ops' float constants, whose __init__ would
 # only store them (a Python call less per op: ~0.05 µs of the ~2.6 µs of the per-op overhead chain)
 _new_node = object.__new__
+# The ufuncs of the hottest formulas (scalar ops, tanh), called directly: exactly the operators' results,
+# without `np.` lookups and the operators' deferral checks (~25-60 ns a call on a small array)
+_add, _multiply, _subtract, _tanh = np.add, np.multiply, np.subtract, np.tanh
 
 
 def as_tensor(x: Any, like: Tensor | None = None) -> Tensor:
@@ -207,7 +210,7 @@ class AddScalar(Function):
         self.c = c
 
     def forward(self, a):
-        return a + self.c
+        return _add(a, self.c)
 
     def backward(self, g):
         return g
@@ -236,13 +239,13 @@ class MulScalar(Function):
             # more than np.array's (~0.2 against 0.15 µs); made once for the forward and the array backward
             k = np.array(k)
         self.k = k
-        return a * k
+        return _multiply(a, k)
 
     def backward(self, g):
         return g if self.c == 1 else g * self.c  # 1·G: no copy of a possibly large gradient
 
     def backward_arrays(self, g):
-        return g if self.c == 1 else g * self.k
+        return g if self.c == 1 else _multiply(g, self.k)
 
 
 class PowScalar(Function):
@@ -417,11 +420,11 @@ for _a in _ONES.values():
 
 
 def _tanh_grad(g: np.ndarray, y: np.ndarray) -> np.ndarray:
-    return g * (_ONES.get(y.dtype, 1.0) - y * y)  # y = tanh(a)
+    return _multiply(g, _subtract(_ONES.get(y.dtype, 1.0), _multiply(y, y)))  # g ⊙ (1 − y²), y = tanh(a)
 
 
 def _sigmoid_grad(g: np.ndarray, y: np.ndarray) -> np.ndarray:
-    return g * y * (_ONES.get(y.dtype, 1.0) - y)  # y = σ(a)
+    return _multiply(_multiply(g, y), _subtract(_ONES.get(y.dtype, 1.0), y))  # g ⊙ y ⊙ (1 − y), y = σ(a)
 
 
 class Tanh(Function):
@@ -430,7 +433,7 @@ class Tanh(Function):
     expr, grad_exprs = "tanh(a)", ("G ⊙ (1 − tanh²a)",)
 
     def forward(self, a):
-        out = self.out = np.tanh(a)
+        out = self.out = _tanh(a)
         return out
 
     def backward(self, g):
