@@ -20,7 +20,7 @@ Scalar = (int, float, np.number)
 _new_node = object.__new__
 # The ufuncs of the hottest formulas (scalar ops, tanh), called directly: exactly the operators' results,
 # without `np.` lookups and the operators' deferral checks (~25-60 ns a call on a small array)
-_add, _multiply, _subtract, _tanh = np.add, np.multiply, np.subtract, np.tanh
+_add, _multiply, _subtract, _tanh, _array = np.add, np.multiply, np.subtract, np.tanh, np.array
 
 
 def as_tensor(x: Any, like: Tensor | None = None) -> Tensor:
@@ -237,7 +237,7 @@ class MulScalar(Function):
         if type(k) is float and a.dtype is _FLOAT64:
             # as a 0-d float64 array: exactly a·c, but NumPy's conversion of a Python float operand costs
             # more than np.array's (~0.2 against 0.15 µs); made once for the forward and the array backward
-            k = np.array(k)
+            k = _array(k)
         self.k = k
         return _multiply(a, k)
 
