@@ -9,8 +9,8 @@ The engine (engine.py) knows only backprop; it calls two hooks, and this module 
   It keeps what drawing the node later needs: `node.kept_parents` (see `parents`), the output's
   shape and dtype (from g, the gradient of the node's output: an array, or a Tensor with
   create_graph) unless the op's output has its input's (`fits`, the op's `grad_fits_input`: read
-  from the parent when drawn), and on the node of every computed input the user may still hold a weak link
-  `out_ref` to that tensor, to show its value.
+  from the parent when drawn), and on the node of every computed input the user may still hold a
+  weak link `out_ref` to that tensor, to show its value.
 
 Read them back with `parents(node)`, `node.out_shape`/`node.out_dtype` (see `output_meta`) and
 `scope_of(node)`.
