@@ -30,9 +30,6 @@ on_record: Callable[[Function], None] | None = None  # on_record(node): a node w
 # on_release(node, g, fits): backward used the node, its inputs go; fits: its gradient had the input's
 # shape and dtype by the op's promise (`grad_fits_input`, so the output has the input's shape and dtype too)
 on_release: Callable[[Function, Any, bool], None] | None = None
-# Whether a gradient hook was ever registered on a computed tensor (Tensor._add_hook): until then
-# backward skips looking for hooks on each node.
-node_hooks_registered = False
 
 _order = itertools.count()  # node numbers: every node is numbered after the nodes of its inputs
 _new_tensor, _ndarray, _KEPT_BELOW = object.__new__, np.ndarray, saving.VALUES_KEPT_BELOW
@@ -206,9 +203,15 @@ def _fit_grad(g: Any, like: Tensor, fn: Function, inputs: tuple[Tensor, ...]) ->
     return g.astype(like.dtype) if g.dtype != like.dtype else g
 
 
+_sum_to_shape: Callable[[np.ndarray, tuple[int, ...]], np.ndarray] | None = None  # imported at first use
+
+
 def _sum_to(g: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     """g summed down to shape: the sum_to op's forward (the same sums as the Tensor path's)."""
-    return _ops_shape.sum_to_shape(g, shape)
+    global _sum_to_shape
+    if _sum_to_shape is None:  # (ops import the engine; an import at every call costs ~1 µs)
+        from .ops.shape import sum_to_shape as _sum_to_shape
+    return _sum_to_shape(g, shape)
 
 
 def _as_tensor(g: Any) -> Tensor:
@@ -272,7 +275,6 @@ def _propagate(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_gra
     wanted_nodes = {} if capture is None else {t.grad_fn: i for i, t in enumerate(capture) if t.grad_fn is not None}
     captured: list[Tensor | None] = [None] * len(capture or ())
     pruning = capture is not None
-    hooked = node_hooks_registered  # (read once: a hook registered meanwhile runs in the next backward)
     node, inputs = None, tuple(roots)
     grads: Any = tuple(g.data for g in root_grads) if raw else tuple(root_grads)
     fits = False  # the gradients to route have their inputs' shapes and dtypes (grad_fits_input)
@@ -317,11 +319,11 @@ def _propagate(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_gra
                 if needed is not None and node not in needed:
                     grads = ()
                     break
-                if hooked and node.hooks:
+                if node.hooks:
                     g = _run_node_hooks(node, g, raw, True)
                 if node in wanted_nodes:
                     captured[wanted_nodes[node]] = _as_tensor(g) if raw else g
-            elif hooked and node.hooks:
+            elif node.hooks:
                 g = _run_node_hooks(node, g, raw, False)
             inputs = node.inputs
             if inputs is None or (create_graph and not node.twice_differentiable) or (
@@ -394,6 +396,4 @@ def _accumulate_into_leaves(leaf_grads: Any, raw: bool) -> None:
 # Imported last, as they need Function: the gradient hooks' runner, and the graph viewer's recorder,
 # which installs itself on the hooks above.
 from . import backprop  # noqa: E402
-from .ops import shape as _ops_shape  # noqa: E402  (bias gradients: sum_to_shape; not a function-level import,
-# which costs ~1 µs a call)
 from .viz import recorder as _recorder  # noqa: E402

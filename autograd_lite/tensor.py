@@ -183,7 +183,6 @@ class Tensor:
         else:
             owner, attr = self.grad_fn, "hooks"
             hooks = self.grad_fn.__dict__.setdefault("hooks", [])
-            _engine.node_hooks_registered = True  # backward looks for them from now on
         hooks.append(hook)
         return _HookHandle(hooks, hook)
 
@@ -418,7 +417,6 @@ def is_tensor(obj: Any) -> bool:
 
 
 from . import device as _device  # noqa: E402
-from . import engine as _engine  # noqa: E402
 from . import backprop as _backprop, inplace as _inplace  # noqa: E402  (backward runs there; in-place writes tick its clock)
 from . import ops as _ops  # noqa: E402  (ops need Tensor; Tensor's methods are ops)
 from .ops import inplace as _inplace_ops, registry as _registry  # noqa: E402,F401  (in-place forms: exp_, copy_, ...)
