@@ -132,8 +132,8 @@ TARGETS = [
            "adds the Python of ~20 recorded ops (~0.3 ms per step at small sizes, more between large "
            "products): the target sits inside the run-to-run spread"),
     Target("op_overhead", "per-op overhead ≤ 0.5× PyTorch", time_ratio("op_overhead", "torch", "both"), 0.5, "#21",
-           "per op on the 300-op chain (benchmarks/op_cost.py, table in the profile notes, round 7a): 2.5 µs "
-           "against PyTorch's 4.9-5.0, of which NumPy's kernels ~1.3 (the hand-written NumPy chain: 1.07 in "
+           "per op on the 300-op chain (benchmarks/op_cost.py, table in the profile notes, round 7a): 2.5-2.7 µs "
+           "against PyTorch's 4.9-5.1, of which NumPy's kernels ~1.3 (the hand-written NumPy chain: 1.07 in "
            "all), then Python per op: Function and Tensor construction ~0.32, dispatch and recording ~0.27, "
            "traversal ~0.45, the graph viewer's record of each released node ~0.15: the target sits at the "
            "edge of the run-to-run spread"),
