@@ -21,12 +21,15 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from . import inplace, saving
+from . import grad_mode
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled, state as _grad  # noqa: F401
 from .tensor import Tensor
 
 # Hooks for an observer (the graph viewer's recorder); None when nobody watches.
 on_record: Callable[[Function], None] | None = None  # on_record(node): a node was just recorded
-on_release: Callable[[Function, Any], None] | None = None  # on_release(node, g): backward used it, inputs go
+# on_release(node, g, fits): backward used the node, its inputs go; fits: its gradient had the input's
+# shape and dtype by the op's promise (`grad_fits_input`, so the output has the input's shape and dtype too)
+on_release: Callable[[Function, Any, bool], None] | None = None
 
 _order = itertools.count()  # node numbers: every node is numbered after the nodes of its inputs
 _new_tensor, _ndarray, _KEPT_BELOW = object.__new__, np.ndarray, saving.VALUES_KEPT_BELOW
@@ -50,7 +53,7 @@ class Function:
     # Set once recorded (seq, writes_seen) and by the graph viewer's record when backward releases the
     # node (viz/recorder.py): slots, as adding keys to an instance's __dict__ after it is made grows the
     # dict, a cost of ~0.3 µs per node measured on the 300-op chain.
-    __slots__ = ("seq", "writes_seen", "kept_parents", "out_shape", "out_dtype", "out_ref", "__dict__",
+    __slots__ = ("seq", "writes_seen", "kept_parents", "kept_shape", "kept_dtype", "out_ref", "__dict__",
                  "__weakref__")
 
     expr: str = ""
@@ -93,8 +96,13 @@ class Function:
 
     def apply(self, *inputs: Tensor) -> Tensor:
         """Run forward on the inputs' arrays; record this node if grad mode is on and an input needs grad."""
+        one = len(inputs) == 1
         try:
-            out = self.forward(inputs[0].data) if len(inputs) == 1 else self.forward(*[t.data for t in inputs])
+            if one:
+                t = inputs[0]
+                out = self.forward(t.data)
+            else:
+                out = self.forward(*[t.data for t in inputs])
         except OpError:
             raise
         except Exception as e:  # keep the exception as raised (its type may need other arguments); say where
@@ -105,39 +113,67 @@ class Function:
             out = np.asarray(out)
         result = _new_tensor(Tensor)  # Tensor._make, inlined: this is the hottest line of the library
         result.data = out
-        if _grad.enabled:
+        if one:  # the usual op: no loop over the inputs (t is the one input)
             try:  # (free when nothing raises)
+                recorded = t._requires_grad and (grad_mode.everywhere or _grad.enabled)
+            except AttributeError:  # not a Tensor (a NumPy array has .data too)
+                backprop.refuse_non_tensors(self, inputs)
+                raise
+            if recorded:
+                self.inputs = inputs
+                # an unread input large enough to be worth freeing: a stand-in (saving.py). The size first:
+                # for the usual small input, one test
+                if t.data.nbytes >= _KEPT_BELOW and not self.reads_inputs:
+                    self.inputs = saving.stand_ins(inputs)
+                self.seq = next(_order)  # _record, inlined for the usual op
+                self.writes_seen = inplace.writes
+                observe = on_record
+                if observe is not None:
+                    observe(self)
+                result.grad_fn, result._requires_grad = self, True
+                return result
+        elif grad_mode.everywhere or _grad.enabled:
+            try:
                 for t in inputs:
                     if t._requires_grad:
                         self.inputs = inputs
-                        # an unread input large enough to be worth freeing: stand-ins (saving.py). One input:
-                        # t is it, no loop (this check is ~5% of a small op's forward)
                         if not self.reads_inputs:
-                            if len(inputs) == 1:
+                            for t in inputs:
                                 if t.data.nbytes >= _KEPT_BELOW:
                                     self.inputs = saving.stand_ins(inputs)
-                            else:
-                                for t in inputs:
-                                    if t.data.nbytes >= _KEPT_BELOW:
-                                        self.inputs = saving.stand_ins(inputs)
-                                        break
-                        self.seq = next(_order)
-                        self.writes_seen = inplace.writes
-                        observe = on_record  # read once: another thread may unset it meanwhile
-                        if observe is not None:
-                            observe(self)
-                        result.grad_fn, result._requires_grad = self, True
-                        return result
+                                    break
+                        return self._record(result)
             except AttributeError:  # an input without _requires_grad: not a Tensor
                 backprop.refuse_non_tensors(self, inputs)
                 raise
         result.grad_fn, result._requires_grad = None, False
         return result
 
+    def _record(self, result: Tensor) -> Tensor:
+        """Make this node (its inputs set) the grad_fn of its output `result`."""
+        self.seq = next(_order)
+        self.writes_seen = inplace.writes
+        observe = on_record  # read once: another thread may unset it meanwhile
+        if observe is not None:
+            observe(self)
+        result.grad_fn, result._requires_grad = self, True
+        return result
+
     def output(self) -> Tensor:
         """The op's output inside backward (saved as `self.out` by forward), rebuilt as a fresh tensor
         pointing at this node: keeping the tensor would make a node <-> tensor cycle."""
         return Tensor._make(self.out, self if _grad.enabled else None)
+
+    @property
+    def out_shape(self) -> tuple[int, ...]:
+        """The output's shape, as the graph viewer kept it when backward released the node
+        (viz/recorder.py; AttributeError if nothing was kept)."""
+        return _recorder.output_meta(self)[0]
+
+    @property
+    def out_dtype(self) -> np.dtype:
+        """The output's dtype, as the graph viewer kept it when backward released the node."""
+        return _recorder.output_meta(self)[1]
 
     @property
     def name(self) -> str:
@@ -167,10 +203,15 @@ def _fit_grad(g: Any, like: Tensor, fn: Function, inputs: tuple[Tensor, ...]) ->
     return g.astype(like.dtype) if g.dtype != like.dtype else g
 
 
+_sum_to_shape: Callable[[np.ndarray, tuple[int, ...]], np.ndarray] | None = None  # imported at first use
+
+
 def _sum_to(g: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     """g summed down to shape: the sum_to op's forward (the same sums as the Tensor path's)."""
-    from .ops.shape import sum_to_shape  # (ops import the engine)
-    return sum_to_shape(g, shape)
+    global _sum_to_shape
+    if _sum_to_shape is None:  # (ops import the engine; an import at every call costs ~1 µs)
+        from .ops.shape import sum_to_shape as _sum_to_shape
+    return _sum_to_shape(g, shape)
 
 
 def _as_tensor(g: Any) -> Tensor:
@@ -209,11 +250,11 @@ def run_backward(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_g
     """
     paused = gc.isenabled()
     gc.disable()
-    recording, _grad.enabled = _grad.enabled, create_graph
+    recording = grad_mode.set_mode(create_graph)
     try:
         return _propagate(roots, root_grads, retain_graph, create_graph, capture, needed)
     finally:
-        _grad.enabled = recording
+        grad_mode.set_mode(recording)
         if paused:
             gc.enable()
 
@@ -273,32 +314,46 @@ def _propagate(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_gra
             g = node_grads.pop(node)
         else:
             break
-        if pruning:  # al.grad: run only the needed nodes; capture the gradients asked for
-            if needed is not None and node not in needed:
-                grads = ()
-                continue
-            if node.hooks:
-                g = _run_node_hooks(node, g, raw, True)
-            if node in wanted_nodes:
-                captured[wanted_nodes[node]] = _as_tensor(g) if raw else g
-        elif node.hooks:
-            g = _run_node_hooks(node, g, raw, False)
-        inputs = node.inputs
-        if inputs is None or (create_graph and not node.twice_differentiable) or (
-                node.writes_seen != inplace.writes and inplace.modified_inputs(node)):
-            backprop.refuse(node)
-        if raw:
-            fast = node.backward_arrays
-            grads = fast(g) if fast is not None else _backward_through_tensors(node, g)
-            fits = node.grad_fits_input
-        else:
-            grads = node.backward(g)
-        if not retain_graph:  # free what backward needed: the inputs (`inputs` keeps them for routing)
-            if on_release is not None:
-                on_release(node, g)
-            node.inputs = None
-            for key in node.saved:
-                setattr(node, key, None)
+        while True:  # run the node; along a chain, straight on to the next one (no routing loop)
+            if pruning:  # al.grad: run only the needed nodes; capture the gradients asked for
+                if needed is not None and node not in needed:
+                    grads = ()
+                    break
+                if node.hooks:
+                    g = _run_node_hooks(node, g, raw, True)
+                if node in wanted_nodes:
+                    captured[wanted_nodes[node]] = _as_tensor(g) if raw else g
+            elif node.hooks:
+                g = _run_node_hooks(node, g, raw, False)
+            inputs = node.inputs
+            if inputs is None or (create_graph and not node.twice_differentiable) or (
+                    node.writes_seen != inplace.writes and inplace.modified_inputs(node)):
+                backprop.refuse(node)
+            if raw:
+                fast = node.backward_arrays
+                grads = fast(g) if fast is not None else _backward_through_tensors(node, g)
+                fits = node.grad_fits_input
+            else:
+                grads = node.backward(g)
+            if not retain_graph:  # free what backward needed: the inputs (`inputs` keeps them for routing)
+                if on_release is not None:
+                    on_release(node, g, fits)
+                node.inputs = None
+                for key in node.saved:
+                    setattr(node, key, None)
+            # One gradient for a computed input, and no other node pending: that input's node has all its
+            # gradient (as for `only` above) and runs next. Otherwise route through the loop above.
+            if type(grads) is tuple or grads is None or ready:
+                break
+            inp = inputs[0]
+            parent = inp.grad_fn
+            if parent is None or not inp._requires_grad:
+                break
+            if not fits:
+                data = inp.data
+                if grads.shape != data.shape or (grads.dtype is not data.dtype and grads.dtype != data.dtype):
+                    grads = _fit_grad(grads, inp, node, inputs)
+            node, g = parent, grads
 
     if capture is not None:
         for i, t in enumerate(capture):

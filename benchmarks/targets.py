@@ -107,9 +107,10 @@ TARGETS = [
            "and their backward (~0.35 ms per step at these sizes)"),
     Target("two_layer", "two-layer step ≤ 1.05× the NumPy baseline", time_ratio("two_layer", "numpy"), 1.05, "#21",
            "the same five BLAS calls, which take the same time inside both steps (a NumPy replica of exactly "
-           "autograd_lite's arrays runs at the baseline's speed); what is left is Python: 84 µs per step at "
-           "small sizes against the baseline's 38 µs, and 2-4× that between the large products, which evict "
-           "the interpreter's data from cache: the target sits at the edge of the run-to-run spread"),
+           "autograd_lite's arrays runs at the baseline's speed); what is left is Python: 83 µs per step at "
+           "small sizes against the baseline's 31 µs (profile notes, round 7a), and 2-4× that between the large "
+           "products, which evict the interpreter's data from cache: the target sits at the edge of the "
+           "run-to-run spread"),
     Target("two_layer", "two-layer efficiency ≥ 60% of the matmul limit", efficiency_gap("two_layer", 0.6), 1.0,
            "#9",
            "bounded by the hand-written baseline's own efficiency (its row in table 1): the thin matmuls run "
@@ -133,10 +134,11 @@ TARGETS = [
            "adds the Python of ~20 recorded ops (~0.3 ms per step at small sizes, more between large "
            "products): the target sits inside the run-to-run spread"),
     Target("op_overhead", "per-op overhead ≤ 0.5× PyTorch", time_ratio("op_overhead", "torch", "both"), 0.5, "#21",
-           "per op on the 300-op chain (benchmarks/op_cost.py, table in the profile notes, round 6): NumPy's "
-           "kernels ~1.5 µs of ~3.2 (the hand-written NumPy chain: 1.06 in all), then Python per op: Function "
-           "and Tensor construction ~0.35, dispatch and recording ~0.45, traversal ~0.7, the graph viewer's "
-           "record of each released node ~0.25"),
+           "per op on the 300-op chain (benchmarks/op_cost.py, table in the profile notes, round 7a): 2.5-2.7 µs "
+           "against PyTorch's 4.9-5.1, of which NumPy's kernels ~1.3 (the hand-written NumPy chain: 1.07 in "
+           "all), then Python per op: Function and Tensor construction ~0.32, dispatch and recording ~0.27, "
+           "traversal ~0.45, the graph viewer's record of each released node ~0.15: the target sits at the "
+           "edge of the run-to-run spread"),
     Target("op_overhead", "per-op overhead below HIPS autograd's", time_ratio("op_overhead", "autograd"), 1.0,
            "#9", "engine bookkeeping per node (see the per-op overhead profile)"),
     Target("op_overhead", "per-op overhead below MyGrad's", time_ratio("op_overhead", "mygrad"), 1.0, "#9"),

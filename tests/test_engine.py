@@ -342,3 +342,45 @@ def test_only_tensors_someone_holds_get_a_weak_link_after_backward():
     assert held.grad_fn.out_ref() is held  # the user holds it: the viewer can show its value
     assert not hasattr(exp_node, "out_ref")  # only the graph held exp(held): no link made
 
+
+
+def test_grad_mode_off_in_one_thread_stops_recording_there_only():
+    import threading
+
+    from autograd_lite import grad_mode
+    x = rand(3, seed=112)
+    in_thread_off, go_on = threading.Event(), threading.Event()
+    seen = {}
+
+    def worker() -> None:
+        with al.no_grad():
+            in_thread_off.set()
+            go_on.wait(5)
+            seen["worker"] = (x * 2.0).requires_grad
+    t = threading.Thread(target=worker)
+    t.start()
+    in_thread_off.wait(5)
+    assert not grad_mode.everywhere  # a thread has it off: ops read their own thread's mode
+    assert (x * 2.0).requires_grad  # this thread still records
+    go_on.set()
+    t.join()
+    assert seen["worker"] is False
+    assert grad_mode.everywhere and al.is_grad_enabled()
+    (x * 2.0).sum().backward()  # backward switches it off and on again in this thread
+    assert grad_mode.everywhere
+
+
+def test_released_nodes_of_shape_keeping_ops_report_their_output_shape_and_dtype():
+    x = al.tensor(np.ones((2, 3), np.float32), requires_grad=True)
+    h = al.tanh(x)  # one input, a leaf: its shape is read from the leaf
+    for _ in range(50):
+        h = al.tanh(h) * 2.0 + 1.0  # ops that keep their input's shape and dtype record none
+    y = (h.reshape(6) * al.tensor(np.ones(6, np.float32))).sum()
+    nodes, node = [], y.grad_fn
+    while node is not None:
+        nodes.append(node)
+        node = node.inputs[0].grad_fn
+    y.backward()
+    assert nodes[-1].out_shape == (2, 3) and nodes[-1].out_dtype == np.float32
+    assert [n.out_shape for n in nodes[:3]] == [(), (6,), (6,)]
+    assert all(n.out_shape == (2, 3) and n.out_dtype == np.float32 for n in nodes[3:])

@@ -35,7 +35,7 @@ CALLS = {
     ew.Div: lambda a, b: a / b, ew.Neg: lambda a, b: -a, ew.AddScalar: lambda a, b: a + 0.3,
     ew.MulScalar: lambda a, b: a * 1.7, ew.Exp: lambda a, b: al.exp(a), ew.Log: lambda a, b: al.log(a),
     ew.Sqrt: lambda a, b: al.sqrt(a), ew.Tanh: lambda a, b: al.tanh(a), ew.Sigmoid: lambda a, b: al.sigmoid(a),
-    ew.Clone: lambda a, b: a.clone(),
+    ew.Clone: lambda a, b: a.clone(), ew.Relu: lambda a, b: (a - 1.25).relu(),
     # a as rows (a 0-d one as (2, 1): batch norm needs two samples), b's first entries as parameters
     Matmul: lambda a, b: a.reshape(-1, 1) @ b.reshape(1, -1),
     ClassCrossEntropy: lambda a, b: F.cross_entropy(_rows(a), al.tensor(np.arange(len(_rows(a))) % _rows(a).shape[1])),
@@ -90,6 +90,17 @@ def test_backward_arrays_equals_the_tensor_formula(cls, dtype, shapes):
             np.testing.assert_array_equal(r, e.data)
         if cls.grad_fits_input:
             assert r.shape == a.shape and r.dtype == a.dtype
+
+
+def test_relu_of_a_large_output_backward_arrays_equals_the_tensor_formula():
+    rng = np.random.default_rng(7)
+    a = al.tensor(rng.standard_normal(1 << 18).astype(np.float32), requires_grad=True)  # 1 MiB: the packed mask
+    node = a.relu().grad_fn
+    assert node.out is None and node.mask is not None
+    g = rng.standard_normal(a.shape).astype(np.float32)
+    with al.enable_grad():
+        expected = node.backward(al.tensor(g))
+    np.testing.assert_array_equal(node.backward_arrays(g), expected.data)
 
 
 def test_a_chain_gives_the_same_gradient_with_and_without_create_graph():

@@ -119,6 +119,12 @@ class BroadcastTo(Function):
         self.shape = shape
 
     def forward(self, a):
+        if a.size == 1 and a.ndim <= len(self.shape):
+            # a reduction's G spread back (a loss's sum or mean): np.broadcast_to's view, built directly
+            # (every stride 0 over a's one element; 0.4 against 3 µs)
+            out = np.ndarray(self.shape, a.dtype, a, 0, (0,) * len(self.shape))
+            out.flags.writeable = False
+            return out
         try:
             return np.broadcast_to(a, self.shape)
         except ValueError:
