@@ -15,6 +15,7 @@ from autograd_lite.ops import elementwise as ew
 from autograd_lite.ops.loss import ClassCrossEntropy
 from autograd_lite.ops.matrix import Matmul
 from autograd_lite.ops.norm import BatchNorm
+from autograd_lite.ops.reduction import Mean, Sum
 
 
 def _all_functions() -> list[type]:
@@ -36,6 +37,7 @@ CALLS = {
     ew.MulScalar: lambda a, b: a * 1.7, ew.Exp: lambda a, b: al.exp(a), ew.Log: lambda a, b: al.log(a),
     ew.Sqrt: lambda a, b: al.sqrt(a), ew.Tanh: lambda a, b: al.tanh(a), ew.Sigmoid: lambda a, b: al.sigmoid(a),
     ew.Clone: lambda a, b: a.clone(), ew.Relu: lambda a, b: (a - 1.25).relu(),
+    Sum: lambda a, b: a.sum(0) if a.ndim else a.sum(), Mean: lambda a, b: a.mean(-1, keepdim=True) if a.ndim else a.mean(),
     # a as rows (a 0-d one as (2, 1): batch norm needs two samples), b's first entries as parameters
     Matmul: lambda a, b: a.reshape(-1, 1) @ b.reshape(1, -1),
     ClassCrossEntropy: lambda a, b: F.cross_entropy(_rows(a), al.tensor(np.arange(len(_rows(a))) % _rows(a).shape[1])),

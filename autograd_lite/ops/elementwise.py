@@ -34,6 +34,25 @@ def as_tensor(x: Any, like: Tensor | None = None) -> Tensor:
 
 
 _FLOAT64 = np.dtype(np.float64)
+# The scalar ops' Python-float constants as shared read-only 0-d float64 arrays: with a float64 operand
+# the result is the same, but NumPy converts a Python float on every call (~0.1 µs on a small array) and
+# the same constants recur in every step. Bounded: cleared when full. 0.0 (equal to −0.0) and NaN (equal
+# to nothing) are never cached.
+_CONSTANTS: dict[float, np.ndarray] = {}
+_CONSTANTS_MAX = 1024
+
+
+def _float64_constant(c: float) -> np.ndarray:
+    """c as a read-only 0-d float64 array, from the cache of recurring constants."""
+    k = _CONSTANTS.get(c)
+    if k is None:
+        k = _array(c)
+        if c and c == c:
+            if len(_CONSTANTS) >= _CONSTANTS_MAX:
+                _CONSTANTS.clear()
+            k.flags.writeable = False
+            _CONSTANTS[c] = k
+    return k
 
 
 def _scalar(c: Any) -> Any:
@@ -210,7 +229,12 @@ class AddScalar(Function):
         self.c = c
 
     def forward(self, a):
-        return _add(a, self.c)
+        c = self.c
+        if type(c) is float and a.dtype is _FLOAT64:  # as a 0-d array (see _CONSTANTS)
+            c = _CONSTANTS.get(c)
+            if c is None:
+                c = _float64_constant(self.c)
+        return _add(a, c)
 
     def backward(self, g):
         return g
@@ -234,10 +258,10 @@ class MulScalar(Function):
 
     def forward(self, a):
         k = self.c
-        if type(k) is float and a.dtype is _FLOAT64:
-            # as a 0-d float64 array: exactly a·c, but NumPy's conversion of a Python float operand costs
-            # more than np.array's (~0.2 against 0.15 µs); made once for the forward and the array backward
-            k = _array(k)
+        if type(k) is float and a.dtype is _FLOAT64:  # as a 0-d array (see _CONSTANTS), for forward and backward
+            k = _CONSTANTS.get(k)
+            if k is None:
+                k = _float64_constant(self.c)
         self.k = k
         return _multiply(a, k)
 

@@ -14,7 +14,7 @@ from ..engine import OpError, Function
 from ..tensor import Tensor
 from .dims import dim_index, normalize_dims
 from .elementwise import exp, maximum, minimum, where
-from .shape import cat, flip
+from .shape import broadcast_view, cat, flip
 from .registry import register
 
 
@@ -27,12 +27,15 @@ def _resolve(op: str, ndim: int, dim: Any, axis: Any, keepdim: bool, keepdims: b
     return (dims if ndim else None), bool(keepdim if keepdims is None else keepdims)
 
 
-def expand_back(g: Tensor, node: Function) -> Tensor:
-    """G of a reduction, reshaped with the reduced dims kept and broadcast to the input's shape."""
+def expand_back(g: Any, node: Function) -> Any:
+    """G of a reduction (a Tensor, or the array of a backward that records nothing), reshaped with the
+    reduced dims kept and broadcast to the input's shape: the same view either way."""
     shape = node.inputs[0].shape
     if not node.keepdim and node.dims:
         g = g.reshape(tuple(1 if i in node.dims else n for i, n in enumerate(shape)))
-    return g.expand(shape)
+    if isinstance(g, Tensor):
+        return g.expand(shape)
+    return g if g.shape == shape else broadcast_view(g, shape)
 
 
 class Sum(Function):
@@ -47,6 +50,8 @@ class Sum(Function):
 
     def backward(self, g):
         return expand_back(g, self)
+
+    backward_arrays = backward
 
 
 @register(Sum, method=True)
@@ -71,6 +76,8 @@ class Mean(Function):
 
     def backward(self, g):
         return expand_back(g * (1.0 / self.n if self.n else np.nan), self)
+
+    backward_arrays = backward  # G·(1/n) on an array rounds as on a Tensor: a Python float is weak for both
 
 
 @register(Mean, method=True)

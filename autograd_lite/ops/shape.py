@@ -119,19 +119,24 @@ class BroadcastTo(Function):
         self.shape = shape
 
     def forward(self, a):
-        if a.size == 1 and a.ndim <= len(self.shape):
-            # a reduction's G spread back (a loss's sum or mean): np.broadcast_to's view, built directly
-            # (every stride 0 over a's one element; 0.4 against 3 µs)
-            out = np.ndarray(self.shape, a.dtype, a, 0, (0,) * len(self.shape))
-            out.flags.writeable = False
-            return out
         try:
-            return np.broadcast_to(a, self.shape)
+            return broadcast_view(a, self.shape)
         except ValueError:
             raise OpError(f"expand: cannot broadcast shape {a.shape} to {self.shape}") from None
 
     def backward(self, g):
         return sum_to(g, self.inputs[0].shape)
+
+
+def broadcast_view(a: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """np.broadcast_to(a, shape): a read-only view (ValueError if a does not broadcast to shape)."""
+    if a.size == 1 and a.ndim <= len(shape):
+        # a reduction's G spread back (a loss's sum or mean): the view built directly (every stride 0 over
+        # a's one element; 0.4 against 3 µs)
+        out = np.ndarray(shape, a.dtype, a, 0, (0,) * len(shape))
+        out.flags.writeable = False
+        return out
+    return np.broadcast_to(a, shape)
 
 
 @register(BroadcastTo, method=True)
