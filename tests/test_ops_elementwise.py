@@ -193,3 +193,15 @@ def test_astype_between_floats_is_differentiable():
     (y * 2).sum().backward()
     assert x.grad.dtype == np.float64
     np.testing.assert_array_equal(x.grad.data, [2.0, 2.0, 2.0])
+
+
+def test_scalar_constants_cache_is_bounded_and_keeps_signed_zero_and_nan():
+    from autograd_lite.ops import elementwise as ew
+    x = al.tensor(np.array([-0.0, 1.0, 2.0]), requires_grad=True)
+    for i in range(3 * ew._CONSTANTS_MAX):  # a constant per op, as a wide tree of scalings has
+        c = 1.0 + i / 7
+        np.testing.assert_array_equal((x * c + c).data, x.data * c + c)
+        assert len(ew._CONSTANTS) <= ew._CONSTANTS_MAX
+    assert np.signbit((x + -0.0).data[0]) and not np.signbit((x + 0.0).data[0])  # −0.0 + −0.0 is −0.0
+    assert np.signbit((x * -0.0).data[1]) and np.isnan((x * float("nan")).data).all()
+    assert all(not k.flags.writeable for k in ew._CONSTANTS.values())

@@ -36,10 +36,10 @@ def as_tensor(x: Any, like: Tensor | None = None) -> Tensor:
 _FLOAT64 = np.dtype(np.float64)
 # The scalar ops' Python-float constants as shared read-only 0-d float64 arrays: with a float64 operand
 # the result is the same, but NumPy converts a Python float on every call (~0.1 µs on a small array) and
-# the same constants recur in every step. Bounded: cleared when full. 0.0 (equal to −0.0) and NaN (equal
-# to nothing) are never cached.
+# the same constants recur in every step. Bounded (a graph with a constant per node must not grow it):
+# cleared when full. 0.0 (equal to −0.0) and NaN (equal to nothing) are never cached.
 _CONSTANTS: dict[float, np.ndarray] = {}
-_CONSTANTS_MAX = 1024
+_CONSTANTS_MAX = 64
 
 
 def _float64_constant(c: float) -> np.ndarray:
