@@ -6,7 +6,7 @@ import json
 import os
 from typing import Any
 
-from .harness import LIBRARIES, LIBRARY_LABELS
+from .harness import ALONE_LIBRARIES, LIBRARIES, LIBRARY_LABELS
 from .targets import TARGETS, Results
 
 SPREAD_RUNS = 5  # the report's spread covers the last this many kept runs
@@ -217,29 +217,31 @@ def workload_table(entry: dict[str, Any]) -> list[str]:
 
 def alone_section(results: Results) -> list[str]:
     """Each library's step alone in a fresh process: medians, ratios and page faults per step."""
-    rows = ["## Each library alone in a fresh process", "",
-            "The tables above interleave every library in one process, which then share one heap; here NumPy's "
-            "hand-written step, autograd_lite and PyTorch each run alone, as a user's training script does "
-            "(`python -m benchmarks.alone WORKLOAD LIBRARY`; same warm-up and samples). Page faults per step "
-            "count memory a step touched afresh: glibc's malloc returning a step's freed memory to the OS, "
-            "to be faulted in again by the next (see autograd_lite/_malloc.py).", "",
-            "| workload | NumPy (hand-written) | autograd_lite | PyTorch | autograd_lite × PyTorch | "
-            "autograd_lite × NumPy | page faults per step (NumPy / autograd_lite / PyTorch) |",
-            "|---|---|---|---|---|---|---|"]
+    labels = [LIBRARY_LABELS[lib] for lib in ALONE_LIBRARIES]  # numpy, autograd_lite, torch: the columns below
+    rows = []
     for entry in results.values():
         alone = entry.get("alone")
         if not alone:
             continue
         per_op = entry["spec"].get("n_ops") if entry["module"].PER_OP else None
-        median = {lib: a["median"] if isinstance(a, dict) else None for lib, a in alone.items()}
-        shown = [_time(median.get(lib), per_op) if isinstance(alone.get(lib), dict) else (alone.get(lib) or "—")
-                 for lib in ("numpy", "autograd_lite", "torch")]
-        faults = " / ".join(f"{a['faults_per_step']:.0f}" if isinstance(a, dict) else "—"
-                            for a in (alone.get(lib) for lib in ("numpy", "autograd_lite", "torch")))
-        ours = median.get("autograd_lite")
-        rows.append(f"| {entry['module'].NAME} | {' | '.join(shown)} | {_ratio(ours, median.get('torch'))} | "
-                    f"{_ratio(ours, median.get('numpy'))} | {faults} |")
-    return rows + [""] if len(rows) > 6 else []
+        timed = {lib: alone.get(lib) for lib in ALONE_LIBRARIES}  # a dict, an error string, or None (not run)
+        median = {lib: a["median"] if isinstance(a, dict) else None for lib, a in timed.items()}
+        shown = [_time(median[lib], per_op) if isinstance(a, dict) else (a or "—") for lib, a in timed.items()]
+        faults = " / ".join(f"{a['faults_per_step']:.0f}" if isinstance(a, dict) else "—" for a in timed.values())
+        ours = median["autograd_lite"]
+        rows.append(f"| {entry['module'].NAME} | {' | '.join(shown)} | {_ratio(ours, median['torch'])} | "
+                    f"{_ratio(ours, median['numpy'])} | {faults} |")
+    if not rows:
+        return []
+    return ["## Each library alone in a fresh process", "",
+            "The tables above interleave every library in one process, which then share one heap; here NumPy's "
+            "hand-written step, autograd_lite and PyTorch each run alone, as a user's training script does "
+            "(`python -m benchmarks.alone WORKLOAD LIBRARY`; same warm-up and samples). Page faults per step "
+            "count memory a step touched afresh: glibc's malloc returning a step's freed memory to the OS, "
+            "to be faulted in again by the next (see autograd_lite/_malloc.py).", "",
+            f"| workload | {' | '.join(labels)} | autograd_lite × PyTorch | autograd_lite × NumPy | "
+            "page faults per step (NumPy / autograd_lite / PyTorch) |",
+            "|---|---|---|---|---|---|---|"] + rows + [""]
 
 
 def render(env: dict[str, Any], results: Results, extras: dict[str, Any], settings: dict[str, Any]) -> str:

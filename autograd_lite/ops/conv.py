@@ -28,7 +28,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from .. import args
 from .._scipy_blas import gemm_accumulate
-from ..engine import Function, OpError, is_grad_enabled
+from ..engine import Function, OpError, is_grad_enabled, wrap_grads
 from ..tensor import Tensor
 from .activation import require_tensors
 from .registry import register
@@ -388,9 +388,8 @@ class Conv2d(Function):
         if not is_grad_enabled() and Shifted.applies(self.groups, x.shape[1], w.shape[0]):
             # nothing recorded: both gradients from one channels-last copy of G (the Functions below do the same
             # products one at a time when create_graph records them)
-            gx, gw = Shifted(self.window, x.shape[0]).gradients(g.data, x.data if w.requires_grad else None,
-                                                                w.data if x.requires_grad else None, x.shape, w.shape)
-            gx, gw = (None if a is None else Tensor._make(a) for a in (gx, gw))
+            gx, gw = wrap_grads(Shifted(self.window, x.shape[0]).gradients(
+                g.data, x.data if w.requires_grad else None, w.data if x.requires_grad else None, x.shape, w.shape))
         else:
             gx, gw = self._gradients(g, x, w)
         if len(self.inputs) == 2:

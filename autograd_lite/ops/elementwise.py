@@ -42,16 +42,14 @@ _CONSTANTS: dict[float, np.ndarray] = {}
 _CONSTANTS_MAX = 64
 
 
-def _float64_constant(c: float) -> np.ndarray:
-    """c as a read-only 0-d float64 array, from the cache of recurring constants."""
-    k = _CONSTANTS.get(c)
-    if k is None:
-        k = _array(c)
-        if c and c == c:
-            if len(_CONSTANTS) >= _CONSTANTS_MAX:
-                _CONSTANTS.clear()
-            k.flags.writeable = False
-            _CONSTANTS[c] = k
+def _new_constant(c: float) -> np.ndarray:
+    """c as a read-only 0-d float64 array, kept in _CONSTANTS (the callers looked it up there first)."""
+    k = _array(c)
+    if c and c == c:
+        if len(_CONSTANTS) >= _CONSTANTS_MAX:
+            _CONSTANTS.clear()
+        k.flags.writeable = False
+        _CONSTANTS[c] = k
     return k
 
 
@@ -233,7 +231,7 @@ class AddScalar(Function):
         if type(c) is float and a.dtype is _FLOAT64:  # as a 0-d array (see _CONSTANTS)
             c = _CONSTANTS.get(c)
             if c is None:
-                c = _float64_constant(self.c)
+                c = _new_constant(self.c)
         return _add(a, c)
 
     def backward(self, g):
@@ -261,7 +259,7 @@ class MulScalar(Function):
         if type(k) is float and a.dtype is _FLOAT64:  # as a 0-d array (see _CONSTANTS), for forward and backward
             k = _CONSTANTS.get(k)
             if k is None:
-                k = _float64_constant(self.c)
+                k = _new_constant(self.c)
         self.k = k
         return _multiply(a, k)
 
