@@ -32,6 +32,7 @@ from ..engine import Function, OpError, is_grad_enabled, wrap_grads
 from ..tensor import Tensor
 from .activation import require_tensors
 from .registry import register
+from .winograd import Winograd
 
 # Elements of `cols` per batch chunk (at least one sample): about 2 MiB of float32, so a chunk is
 # written and multiplied while in cache, and the matmuls still have thousands of columns.
@@ -339,6 +340,16 @@ class Shifted:
                 np.ascontiguousarray(dw.reshape(*self.window.kernel, c, f).transpose(3, 2, 0, 1)) if x is not None else None)
 
 
+def _channel_products(window: Window, groups: int, channels: int, filters: int, images: int) -> Winograd | Shifted | None:
+    """The path without im2col for a one-group convolution with many channels, if one applies: Winograd for a 3×3
+    "same" stride-1 convolution, shifted products otherwise; None for im2col."""
+    if Winograd.applies(window, groups, channels, filters):
+        return Winograd(window.in_hw, images)
+    if Shifted.applies(groups, channels, filters):
+        return Shifted(window, images)
+    return None
+
+
 def _weight_rows(w: np.ndarray, groups: int) -> np.ndarray:
     """W (F, C/groups, KH, KW) -> (groups, F/groups, C/groups·KH·KW)."""
     return w.reshape(groups, w.shape[0] // groups, -1)
@@ -368,8 +379,9 @@ class Conv2d(Function):
     def forward(self, x, w, b=None):
         n, f, groups, size = x.shape[0], w.shape[0], self.groups, self.window.out_size
         dtype = np.result_type(x, w) if b is None else np.result_type(x, w, b)
-        if Shifted.applies(groups, x.shape[1], f):
-            return Shifted(self.window, n).forward(x, w, b, dtype)
+        path = _channel_products(self.window, groups, x.shape[1], f, n)
+        if path is not None:
+            return path.forward(x, w, b, dtype)
         out = np.empty((n, groups, f // groups, size), dtype)
         w_rows = _weight_rows(w, groups)
         for batch, cols in self.window.im2col(x):
@@ -385,10 +397,11 @@ class Conv2d(Function):
 
     def backward(self, g):
         x, w = self.inputs[:2]
-        if not is_grad_enabled() and Shifted.applies(self.groups, x.shape[1], w.shape[0]):
-            # nothing recorded: both gradients from one channels-last copy of G (the Functions below do the same
+        path = None if is_grad_enabled() else _channel_products(self.window, self.groups, x.shape[1], w.shape[0], x.shape[0])
+        if path is not None:
+            # nothing recorded: both gradients in one pass over G (the Functions below do the same
             # products one at a time when create_graph records them)
-            gx, gw = wrap_grads(Shifted(self.window, x.shape[0]).gradients(
+            gx, gw = wrap_grads(path.gradients(
                 g.data, x.data if w.requires_grad else None, w.data if x.requires_grad else None, x.shape, w.shape))
         else:
             gx, gw = self._gradients(g, x, w)
@@ -412,8 +425,9 @@ class Conv2dGradInput(Function):
 
     def forward(self, g, w):
         (n, c), (oh, ow) = self.x_shape[:2], self.window.out_hw
-        if Shifted.applies(self.groups, c, w.shape[0]):
-            return Shifted(self.window, n).gradients(g, None, w, self.x_shape, w.shape)[0]
+        path = _channel_products(self.window, self.groups, c, w.shape[0], n)
+        if path is not None:
+            return path.gradients(g, None, w, self.x_shape, w.shape)[0]
         dtype = np.result_type(g, w)
         dx = np.zeros(self.x_shape, dtype)
         w_cols = _weight_rows(w, self.groups).transpose(0, 2, 1)  # (groups, CKK/g, F/g)
@@ -441,8 +455,9 @@ class Conv2dGradWeight(Function):
 
     def forward(self, x, g):
         c, groups = x.shape[1], self.groups
-        if Shifted.applies(groups, c, self.w_shape[0]):
-            return Shifted(self.window, x.shape[0]).gradients(g, x, None, x.shape, self.w_shape)[1]
+        path = _channel_products(self.window, groups, c, self.w_shape[0], x.shape[0])
+        if path is not None:
+            return path.gradients(g, x, None, x.shape, self.w_shape)[1]
         dw_t = np.zeros((groups, c // groups * len(self.window), self.w_shape[0] // groups), np.result_type(x, g))
         for batch, cols in self.window.im2col(x):
             # one matmul per chunk, contracting over B·OH·OW; colsᵀ-first is the faster BLAS layout
