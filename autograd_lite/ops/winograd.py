@@ -31,7 +31,7 @@ import numpy as np
 WINOGRAD_MIN_CHANNELS = 32
 # Tiles per chunk: V and M of 256 tiles × 64 channels are 1 MiB of float32 each, and the products (tiles × 64)·(64 × 64)
 # ran 89-93 GFLOP/s at 256-1024 tiles against 69-74 at 2-4 Ki; forward of the 16×16 layer equal at 128 and 256.
-WINOGRAD_TILES = 256
+WINOGRAD_TILES = 128
 
 
 def _filter_transform(w: np.ndarray) -> np.ndarray:
@@ -85,18 +85,22 @@ class Winograd:
         return (slice(start, min(start + self.step, n)) for start in range(0, n, self.step))
 
     def padded(self, channels: int, dtype: np.dtype) -> np.ndarray:
-        """A zeroed channels-last chunk buffer: chunks overwrite the image, its border stays zero."""
-        return np.zeros((self.step, 2 * self.th + 2, 2 * self.tw + 2, channels), dtype)
+        """A zeroed channels-last chunk buffer (B, 2·TH + 2, 2, TW + 1, C), padded column q at [q mod 2, q // 2]:
+        the even and odd columns apart, so the tiles' columns 2j, 2j + 1, 2j + 2, 2j + 3 are contiguous runs
+        of TW·C. Chunks overwrite the image; the border stays zero."""
+        return np.zeros((self.step, 2 * self.th + 2, 2, self.tw + 1, channels), dtype)
 
     def load(self, padded: np.ndarray, x: np.ndarray) -> np.ndarray:
         """x's chunk (B, C, H, W) copied into the padded buffer; returns the chunk's part of the buffer."""
         (h, w), b = self.hw, x.shape[0]
-        padded[:b, 1:1 + h, 1:1 + w] = x.transpose(0, 2, 3, 1)
+        by_pixel = x.transpose(0, 2, 3, 1)
+        padded[:b, 1:1 + h, 1, :(w + 1) // 2] = by_pixel[:, :, 0::2]  # x column k is padded column k + 1
+        padded[:b, 1:1 + h, 0, 1:1 + w // 2] = by_pixel[:, :, 1::2]
         return padded[:b]
 
     def input_transform(self, padded: np.ndarray, rows: np.ndarray, v: np.ndarray) -> np.ndarray:
-        """V = Bᵀ·d·B of every 4×4 tile d (stride 2) of a padded chunk (B, ·, ·, C), rows first (rows: scratch of
-        (4, B, TH, 2·TW + 2, C)); returns v (16, B·TH·TW, C) filled."""
+        """V = Bᵀ·d·B of every 4×4 tile d (stride 2) of a padded chunk, rows first (rows: scratch of
+        (4, B, TH, 2, TW + 1, C)); returns v (16, B·TH·TW, C) filled."""
         b, th, tw = padded.shape[0], self.th, self.tw
         d = [padded[:, k:k + 2 * th:2] for k in range(4)]
         r = rows[:, :b]
@@ -107,12 +111,17 @@ class Winograd:
         v = v[:, :b * th * tw]
         tiles = v.reshape(16, b, th, tw, v.shape[2])
         for i in range(4):
-            e = [r[i][:, :, k:k + 2 * tw:2] for k in range(4)]
+            even, odd = r[i][:, :, 0], r[i][:, :, 1]  # tile column j's columns are even[j], odd[j], even[j+1], odd[j+1]
+            e = even[:, :, :tw], odd[:, :, :tw], even[:, :, 1:], odd[:, :, 1:]
             np.subtract(e[0], e[2], out=tiles[4 * i])
             np.add(e[1], e[2], out=tiles[4 * i + 1])
             np.subtract(e[2], e[1], out=tiles[4 * i + 2])
             np.subtract(e[1], e[3], out=tiles[4 * i + 3])
         return v
+
+    def scratch_rows(self, channels: int, dtype: np.dtype) -> np.ndarray:
+        """Scratch for `input_transform`'s row stage."""
+        return np.empty((4, self.step, self.th, 2, self.tw + 1, channels), dtype)
 
     def output_transform(self, m: np.ndarray, half: np.ndarray, scratch: np.ndarray, y: np.ndarray) -> np.ndarray:
         """Y = Aᵀ·M·A per tile: m (16, B·TH·TW, F) -> y (B, 2·TH, 2·TW, F), columns first (half: scratch of
@@ -140,7 +149,7 @@ class Winograd:
         tiles = self.step * th * tw
         out = np.empty((n, f, h, w), dtype)
         padded = self.padded(c, dtype)
-        rows = np.empty((4, self.step, th, 2 * tw + 2, c), dtype)
+        rows = self.scratch_rows(c, dtype)
         v, m = np.empty((16, tiles, c), dtype), np.empty((16, tiles, f), dtype)
         half, scratch = np.empty((8, self.step, th, tw, f), dtype), np.empty((self.step, th, tw, f), dtype)
         y = np.empty((self.step, th, 2, tw, 2, f), dtype)
@@ -174,30 +183,32 @@ class Winograd:
         (n, c), f, (h, w), (th, tw) = x.shape[:2], g.shape[1], self.hw, (self.th, self.tw)
         tiles = self.step * th * tw
         padded = self.padded(c, dtype)
-        rows = np.empty((4, self.step, th, 2 * tw + 2, c), dtype)
+        rows = self.scratch_rows(c, dtype)
         v, dm = np.empty((16, tiles, c), dtype), np.empty((16, tiles, f), dtype)
-        # G channels-last, tiled (B, TH, 2, TW, 2, F); past an odd H or W its rows/columns stay zero
-        dy = np.zeros((self.step, th, 2, tw, 2, f), dtype)
-        sums = np.empty((2, self.step, th, 2 * tw, f), dtype)
+        # G channels-last by tile and parity (B, TH, 2, 2, TW, F): output (2·t + a, 2·u + e) at [t, a, e, u], so each
+        # of a tile's four outputs is a contiguous run of TW·F; past an odd H or W the slots stay zero
+        dy = np.zeros((self.step, th, 2, 2, tw, f), dtype)
+        sums = np.empty((2, self.step, th, 2, tw, f), dtype)
         du, du_scratch = np.zeros((16, c, f), dtype), np.empty((16, c, f), dtype)
         for chunk in self.chunks(n):
             vb = self.input_transform(self.load(padded, x[chunk]), rows, v)
             b = chunk.stop - chunk.start
-            dyb = dy[:b]
-            dyb.reshape(b, 2 * th, 2 * tw, f)[:, :h, :w] = g[chunk].transpose(0, 2, 3, 1)
+            dyb, by_pixel = dy[:b], g[chunk].transpose(0, 2, 3, 1)
+            for a in range(2):
+                for e in range(2):
+                    dyb[:, :(h + 1 - a) // 2, a, e, :(w + 1 - e) // 2] = by_pixel[:, a::2, e::2]
             # A along rows: (y0, y0 + y1, y0 − y1, −y1); the sign of −y1 goes to dU's rows 12-15 at the end
-            y0, y1 = dyb[:, :, 0].reshape(b, th, 2 * tw, f), dyb[:, :, 1].reshape(b, th, 2 * tw, f)
+            y0, y1 = dyb[:, :, 0], dyb[:, :, 1]
             s = sums[:, :b]
             np.add(y0, y1, out=s[0])
             np.subtract(y0, y1, out=s[1])
             mb = dm[:, :vb.shape[1]]
             tiles_b = mb.reshape(16, b, th, tw, f)
             for i, r in enumerate((y0, s[0], s[1], y1)):  # A along columns: the same, the sign to columns 3
-                r = r.reshape(b, th, tw, 2, f)
-                tiles_b[4 * i] = r[:, :, :, 0]
-                np.add(r[:, :, :, 0], r[:, :, :, 1], out=tiles_b[4 * i + 1])
-                np.subtract(r[:, :, :, 0], r[:, :, :, 1], out=tiles_b[4 * i + 2])
-                tiles_b[4 * i + 3] = r[:, :, :, 1]
+                tiles_b[4 * i] = r[:, :, 0]
+                np.add(r[:, :, 0], r[:, :, 1], out=tiles_b[4 * i + 1])
+                np.subtract(r[:, :, 0], r[:, :, 1], out=tiles_b[4 * i + 2])
+                tiles_b[4 * i + 3] = r[:, :, 1]
             du += np.matmul(vb.transpose(0, 2, 1), mb, out=du_scratch)
         du = du.reshape(4, 4, c, f)
         du[3] *= -1
