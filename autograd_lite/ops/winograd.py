@@ -109,14 +109,13 @@ class Winograd:
         np.subtract(d[2], d[1], out=r[2])
         np.subtract(d[1], d[3], out=r[3])
         v = v[:, :b * th * tw]
-        tiles = v.reshape(16, b, th, tw, v.shape[2])
-        for i in range(4):
-            even, odd = r[i][:, :, 0], r[i][:, :, 1]  # tile column j's columns are even[j], odd[j], even[j+1], odd[j+1]
-            e = even[:, :, :tw], odd[:, :, :tw], even[:, :, 1:], odd[:, :, 1:]
-            np.subtract(e[0], e[2], out=tiles[4 * i])
-            np.add(e[1], e[2], out=tiles[4 * i + 1])
-            np.subtract(e[2], e[1], out=tiles[4 * i + 2])
-            np.subtract(e[1], e[3], out=tiles[4 * i + 3])
+        tiles = v.reshape(4, 4, b, th, tw, v.shape[2])  # (row i, column j, ...): each op below does all four rows
+        even, odd = r[:, :, :, 0], r[:, :, :, 1]  # tile column j's columns are even[j], odd[j], even[j+1], odd[j+1]
+        e = even[..., :tw, :], odd[..., :tw, :], even[..., 1:, :], odd[..., 1:, :]
+        np.subtract(e[0], e[2], out=tiles[:, 0])
+        np.add(e[1], e[2], out=tiles[:, 1])
+        np.subtract(e[2], e[1], out=tiles[:, 2])
+        np.subtract(e[1], e[3], out=tiles[:, 3])
         return v
 
     def scratch_rows(self, channels: int, dtype: np.dtype) -> np.ndarray:
@@ -125,22 +124,20 @@ class Winograd:
 
     def output_transform(self, m: np.ndarray, half: np.ndarray, scratch: np.ndarray, y: np.ndarray) -> np.ndarray:
         """Y = Aᵀ·M·A per tile: m (16, B·TH·TW, F) -> y (B, 2·TH, 2·TW, F), columns first (half: scratch of
-        (8, B, TH, TW, F), scratch one (B, TH, TW, F))."""
+        (2, 4, B, TH, TW, F), scratch one of (2, B, TH, TW, F)); each op does all rows, then both output columns."""
         th, tw, f = self.th, self.tw, m.shape[2]
         b = m.shape[1] // (th * tw)
-        m = m.reshape(16, b, th, tw, f)
-        a, t = half[:, :b], scratch[:b]
-        for i in range(4):
-            np.add(m[4 * i + 1], m[4 * i + 2], out=a[2 * i])
-            np.subtract(m[4 * i + 1], m[4 * i + 2], out=a[2 * i + 1])
-            a[2 * i] += m[4 * i]
-            a[2 * i + 1] -= m[4 * i + 3]
+        m = m.reshape(4, 4, b, th, tw, f)
+        a, t = half[:, :, :b], scratch[:, :b]  # a[e, i]: output column e of frequency row i
+        np.add(m[:, 1], m[:, 2], out=a[0])
+        np.subtract(m[:, 1], m[:, 2], out=a[1])
+        a[0] += m[:, 0]
+        a[1] -= m[:, 3]
         y = y[:b]
-        for j in range(2):
-            np.add(a[2 + j], a[4 + j], out=t)
-            np.add(t, a[j], out=y[:, :, 0, :, j])
-            np.subtract(a[2 + j], a[4 + j], out=t)
-            np.subtract(t, a[6 + j], out=y[:, :, 1, :, j])
+        np.add(a[:, 1], a[:, 2], out=t)
+        np.add(t, a[:, 0], out=y[:, :, 0].transpose(3, 0, 1, 2, 4))
+        np.subtract(a[:, 1], a[:, 2], out=t)
+        np.subtract(t, a[:, 3], out=y[:, :, 1].transpose(3, 0, 1, 2, 4))
         return y.reshape(b, 2 * th, 2 * tw, f)
 
     def convolve(self, x: np.ndarray, u: np.ndarray, bias: np.ndarray | None, dtype: np.dtype) -> np.ndarray:
@@ -151,7 +148,7 @@ class Winograd:
         padded = self.padded(c, dtype)
         rows = self.scratch_rows(c, dtype)
         v, m = np.empty((16, tiles, c), dtype), np.empty((16, tiles, f), dtype)
-        half, scratch = np.empty((8, self.step, th, tw, f), dtype), np.empty((self.step, th, tw, f), dtype)
+        half, scratch = np.empty((2, 4, self.step, th, tw, f), dtype), np.empty((2, self.step, th, tw, f), dtype)
         y = np.empty((self.step, th, 2, tw, 2, f), dtype)
         for chunk in self.chunks(n):
             vb = self.input_transform(self.load(padded, x[chunk]), rows, v)
@@ -188,7 +185,7 @@ class Winograd:
         # G channels-last by tile and parity (B, TH, 2, 2, TW, F): output (2·t + a, 2·u + e) at [t, a, e, u], so each
         # of a tile's four outputs is a contiguous run of TW·F; past an odd H or W the slots stay zero
         dy = np.zeros((self.step, th, 2, 2, tw, f), dtype)
-        sums = np.empty((2, self.step, th, 2, tw, f), dtype)
+        by_column = np.empty((self.step, th, 2, 4, tw, f), dtype)  # A along columns: (row parity, column j)
         du, du_scratch = np.zeros((16, c, f), dtype), np.empty((16, c, f), dtype)
         for chunk in self.chunks(n):
             vb = self.input_transform(self.load(padded, x[chunk]), rows, v)
@@ -197,18 +194,20 @@ class Winograd:
             for a in range(2):
                 for e in range(2):
                     dyb[:, :(h + 1 - a) // 2, a, e, :(w + 1 - e) // 2] = by_pixel[:, a::2, e::2]
-            # A along rows: (y0, y0 + y1, y0 − y1, −y1); the sign of −y1 goes to dU's rows 12-15 at the end
-            y0, y1 = dyb[:, :, 0], dyb[:, :, 1]
-            s = sums[:, :b]
-            np.add(y0, y1, out=s[0])
-            np.subtract(y0, y1, out=s[1])
+            # A along columns: (y0, y0 + y1, y0 − y1, −y1), the sign of −y1 left to dU's column 3 at the end;
+            # then the same along rows, into dM's tiles (row i, column j, ...)
+            y0, y1, q = dyb[:, :, :, 0], dyb[:, :, :, 1], by_column[:b]
+            q[:, :, :, 0] = y0
+            np.add(y0, y1, out=q[:, :, :, 1])
+            np.subtract(y0, y1, out=q[:, :, :, 2])
+            q[:, :, :, 3] = y1
             mb = dm[:, :vb.shape[1]]
-            tiles_b = mb.reshape(16, b, th, tw, f)
-            for i, r in enumerate((y0, s[0], s[1], y1)):  # A along columns: the same, the sign to columns 3
-                tiles_b[4 * i] = r[:, :, 0]
-                np.add(r[:, :, 0], r[:, :, 1], out=tiles_b[4 * i + 1])
-                np.subtract(r[:, :, 0], r[:, :, 1], out=tiles_b[4 * i + 2])
-                tiles_b[4 * i + 3] = r[:, :, 1]
+            tiles_b = mb.reshape(4, 4, b, th, tw, f)
+            q0, q1 = q[:, :, 0].transpose(2, 0, 1, 3, 4), q[:, :, 1].transpose(2, 0, 1, 3, 4)
+            tiles_b[0] = q0
+            np.add(q0, q1, out=tiles_b[1])
+            np.subtract(q0, q1, out=tiles_b[2])
+            tiles_b[3] = q1
             du += np.matmul(vb.transpose(0, 2, 1), mb, out=du_scratch)
         du = du.reshape(4, 4, c, f)
         du[3] *= -1
