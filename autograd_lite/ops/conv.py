@@ -14,7 +14,8 @@ for backward: the weight gradient gathers the windows of x again (PyTorch also
 saves only x). The three maps are bilinear and each other's adjoints, so every
 backward is one of the other two ops: second derivatives work.
 One-group convolutions with many channels (≥ SHIFTED_MIN_CHANNELS, ResNet-like) skip im2col: `Shifted`
-multiplies shifted row blocks of a channels-last copy of x by each kernel tap's C × F matrix.
+multiplies shifted row blocks of a channels-last copy of x by each kernel tap's C × F matrix, and among those the
+3×3 "same" stride-1 ones run as Winograd F(2×2, 3×3) (ops/winograd.py: 16 products per 2×2 output tile, 4/9 of the FLOPs).
 Pooling walks the KH·KW kernel offsets, each a strided view of the input (no
 loop over pixels); max-pool records each window's first maximum and routes G there.
 """

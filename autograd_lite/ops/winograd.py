@@ -22,7 +22,7 @@ filters (a stride-1 "same" 3×3 convolution's input gradient is one).
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Iterator
 
 import numpy as np
 
@@ -65,9 +65,9 @@ class Winograd:
     """conv2d of a 3×3 kernel at stride 1, padding 1, dilation 1, one group, by Winograd F(2×2, 3×3).
 
     The batch goes through in chunks of whole images (about `WINOGRAD_TILES` tiles). Per chunk, x is copied
-    channels-last into a zero-padded (B, 2·TH + 2, 2·TW + 2, C) buffer (TH = ⌈H/2⌉ tile rows: odd sizes get a
-    zero row or column more, whose outputs are cropped), V is made from it, and the outputs Y (B, 2·TH, 2·TW, F)
-    are copied back to (B, F, H, W).
+    channels-last into a zero-padded buffer of 2·TH + 2 rows and 2·TW + 2 columns (TH = ⌈H/2⌉ tile rows: odd
+    sizes get a zero row or column more, whose outputs are cropped), V is made from it, and the outputs
+    Y (B, 2·TH, 2·TW, F) are copied back to (B, F, H, W).
     """
 
     def __init__(self, in_hw: tuple[int, int], images: int) -> None:
@@ -81,7 +81,8 @@ class Winograd:
         return (groups == 1 and min(channels, filters) >= WINOGRAD_MIN_CHANNELS and window.kernel == (3, 3)
                 and window.stride == (1, 1) and window.padding == (1, 1) and window.dilation == (1, 1))
 
-    def chunks(self, n: int) -> Any:
+    def chunks(self, n: int) -> Iterator[slice]:
+        """The batch of n images in chunks of `step`."""
         return (slice(start, min(start + self.step, n)) for start in range(0, n, self.step))
 
     def padded(self, channels: int, dtype: np.dtype) -> np.ndarray:
@@ -177,26 +178,22 @@ class Winograd:
     def weight_gradient(self, g: np.ndarray, x: np.ndarray, dtype: np.dtype) -> np.ndarray:
         """dW (F, C, 3, 3): dU_ξ = Σ_chunks V_ξᵀ · dM_ξ with dM = A·dY·Aᵀ per output tile, then Gᵀ·dU·G.
         V is made again from x chunk by chunk (nothing is kept from the forward)."""
-        (n, c), f, (h, w), (th, tw) = x.shape[:2], g.shape[1], self.hw, (self.th, self.tw)
+        (n, c), f, (th, tw) = x.shape[:2], g.shape[1], (self.th, self.tw)
         tiles = self.step * th * tw
-        padded = self.padded(c, dtype)
+        padded, padded_g = self.padded(c, dtype), self.padded(f, dtype)
         rows = self.scratch_rows(c, dtype)
         v, dm = np.empty((16, tiles, c), dtype), np.empty((16, tiles, f), dtype)
-        # G channels-last by tile and parity (B, TH, 2, 2, TW, F): output (2·t + a, 2·u + e) at [t, a, e, u], so each
-        # of a tile's four outputs is a contiguous run of TW·F; past an odd H or W the slots stay zero
-        dy = np.zeros((self.step, th, 2, 2, tw, f), dtype)
         by_column = np.empty((self.step, th, 2, 4, tw, f), dtype)  # A along columns: (row parity, column j)
         du, du_scratch = np.zeros((16, c, f), dtype), np.empty((16, c, f), dtype)
         for chunk in self.chunks(n):
             vb = self.input_transform(self.load(padded, x[chunk]), rows, v)
             b = chunk.stop - chunk.start
-            dyb, by_pixel = dy[:b], g[chunk].transpose(0, 2, 3, 1)
-            for a in range(2):
-                for e in range(2):
-                    dyb[:, :(h + 1 - a) // 2, a, e, :(w + 1 - e) // 2] = by_pixel[:, a::2, e::2]
+            # G padded like x (zeros past an odd H or W): tile (t, u)'s outputs (2t + a, 2u + e) are padded rows
+            # 2t + 1 + a, columns 2u + 1 (odd: [1, u]) and 2u + 2 (even: [0, u + 1])
+            by_row = self.load(padded_g, g[chunk])[:, 1:1 + 2 * th].reshape(b, th, 2, 2, tw + 1, f)
             # A along columns: (y0, y0 + y1, y0 − y1, −y1), the sign of −y1 left to dU's column 3 at the end;
             # then the same along rows, into dM's tiles (row i, column j, ...)
-            y0, y1, q = dyb[:, :, :, 0], dyb[:, :, :, 1], by_column[:b]
+            y0, y1, q = by_row[:, :, :, 1, :tw], by_row[:, :, :, 0, 1:], by_column[:b]
             q[:, :, :, 0] = y0
             np.add(y0, y1, out=q[:, :, :, 1])
             np.subtract(y0, y1, out=q[:, :, :, 2])
