@@ -158,7 +158,7 @@ WINOGRAD_CASES = [
 @pytest.mark.parametrize("n,c,f,h,w", WINOGRAD_CASES)
 def test_conv2d_winograd(winograd, n, c, f, h, w):
     x, wt, b = rand(n, c, h, w, seed=27), rand(f, c, 3, 3, seed=28), rand(f, seed=29)
-    assert winograd_ops.Winograd.applies(conv_ops.Window((3, 3), (1, 1), (1, 1), (1, 1), (h, w)), 1, c, f)
+    assert winograd_ops.Winograd.applies(conv_ops.Window((3, 3), (1, 1), (1, 1), (1, 1), (h, w)), 1, c, f, np.dtype(np.float64))
     out = F.conv2d(x, wt, b, padding=1)
     np.testing.assert_allclose(out.data, conv2d_loops(x.data, wt.data, b.data, 1, 1, 1, 1), rtol=1e-10, atol=1e-12)
     # second order: the create_graph path runs Conv2dGradInput / Conv2dGradWeight on the same kernels
@@ -184,13 +184,22 @@ def test_conv2d_winograd_float32_accuracy():
     x = r.standard_normal((4, 64, 16, 16)).astype(np.float32)
     w = (r.standard_normal((64, 64, 3, 3)) * np.sqrt(2 / 576)).astype(np.float32)
     window = conv_ops.Window((3, 3), (1, 1), (1, 1), (1, 1), (16, 16))
-    assert winograd_ops.Winograd.applies(window, 1, 64, 64)
+    assert winograd_ops.Winograd.applies(window, 1, 64, 64, np.dtype(np.float32))
     ref = conv_ops.Shifted(window, 4).forward(x.astype(np.float64), w.astype(np.float64), None, np.float64)
     out = F.conv2d(al.tensor(x), al.tensor(w), padding=1).data
     direct = conv_ops.Shifted(window, 4).forward(x, w, None, np.float32)
     assert out.dtype == np.float32
     scale = np.abs(ref).max()
     assert np.abs(out - ref).max() / scale < max(3 * np.abs(direct - ref).max() / scale, 1e-6)
+
+
+def test_conv2d_integers_skip_winograd():
+    # the transforms' halves would truncate integers: they keep the exact shifted products
+    r = np.random.default_rng(32)
+    x, w = r.integers(-5, 5, (2, 32, 3, 4)), r.integers(-5, 5, (32, 32, 3, 3))
+    out = F.conv2d(al.tensor(x), al.tensor(w), padding=1)
+    assert out.dtype == np.int64
+    np.testing.assert_array_equal(out.data, conv2d_loops(x, w, None, 1, 1, 1, 1))
 
 
 def test_conv2d_saves_no_arrays_for_backward():

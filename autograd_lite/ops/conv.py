@@ -341,10 +341,11 @@ class Shifted:
                 np.ascontiguousarray(dw.reshape(*self.window.kernel, c, f).transpose(3, 2, 0, 1)) if x is not None else None)
 
 
-def _channel_products(window: Window, groups: int, channels: int, filters: int, images: int) -> Winograd | Shifted | None:
+def _channel_products(window: Window, groups: int, channels: int, filters: int, images: int,
+                      *arrays: np.ndarray) -> Winograd | Shifted | None:
     """The path without im2col for a one-group convolution with many channels, if one applies: Winograd for a 3×3
-    "same" stride-1 convolution, shifted products otherwise; None for im2col."""
-    if Winograd.applies(window, groups, channels, filters):
+    "same" stride-1 convolution of float `arrays`, shifted products otherwise; None for im2col."""
+    if Winograd.applies(window, groups, channels, filters, np.result_type(*arrays)):
         return Winograd(window.in_hw, images)
     if Shifted.applies(groups, channels, filters):
         return Shifted(window, images)
@@ -380,7 +381,7 @@ class Conv2d(Function):
     def forward(self, x, w, b=None):
         n, f, groups, size = x.shape[0], w.shape[0], self.groups, self.window.out_size
         dtype = np.result_type(x, w) if b is None else np.result_type(x, w, b)
-        path = _channel_products(self.window, groups, x.shape[1], f, n)
+        path = _channel_products(self.window, groups, x.shape[1], f, n, x, w)
         if path is not None:
             return path.forward(x, w, b, dtype)
         out = np.empty((n, groups, f // groups, size), dtype)
@@ -398,7 +399,8 @@ class Conv2d(Function):
 
     def backward(self, g):
         x, w = self.inputs[:2]
-        path = None if is_grad_enabled() else _channel_products(self.window, self.groups, x.shape[1], w.shape[0], x.shape[0])
+        path = None if is_grad_enabled() else _channel_products(self.window, self.groups, x.shape[1], w.shape[0], x.shape[0],
+                                                                 g.data, x.data, w.data)
         if path is not None:
             # nothing recorded: both gradients in one pass over G (the Functions below do the same
             # products one at a time when create_graph records them)
@@ -426,7 +428,7 @@ class Conv2dGradInput(Function):
 
     def forward(self, g, w):
         (n, c), (oh, ow) = self.x_shape[:2], self.window.out_hw
-        path = _channel_products(self.window, self.groups, c, w.shape[0], n)
+        path = _channel_products(self.window, self.groups, c, w.shape[0], n, g, w)
         if path is not None:
             return path.gradients(g, None, w, self.x_shape, w.shape)[0]
         dtype = np.result_type(g, w)
@@ -456,7 +458,7 @@ class Conv2dGradWeight(Function):
 
     def forward(self, x, g):
         c, groups = x.shape[1], self.groups
-        path = _channel_products(self.window, groups, c, self.w_shape[0], x.shape[0])
+        path = _channel_products(self.window, groups, c, self.w_shape[0], x.shape[0], x, g)
         if path is not None:
             return path.gradients(g, x, None, x.shape, self.w_shape)[1]
         dw_t = np.zeros((groups, c // groups * len(self.window), self.w_shape[0] // groups), np.result_type(x, g))

@@ -32,6 +32,7 @@ WINOGRAD_MIN_CHANNELS = 32
 # Tiles per chunk: V and M of 256 tiles × 64 channels are 1 MiB of float32 each, and the products (tiles × 64)·(64 × 64)
 # ran 89-93 GFLOP/s at 256-1024 tiles against 69-74 at 2-4 Ki; forward of the 16×16 layer equal at 128 and 256.
 WINOGRAD_TILES = 128
+_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 
 
 def _filter_transform(w: np.ndarray) -> np.ndarray:
@@ -76,10 +77,12 @@ class Winograd:
         self.step = max(1, min(images, WINOGRAD_TILES // (self.th * self.tw)))
 
     @staticmethod
-    def applies(window: Any, groups: int, channels: int, filters: int) -> bool:
-        """Whether `window` (a conv.Window) is a 3×3 "same" stride-1 convolution that Winograd runs faster."""
+    def applies(window: Any, groups: int, channels: int, filters: int, dtype: np.dtype) -> bool:
+        """Whether `window` (a conv.Window) is a 3×3 "same" stride-1 convolution that Winograd runs faster, in
+        float32 or float64 (integers would be truncated by the transforms' halves, float16 would round more)."""
         return (groups == 1 and min(channels, filters) >= WINOGRAD_MIN_CHANNELS and window.kernel == (3, 3)
-                and window.stride == (1, 1) and window.padding == (1, 1) and window.dilation == (1, 1))
+                and window.stride == (1, 1) and window.padding == (1, 1) and window.dilation == (1, 1)
+                and dtype in _FLOATS)
 
     def chunks(self, n: int) -> Iterator[slice]:
         """The batch of n images in chunks of `step`."""
