@@ -152,6 +152,7 @@ WINOGRAD_CASES = [
     (1, 3, 2, 5, 5),   # batch of 1, odd height and width
     (2, 2, 2, 1, 1),   # one pixel: one tile, three quarters of it cropped
     (4, 1, 3, 2, 3),   # four chunks of one image
+    (2, 3, 2, 8, 16),  # planes of 1 KiB (float64): x goes through the staging buffer
 ]
 
 
