@@ -159,7 +159,8 @@ WINOGRAD_CASES = [
 @pytest.mark.parametrize("n,c,f,h,w", WINOGRAD_CASES)
 def test_conv2d_winograd(winograd, n, c, f, h, w):
     x, wt, b = rand(n, c, h, w, seed=27), rand(f, c, 3, 3, seed=28), rand(f, seed=29)
-    assert winograd_ops.Winograd.applies(conv_ops.Window((3, 3), (1, 1), (1, 1), (1, 1), (h, w)), 1, c, f, np.dtype(np.float64))
+    window = conv_ops.Window((3, 3), (1, 1), (1, 1), (1, 1), (h, w))
+    assert winograd_ops.Winograd.applies(window, 1, c, f, np.dtype(np.float64))
     out = F.conv2d(x, wt, b, padding=1)
     np.testing.assert_allclose(out.data, conv2d_loops(x.data, wt.data, b.data, 1, 1, 1, 1), rtol=1e-10, atol=1e-12)
     # second order: the create_graph path runs Conv2dGradInput / Conv2dGradWeight on the same kernels
@@ -192,6 +193,15 @@ def test_conv2d_winograd_float32_accuracy():
     assert out.dtype == np.float32
     scale = np.abs(ref).max()
     assert np.abs(out - ref).max() / scale < max(3 * np.abs(direct - ref).max() / scale, 1e-6)
+
+
+def test_winograd_applies_only_where_it_should():
+    def applies(stride=1, padding=1, hw=(16, 16), channels=64, dtype=np.float32, kernel=(3, 3)):
+        window = conv_ops.Window(kernel, (stride, stride), (padding, padding), (1, 1), hw)
+        return winograd_ops.Winograd.applies(window, 1, channels, channels, np.dtype(dtype))
+    assert applies() and applies(dtype=np.float64) and applies(hw=(63, 64))
+    assert not applies(stride=2) and not applies(padding=0) and not applies(kernel=(5, 5)) and not applies(channels=16)
+    assert not applies(dtype=np.int64) and not applies(dtype=np.float16) and not applies(hw=(66, 64))
 
 
 def test_conv2d_integers_skip_winograd():

@@ -15,7 +15,8 @@ saves only x). The three maps are bilinear and each other's adjoints, so every
 backward is one of the other two ops: second derivatives work.
 One-group convolutions with many channels (≥ SHIFTED_MIN_CHANNELS, ResNet-like) skip im2col: `Shifted`
 multiplies shifted row blocks of a channels-last copy of x by each kernel tap's C × F matrix, and among those the
-3×3 "same" stride-1 ones run as Winograd F(2×2, 3×3) (ops/winograd.py: 16 products per 2×2 output tile, 4/9 of the FLOPs).
+3×3 "same" stride-1 ones run as Winograd F(2×2, 3×3) (ops/winograd.py: 16 products per 2×2 output tile, 4/9
+of the FLOPs).
 Pooling walks the KH·KW kernel offsets, each a strided view of the input (no
 loop over pixels); max-pool records each window's first maximum and routes G there.
 """
@@ -399,8 +400,8 @@ class Conv2d(Function):
 
     def backward(self, g):
         x, w = self.inputs[:2]
-        path = None if is_grad_enabled() else _channel_products(self.window, self.groups, x.shape[1], w.shape[0], x.shape[0],
-                                                                 g.data, x.data, w.data)
+        path = None if is_grad_enabled() else _channel_products(
+            self.window, self.groups, x.shape[1], w.shape[0], x.shape[0], g.data, x.data, w.data)
         if path is not None:
             # nothing recorded: both gradients in one pass over G (the Functions below do the same
             # products one at a time when create_graph records them)

@@ -7,7 +7,8 @@ With the 1-D matrices (Lavin & Gray, "Fast Algorithms for Convolutional Neural N
     G  = [[1, 0, 0], [½, ½, ½], [½, −½, ½], [0, 0, 1]]
     Aᵀ = [[1, 1, 1, 0], [0, 1, −1, −1]]
 
-a 2×2 output tile of the cross-correlation of a 4×4 input tile d with a 3×3 filter g is Aᵀ[(G·g·Gᵀ) ⊙ (Bᵀ·d·B)]A.
+a 2×2 output tile of the cross-correlation of a 4×4 input tile d with a 3×3 filter g is
+Aᵀ[(G·g·Gᵀ) ⊙ (Bᵀ·d·B)]A.
 Summed over channels, each of the 16 frequencies ξ of the 4×4 tiles is one matrix product:
 
     V_ξ = (Bᵀ·d·B)_ξ      (tiles × C)    the input tiles, 4×4 at stride 2 over x padded by 1
@@ -29,9 +30,13 @@ import numpy as np
 # Channels (input and filters) from which Winograd replaces the shifted products; below, the products' K = C is
 # too thin for BLAS and the transforms' passes weigh more.
 WINOGRAD_MIN_CHANNELS = 32
-# Tiles per chunk: V and M of 256 tiles × 64 channels are 1 MiB of float32 each, and the products (tiles × 64)·(64 × 64)
-# ran 89-93 GFLOP/s at 256-1024 tiles against 69-74 at 2-4 Ki; forward of the 16×16 layer equal at 128 and 256.
+# Tiles per chunk: V and M of 128 tiles × 64 channels are 512 KiB of float32 each; the products (tiles × 64)·(64 × 64)
+# ran ~110 GFLOP/s at 128 tiles, 89-93 at 256-1024, 69-74 at 2-4 Ki. The 16×16 layer's forward took 11.6 ms at 128,
+# 12.3 at 256 and 13.3 at 64, and from 256 the ResNet step's peak memory went over PyTorch's.
 WINOGRAD_TILES = 128
+# Tiles of one image from which the shifted products take over: chunks are whole images, and V and M of a
+# 64×64 image with 64 channels are already 4 MiB each (a 224×224 one's would be 51 MiB).
+WINOGRAD_MAX_IMAGE_TILES = 1024
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 
 
@@ -82,7 +87,8 @@ class Winograd:
         float32 or float64 (integers would be truncated by the transforms' halves, float16 would round more)."""
         return (groups == 1 and min(channels, filters) >= WINOGRAD_MIN_CHANNELS and window.kernel == (3, 3)
                 and window.stride == (1, 1) and window.padding == (1, 1) and window.dilation == (1, 1)
-                and dtype in _FLOATS)
+                and dtype in _FLOATS
+                and -(-window.in_hw[0] // 2) * -(-window.in_hw[1] // 2) <= WINOGRAD_MAX_IMAGE_TILES)
 
     def chunks(self, n: int) -> Iterator[slice]:
         """The batch of n images in chunks of `step`."""
