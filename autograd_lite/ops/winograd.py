@@ -30,7 +30,7 @@ import numpy as np
 # Channels (input and filters) from which Winograd replaces the shifted products; below, the products' K = C is
 # too thin for BLAS and the transforms' passes weigh more.
 WINOGRAD_MIN_CHANNELS = 32
-# Tiles per chunk: V and M of 128 tiles × 64 channels are 512 KiB of float32 each; the products (tiles × 64)·(64 × 64)
+# Tiles per chunk: V and M of 128 tiles × 64 channels are 512 KiB of float32 each; products (tiles × 64)·(64 × 64)
 # ran ~110 GFLOP/s at 128 tiles, 89-93 at 256-1024, 69-74 at 2-4 Ki. The 16×16 layer's forward took 11.6 ms at 128,
 # 12.3 at 256 and 13.3 at 64, and from 256 the ResNet step's peak memory went over PyTorch's.
 WINOGRAD_TILES = 128
