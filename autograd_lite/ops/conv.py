@@ -44,11 +44,6 @@ ROWS_ELEMENTS = 1 << 19
 # below, products of OH·OW columns are too small for BLAS to run at speed (3×3 at 16×16, 64 channels: 25%
 # faster as one product per chunk, a copy included; 7×7 at 32×32: 7% slower).
 SAMPLE_GEMM_COLUMNS = 512
-# Filters up to which a convolution with stride and dilation 1 along H runs as row pairs (`RowPairs`): BLAS's
-# 2F-row products beat F-row ones (32 filters: 75-95 against 55-64 GFLOP/s).
-ROW_PAIRS_MAX_FILTERS = 32
-# Kernel rows from which row pairs pay for their extra row ((KH + 1)/KH the FLOPs).
-ROW_PAIRS_MIN_KERNEL = 5
 # Channels (input and filters) from which a one-group convolution runs as shifted products (`Shifted`, no
 # im2col): each product contracts over only C (or F), too thin for BLAS below (round 4's row-shift products,
 # K = C·KW, were 1.5× slower than im2col at 3 channels and equal at 16).
@@ -56,9 +51,6 @@ SHIFTED_MIN_CHANNELS = 32
 # Buffer rows (output pixels, junk included) per chunk of the shifted products: 1-4 Ki keep the operands in
 # cache (the weight gradient's C × rows · rows × F products ran 45 GFLOP/s over the whole batch, 70 in 1 Ki chunks).
 SHIFTED_ROWS = 2048
-# Measurement switches for round 8b (this commit is reverted: no gain inside the step): the forward, the weight
-# gradient, and the bias as a column of W' over a row of ones in cols'.
-ROW_PAIRS, ROW_PAIRS_DW, ROW_PAIRS_FOLD_BIAS = True, True, False
 
 
 @dataclass(frozen=True)
@@ -359,120 +351,6 @@ def _grad_rows(g: np.ndarray, groups: int) -> np.ndarray:
     return rows.reshape(groups, f // groups, -1)
 
 
-class RowPairs:
-    """im2col with two output rows per column, for thin filter banks (F ≤ ROW_PAIRS_MAX_FILTERS).
-
-    Output rows 2q and 2q + 1 read padded rows 2q … 2q + KH together, so one column of KH + 1 rows serves
-    both, and with W' = [W, a zero row below; a zero row above, W] (2F × C·(KH + 1)·KW)
-
-        W' · cols' = (2, F, ⌈OH/2⌉, OW):  out[:, :, 2q + p] = its half p
-        dW = dW'[:F, :, :KH] + dW'[F:, :, 1:]           dW' = G' · cols'ᵀ, G' = G's rows split by parity
-
-    OpenBLAS runs the 2F-row products much faster than F-row ones at F = 32 (75-95 against 55-64 GFLOP/s),
-    which pays for 1/KH more FLOPs and the copy of the halves into the NCHW output (runs of OW). Each
-    chunk's cols' is ~4/7 the size of cols at 7×7: `rows` is split by row parity, so each of the KH + 1
-    window rows is one copy of ⌈OH/2⌉·OW-long runs. Only for stride 1 and dilation 1 along H.
-    """
-
-    def __init__(self, window: Window) -> None:
-        self.window = window
-        kh, oh = window.kernel[0], window.out_hw[0]
-        self.pairs = -(-oh // 2)  # ⌈OH/2⌉ column rows per sample
-        self.half_rows = kh // 2 + self.pairs  # rows per parity in `rows`: the last window's last row included
-        self.parity_rows = [len(range(p, oh, 2)) for p in (0, 1)]  # output rows 2q + p
-
-    @staticmethod
-    def applies(window: Window, groups: int, filters: int) -> bool:
-        """Whether the row-pair products beat im2col's: one group, few filters, stride and dilation 1 along H,
-        a kernel tall enough that the extra row costs little, and maps large enough for per-sample products."""
-        return (groups == 1 and filters <= ROW_PAIRS_MAX_FILTERS and window.stride[0] == window.dilation[0] == 1
-                and window.kernel[0] >= ROW_PAIRS_MIN_KERNEL
-                and -(-window.out_hw[0] // 2) * window.out_hw[1] >= SAMPLE_GEMM_COLUMNS // 2)
-
-    @property
-    def depth(self) -> int:  # rows of cols' per input channel: (KH + 1)·KW
-        return (self.window.kernel[0] + 1) * self.window.kernel[1]
-
-    def gather_rows(self, x: np.ndarray) -> np.ndarray:
-        """(N, C, H, W) -> rows (C, KW, N, 2, half_rows, OW): `Window.gather_rows`'s rows with padded row r
-        at [r mod 2, r // 2]."""
-        (n, c), ph, h, ow = x.shape[:2], self.window.padding[0], self.window.in_hw[0], self.window.out_hw[1]
-        rows = np.zeros((c, self.window.kernel[1], n, 2, self.half_rows, ow), x.dtype)
-        by_channel = x.transpose(1, 0, 2, 3)
-        for p in (0, 1):
-            first = (p - ph) % 2  # the first x row at an even (p = 0) or odd padded row
-            start, count = (ph + first) // 2, len(range(first, h, 2))
-            for j in range(self.window.kernel[1]):
-                out_cols, x_cols = self.window.column_taps(j)
-                rows[:, j, :, p, start:start + count, out_cols] = by_channel[:, :, first::2, x_cols]
-        return rows
-
-    def im2col(self, x: np.ndarray, ones: bool = False) -> Iterator[tuple[slice, np.ndarray]]:
-        """x (N, C, H, W) by batch chunks: (chunk, its cols' (C·(KH + 1)·KW (+ 1 row of ones), B, ⌈OH/2⌉·OW));
-        window row t of column q is padded row 2q + t. One buffer serves every chunk, as in `Window.im2col`."""
-        (n, c), (kh, kw), ow = x.shape[:2], self.window.kernel, self.window.out_hw[1]
-        size, depth = self.pairs * ow, c * self.depth
-        chunk = max(1, CHUNK_ELEMENTS // (depth * size))
-        buffer = np.empty((depth + ones) * min(chunk, n) * size, x.dtype)
-        for part in self.window.batches(n, c, max(chunk, ROWS_ELEMENTS // (c * kw * 2 * self.half_rows * ow))):
-            rows = self.gather_rows(x[part])
-            for batch in self.window.batches(part.stop - part.start, c, chunk):
-                b = batch.stop - batch.start
-                cols = buffer[:(depth + ones) * b * size].reshape(depth + ones, b, size)
-                windows = cols[:depth].reshape(c, kh + 1, kw, b, self.pairs, ow)
-                for t in range(kh + 1):
-                    windows[:, t] = rows[:, :, batch, t % 2, t // 2:t // 2 + self.pairs]
-                if ones:
-                    cols[depth] = 1
-                yield slice(part.start + batch.start, part.start + batch.stop), cols
-
-    @staticmethod
-    def weight(w: np.ndarray) -> np.ndarray:
-        """W (F, C, KH, KW) -> W' (2F, C·(KH + 1)·KW): W over its first KH rows, then W over its last KH."""
-        f, c, kh, kw = w.shape
-        w_pairs = np.zeros((2, f, c, kh + 1, kw), w.dtype)
-        w_pairs[0, :, :, :kh] = w
-        w_pairs[1, :, :, 1:] = w
-        return w_pairs.reshape(2 * f, -1)
-
-    def forward(self, x: np.ndarray, w: np.ndarray, b: np.ndarray | None, dtype: np.dtype) -> np.ndarray:
-        """conv2d(x, W) + b as a C-contiguous (N, F, OH, OW) array of dtype."""
-        n, f, (oh, ow) = x.shape[0], w.shape[0], self.window.out_hw
-        out = np.empty((n, f, oh, ow), dtype)
-        w_pairs, halves = self.weight(w.astype(dtype, copy=False)), None
-        fold = b is not None and ROW_PAIRS_FOLD_BIAS
-        if fold:
-            w_pairs = np.concatenate([w_pairs, np.concatenate([b, b]).astype(dtype)[:, None]], 1)
-        for batch, cols in self.im2col(x, ones=fold):
-            b_size = batch.stop - batch.start
-            if halves is None:
-                halves = np.empty((b_size, 2, f, self.pairs, ow), dtype)
-            products = halves[:b_size]
-            np.matmul(w_pairs, cols.transpose(1, 0, 2), out=products.reshape(b_size, 2 * f, -1))
-            for p, count in enumerate(self.parity_rows):
-                out[batch, :, p::2] = products[:, p, :, :count]
-            if b is not None and not fold:  # while the chunk's output is in cache
-                out[batch] += b.reshape(-1, 1, 1)
-        return out
-
-    def weight_gradient(self, x: np.ndarray, g: np.ndarray, w_shape: tuple[int, ...]) -> np.ndarray:
-        """dW = dW'[:F, :, :KH] + dW'[F:, :, 1:], dW' = G' · cols'ᵀ with G' (2F, B·⌈OH/2⌉·OW) G's even and odd rows."""
-        f, (kh, kw), ow = w_shape[0], self.window.kernel, self.window.out_hw[1]
-        dtype = np.result_type(x, g)
-        dw_pairs = np.zeros((x.shape[1] * self.depth, 2 * f), dtype)
-        g_pairs = None
-        for batch, cols in self.im2col(x):
-            b_size = batch.stop - batch.start
-            if g_pairs is None:  # zeros: the odd half's last row stays zero when OH is odd
-                g_pairs = np.zeros((2, f, b_size, self.pairs, ow), dtype)
-            halves = g_pairs[:, :, :b_size]
-            for p, count in enumerate(self.parity_rows):
-                halves[p, :, :, :count] = g[batch, :, p::2].transpose(1, 0, 2, 3)
-            dw_pairs += np.matmul(cols.reshape(-1, b_size * self.pairs * ow), halves.reshape(2 * f, -1).T)
-        dw = dw_pairs.T.reshape(2, f, x.shape[1], kh + 1, kw)
-        return np.ascontiguousarray(dw[0, :, :, :kh] + dw[1, :, :, 1:])
-
-
 class Conv2d(Function):
     """out[n,f] = Σ_{c,i,j} W[f,c,i,j] · x_pad[n, c, s·oh + d·i, s·ow + d·j] (+ b[f]): cross-correlation,
     like PyTorch. x (N, C, H, W), W (F, C/groups, KH, KW), optional b (F,) -> (N, F, OH, OW).
@@ -492,8 +370,6 @@ class Conv2d(Function):
         dtype = np.result_type(x, w) if b is None else np.result_type(x, w, b)
         if Shifted.applies(groups, x.shape[1], f):
             return Shifted(self.window, n).forward(x, w, b, dtype)
-        if ROW_PAIRS and RowPairs.applies(self.window, groups, f):
-            return RowPairs(self.window).forward(x, w, b, dtype)
         out = np.empty((n, groups, f // groups, size), dtype)
         w_rows = _weight_rows(w, groups)
         for batch, cols in self.window.im2col(x):
@@ -567,8 +443,6 @@ class Conv2dGradWeight(Function):
         c, groups = x.shape[1], self.groups
         if Shifted.applies(groups, c, self.w_shape[0]):
             return Shifted(self.window, x.shape[0]).gradients(g, x, None, x.shape, self.w_shape)[1]
-        if ROW_PAIRS_DW and RowPairs.applies(self.window, groups, self.w_shape[0]):
-            return RowPairs(self.window).weight_gradient(x, g, self.w_shape)
         dw_t = np.zeros((groups, c // groups * len(self.window), self.w_shape[0] // groups), np.result_type(x, g))
         for batch, cols in self.window.im2col(x):
             # one matmul per chunk, contracting over B·OH·OW; colsᵀ-first is the faster BLAS layout
