@@ -95,8 +95,11 @@ CONV_CAUSE = ("OpenBLAS's sgemm on the thin convolution products: the forward's 
               "our two convolution passes take ~18 ms inside the step against PyTorch's ~12 (oneDNN: ~6.4 ms "
               "forward, ~5.5 backward). The layouts BLAS runs faster (78-89 GFLOP/s) put the output channels-last, "
               "and its transposing copy back to NCHW (~1.1 ms a pass) or a channels-last im2col (2.3 ms against "
-              "1.5) costs what they save. Max-pool (ours ~4 ms forward and backward against PyTorch's ~9.5) wins "
-              "back part of it. See the profile notes")
+              "1.5) costs what they save; so do two output rows per column (64-row products at ~90 GFLOP/s, but 14% "
+              "more FLOPs and a copy into NCHW). On this Zen 4 OpenBLAS picks its SkylakeX kernels: its Haswell ones "
+              "(OPENBLAS_CORETYPE=Haswell) run the forward's product at 83-93 GFLOP/s and the step at 1.04-1.12× "
+              "PyTorch against 1.15-1.20× with the SkylakeX ones. Max-pool (ours ~4 ms forward and backward "
+              "against PyTorch's ~9.5) wins back part of it. See the profile notes")
 CONV_MEMORY_CAUSE = ("the peak (17.8 MiB in round 6, below PyTorch's 22) is max-pool's backward: the gradient it "
                      "scatters (6.5 MiB), its half-size staging (3.3), the incoming gradient and dW2 (3.3); ReLU "
                      "keeps a bit mask of its output, not the output. See the profile notes")
