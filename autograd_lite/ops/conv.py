@@ -51,9 +51,11 @@ SAMPLE_GEMM_COLUMNS = 512
 # im2col): each product contracts over only C (or F), too thin for BLAS below (round 4's row-shift products,
 # K = C·KW, were 1.5× slower than im2col at 3 channels and equal at 16).
 SHIFTED_MIN_CHANNELS = 32
-# Buffer rows (output pixels, junk included) per chunk of the shifted products: 1-4 Ki keep the operands in
-# cache (the weight gradient's C × rows · rows × F products ran 45 GFLOP/s over the whole batch, 70 in 1 Ki chunks).
-SHIFTED_ROWS = 2048
+# Buffer rows (all phases, junk included) per chunk of the shifted products: 1-4 Ki keep the operands in cache
+# (the weight gradient's C × rows · rows × F products ran 45 GFLOP/s over the whole batch, 70 in 1 Ki chunks).
+# The ResNet's stride-2 layer (324 rows per image) ran forward + both gradients in 9.4-9.7 ms at 1 Ki (3 images),
+# 10.1-10.8 at 2 Ki, 10.0-10.7 at 2 images, 10.6-11.0 at 4; and its buffers count in the step's peak memory.
+SHIFTED_ROWS = 1024
 
 
 @dataclass(frozen=True)
