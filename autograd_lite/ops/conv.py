@@ -243,9 +243,10 @@ class Shifted:
                            for a in range(sh) for b in range(sw)]
         # per tap (row-major): (its phase, its phase row and column offsets)
         self.taps = [((dh * i % sh) * sw + dw * j % sw, dh * i // sh, dw * j // sw) for i in range(kh) for j in range(kw)]
-        self.margin = max(cj for _, _, cj in self.taps) + pw  # rows past the phase rows that taps read
+        self.margin = max(cj for _, _, cj in self.taps)  # rows past the phase rows that taps read
+        self.read = sorted({p for p, _, _ in self.taps})  # the phases some tap reads (a 1×1 kernel at stride 2: one)
         # images per chunk: the phase buffers together hold about SHIFTED_ROWS rows
-        self.step = max(1, min(images, SHIFTED_ROWS // (self.hq * self.wq * len(self.phases))))
+        self.step = max(1, min(images, SHIFTED_ROWS // (self.hq * self.wq * len(self.read))))
         self.staging = None  # staging buffer for x (`load_x`), made at the first load that needs one
 
     @staticmethod
@@ -277,20 +278,21 @@ class Shifted:
         rows = buffer[start:start + height * count * self.wq]
         return rows.reshape(height, count, self.wq, buffer.shape[1]).transpose(1, 0, 2, 3)
 
-    def phase_views(self, buffers: list[np.ndarray], start: int, x: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-        """Per phase: (x's (B, C, ·, ·) part in it, where that part goes in the phase's slots, channels last)."""
-        sh, sw = self.window.stride
-        for buffer, ((h0, w0), (r0, c0)) in zip(buffers, self.phases):
-            part = x[:, :, h0::sh, w0::sw]
-            yield part, self.images(buffer, start, x.shape[0])[:, r0:r0 + part.shape[2], c0:c0 + part.shape[3]]
+    def phase_buffers(self, channels: int, dtype: np.dtype) -> list[np.ndarray | None]:
+        """Per phase, its zeroed `buffer` if some tap reads it, else None."""
+        return [self.buffer(channels, dtype) if p in self.read else None for p in range(len(self.phases))]
 
-    def load_x(self, buffers: list[np.ndarray], x: np.ndarray) -> None:
-        """x's chunk (B, C, H, W) copied channels-last into the phase buffers (through a skewed staging
-        buffer for 1 KiB channel planes)."""
+    def load_x(self, buffers: list[np.ndarray | None], x: np.ndarray) -> None:
+        """x's chunk (B, C, H, W) copied channels-last into the phase buffers that taps read (through a skewed
+        staging buffer for 1 KiB channel planes)."""
         if self.staging is None or self.staging.dtype != x.dtype or self.staging.shape[1] < x.shape[1]:
             self.staging = skewed_staging(self.step, x.shape[1], self.window.in_hw, x.dtype)
-        for part, slots in self.phase_views(buffers, 0, staged(self.staging, x)):
-            slots[...] = part.transpose(0, 2, 3, 1)
+        x, (sh, sw) = staged(self.staging, x), self.window.stride
+        for buffer, ((h0, w0), (r0, c0)) in zip(buffers, self.phases):
+            if buffer is not None:
+                part = x[:, :, h0::sh, w0::sw]
+                slots = self.images(buffer, 0, x.shape[0])[:, r0:r0 + part.shape[2], c0:c0 + part.shape[3]]
+                slots[...] = part.transpose(0, 2, 3, 1)
 
     @staticmethod
     def accumulate(products: Iterable[tuple[np.ndarray, np.ndarray]], acc: np.ndarray, scratch: np.ndarray) -> bool:
@@ -309,14 +311,15 @@ class Shifted:
         n, f, (oh, ow) = x.shape[0], w.shape[0], self.window.out_hw
         out = np.empty((n, f, oh, ow), dtype)
         taps = np.ascontiguousarray(w.astype(dtype, copy=False).transpose(2, 3, 1, 0)).reshape(-1, w.shape[1], f)
-        x_rows = [self.buffer(x.shape[1], dtype) for _ in self.phases]
+        x_rows = self.phase_buffers(x.shape[1], dtype)
         acc, scratch = np.empty((2, self.out_rows(self.step), f), dtype)
         for chunk in self.chunks(n):
             images = chunk.stop - chunk.start
             rows = self.out_rows(images)
             if images < self.step:  # another layout: the gaps hold the last chunk's values
                 for buffer in x_rows:
-                    buffer.fill(0)
+                    if buffer is not None:
+                        buffer.fill(0)
             self.load_x(x_rows, x[chunk])
             self.accumulate(((x_rows[p][o:o + rows], tap) for (p, o), tap in zip(self.offsets(images), taps)),
                             acc[:rows], scratch[:rows])
@@ -335,18 +338,19 @@ class Shifted:
         g_rows = self.buffer(f, dtype, lead)
         if w is not None:
             back_taps = np.ascontiguousarray(w.astype(dtype, copy=False).transpose(2, 3, 0, 1)).reshape(-1, f, c)
-            dx = np.empty(x_shape, dtype) if len({p for p, _, _ in self.taps}) == len(self.phases) else \
-                np.zeros(x_shape, dtype)  # a phase no tap reads gets no gradient
+            # a phase no tap reads gets no gradient
+            dx = (np.empty if len(self.read) == len(self.phases) else np.zeros)(x_shape, dtype)
             dx_acc, dx_scratch = np.empty((2, self.hq * self.step * self.wq, c), dtype)
         if x is not None:
-            x_rows, dw_scratch = [self.buffer(c, dtype) for _ in self.phases], np.empty((c, f), dtype)
+            x_rows, dw_scratch = self.phase_buffers(c, dtype), np.empty((c, f), dtype)
             dw = np.zeros((len(self.taps), c, f), dtype)
         for chunk in self.chunks(n):
             images = chunk.stop - chunk.start
             rows, offsets = self.out_rows(images), self.offsets(images)
             if images < self.step:  # another layout: the gaps hold the last chunk's values
                 for buffer in [g_rows] + (x_rows if x is not None else []):
-                    buffer.fill(0)
+                    if buffer is not None:
+                        buffer.fill(0)
             self.images(g_rows, lead, images, oh)[:, :, :ow] = g[chunk].transpose(0, 2, 3, 1)
             if x is not None:
                 self.load_x(x_rows, x[chunk])
