@@ -217,7 +217,7 @@ class Shifted:
     ⌊d·i/s_h⌋·B·wq + ⌊d·j/s_w⌋, and output pixel r = (oh·B + n)·wq + ow is
 
         out[r] = Σ_ij X[r + offset_ij] · W_ij            (W_ij = W[:, :, i, j]ᵀ, C × F)
-        dX[q]  = Σ_ij G[q − offset_ij] · W_ijᵀ           (G laid out like out, zeros at the junk rows)
+        dX[q]  = Σ_ij G[q − offset_ij] · W_ijᵀ           (G laid out like out, zeros at the junk columns)
         dW_ij  = Σ_r X[r + offset_ij]ᵀ · G[r]
 
     each a product of contiguous row blocks with the filters (dX per phase). Only the columns ow ≥ OW are junk
