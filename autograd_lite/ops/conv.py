@@ -53,8 +53,8 @@ SAMPLE_GEMM_COLUMNS = 512
 SHIFTED_MIN_CHANNELS = 32
 # Buffer rows (all phases, junk included) per chunk of the shifted products: 1-4 Ki keep the operands in cache
 # (the weight gradient's C × rows · rows × F products ran 45 GFLOP/s over the whole batch, 70 in 1 Ki chunks).
-# The ResNet's stride-2 layer (324 rows per image) ran forward + both gradients in 9.4-9.7 ms at 1 Ki (3 images),
-# 10.1-10.8 at 2 Ki, 10.0-10.7 at 2 images, 10.6-11.0 at 4; and its buffers count in the step's peak memory.
+# The ResNet's stride-2 layer (324 rows per image) ran forward + both gradients in 9.4-10.3 ms at 1 Ki (3 images),
+# 10.1-10.8 at 2 Ki, 10.0-10.7 at 2 images, 10.5-11.0 at 4; and its buffers count in the step's peak memory.
 SHIFTED_ROWS = 1024
 
 
