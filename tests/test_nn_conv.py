@@ -140,6 +140,31 @@ def test_conv2d_shifted_products(shifted_products, xs, ws, stride, padding, dila
     check_op(lambda x, w, b: F.conv2d(x, w, b, stride, padding, dilation, groups), x, w, b, order=2)
 
 
+@pytest.mark.parametrize("stride,hw,dtype", [(2, (16, 16), np.float32), (1, (16, 16), np.float32),
+                                             (2, (8, 16), np.float64), (2, (7, 9), np.float64)])
+def test_shifted_products_chunks_and_staging(monkeypatch, stride, hw, dtype):
+    # chunks of two images and a last one of one (its buffers laid out anew), 1 KiB channel planes (x goes through
+    # the skewed staging buffer: 16×16 float32, 8×16 float64); against the loop definition and its adjoints
+    r = np.random.default_rng(32)
+    x, w = r.standard_normal((3, 4) + hw), r.standard_normal((5, 4, 3, 3))
+    window = conv_ops.Window((3, 3), (stride, stride), (1, 1), (1, 1), hw)
+    g = r.standard_normal((3, 5) + window.out_hw)
+    monkeypatch.setattr(conv_ops, "SHIFTED_ROWS", 2 * len(conv_ops.Shifted(window, 3).phases) *
+                        conv_ops.Shifted(window, 3).hq * conv_ops.Shifted(window, 3).wq)
+    shifted = conv_ops.Shifted(window, 3)
+    assert shifted.step == 2
+    x_, w_, g_ = x.astype(dtype), w.astype(dtype), g.astype(dtype)
+    tol = dict(rtol=1e-4, atol=1e-4) if dtype == np.float32 else dict(rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(shifted.forward(x_, w_, None, dtype), conv2d_loops(x, w, None, stride, 1, 1, 1), **tol)
+    dx, dw = conv_ops.Shifted(window, 3).gradients(g_, x_, w_, x.shape, w.shape)
+    # <G, conv(x, W)> is bilinear: its derivatives in x and W are dx and dW
+    xt, wt = al.tensor(x, requires_grad=True), al.tensor(w, requires_grad=True)
+    monkeypatch.setattr(conv_ops, "SHIFTED_MIN_CHANNELS", 10 ** 6)  # the reference gradients by im2col
+    (F.conv2d(xt, wt, stride=stride, padding=1) * al.tensor(g)).sum().backward()
+    np.testing.assert_allclose(dx, xt.grad.data, **tol)
+    np.testing.assert_allclose(dw, wt.grad.data, **tol)
+
+
 @pytest.fixture
 def winograd(monkeypatch):
     """Make every one-group 3×3 "same" stride-1 conv2d take the Winograd path, in chunks of one or two images."""

@@ -28,7 +28,7 @@ def test_every_registered_op_has_a_row():
 
 # building blocks the op files share, not ops themselves
 HELPERS = {"as_tensor", "float_mask", "normalize_index", "expand_back", "sum_rows", "sum_to_shape", "broadcast_view",
-           "reduce", "standardize", "require_tensors", "adaptive_output_size"}
+           "reduce", "standardize", "require_tensors", "adaptive_output_size", "skewed_staging", "staged"}
 
 
 def test_every_public_function_of_an_op_file_is_registered():

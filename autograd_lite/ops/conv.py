@@ -34,7 +34,7 @@ from ..engine import Function, OpError, is_grad_enabled, wrap_grads
 from ..tensor import Tensor
 from .activation import require_tensors
 from .registry import register
-from .winograd import Winograd
+from .winograd import Winograd, skewed_staging, staged
 
 # Elements of `cols` per batch chunk (at least one sample): about 2 MiB of float32, so a chunk is
 # written and multiplied while in cache, and the matmuls still have thousands of columns.
@@ -51,9 +51,11 @@ SAMPLE_GEMM_COLUMNS = 512
 # im2col): each product contracts over only C (or F), too thin for BLAS below (round 4's row-shift products,
 # K = C·KW, were 1.5× slower than im2col at 3 channels and equal at 16).
 SHIFTED_MIN_CHANNELS = 32
-# Buffer rows (output pixels, junk included) per chunk of the shifted products: 1-4 Ki keep the operands in
-# cache (the weight gradient's C × rows · rows × F products ran 45 GFLOP/s over the whole batch, 70 in 1 Ki chunks).
-SHIFTED_ROWS = 2048
+# Buffer rows (all phases, junk included) per chunk of the shifted products: 1-4 Ki keep the operands in cache
+# (the weight gradient's C × rows · rows × F products ran 45 GFLOP/s over the whole batch, 70 in 1 Ki chunks).
+# The ResNet's stride-2 layer (324 rows per image) ran forward + both gradients in 9.4-10.3 ms at 1 Ki (3 images),
+# 10.1-10.8 at 2 Ki, 10.0-10.7 at 2 images, 10.5-11.0 at 4; and its buffers count in the step's peak memory.
+SHIFTED_ROWS = 1024
 
 
 @dataclass(frozen=True)
@@ -208,46 +210,44 @@ class Window:
 class Shifted:
     """A convolution as KH·KW dense products of shifted row blocks, with no im2col.
 
-    Stride 1: x is copied channels-last into a flat (rows, C) buffer in which each image row is followed
-    by `wq − W` zero columns and each image by `hq − H` zero rows: the zeros between two neighbours are the
-    right padding of one and the left (top) padding of the next. With row pitch wq and hq rows per image,
-    output pixel r = (n·hq + oh)·wq + ow reads kernel tap (i, j) at buffer row r + offset_ij,
-    offset_ij = d·(i·wq + j), so
+    The padded x of a chunk of B images is split into s_h·s_w phase images padded[a::s_h, b::s_w] (one for
+    stride 1), each copied channels-last into a flat (rows, C) buffer laid out (row, image, column): phase
+    row k of image n, column l is buffer row (k·B + n)·wq + l, so a phase row of all B images is one run and
+    an image's next row is B·wq rows further. Tap (i, j) reads phase ((d·i) mod s_h, (d·j) mod s_w) at offset
+    ⌊d·i/s_h⌋·B·wq + ⌊d·j/s_w⌋, and output pixel r = (oh·B + n)·wq + ow is
 
         out[r] = Σ_ij X[r + offset_ij] · W_ij            (W_ij = W[:, :, i, j]ᵀ, C × F)
-        dX[q]  = Σ_ij G[q − offset_ij] · W_ijᵀ           (G laid out like out, zeros at the junk rows)
+        dX[q]  = Σ_ij G[q − offset_ij] · W_ijᵀ           (G laid out like out, zeros at the junk columns)
         dW_ij  = Σ_r X[r + offset_ij]ᵀ · G[r]
 
-    each a product of contiguous row blocks with the filters. The rows at oh ≥ OH or ow ≥ OW are junk
-    (13% more rows at 16×16 with 3×3 kernels, 27% at 8×8) and dropped.
-    Stride s > 1: the padded x is split into s_h·s_w phase images padded[a::s_h, b::s_w], each laid out the
-    same way (its padding zeros in place), and tap (i, j) reads phase ((d·i) mod s_h, (d·j) mod s_w) at
-    offset ⌊d·i/s_h⌋·wq + ⌊d·j/s_w⌋: a stride-1 convolution per phase, summed; dX is computed per phase.
-    The batch goes through in chunks of whole images (`SHIFTED_ROWS`), so the buffers stay cache-sized and
-    none is kept.
+    each a product of contiguous row blocks with the filters (dX per phase). Only the columns ow ≥ OW are junk
+    (rows ordered image by image had a junk row per image too: 81 buffer rows per 64 pixels in the ResNet's
+    stride-2 layer, now 72; 289 per 256 at 16×16 stride 1, now 272). At stride 1, a row's right padding
+    past wq spills into the next slot's left padding. The batch goes through in chunks of whole images
+    (`SHIFTED_ROWS`), so the buffers stay cache-sized and none is kept; as offsets depend on B, a shorter
+    last chunk zeroes the buffers again.
     """
 
     def __init__(self, window: Window, images: int) -> None:
         (ph, pw), (h, w), (oh, ow) = window.padding, window.in_hw, window.out_hw
         (dh, dw), (sh, sw), (kh, kw) = window.dilation, window.stride, window.kernel
         self.window = window
-        if (sh, sw) == (1, 1):  # one phase whose neighbours share their padding: a gap ≥ the padding, ≥ OW per row
-            self.wq, self.hq = w + max(pw, ow - w), h + max(ph, oh - h)
-            self.lead = ph * self.wq + pw  # buffer row of x[0, :, 0, 0]: the first image's top and left padding
-            # per phase: (x's first row and column in it, their phase row and column)
-            self.phases = [((0, 0), (0, 0))]
+        if (sh, sw) == (1, 1):  # one phase: the padded image, its right padding shared with the next slot's left
+            self.hq, self.wq = h + 2 * ph, w + max(pw, ow - w)
+            self.phases = [((0, 0), (ph, pw))]
         else:
             hp, wp = window.padded_hw
-            self.hq, self.wq, self.lead = -(-hp // sh), -(-wp // sw), 0
+            self.hq, self.wq = -(-hp // sh), -(-wp // sw)
+            # per phase: (x's first row and column in it, their phase row and column)
             self.phases = [(((a - ph) % sh, (b - pw) % sw), ((ph + (a - ph) % sh) // sh, (pw + (b - pw) % sw) // sw))
                            for a in range(sh) for b in range(sw)]
-        # per tap (row-major): (its phase, its offset in the phase's rows)
-        self.taps = [((dh * i % sh) * sw + dw * j % sw, (dh * i // sh) * self.wq + dw * j // sw)
-                     for i in range(kh) for j in range(kw)]
-        self.pitch = self.hq * self.wq  # buffer rows per image
-        self.margin = max(max(o for _, o in self.taps), self.lead)  # rows past the chunk's images that taps read
+        # per tap (row-major): (its phase, its phase row and column offsets)
+        self.taps = [((dh * i % sh) * sw + dw * j % sw, dh * i // sh, dw * j // sw) for i in range(kh) for j in range(kw)]
+        self.margin = max(cj for _, _, cj in self.taps)  # rows past the phase rows that taps read
+        self.read = sorted({p for p, _, _ in self.taps})  # the phases some tap reads (a 1×1 kernel at stride 2: one)
         # images per chunk: the phase buffers together hold about SHIFTED_ROWS rows
-        self.step = max(1, min(images, SHIFTED_ROWS // (self.pitch * len(self.phases))))
+        self.step = max(1, min(images, SHIFTED_ROWS // (self.hq * self.wq * len(self.read))))
+        self.staging = None  # staging buffer for x (`load_x`), made at the first load that needs one
 
     @staticmethod
     def applies(groups: int, channels: int, filters: int) -> bool:
@@ -258,25 +258,41 @@ class Shifted:
         """The batch of n images in chunks of `step`."""
         return (slice(start, min(start + self.step, n)) for start in range(0, n, self.step))
 
+    def offsets(self, images: int) -> list[tuple[int, int]]:
+        """Per tap: (its phase, its offset in the phase's rows) for a chunk of `images`."""
+        return [(p, ri * images * self.wq + cj) for p, ri, cj in self.taps]
+
+    def out_rows(self, images: int) -> int:
+        """Output rows (junk columns included) of a chunk of `images`."""
+        return self.window.out_hw[0] * images * self.wq
+
     def buffer(self, channels: int, dtype: np.dtype, extra: int = 0) -> np.ndarray:
-        """A zeroed (chunk rows + margins, channels) buffer: its gaps stay zero while chunks overwrite the images."""
-        return np.zeros((self.step * self.pitch + self.margin + extra, channels), dtype)
+        """A zeroed (phase rows of a chunk + margin + extra, channels) buffer: its gaps stay zero while
+        chunks of equal size overwrite the images."""
+        return np.zeros((self.hq * self.step * self.wq + self.margin + extra, channels), dtype)
 
-    def images(self, buffer: np.ndarray, start: int, count: int) -> np.ndarray:
-        """The (count, hq, wq, channels) image slots of `buffer` from buffer row `start`."""
-        return buffer[start:start + count * self.pitch].reshape(count, self.hq, self.wq, buffer.shape[1])
+    def images(self, buffer: np.ndarray, start: int, count: int, height: int | None = None) -> np.ndarray:
+        """The (count, height, wq, channels) image slots (height: hq by default) of `buffer` from buffer row
+        `start`, a view of its (height, count, wq) rows."""
+        height = self.hq if height is None else height
+        rows = buffer[start:start + height * count * self.wq]
+        return rows.reshape(height, count, self.wq, buffer.shape[1]).transpose(1, 0, 2, 3)
 
-    def phase_views(self, buffers: list[np.ndarray], start: int, x: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-        """Per phase: (x's (B, C, ·, ·) part in it, where that part goes in the phase's slots, channels last)."""
-        sh, sw = self.window.stride
+    def phase_buffers(self, channels: int, dtype: np.dtype) -> list[np.ndarray | None]:
+        """Per phase, its zeroed `buffer` if some tap reads it, else None."""
+        return [self.buffer(channels, dtype) if p in self.read else None for p in range(len(self.phases))]
+
+    def load_x(self, buffers: list[np.ndarray | None], x: np.ndarray) -> None:
+        """x's chunk (B, C, H, W) copied channels-last into the phase buffers that taps read (through a skewed
+        staging buffer for 1 KiB channel planes)."""
+        if self.staging is None or self.staging.dtype != x.dtype or self.staging.shape[1] < x.shape[1]:
+            self.staging = skewed_staging(self.step, x.shape[1], self.window.in_hw, x.dtype)
+        x, (sh, sw) = staged(self.staging, x), self.window.stride
         for buffer, ((h0, w0), (r0, c0)) in zip(buffers, self.phases):
-            part = x[:, :, h0::sh, w0::sw]
-            yield part, self.images(buffer, start, x.shape[0])[:, r0:r0 + part.shape[2], c0:c0 + part.shape[3]]
-
-    def load_x(self, buffers: list[np.ndarray], x: np.ndarray) -> None:
-        """x's chunk (B, C, H, W) copied channels-last into the phase buffers."""
-        for part, slots in self.phase_views(buffers, self.lead, x):
-            slots[...] = part.transpose(0, 2, 3, 1)
+            if buffer is not None:
+                part = x[:, :, h0::sh, w0::sw]
+                slots = self.images(buffer, 0, x.shape[0])[:, r0:r0 + part.shape[2], c0:c0 + part.shape[3]]
+                slots[...] = part.transpose(0, 2, 3, 1)
 
     @staticmethod
     def accumulate(products: Iterable[tuple[np.ndarray, np.ndarray]], acc: np.ndarray, scratch: np.ndarray) -> bool:
@@ -295,17 +311,21 @@ class Shifted:
         n, f, (oh, ow) = x.shape[0], w.shape[0], self.window.out_hw
         out = np.empty((n, f, oh, ow), dtype)
         taps = np.ascontiguousarray(w.astype(dtype, copy=False).transpose(2, 3, 1, 0)).reshape(-1, w.shape[1], f)
-        x_rows = [self.buffer(x.shape[1], dtype) for _ in self.phases]
-        acc, scratch = np.empty((2, self.step * self.pitch, f), dtype)
+        x_rows = self.phase_buffers(x.shape[1], dtype)
+        acc, scratch = np.empty((2, self.out_rows(self.step), f), dtype)
         for chunk in self.chunks(n):
             images = chunk.stop - chunk.start
-            rows = images * self.pitch
+            rows = self.out_rows(images)
+            if images < self.step:  # another layout: the gaps hold the last chunk's values
+                for buffer in x_rows:
+                    if buffer is not None:
+                        buffer.fill(0)
             self.load_x(x_rows, x[chunk])
-            self.accumulate(((x_rows[p][o:o + rows], tap) for (p, o), tap in zip(self.taps, taps)),
+            self.accumulate(((x_rows[p][o:o + rows], tap) for (p, o), tap in zip(self.offsets(images), taps)),
                             acc[:rows], scratch[:rows])
             if b is not None:
                 acc[:rows] += b
-            out[chunk] = self.images(acc, 0, images)[:, :oh, :ow].transpose(0, 3, 1, 2)
+            out[chunk] = self.images(acc, 0, images, oh)[:, :, :ow].transpose(0, 3, 1, 2)
         return out
 
     def gradients(self, g: np.ndarray, x: np.ndarray | None, w: np.ndarray | None, x_shape: tuple[int, ...],
@@ -313,30 +333,39 @@ class Shifted:
         """(dx if w is given, dW if x is given): G's channels-last copy serves both."""
         (n, c), f, (oh, ow) = x_shape[:2], w_shape[0], self.window.out_hw
         dtype = np.result_type(*(a for a in (g, x, w) if a is not None))
-        g_rows = self.buffer(f, dtype, self.lead)
-        if w is not None:  # per phase: its taps' (offset, W_ijᵀ (F × C))
+        # G at rows [lead, lead + out rows), zeros before (dX reads G[q − offset]) and after (up to phase rows)
+        lead = max(o for _, o in self.offsets(self.step))
+        g_rows = self.buffer(f, dtype, lead)
+        if w is not None:
             back_taps = np.ascontiguousarray(w.astype(dtype, copy=False).transpose(2, 3, 0, 1)).reshape(-1, f, c)
-            phase_taps = [[(o, back_taps[k]) for k, (p, o) in enumerate(self.taps) if p == phase]
-                          for phase in range(len(self.phases))]
-            dx = (np.empty if all(phase_taps) else np.zeros)(x_shape, dtype)  # a phase no tap reads gets no gradient
-            dx_acc, dx_scratch = np.empty((2, self.step * self.pitch, c), dtype)
+            # a phase no tap reads gets no gradient
+            dx = (np.empty if len(self.read) == len(self.phases) else np.zeros)(x_shape, dtype)
+            dx_acc, dx_scratch = np.empty((2, self.hq * self.step * self.wq, c), dtype)
         if x is not None:
-            x_rows, dw_scratch = [self.buffer(c, dtype) for _ in self.phases], np.empty((c, f), dtype)
+            x_rows, dw_scratch = self.phase_buffers(c, dtype), np.empty((c, f), dtype)
             dw = np.zeros((len(self.taps), c, f), dtype)
         for chunk in self.chunks(n):
-            images, rows = chunk.stop - chunk.start, (chunk.stop - chunk.start) * self.pitch
-            self.images(g_rows, self.margin, images)[:, :oh, :ow] = g[chunk].transpose(0, 2, 3, 1)
+            images = chunk.stop - chunk.start
+            rows, offsets = self.out_rows(images), self.offsets(images)
+            if images < self.step:  # another layout: the gaps hold the last chunk's values
+                for buffer in [g_rows] + (x_rows if x is not None else []):
+                    if buffer is not None:
+                        buffer.fill(0)
+            self.images(g_rows, lead, images, oh)[:, :, :ow] = g[chunk].transpose(0, 2, 3, 1)
             if x is not None:
                 self.load_x(x_rows, x[chunk])
-                g_block = g_rows[self.margin:self.margin + rows]
-                for k, (p, o) in enumerate(self.taps):  # K = the chunk's rows: BLAS's best shape for a C × F result
+                g_block = g_rows[lead:lead + rows]
+                for k, (p, o) in enumerate(offsets):  # K = the chunk's rows: BLAS's best shape for a C × F result
                     dw[k] += np.matmul(x_rows[p][o:o + rows].T, g_block, out=dw_scratch)
-            if w is not None:  # dX's rows start at x's first row (lead): tap ij reads G from lead + margin − offset_ij
-                start = self.lead + self.margin
-                views = self.phase_views([dx_acc] * len(self.phases), 0, dx[chunk])
-                for taps, (part, slots) in zip(phase_taps, views):
-                    if self.accumulate(((g_rows[start - o:start - o + rows], tap) for o, tap in taps),
-                                       dx_acc[:rows], dx_scratch[:rows]):
+            if w is not None:  # phase row q gets tap ij's G[q − offset_ij], at g_rows[lead + q − offset_ij]
+                sh, sw = self.window.stride
+                for phase, ((h0, w0), (r0, c0)) in enumerate(self.phases):
+                    part = dx[chunk, :, h0::sh, w0::sw]  # only the phase rows holding x: r0 to r0 + part's height
+                    first, count = r0 * images * self.wq, part.shape[2] * images * self.wq
+                    products = ((g_rows[lead + first - o:lead + first - o + count], back_taps[k])
+                                for k, (p, o) in enumerate(offsets) if p == phase)
+                    if self.accumulate(products, dx_acc[:count], dx_scratch[:count]):
+                        slots = self.images(dx_acc, 0, images, part.shape[2])[:, :, c0:c0 + part.shape[3]]
                         part[...] = slots.transpose(0, 3, 1, 2)
         return (dx if w is not None else None,
                 np.ascontiguousarray(dw.reshape(*self.window.kernel, c, f).transpose(3, 2, 0, 1)) if x is not None else None)

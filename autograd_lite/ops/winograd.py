@@ -40,6 +40,27 @@ WINOGRAD_MAX_IMAGE_TILES = 1024
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 
 
+def skewed_staging(images: int, channels: int, hw: tuple[int, int], dtype: Any) -> np.ndarray | None:
+    """When a channel plane of hw is a multiple of 1 KiB, a (images, channels, H·W + 64 bytes) buffer to copy
+    x through (`staged`) before a channels-last copy: reading one pixel's channels 1 KiB apart lands 16 of every
+    64 in one L1 set (4 KiB aliasing), which made the 16×16 layers' loads 2× slower per element than the 8×8
+    ones' (Winograd's: 1.0 ms against 0.5 staged). None for other planes."""
+    plane, itemsize = hw[0] * hw[1], np.dtype(dtype).itemsize
+    if plane * itemsize % 1024:
+        return None
+    return np.empty((images, channels, plane + 64 // itemsize), dtype)
+
+
+def staged(staging: np.ndarray | None, x: np.ndarray) -> np.ndarray:
+    """x (B, C, H, W) copied into `staging` (from `skewed_staging`), as a (B, C, H, W) view; x itself if None."""
+    if staging is None:
+        return x
+    (b, c), plane = x.shape[:2], x.shape[2] * x.shape[3]
+    view = staging[:b, :c, :plane]
+    view[...] = x.reshape(view.shape)
+    return view.reshape(x.shape)
+
+
 def _filter_transform(w: np.ndarray) -> np.ndarray:
     """W (F, C, 3, 3) -> U (16, C, F): G·g·Gᵀ per (filter, channel), frequency ξ = 4·row + column."""
     rows = (w[:, :, 0], (w[:, :, 0] + w[:, :, 1] + w[:, :, 2]) * 0.5, (w[:, :, 0] - w[:, :, 1] + w[:, :, 2]) * 0.5,
@@ -101,23 +122,14 @@ class Winograd:
         return np.zeros((self.step, 2 * self.th + 2, 2, self.tw + 1, channels), dtype)
 
     def staging(self, channels: int, dtype: np.dtype) -> np.ndarray | None:
-        """When a channel plane is a multiple of 1 KiB, a (B, channels, H·W + 64 bytes) buffer for `load` to copy
-        x through: reading one pixel's channels 1 KiB apart lands 16 of every 64 in one L1 set (4 KiB aliasing),
-        which made the 16×16 layers' loads 2× slower per element than the 8×8 ones' (1.0 ms against 0.5 staged)."""
-        plane, itemsize = self.hw[0] * self.hw[1], np.dtype(dtype).itemsize
-        if plane * itemsize % 1024:
-            return None
-        return np.empty((self.step, channels, plane + 64 // itemsize), dtype)
+        """The skewed staging buffer `load` copies x through, if its channel planes need one (`skewed_staging`)."""
+        return skewed_staging(self.step, channels, self.hw, dtype)
 
     def load(self, padded: np.ndarray, x: np.ndarray, staging: np.ndarray | None) -> np.ndarray:
         """x's chunk (B, C, H, W) copied into the padded buffer (through `staging` if given); returns the chunk's
         part of the buffer."""
         (h, w), b = self.hw, x.shape[0]
-        if staging is not None:
-            staged = staging[:b, :x.shape[1], :h * w]
-            staged[...] = x.reshape(staged.shape)
-            x = staged.reshape(x.shape)
-        by_pixel = x.transpose(0, 2, 3, 1)
+        by_pixel = staged(staging, x).transpose(0, 2, 3, 1)
         padded[:b, 1:1 + h, 1, :(w + 1) // 2] = by_pixel[:, :, 0::2]  # x column k is padded column k + 1
         padded[:b, 1:1 + h, 0, 1:1 + w // 2] = by_pixel[:, :, 1::2]
         return padded[:b]
