@@ -61,20 +61,37 @@ class Standardize(Function):
         return (g - mean_g - x_hat * mean_gx) * inv_std
 
 
+# Rows (one sample's positions in one channel) up to this long are summed by einsum's SIMD loop, ~3× faster
+# than np.add.reduce's pairwise sum on rows of 64-256 floats (another rounding, as accurate at this length);
+# longer rows keep the pairwise sum, whose error grows more slowly with the length.
+EINSUM_ROW_MAX = 1024
+# Bytes of input below which BatchNorm keeps x − μ for backward; from there backward recomputes it from x,
+# which the node holds anyway (a ConvNet's batch norm then keeps one full-size array, not two).
+CENTERED_KEPT_BELOW = 1 << 20
+# Up to this many bytes per sample, per-channel constants are repeated over a sample's positions (below).
+REPEATED_BYTES = 1 << 20
+
+
+def _rows(a: np.ndarray) -> np.ndarray:
+    """An (N, C, ...) array as (N, C, positions): one contiguous row per sample and channel."""
+    return a.reshape(a.shape[0], a.shape[1], -1)
+
+
 def _channel_sums(a: np.ndarray) -> np.ndarray:
-    """Σ of a (N, C, ...) over every dim but 1: a fresh (C,) array (the N rows summed by BLAS)."""
+    """Σ of a (N, C, ...) over every dim but 1: a fresh (C,) array (each row's positions summed first,
+    then the N rows by BLAS)."""
     if a.ndim > 2:
-        a = np.add.reduce(a.reshape(a.shape[0], a.shape[1], -1), axis=2)  # spatial positions: contiguous rows
+        rows = _rows(a)
+        a = np.einsum("nci->nc", rows) if rows.shape[2] <= EINSUM_ROW_MAX else np.add.reduce(rows, axis=2)
     return sum_rows(a)
 
 
-# Bytes of input below which BatchNorm keeps x − μ for backward; from there backward recomputes it from x
-# (which the node holds anyway), so a ConvNet's batch norm keeps one full-size array, not two.
-CENTERED_KEPT_BELOW = 1 << 20
-# Bytes of samples per chunk of BatchNorm's temporaries (products for the channel sums, x − μ in backward).
-CHUNK_BYTES = 1 << 20
-# Up to this many bytes per sample, per-channel constants are repeated over a sample's positions (below).
-REPEATED_BYTES = 1 << 20
+def _channel_dots(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Σ a⊙b per channel, (C,), for a and b of one shape (N, C, ...): rows of up to EINSUM_ROW_MAX positions
+    by einsum without storing the products, else `_channel_sums(a * b)`."""
+    if a.ndim > 2 and _rows(a).shape[2] <= EINSUM_ROW_MAX:
+        return sum_rows(np.einsum("nci,nci->nc", _rows(a), _rows(b)))
+    return _channel_sums(np.multiply(a, b))
 
 
 def _per_sample(v: np.ndarray, like: np.ndarray) -> np.ndarray:
@@ -86,52 +103,13 @@ def _per_sample(v: np.ndarray, like: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(np.broadcast_to(v, (1,) + like.shape[1:]))
 
 
-def _sample_chunks(a: np.ndarray) -> list[slice]:
-    """Slices of a's samples (dim 0), ~CHUNK_BYTES each; one slice for a 2-D a, whose channel sums are
-    one BLAS product over all rows."""
-    n = a.shape[0]
-    step = n if a.ndim <= 2 else max(1, CHUNK_BYTES // max(1, a[:1].nbytes))
-    return [slice(i, min(n, i + step)) for i in range(0, n, step)]
-
-
-def _sums_of_products(a: np.ndarray, b: Any, parts: list[slice]) -> np.ndarray:
-    """Σ a⊙b per channel, (C,), b indexed by the slices of samples `parts`: the products one part at a time
-    (no full-size temporary; into b's own buffer when b is `_Recentered`), each part's rows summed as
-    `_channel_sums` sums them, so the result is `_channel_sums(a * b)` to the bit."""
-    in_place, work = type(b) is _Recentered, None
-    if len(parts) == 1:
-        bp = b[parts[0]]
-        return _channel_sums(np.multiply(a, bp, out=bp if in_place else None))
-    n, c = a.shape[:2]
-    rows = np.empty((n, c), np.result_type(a, b.dtype))
-    for part in parts:
-        bp = b[part]
-        work = np.multiply(a[part], bp, out=bp if in_place else None if work is None else work[:len(bp)])
-        np.add.reduce(work.reshape(len(bp), c, -1), axis=2, out=rows[part])
-    return sum_rows(rows)
-
-
-class _Recentered:
-    """x − μ for a slice of samples, recomputed into one buffer (sized for the first slice) on every
-    indexing: what backward reads where the forward did not keep x − μ."""
-
-    def __init__(self, x: np.ndarray, mean: np.ndarray, first: slice) -> None:
-        self.x, self.mean = x, mean
-        self.dtype = np.result_type(x, mean)
-        self.buffer = np.empty(x[first].shape, self.dtype)
-
-    def __getitem__(self, part: slice) -> np.ndarray:
-        rows = self.x[part]
-        return np.subtract(rows, self.mean, out=self.buffer[:len(rows)])
-
-
 class BatchNorm(Function):
     """y = γ⊙x̂ + β with x̂ standardized per channel (dim 1) over all other dims; γ, β of shape (C,).
 
     x̂ itself is never stored: y = (x − μ)⊙(γσ⁻¹) + β and x̂ = (x − μ)⊙σ⁻¹ are per-channel
     scalings of x − μ, and a pass broadcasting a (C,) vector over an (N, C) batch costs 2-3 plain ones.
-    A large x − μ is not stored either (CENTERED_KEPT_BELOW): backward recomputes it, chunk by chunk,
-    from x, with the same operations, so the gradients are the same to the bit.
+    A large x − μ is not stored either (CENTERED_KEPT_BELOW): backward recomputes it from x with the
+    forward's subtraction (the same values), and the forward makes its output in that buffer.
     """
     saved = ("mean", "var", "inv_std", "centered")
     expr, grad_exprs = "γ(a − μ)/σ + β", ("(γσ⁻¹/M)(M·G − ΣG − x̂·Σ G⊙x̂)", "Σ G⊙x̂", "Σ G")
@@ -144,14 +122,14 @@ class BatchNorm(Function):
         m, shape = x.size // x.shape[1], self.param_shape
         self.mean = (_channel_sums(x) / m).reshape(shape)
         centered = np.subtract(x, _per_sample(self.mean, x))
-        keep = x.nbytes < CENTERED_KEPT_BELOW
-        if keep:
+        out = None
+        if x.nbytes < CENTERED_KEPT_BELOW:
             self.centered = centered
-        parts = _sample_chunks(x)
-        self.var = (_sums_of_products(centered, centered, parts) / m).reshape(shape)
+        else:
+            out = centered  # the output in x − μ's buffer
+        self.var = (_channel_dots(centered, centered) / m).reshape(shape)
         self.inv_std = 1.0 / np.sqrt(self.var + self.eps)
-        out = np.multiply(centered, _per_sample(gamma.reshape(shape) * self.inv_std, x),
-                          out=None if keep else centered)  # the output in x − μ's buffer when that is not kept
+        out = np.multiply(centered, _per_sample(gamma.reshape(shape) * self.inv_std, x), out=out)
         out += _per_sample(beta.reshape(shape), x)
         return out
 
@@ -164,24 +142,18 @@ class BatchNorm(Function):
         x, gamma, beta = self.inputs
         inv_std, shape = self.inv_std, self.param_shape
         m = g.size // g.shape[1]
-        parts = _sample_chunks(g)
-        centered = self.centered
-        if centered is None:  # recomputed from x a chunk at a time (the forward's subtraction, the same values)
-            centered = _Recentered(x.data, _per_sample(self.mean, g), parts[0])
+        centered, recomputed = self.centered, self.centered is None
+        if recomputed:
+            centered = np.subtract(x.data, _per_sample(self.mean, g))
         g_beta = _channel_sums(g)  # (C,): fresh arrays, so they become .grad uncopied
-        g_gamma = _sums_of_products(g, centered, parts) * inv_std.reshape(-1)  # Σ G⊙x̂ = σ⁻¹·Σ G⊙(x − μ)
+        g_gamma = _channel_dots(g, centered) * inv_std.reshape(-1)  # Σ G⊙x̂ = σ⁻¹·Σ G⊙(x − μ)
         gx = None
         if x.requires_grad:  # dx = k⊙G − k⊙ΣG/M − (x − μ)⊙σ⁻¹k⊙Σ(G⊙x̂)/M with k = γσ⁻¹ per channel
             k = gamma.data.reshape(shape) * inv_std
-            k_g, k_sum = _per_sample(k, g), _per_sample(k * (g_beta / m).reshape(shape), g)
-            k_centered = _per_sample(inv_std * k * (g_gamma / m).reshape(shape), g)
-            gx = np.empty_like(g, dtype=np.result_type(g, k))
-            for part in parts:
-                out = gx[part]
-                np.multiply(g[part], k_g, out=out)
-                out -= k_sum
-                c = centered[part]  # (a recomputed part is scaled in place)
-                out -= np.multiply(c, k_centered, out=c if type(centered) is _Recentered else None)
+            gx = np.multiply(g, _per_sample(k, g))
+            gx -= _per_sample(k * (g_beta / m).reshape(shape), g)
+            gx -= np.multiply(centered, _per_sample(inv_std * k * (g_gamma / m).reshape(shape), g),
+                              out=centered if recomputed else None)
         return gx, (g_gamma if gamma._requires_grad else None), (g_beta if beta._requires_grad else None)
 
     def _recorded_backward(self, g: Tensor) -> tuple[Tensor | None, ...]:
