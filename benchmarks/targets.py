@@ -126,9 +126,10 @@ TARGETS = [
            "(16 products (tiles × 64)·(64 × 64) at OpenBLAS's ~110 GFLOP/s, 4/9 of the direct FLOPs), whose "
            "NumPy transforms and channels-last copies take as long as the products (~32 ms with backward); the "
            "stride-2 layer stays on KH·KW shifted products at 80-90 GFLOP/s on 13-27% junk rows (~18 ms); "
-           "batch norm and ReLU ~9. See the profile notes"),
+           "batch norm and ReLU ~5. See the profile notes"),
     Target("resnet", "ResNet conv stage peak memory ≤ 1.0× PyTorch", memory_ratio("resnet", "torch"), 1.0, "#21",
-           "the peak is the first batch norm's backward (8 MiB of temporaries over 12.3 MiB alive); the "
+           "the peak is the first batch norm's backward (8 MiB of temporaries, x − μ recomputed and dx, over "
+           "8.3 MiB alive; x − μ is not kept between forward and backward); the "
            "convolutions stage only cache-sized chunks. See the profile notes"),
     Target("bn_mlp", "batch-norm MLP step ≤ 1.0× PyTorch", time_ratio("bn_mlp", "torch"), 1.0, "#9",
            "MKL's sgemm runs X·W1 5-13% faster than NumPy's OpenBLAS, and NumPy's row-broadcast loops on "
