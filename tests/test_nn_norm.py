@@ -179,7 +179,7 @@ def test_batch_norm_float32_within_rounding_of_float64(shape):
         assert np.abs(got - want).max() <= 1e-6 * np.abs(want).max()
 
 
-def test_batch_norm_large_input_keeps_one_full_size_array():
+def test_batch_norm_large_input_keeps_one_full_size_array(monkeypatch):
     """From CENTERED_KEPT_BELOW bytes on, the node keeps no x − μ (backward recomputes it from x): the same
     gradients, also when backward runs twice (retain_graph) or x needs none."""
     from autograd_lite.ops import norm
@@ -188,21 +188,17 @@ def test_batch_norm_large_input_keeps_one_full_size_array():
     dy = rng.standard_normal(x.shape).astype(np.float32)
     grads = []
     for kept_below in (norm.CENTERED_KEPT_BELOW, 0):
-        old, norm.CENTERED_KEPT_BELOW = norm.CENTERED_KEPT_BELOW, kept_below
-        try:
-            xt, gt = al.tensor(x, requires_grad=True), al.tensor(np.ones(32, np.float32), requires_grad=True)
-            out = F.batch_norm(xt * 1.0, None, None, gt, None, training=True)
-            assert (out.grad_fn.centered is None) == (kept_below == 0)
-            out.backward(dy, retain_graph=True)
-            first = xt.grad.data.copy(), gt.grad.data.copy()
-            out.backward(dy)
-            np.testing.assert_array_equal(xt.grad.data, 2 * first[0])
-            np.testing.assert_array_equal(gt.grad.data, 2 * first[1])
-            grads.append(first)
-            xc = al.tensor(x)  # no gradient for x: γ's only
-            F.batch_norm(xc, None, None, gt, None, training=True).backward(dy)
-        finally:
-            norm.CENTERED_KEPT_BELOW = old
+        monkeypatch.setattr(norm, "CENTERED_KEPT_BELOW", kept_below)
+        xt, gt = al.tensor(x, requires_grad=True), al.tensor(np.ones(32, np.float32), requires_grad=True)
+        out = F.batch_norm(xt * 1.0, None, None, gt, None, training=True)
+        assert (out.grad_fn.centered is None) == (kept_below == 0)
+        out.backward(dy, retain_graph=True)
+        first = xt.grad.data.copy(), gt.grad.data.copy()
+        out.backward(dy)
+        np.testing.assert_array_equal(xt.grad.data, 2 * first[0])
+        np.testing.assert_array_equal(gt.grad.data, 2 * first[1])
+        grads.append(first)
+        F.batch_norm(al.tensor(x), None, None, gt, None, training=True).backward(dy)  # γ's gradient only
     for a, b in zip(*grads):
         np.testing.assert_array_equal(a, b)  # recomputed x − μ: the forward's values
 

@@ -77,19 +77,24 @@ def _rows(a: np.ndarray) -> np.ndarray:
     return a.reshape(a.shape[0], a.shape[1], -1)
 
 
+def _einsum_rows(a: np.ndarray) -> bool:
+    """Whether a's rows are summed by einsum: (N, C, ...) floats with rows of ≤ EINSUM_ROW_MAX positions
+    (einsum does not widen integers as np.add.reduce does)."""
+    return a.ndim > 2 and a.dtype.kind == "f" and a.size <= EINSUM_ROW_MAX * a.shape[0] * a.shape[1]
+
+
 def _channel_sums(a: np.ndarray) -> np.ndarray:
     """Σ of a (N, C, ...) over every dim but 1: a fresh (C,) array (each row's positions summed first,
     then the N rows by BLAS)."""
     if a.ndim > 2:
-        rows = _rows(a)
-        a = np.einsum("nci->nc", rows) if rows.shape[2] <= EINSUM_ROW_MAX else np.add.reduce(rows, axis=2)
+        a = np.einsum("nci->nc", _rows(a)) if _einsum_rows(a) else np.add.reduce(_rows(a), axis=2)
     return sum_rows(a)
 
 
 def _channel_dots(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Σ a⊙b per channel, (C,), for a and b of one shape (N, C, ...): rows of up to EINSUM_ROW_MAX positions
-    by einsum without storing the products, else `_channel_sums(a * b)`."""
-    if a.ndim > 2 and _rows(a).shape[2] <= EINSUM_ROW_MAX:
+    """Σ a⊙b per channel, (C,), for a and b of one shape (N, C, ...): by einsum without storing the products
+    where `_einsum_rows`, else `_channel_sums(a * b)`."""
+    if _einsum_rows(a) and b.dtype == a.dtype:
         return sum_rows(np.einsum("nci,nci->nc", _rows(a), _rows(b)))
     return _channel_sums(np.multiply(a, b))
 
