@@ -91,21 +91,25 @@ def _channel_sums(a: np.ndarray) -> np.ndarray:
     return sum_rows(a)
 
 
-def _channel_dots(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+def _channel_dots(a: np.ndarray, b: np.ndarray, products: np.ndarray | None = None) -> np.ndarray:
     """Σ a⊙b per channel, (C,), for a and b of one shape (N, C, ...): by einsum without storing the products
-    where `_einsum_rows`, else `_channel_sums(a * b)`."""
-    if _einsum_rows(a) and b.dtype == a.dtype:
+    where `_einsum_rows`, else `_channel_sums(a * b)` with the products in `products` when given."""
+    if a.ndim > 2 and _einsum_rows(a) and b.dtype == a.dtype:
         return sum_rows(np.einsum("nci,nci->nc", _rows(a), _rows(b)))
-    return _channel_sums(np.multiply(a, b))
+    return _channel_sums(np.multiply(a, b, out=products))
 
 
-def _per_sample(v: np.ndarray, like: np.ndarray) -> np.ndarray:
+def _sample_shape(like: np.ndarray) -> tuple[int, ...] | None:
+    """(1, C, ...) of an (N, C, ...) array whose per-channel constants are repeated over one sample's
+    positions (`_per_sample`); None for (N, C) (nothing to repeat) and for samples over REPEATED_BYTES."""
+    return None if like.ndim <= 2 or like[:1].nbytes > REPEATED_BYTES else (1,) + like.shape[1:]
+
+
+def _per_sample(v: np.ndarray, sample_shape: tuple[int, ...] | None) -> np.ndarray:
     """A per-channel array v (1, C, 1, ...) repeated over one sample's positions, (1, C, ...) contiguous, for
     elementwise ops with an (N, C, ...) array: NumPy then runs one contiguous loop per sample, where a
     stride-0 operand inside every channel's row costs about twice as much. Same values, same results."""
-    if like.ndim <= 2 or like[:1].nbytes > REPEATED_BYTES:
-        return v
-    return np.ascontiguousarray(np.broadcast_to(v, (1,) + like.shape[1:]))
+    return v if sample_shape is None else np.ascontiguousarray(np.broadcast_to(v, sample_shape))
 
 
 class BatchNorm(Function):
@@ -126,16 +130,17 @@ class BatchNorm(Function):
     def forward(self, x, gamma, beta):
         m, shape = x.size // x.shape[1], self.param_shape
         self.mean = (_channel_sums(x) / m).reshape(shape)
-        centered = np.subtract(x, _per_sample(self.mean, x))
-        out = None
-        if x.nbytes < CENTERED_KEPT_BELOW:
-            self.centered = centered
-        else:
-            out = centered  # the output in x − μ's buffer
-        self.var = (_channel_dots(centered, centered) / m).reshape(shape)
+        sample = _sample_shape(x)
+        centered = np.subtract(x, _per_sample(self.mean, sample))
+        if x.nbytes < CENTERED_KEPT_BELOW:  # kept for backward; the output's buffer takes the squares first
+            self.centered, out = centered, np.empty_like(centered)
+            self.var = (_channel_dots(centered, centered, out) / m).reshape(shape)
+        else:  # the output in x − μ's buffer
+            out = centered
+            self.var = (_channel_dots(centered, centered) / m).reshape(shape)
         self.inv_std = 1.0 / np.sqrt(self.var + self.eps)
-        out = np.multiply(centered, _per_sample(gamma.reshape(shape) * self.inv_std, x), out=out)
-        out += _per_sample(beta.reshape(shape), x)
+        out = np.multiply(centered, _per_sample(gamma.reshape(shape) * self.inv_std, sample), out=out)
+        out += _per_sample(beta.reshape(shape), sample)
         return out
 
     def backward(self, g):
@@ -146,19 +151,22 @@ class BatchNorm(Function):
     def backward_arrays(self, g):
         x, gamma, beta = self.inputs
         inv_std, shape = self.inv_std, self.param_shape
-        m = g.size // g.shape[1]
-        centered, recomputed = self.centered, self.centered is None
-        if recomputed:
-            centered = np.subtract(x.data, _per_sample(self.mean, g))
+        m, sample = g.size // g.shape[1], _sample_shape(g)
+        centered = self.centered
+        if centered is None:  # the forward's x − μ again (the same subtraction), scaled in place below
+            centered = scratch = np.subtract(x.data, _per_sample(self.mean, sample))
+            g_dot = _channel_dots(g, centered)
+        else:  # a buffer for the products G⊙(x − μ) (where they are stored), then the scaled x − μ
+            scratch = np.empty(g.shape, np.result_type(g, centered))
+            g_dot = _channel_dots(g, centered, scratch)
+        g_gamma = g_dot * inv_std.reshape(-1)  # Σ G⊙x̂ = σ⁻¹·Σ G⊙(x − μ)
         g_beta = _channel_sums(g)  # (C,): fresh arrays, so they become .grad uncopied
-        g_gamma = _channel_dots(g, centered) * inv_std.reshape(-1)  # Σ G⊙x̂ = σ⁻¹·Σ G⊙(x − μ)
         gx = None
         if x.requires_grad:  # dx = k⊙G − k⊙ΣG/M − (x − μ)⊙σ⁻¹k⊙Σ(G⊙x̂)/M with k = γσ⁻¹ per channel
             k = gamma.data.reshape(shape) * inv_std
-            gx = np.multiply(g, _per_sample(k, g))
-            gx -= _per_sample(k * (g_beta / m).reshape(shape), g)
-            gx -= np.multiply(centered, _per_sample(inv_std * k * (g_gamma / m).reshape(shape), g),
-                              out=centered if recomputed else None)
+            gx = np.multiply(g, _per_sample(k, sample))
+            gx -= _per_sample(k * (g_beta / m).reshape(shape), sample)
+            gx -= np.multiply(centered, _per_sample(inv_std * k * (g_gamma / m).reshape(shape), sample), out=scratch)
         return gx, (g_gamma if gamma._requires_grad else None), (g_beta if beta._requires_grad else None)
 
     def _recorded_backward(self, g: Tensor) -> tuple[Tensor | None, ...]:
