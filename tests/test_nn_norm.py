@@ -149,3 +149,63 @@ def test_batch_norm_gradients_of_gamma_and_beta_only():
     assert x.grad is None
     np.testing.assert_allclose(gamma.grad.data, (dy * x_hat).sum(0), atol=1e-12)
     np.testing.assert_allclose(beta.grad.data, dy.sum(0), atol=1e-12)
+
+
+def _float64_batch_norm(x, gamma, beta, dy, eps=1e-5):
+    """Training-mode batch norm and its gradients (x, γ, β) in float64, from the textbook formulas."""
+    dims, bshape = (0,) + tuple(range(2, x.ndim)), (1, -1) + (1,) * (x.ndim - 2)
+    m = x.size // x.shape[1]
+    inv_std = 1 / np.sqrt(x.var(dims, keepdims=True) + eps)
+    x_hat = (x - x.mean(dims, keepdims=True)) * inv_std
+    g_beta, g_gamma = dy.sum(dims), (dy * x_hat).sum(dims)
+    gx = gamma.reshape(bshape) * inv_std / m * (m * dy - g_beta.reshape(bshape) - x_hat * g_gamma.reshape(bshape))
+    return x_hat * gamma.reshape(bshape) + beta.reshape(bshape), gx, g_gamma, g_beta
+
+
+@pytest.mark.parametrize("shape", [(64, 16, 16, 16), (64, 64, 8, 8), (16, 8, 40, 40), (32, 16, 100), (300, 40)])
+def test_batch_norm_float32_within_rounding_of_float64(shape):
+    """float32 values and gradients within float32 rounding of the float64 formulas: ≥ 1 MiB inputs (x − μ
+    recomputed in backward), rows summed by einsum (≤ EINSUM_ROW_MAX positions) or pairwise (40×40)."""
+    rng = np.random.default_rng(7)
+    x = (rng.standard_normal(shape) * 2 + 3).astype(np.float32)  # an offset mean: x − μ must not cancel
+    dy = rng.standard_normal(shape).astype(np.float32)
+    gamma, beta = rng.uniform(0.5, 2, shape[1]).astype(np.float32), rng.standard_normal(shape[1]).astype(np.float32)
+    xt, gt, bt = (al.tensor(a, requires_grad=True) for a in (x, gamma, beta))
+    out = F.batch_norm(xt * 1.0, None, None, gt, bt, training=True)  # a computed input, as in a network
+    out.backward(dy)
+    expected = _float64_batch_norm(*(a.astype(np.float64) for a in (x, gamma, beta, dy)))
+    for got, want in zip((out.data, xt.grad.data, gt.grad.data, bt.grad.data), expected):
+        assert got.dtype == np.float32
+        assert np.abs(got - want).max() <= 1e-6 * np.abs(want).max()
+
+
+def test_batch_norm_large_input_keeps_one_full_size_array(monkeypatch):
+    """From CENTERED_KEPT_BELOW bytes on, the node keeps no x − μ (backward recomputes it from x): the same
+    gradients, also when backward runs twice (retain_graph) or x needs none."""
+    from autograd_lite.ops import norm
+    rng = np.random.default_rng(8)
+    x = rng.standard_normal((64, 32, 8, 8)).astype(np.float32)  # 512 KiB: kept
+    dy = rng.standard_normal(x.shape).astype(np.float32)
+    grads = []
+    for kept_below in (norm.CENTERED_KEPT_BELOW, 0):
+        monkeypatch.setattr(norm, "CENTERED_KEPT_BELOW", kept_below)
+        xt, gt = al.tensor(x, requires_grad=True), al.tensor(np.ones(32, np.float32), requires_grad=True)
+        out = F.batch_norm(xt * 1.0, None, None, gt, None, training=True)
+        assert (out.grad_fn.centered is None) == (kept_below == 0)
+        out.backward(dy, retain_graph=True)
+        first = xt.grad.data.copy(), gt.grad.data.copy()
+        out.backward(dy)
+        np.testing.assert_array_equal(xt.grad.data, 2 * first[0])
+        np.testing.assert_array_equal(gt.grad.data, 2 * first[1])
+        grads.append(first)
+        F.batch_norm(al.tensor(x), None, None, gt, None, training=True).backward(dy)  # γ's gradient only
+    for a, b in zip(*grads):
+        np.testing.assert_array_equal(a, b)  # recomputed x − μ: the forward's values
+
+
+@pytest.mark.parametrize("shape", [(4, 3, 5), (2, 3, 3, 4)])
+def test_batch_norm_recomputed_centered_gradcheck(shape, monkeypatch):
+    from autograd_lite.ops import norm
+    monkeypatch.setattr(norm, "CENTERED_KEPT_BELOW", 0)
+    x, gamma, beta = rand(*shape, seed=11), rand(shape[1], seed=12), rand(shape[1], seed=13)
+    check_op(lambda x, g, b: F.batch_norm(x * 1.0, None, None, g, b, training=True), x, gamma, beta)

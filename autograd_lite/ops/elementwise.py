@@ -552,8 +552,10 @@ class Relu(Function):
         return g * float_mask(positive, g.dtype)
 
     def backward_arrays(self, g):
-        if self.out is None:  # the packed mask (NumPy's float ⊙ bool is as fast as a float product here)
-            return np.multiply(g, self._positive(g.size))
+        if self.out is None:  # the packed mask, as 0/1 floats in the result's buffer: a same-dtype product
+            # is faster than NumPy's float ⊙ bool loop (0.29 against 0.37 ms at 1 Mi float32), same values
+            mask = self._positive(g.size).astype(g.dtype)
+            return np.multiply(g, mask, out=mask)
         # the comparison written straight into a float array (no bool mask, as fast): a same-dtype product,
         # since NumPy's float ⊙ bool loop is slower
         mask = np.greater(self.out, 0, out=np.empty_like(g))
