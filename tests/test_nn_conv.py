@@ -149,8 +149,8 @@ def test_shifted_products_chunks_and_staging(monkeypatch, stride, hw, dtype):
     x, w = r.standard_normal((3, 4) + hw), r.standard_normal((5, 4, 3, 3))
     window = conv_ops.Window((3, 3), (stride, stride), (1, 1), (1, 1), hw)
     g = r.standard_normal((3, 5) + window.out_hw)
-    monkeypatch.setattr(conv_ops, "SHIFTED_ROWS", 2 * len(conv_ops.Shifted(window, 3).phases) *
-                        conv_ops.Shifted(window, 3).hq * conv_ops.Shifted(window, 3).wq)
+    probe = conv_ops.Shifted(window, 3)
+    monkeypatch.setattr(conv_ops, "SHIFTED_ROWS", 2 * len(probe.read) * probe.hq * probe.wq)
     shifted = conv_ops.Shifted(window, 3)
     assert shifted.step == 2
     x_, w_, g_ = x.astype(dtype), w.astype(dtype), g.astype(dtype)

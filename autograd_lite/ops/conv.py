@@ -278,6 +278,14 @@ class Shifted:
         rows = buffer[start:start + height * count * self.wq]
         return rows.reshape(height, count, self.wq, buffer.shape[1]).transpose(1, 0, 2, 3)
 
+    @staticmethod
+    def clear(buffers: list[np.ndarray | None]) -> None:
+        """Zero the buffers before a shorter last chunk: its layout differs (offsets depend on the images in a
+        chunk), so the gaps would hold the previous chunk's values."""
+        for buffer in buffers:
+            if buffer is not None:
+                buffer.fill(0)
+
     def phase_buffers(self, channels: int, dtype: np.dtype) -> list[np.ndarray | None]:
         """Per phase, its zeroed `buffer` if some tap reads it, else None."""
         return [self.buffer(channels, dtype) if p in self.read else None for p in range(len(self.phases))]
@@ -316,10 +324,8 @@ class Shifted:
         for chunk in self.chunks(n):
             images = chunk.stop - chunk.start
             rows = self.out_rows(images)
-            if images < self.step:  # another layout: the gaps hold the last chunk's values
-                for buffer in x_rows:
-                    if buffer is not None:
-                        buffer.fill(0)
+            if images < self.step:
+                self.clear(x_rows)
             self.load_x(x_rows, x[chunk])
             self.accumulate(((x_rows[p][o:o + rows], tap) for (p, o), tap in zip(self.offsets(images), taps)),
                             acc[:rows], scratch[:rows])
@@ -331,7 +337,7 @@ class Shifted:
     def gradients(self, g: np.ndarray, x: np.ndarray | None, w: np.ndarray | None, x_shape: tuple[int, ...],
                   w_shape: tuple[int, ...]) -> tuple[np.ndarray | None, np.ndarray | None]:
         """(dx if w is given, dW if x is given): G's channels-last copy serves both."""
-        (n, c), f, (oh, ow) = x_shape[:2], w_shape[0], self.window.out_hw
+        (n, c), f, (oh, ow), (sh, sw) = x_shape[:2], w_shape[0], self.window.out_hw, self.window.stride
         dtype = np.result_type(*(a for a in (g, x, w) if a is not None))
         # G at rows [lead, lead + out rows), zeros before (dX reads G[q − offset]) and after (up to phase rows)
         lead = max(o for _, o in self.offsets(self.step))
@@ -347,10 +353,8 @@ class Shifted:
         for chunk in self.chunks(n):
             images = chunk.stop - chunk.start
             rows, offsets = self.out_rows(images), self.offsets(images)
-            if images < self.step:  # another layout: the gaps hold the last chunk's values
-                for buffer in [g_rows] + (x_rows if x is not None else []):
-                    if buffer is not None:
-                        buffer.fill(0)
+            if images < self.step:
+                self.clear([g_rows] + (x_rows if x is not None else []))
             self.images(g_rows, lead, images, oh)[:, :, :ow] = g[chunk].transpose(0, 2, 3, 1)
             if x is not None:
                 self.load_x(x_rows, x[chunk])
@@ -358,7 +362,6 @@ class Shifted:
                 for k, (p, o) in enumerate(offsets):  # K = the chunk's rows: BLAS's best shape for a C × F result
                     dw[k] += np.matmul(x_rows[p][o:o + rows].T, g_block, out=dw_scratch)
             if w is not None:  # phase row q gets tap ij's G[q − offset_ij], at g_rows[lead + q − offset_ij]
-                sh, sw = self.window.stride
                 for phase, ((h0, w0), (r0, c0)) in enumerate(self.phases):
                     part = dx[chunk, :, h0::sh, w0::sw]  # only the phase rows holding x: r0 to r0 + part's height
                     first, count = r0 * images * self.wq, part.shape[2] * images * self.wq

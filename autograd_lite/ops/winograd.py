@@ -121,10 +121,6 @@ class Winograd:
         of TW·C. Chunks overwrite the image; the border stays zero."""
         return np.zeros((self.step, 2 * self.th + 2, 2, self.tw + 1, channels), dtype)
 
-    def staging(self, channels: int, dtype: np.dtype) -> np.ndarray | None:
-        """The skewed staging buffer `load` copies x through, if its channel planes need one (`skewed_staging`)."""
-        return skewed_staging(self.step, channels, self.hw, dtype)
-
     def load(self, padded: np.ndarray, x: np.ndarray, staging: np.ndarray | None) -> np.ndarray:
         """x's chunk (B, C, H, W) copied into the padded buffer (through `staging` if given); returns the chunk's
         part of the buffer."""
@@ -181,7 +177,7 @@ class Winograd:
         (n, c), f, (h, w), (th, tw) = x.shape[:2], u.shape[2], self.hw, (self.th, self.tw)
         tiles = self.step * th * tw
         out = np.empty((n, f, h, w), dtype)
-        padded, staging = self.padded(c, dtype), self.staging(c, dtype)
+        padded, staging = self.padded(c, dtype), skewed_staging(self.step, c, self.hw, dtype)
         rows = self.scratch_rows(c, dtype)
         v, m = np.empty((16, tiles, c), dtype), np.empty((16, tiles, f), dtype)
         half, scratch = np.empty((2, 4, self.step, th, tw, f), dtype), np.empty((2, self.step, th, tw, f), dtype)
@@ -215,7 +211,8 @@ class Winograd:
         V is made again from x chunk by chunk (nothing is kept from the forward)."""
         (n, c), f, (th, tw) = x.shape[:2], g.shape[1], (self.th, self.tw)
         tiles = self.step * th * tw
-        padded, padded_g, staging = self.padded(c, dtype), self.padded(f, dtype), self.staging(max(c, f), dtype)
+        padded, padded_g = self.padded(c, dtype), self.padded(f, dtype)
+        staging = skewed_staging(self.step, max(c, f), self.hw, dtype)
         rows = self.scratch_rows(c, dtype)
         v, dm = np.empty((16, tiles, c), dtype), np.empty((16, tiles, f), dtype)
         by_column = np.empty((self.step, th, 2, 4, tw, f), dtype)  # A along columns: (row parity, column j)
