@@ -16,6 +16,7 @@ from __future__ import annotations
 import gc
 import heapq
 import itertools
+import keyword
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -77,6 +78,15 @@ class Function:
         super().__init_subclass__(**kwargs)
         if "reads_inputs" not in vars(cls):
             cls.reads_inputs = saving.mentions_inputs(cls, Function)
+        if "release" not in vars(cls):
+            cls.release = _releaser(cls.saved)
+
+    def release(self) -> None:
+        """Free what backward needed: the inputs and the `saved` attributes (each set to None).
+        Every subclass gets its own copy with the names written out (see `_releaser`)."""
+        self.inputs = None
+        for key in self.saved:
+            setattr(self, key, None)
 
     def forward(self, *arrays: np.ndarray) -> np.ndarray:
         """The op on the inputs' NumPy arrays (one per input tensor) → the output array.
@@ -189,18 +199,34 @@ class Function:
         return f"<{self.name}>"
 
 
+def _releaser(saved: Any) -> Callable[[Function], None]:
+    """`Function.release` for a class whose `saved` names are these: `self.inputs = None` and one
+    `self.<name> = None` per name, written out (made once per class). Backward frees each node this
+    way; the loop over `saved` with setattr cost ~0.07 µs more per node (the 300-op chain: ~3%)."""
+    if not (type(saved) is tuple and all(type(k) is str and k.isidentifier() and not keyword.iskeyword(k)
+                                         for k in saved)):
+        return Function.release  # (not a tuple of plain names: the loop)
+    lines = ["def release(self):", "    self.inputs = None"] + [f"    self.{key} = None" for key in saved]
+    namespace: dict[str, Any] = {}
+    exec("\n".join(lines), namespace)  # noqa: S102  (the names are checked identifiers)
+    release = namespace["release"]
+    release.__doc__ = Function.release.__doc__
+    return release
+
+
 def _fit_grad(g: Any, like: Tensor, fn: Function, inputs: tuple[Tensor, ...]) -> Any:
     """Reduce a broadcast gradient (a Tensor, or an array when nothing is recorded) to the input's
     exact shape and dtype (`like` is one of fn's `inputs`)."""
     raw = not isinstance(g, Tensor)
-    if g.shape != like.shape:
+    data = like.data  # (the array's shape and dtype: cheaper than the Tensor's properties)
+    if g.shape != data.shape:
         try:
-            g = _sum_to(np.asarray(g), like.shape) if raw else g.sum_to_size(like.shape)
+            g = _sum_to(g if type(g) is _ndarray else np.asarray(g), data.shape) if raw else g.sum_to_size(data.shape)
         except ValueError:
             i = next(i for i, t in enumerate(inputs) if t is like)
             raise RuntimeError(f"{fn.name} returned a gradient of shape {g.shape} for input {i} "
                                f"of shape {like.shape}") from None
-    return g.astype(like.dtype) if g.dtype != like.dtype else g
+    return g.astype(data.dtype) if g.dtype != data.dtype else g
 
 
 _sum_to_shape: Callable[[np.ndarray, tuple[int, ...]], np.ndarray] | None = None  # imported at first use
@@ -276,7 +302,7 @@ def _propagate(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_gra
     captured: list[Tensor | None] = [None] * len(capture or ())
     pruning = capture is not None
     node, inputs = None, tuple(roots)
-    grads: Any = tuple(g.data for g in root_grads) if raw else tuple(root_grads)
+    grads: Any = tuple([g.data for g in root_grads]) if raw else tuple(root_grads)
     fits = False  # the gradients to route have their inputs' shapes and dtypes (grad_fits_input)
     while True:
         # add each gradient to what its tensor's node (or leaf) received so far
@@ -338,9 +364,7 @@ def _propagate(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_gra
             if not retain_graph:  # free what backward needed: the inputs (`inputs` keeps them for routing)
                 if on_release is not None:
                     on_release(node, g, fits)
-                node.inputs = None
-                for key in node.saved:
-                    setattr(node, key, None)
+                node.release()
             # One gradient for a computed input, and no other node pending: that input's node has all its
             # gradient (as for `only` above) and runs next. Otherwise route through the loop above.
             if type(grads) is tuple or grads is None or ready:
@@ -389,8 +413,11 @@ def _accumulate_into_leaves(leaf_grads: Any, raw: bool) -> None:
         if data.base is not None or id(data) in seen_arrays or not data.flags.writeable:
             data = data.copy()
         seen_arrays.add(id(data))
-        total = data if leaf.grad is None else np.asarray(leaf.grad.data + data)  # asarray: 0-d + 0-d is a scalar
-        leaf.grad = Tensor._make(total)
+        grad = leaf.grad
+        total = _new_tensor(Tensor)  # Tensor._make(data or the sum), inlined: once per leaf per backward
+        total.data = data if grad is None else np.asarray(grad.data + data)  # asarray: 0-d + 0-d is a scalar
+        total.grad_fn, total._requires_grad = None, False
+        leaf.grad = total
 
 
 # Imported last, as they need Function: the gradient hooks' runner, and the graph viewer's recorder,

@@ -183,6 +183,13 @@ def _class_targets(op: str, input: Tensor, target: Any, weight: Tensor | None, i
 
     Also returns the per-sample shape (N, d1, ...) that reduction='none' restores.
     """
+    return _checked_class_targets(op, input, target, weight, ignore_index)[:3]
+
+
+def _checked_class_targets(op: str, input: Tensor, target: Any, weight: Tensor | None, ignore_index: int | None
+                           ) -> tuple[Tensor, np.ndarray | None, tuple[int, ...], bool]:
+    """`_class_targets`, and whether every index in the target is a class (True for probabilities):
+    cross_entropy's next check needs it, and it costs a pass over the target."""
     if input.ndim == 0:
         raise OpError(f"{op}: input needs a class dimension, got a 0-d tensor")
     c = input.shape[1] if input.ndim > 1 else input.shape[0]
@@ -194,7 +201,7 @@ def _class_targets(op: str, input: Tensor, target: Any, weight: Tensor | None, i
         rows = rows.movedim(1, -1).reshape(-1, c)
     t = target.data if isinstance(target, Tensor) else np.asarray(target)
     if t.dtype.kind == "f" and t.shape == input.shape:
-        return rows, None, sample_shape if input.ndim > 1 else ()
+        return rows, None, sample_shape if input.ndim > 1 else (), True
     if t.dtype.kind not in "iu":
         raise OpError(f"{op}: target must hold integer class indices (or class probabilities of the input's shape "
                       f"{input.shape}), got dtype {t.dtype} and shape {t.shape}")
@@ -204,14 +211,14 @@ def _class_targets(op: str, input: Tensor, target: Any, weight: Tensor | None, i
                       f"(expected target shape {expected})")
     t = t if t.ndim == 1 else t.reshape(-1)
     if _in_range(t, c):
-        return rows, t, expected  # all valid
+        return rows, t, expected, True  # all valid
     bad = (t < 0) | (t >= c)
     if ignore_index is not None:
         bad &= t != ignore_index
     if bad.any():
         raise OpError(f"{op}: target class index {int(t[bad][0])} is out of range for {c} classes "
                       f"(valid: 0..{c - 1})")
-    return rows, t, expected
+    return rows, t, expected, False
 
 
 def _onehot_weights(t: np.ndarray, c: int, weight: Tensor | None, ignore_index: int, dtype: np.dtype
@@ -226,13 +233,14 @@ def _onehot_weights(t: np.ndarray, c: int, weight: Tensor | None, ignore_index: 
 
 
 def _class_cross_entropy(rows: Tensor, t: np.ndarray, weight: Tensor | None, ignore_index: int,
-                         reduction: str, sample_shape: tuple[int, ...]) -> Tensor:
-    """cross_entropy against class indices t (M,) without label smoothing, as one ClassCrossEntropy node."""
+                         reduction: str, sample_shape: tuple[int, ...], in_range: bool) -> Tensor:
+    """cross_entropy against class indices t (M,) without label smoothing, as one ClassCrossEntropy node
+    (in_range: every index in t is a class)."""
     if reduction not in REDUCTIONS:
         raise OpError(f"cross_entropy: reduction must be one of {REDUCTIONS}, got {reduction!r}")
     c = rows.shape[1]
     # an ignore_index that is no class (-100 by default) is in t only if some index is out of range
-    ignoring = ignore_index is not None and (0 <= ignore_index < c or not _in_range(t, c)) and ignore_index in t
+    ignoring = ignore_index is not None and (0 <= ignore_index < c or not in_range) and ignore_index in t
     if weight is None and not ignoring:  # the common case: every sample counts once
         sample_weight, denominator = None, float(t.size)
     else:
@@ -256,10 +264,10 @@ def cross_entropy(input: Tensor, target: Any, weight: Tensor | None = None, igno
     op = "cross_entropy"
     if not 0.0 <= label_smoothing <= 1.0:
         raise OpError(f"{op}: label_smoothing must be in [0, 1], got {label_smoothing}")
-    rows, t, sample_shape = _class_targets(op, input, target, weight, ignore_index)
+    rows, t, sample_shape, in_range = _checked_class_targets(op, input, target, weight, ignore_index)
     c = rows.shape[1]
     if t is not None and not label_smoothing:  # class indices: the fused, one-hot-free node
-        return _class_cross_entropy(rows, t, weight, ignore_index, reduction, sample_shape)
+        return _class_cross_entropy(rows, t, weight, ignore_index, reduction, sample_shape, in_range)
     if t is None:  # probabilities: q = w ⊙ ((1 − ε)·t + ε/C), differentiable in the target
         q = as_tensor(target).astype(input.dtype)
         q = (q.unsqueeze(0) if input.ndim == 1 else q)

@@ -17,13 +17,17 @@ from .. import _scipy_blas
 def add_scaled_(y: np.ndarray, x: np.ndarray, a: float) -> None:
     """y += a·x in place (x broadcast to y's shape if it must be)."""
     a = float(a)  # a NumPy float64 scalar would promote a float32 temporary
-    axpy = _scipy_blas.routine("axpy", y.dtype)
-    if axpy is not None and x.shape == y.shape and x.dtype == y.dtype:
+    dtype = y.dtype
+    axpy = _scipy_blas.routine("axpy", dtype)
+    # (`is` first: the usual operands share one dtype object; this runs for every parameter every step)
+    if axpy is not None and (x.dtype is dtype or x.dtype == dtype) and x.shape == y.shape:
         flags = y.flags
         if flags.c_contiguous and flags.writeable and x.flags.c_contiguous:
-            one_dim = y.ndim == 1
-            flat = y if one_dim else y.reshape(-1)  # a view: BLAS writes straight into y
-            result: Any = axpy(x if one_dim else x.reshape(-1), flat, a=a)
+            if y.ndim == 1:
+                flat, result = y, axpy(x, y, a=a)
+            else:  # a view: BLAS writes straight into y
+                flat = y.reshape(-1)
+                result = axpy(x.reshape(-1), flat, a=a)
             if result is not flat and not np.shares_memory(result, flat):
                 flat[...] = result  # the wrapper had to copy (e.g. a misaligned buffer)
             return

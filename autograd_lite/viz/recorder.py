@@ -84,7 +84,8 @@ class InputStub:
     __slots__ = ("ref", "shape", "dtype", "name")
 
     def __init__(self, t: Tensor) -> None:
-        self.ref, self.shape, self.dtype, self.name = weakref.ref(t), t.shape, t.dtype, t.name
+        data = t.data  # (its array's shape and dtype: cheaper than the Tensor's properties, once per backward)
+        self.ref, self.shape, self.dtype, self.name = weakref.ref(t), data.shape, data.dtype, t.name
 
 
 def parents(node: Function) -> list[Any]:
