@@ -45,6 +45,16 @@ def check_number(owner: str, name: str, value: Any, low: float = 0.0, high: floa
         raise ValueError(f"{owner}: invalid {name} {value!r} (must be in [{low:g}, {upper}{bound})")
 
 
+def _updatable(p: Tensor, grad: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """p's array, made writeable if it was not (a copy, which becomes p.data), and grad in its dtype."""
+    data = p.data
+    if not data.flags.writeable:
+        p.data = data = data.copy()
+    if grad.dtype is not data.dtype and grad.dtype != data.dtype:  # (`is` first: the usual case, cheaper)
+        grad = grad.astype(data.dtype)
+    return data, grad
+
+
 class Optimizer:
     """Base class. `params` is an iterable of tensors or of dicts {"params": [...], "lr": ...} (groups).
 
@@ -123,33 +133,37 @@ class Optimizer:
         loss = closure() if closure is not None else None
         for group in self.param_groups:  # param_groups may have been edited since: check again
             self._check_group(group)
-        todo = []  # (parameter, its gradient's array, group)
+        todo = []  # (group, [(parameter, its gradient's array), ...])
         for group in self.param_groups:  # every gradient is checked first, so a failed step changes nothing
+            pairs = []
             for p in group["params"]:
                 grad = p.grad
                 if grad is not None:
                     if grad.data.shape != p.data.shape:
                         raise RuntimeError(f"{type(self).__name__}: gradient shape {grad.shape} differs from the "
                                            f"parameter's {p.shape}")
-                    todo.append((p, grad.data, group))
-        state, update = self.state, self._update
+                    pairs.append((p, grad.data))
+            todo.append((group, pairs))
         done: list[Tensor] = []  # updated so far: marked written even if a later update raises
         try:
-            for p, grad, group in todo:
-                data = p.data
-                if not data.flags.writeable:
-                    p.data = data = data.copy()
-                if grad.dtype != data.dtype:
-                    grad = grad.astype(data.dtype)
-                param_state = state.get(p)
-                if param_state is None:
-                    param_state = state[p] = {}
-                update(data, grad, param_state, group)
-                done.append(p)
+            for group, pairs in todo:
+                self._update_group(group, pairs, done)
         finally:
             if done:  # every parameter's `_version += 1`, under one lock and one in-place tick
                 inplace.note_inplace_writes(done)
         return loss
+
+    def _update_group(self, group: dict[str, Any], pairs: list[tuple[Tensor, np.ndarray]], done: list[Tensor]) -> None:
+        """Update each parameter of `group` from its gradient's array (`pairs`) by `_update`, appending each to
+        `done` once it is updated. A subclass may take a faster way for the whole group (SGD without momentum)."""
+        state, update = self.state, self._update
+        for p, grad in pairs:
+            data, grad = _updatable(p, grad)
+            param_state = state.get(p)
+            if param_state is None:
+                param_state = state[p] = {}
+            update(data, grad, param_state, group)
+            done.append(p)
 
     def _update(self, p: np.ndarray, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any]) -> None:
         raise NotImplementedError

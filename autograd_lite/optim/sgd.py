@@ -5,8 +5,9 @@ from typing import Any, Iterable
 
 import numpy as np
 
+from ..tensor import Tensor
 from ._axpy import add_scaled_
-from .optimizer import _INF, Optimizer, _required
+from .optimizer import _INF, Optimizer, _required, _updatable
 
 
 class SGD(Optimizer):
@@ -27,6 +28,20 @@ class SGD(Optimizer):
         super()._check_group(group)
         if group.get("nesterov") and (group["momentum"] <= 0 or group["dampening"] != 0):
             raise ValueError("SGD: Nesterov momentum requires a momentum > 0 and zero dampening")
+
+    def _update_group(self, group: dict[str, Any], pairs: list[tuple[Tensor, np.ndarray]], done: list[Tensor]) -> None:
+        if group["momentum"] or group["weight_decay"] or group["maximize"]:
+            super()._update_group(group, pairs, done)
+            return
+        # plain SGD, p ← p − lr·g: the hyper-parameters read once per group, no per-parameter state to
+        # read (an empty entry per parameter, as PyTorch keeps), one axpy per parameter
+        scale, state = -group["lr"], self.state
+        for p, grad in pairs:
+            data, grad = _updatable(p, grad)
+            if p not in state:
+                state[p] = {}
+            add_scaled_(data, grad, scale)
+            done.append(p)
 
     def _update(self, p: np.ndarray, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any]) -> None:
         # Each line is one in-place y ← y + a·x (PyTorch's add_ with alpha); the gradient array
