@@ -67,8 +67,9 @@ def _as_grad_list(outputs: Sequence[Tensor], grads: Sequence[Any] | None, caller
             if out.data.size != 1:
                 raise RuntimeError(f"{caller}: output {i} has shape {out.shape}; a gradient can be implied "
                                    "only for a single-element output. Pass gradient= of that shape.")
-            data = out.data  # the usual loss: d(loss)/d(loss) = 1 (np.ones: cheaper than ones_like)
-            g = Tensor._make(np.ones(data.shape, data.dtype))
+            data = out.data  # the usual loss: d(loss)/d(loss) = 1 (np.array for a 0-d loss: 0.4 µs against
+            # np.ones' 1.3, which is Python; np.ones: cheaper than ones_like)
+            g = Tensor._make(np.array(1, data.dtype) if data.ndim == 0 else np.ones(data.shape, data.dtype))
         elif not isinstance(g, Tensor):
             g = Tensor._make(np.asarray(g, dtype=out.dtype))
         if g.shape != out.shape:

@@ -291,7 +291,9 @@ def _propagate(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_gra
     # gradient, and each node's `backward_arrays` when it has one. With create_graph they are Tensors.
     raw = not create_graph
     node_grads: dict[Function, Any] = {}  # gradient arrived so far at each pending node's output
-    leaf_grads: dict[int, list] = {}  # id(leaf) -> [leaf, its summed gradient]
+    # leaf -> its summed gradient. Keyed by the Tensor itself (its hash is its identity's, and a dict compares
+    # keys by identity first, so Tensor.__eq__ never runs): no id() call and no [leaf, g] pair per leaf
+    leaf_grads: dict[Tensor, Any] = {}
     ready: list[tuple[int, Function]] = []  # heap of (−number, node): the latest node first
     # The pending node while no other is, and its gradient (kept out of node_grads): it has all its
     # gradient, since every node still to come is reachable from it, so numbered before it; it runs
@@ -315,11 +317,8 @@ def _propagate(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_gra
                     gi = _fit_grad(gi, inp, node, inputs)
             parent = inp.grad_fn
             if parent is None:
-                entry = leaf_grads.get(id(inp))
-                if entry is None:
-                    leaf_grads[id(inp)] = [inp, gi]
-                else:
-                    entry[1] = entry[1] + gi
+                summed = leaf_grads.get(inp)
+                leaf_grads[inp] = gi if summed is None else summed + gi
             elif parent is only:
                 only_grad = only_grad + gi
             elif parent in node_grads:
@@ -381,11 +380,11 @@ def _propagate(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_gra
 
     if capture is not None:
         for i, t in enumerate(capture):
-            if t.grad_fn is None and id(t) in leaf_grads:
-                g = leaf_grads[id(t)][1]
+            if t.grad_fn is None and t in leaf_grads:
+                g = leaf_grads[t]
                 captured[i] = backprop.leaf_hooks(t, _as_tensor(g) if raw else g)
         return captured
-    _accumulate_into_leaves(leaf_grads.values(), raw)
+    _accumulate_into_leaves(leaf_grads.items(), raw)
     return None
 
 

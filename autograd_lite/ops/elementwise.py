@@ -97,6 +97,8 @@ def add(a: Any, b: Any, alpha: Any = 1) -> Tensor:
         node = _new_node(AddScalar)
         node.c = b
         return node.apply(a)
+    if type(b) is Tensor and type(a) is Tensor:  # two tensors (a bias add): nothing to convert
+        return Add().apply(a, b)
     if isinstance(b, Scalar) and isinstance(a, Tensor):
         return AddScalar(b).apply(a)
     a = as_tensor(a, b if isinstance(b, Tensor) else None)
