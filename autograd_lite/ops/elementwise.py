@@ -542,7 +542,7 @@ class Relu(Function):
         # two array operands (benchmarks/PROFILE.md has the timings)
         out = np.empty_like(a)
         out.fill(0)
-        np.maximum(a, out, out=out)
+        np.maximum(a, out, out=out)  # (keyword: NumPy deprecates a positional out for maximum, not for others)
         if out.nbytes >= RELU_MASK_BYTES:
             self.mask, self.shape = np.packbits(out > 0), out.shape
         else:
@@ -567,8 +567,8 @@ class Relu(Function):
             return np.multiply(g, mask, out=mask)
         # the comparison written straight into a float array (no bool mask, as fast): a same-dtype product,
         # since NumPy's float ⊙ bool loop is slower
-        mask = np.greater(self.out, 0, out=np.empty_like(g))
-        return np.multiply(g, mask, out=mask)
+        mask = np.greater(self.out, 0, np.empty_like(g))  # (out= positionally: a keyword costs parsing)
+        return np.multiply(g, mask, mask)
 
 
 @register(Relu, method=True, F=True, module="ReLU")

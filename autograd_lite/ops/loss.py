@@ -190,22 +190,25 @@ def _checked_class_targets(op: str, input: Tensor, target: Any, weight: Tensor |
                            ) -> tuple[Tensor, np.ndarray | None, tuple[int, ...], bool]:
     """`_class_targets`, and whether every index in the target is a class (True for probabilities):
     cross_entropy's next check needs it, and it costs a pass over the target."""
-    if input.ndim == 0:
+    shape = input.data.shape  # (the array's: the Tensor's properties cost a call each, every step)
+    ndim = len(shape)
+    if ndim == 0:
         raise OpError(f"{op}: input needs a class dimension, got a 0-d tensor")
-    c = input.shape[1] if input.ndim > 1 else input.shape[0]
+    c = shape[1] if ndim > 1 else shape[0]
     if weight is not None and weight.shape != (c,):
         raise OpError(f"{op}: weight must have shape ({c},) for {c} classes, got {weight.shape}")
-    rows = input.unsqueeze(0) if input.ndim == 1 else input
-    sample_shape = rows.shape[:1] + rows.shape[2:]
-    if rows.ndim > 2:  # (N, C, d1, ...) -> (N·d1·..., C)
+    rows = input.unsqueeze(0) if ndim == 1 else input
+    sample_shape = (1,) if ndim == 1 else shape[:1] + shape[2:]
+    if ndim > 2:  # (N, C, d1, ...) -> (N·d1·..., C)
         rows = rows.movedim(1, -1).reshape(-1, c)
     t = target.data if isinstance(target, Tensor) else np.asarray(target)
-    if t.dtype.kind == "f" and t.shape == input.shape:
-        return rows, None, sample_shape if input.ndim > 1 else (), True
-    if t.dtype.kind not in "iu":
+    kind = t.dtype.kind
+    if kind == "f" and t.shape == shape:
+        return rows, None, sample_shape if ndim > 1 else (), True
+    if kind not in "iu":
         raise OpError(f"{op}: target must hold integer class indices (or class probabilities of the input's shape "
-                      f"{input.shape}), got dtype {t.dtype} and shape {t.shape}")
-    expected = sample_shape if input.ndim > 1 else ()
+                      f"{shape}), got dtype {t.dtype} and shape {t.shape}")
+    expected = sample_shape if ndim > 1 else ()
     if t.shape != expected:
         raise OpError(f"{op}: target of shape {t.shape} does not match input of shape {input.shape} "
                       f"(expected target shape {expected})")
