@@ -78,10 +78,10 @@ class Function:
         super().__init_subclass__(**kwargs)
         if "reads_inputs" not in vars(cls):
             cls.reads_inputs = saving.mentions_inputs(cls, Function)
-        if "release" not in vars(cls):
-            cls.release = _releaser(cls.saved)
+        if "_release" not in vars(cls):
+            cls._release = _releaser(cls.saved)
 
-    def release(self) -> None:
+    def _release(self) -> None:
         """Free what backward needed: the inputs and the `saved` attributes (each set to None).
         Every subclass gets its own copy with the names written out (see `_releaser`)."""
         self.inputs = None
@@ -200,17 +200,17 @@ class Function:
 
 
 def _releaser(saved: Any) -> Callable[[Function], None]:
-    """`Function.release` for a class whose `saved` names are these: `self.inputs = None` and one
+    """`Function._release` for a class whose `saved` names are these: `self.inputs = None` and one
     `self.<name> = None` per name, written out (made once per class). Backward frees each node this
     way; the loop over `saved` with setattr cost ~0.07 µs more per node (the 300-op chain: ~3%)."""
     if not (type(saved) is tuple and all(type(k) is str and k.isidentifier() and not keyword.iskeyword(k)
                                          for k in saved)):
-        return Function.release  # (not a tuple of plain names: the loop)
-    lines = ["def release(self):", "    self.inputs = None"] + [f"    self.{key} = None" for key in saved]
+        return Function._release  # (not a tuple of plain names: the loop)
+    lines = ["def _release(self):", "    self.inputs = None"] + [f"    self.{key} = None" for key in saved]
     namespace: dict[str, Any] = {}
     exec("\n".join(lines), namespace)  # noqa: S102  (the names are checked identifiers)
-    release = namespace["release"]
-    release.__doc__ = Function.release.__doc__
+    release = namespace["_release"]
+    release.__doc__ = Function._release.__doc__
     return release
 
 
@@ -363,7 +363,7 @@ def _propagate(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_gra
             if not retain_graph:  # free what backward needed: the inputs (`inputs` keeps them for routing)
                 if on_release is not None:
                     on_release(node, g, fits)
-                node.release()
+                node._release()
             # One gradient for a computed input, and no other node pending: that input's node has all its
             # gradient (as for `only` above) and runs next. Otherwise route through the loop above.
             if type(grads) is tuple or grads is None or ready:
