@@ -110,10 +110,10 @@ TARGETS = [
            "and their backward (~0.35 ms per step at these sizes)"),
     Target("two_layer", "two-layer step ≤ 1.05× the NumPy baseline", time_ratio("two_layer", "numpy"), 1.05, "#21",
            "the same five BLAS calls, which take the same time inside both steps (a NumPy replica of exactly "
-           "autograd_lite's arrays runs at the baseline's speed); what is left is Python: 83 µs per step at "
-           "small sizes against the baseline's 31 µs (profile notes, round 7a), and 2-4× that between the large "
-           "products, which evict the interpreter's data from cache: the target sits at the edge of the "
-           "run-to-run spread"),
+           "autograd_lite's arrays runs at the baseline's speed); what is left is Python: ~75 µs per step at "
+           "small sizes against the baseline's 31 µs (profile notes, round 9c; 84 before it), and 2-4× that "
+           "between the large products, which evict the interpreter's data from cache: the target sits at the "
+           "edge of the run-to-run spread"),
     Target("two_layer", "two-layer efficiency ≥ 60% of the matmul limit", efficiency_gap("two_layer", 0.6), 1.0,
            "#9",
            "bounded by the hand-written baseline's own efficiency (its row in table 1): the thin matmuls run "
@@ -136,14 +136,15 @@ TARGETS = [
            "(200, 100) cost twice a same-shape pass; the target sits inside the run-to-run spread"),
     Target("bn_mlp", "batch-norm MLP step ≤ 1.05× the NumPy baseline", time_ratio("bn_mlp", "numpy"), 1.05, "#21",
            "the same BLAS calls, and batch norm and cross-entropy cheaper than the baseline's; autograd_lite "
-           "adds the Python of ~20 recorded ops (~0.3 ms per step at small sizes, more between large "
-           "products): the target sits inside the run-to-run spread"),
+           "adds the Python of ~20 recorded ops and 18 parameter updates (~0.29 ms per step at small sizes "
+           "against the baseline's ~0.2, more between large products; profile notes, round 9c): the target "
+           "sits inside the run-to-run spread"),
     Target("op_overhead", "per-op overhead ≤ 0.5× PyTorch", time_ratio("op_overhead", "torch", "both"), 0.5, "#21",
-           "per op on the 300-op chain (benchmarks/op_cost.py, table in the profile notes, round 7a): 2.5-2.7 µs "
-           "against PyTorch's 4.9-5.1, of which NumPy's kernels ~1.3 (the hand-written NumPy chain: 1.07 in "
-           "all), then Python per op: Function and Tensor construction ~0.32, dispatch and recording ~0.27, "
-           "traversal ~0.45, the graph viewer's record of each released node ~0.15: the target sits at the "
-           "edge of the run-to-run spread"),
+           "per op on the 300-op chain (benchmarks/op_cost.py, tables in the profile notes, rounds 7a and 9c): "
+           "2.4-2.5 µs against PyTorch's 5.0-5.3, of which NumPy's kernels ~1.25 (the hand-written NumPy chain: "
+           "1.07-1.13 in all), then Python per op: Function and Tensor construction ~0.33, dispatch and "
+           "recording ~0.26, traversal ~0.4, the graph viewer's record of each released node ~0.18: the "
+           "target sits at the edge of the run-to-run spread"),
     Target("op_overhead", "per-op overhead below HIPS autograd's", time_ratio("op_overhead", "autograd"), 1.0,
            "#9", "engine bookkeeping per node (see the per-op overhead profile)"),
     Target("op_overhead", "per-op overhead below MyGrad's", time_ratio("op_overhead", "mygrad"), 1.0, "#9"),
