@@ -59,7 +59,7 @@ class Function:
 
     expr: str = ""
     grad_exprs: tuple[str, ...] = ()
-    saved: tuple[str, ...] = ()  # attribute names holding arrays that backward needs
+    saved: tuple[str, ...] = ()  # attribute names holding arrays that backward needs (per class: see _release)
     twice_differentiable = True  # False: create_graph through it raises, naming the op
     reads_inputs = True  # whether backward reads `self.inputs` (found from each subclass's code)
 

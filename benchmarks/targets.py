@@ -141,7 +141,7 @@ TARGETS = [
            "sits inside the run-to-run spread"),
     Target("op_overhead", "per-op overhead ≤ 0.5× PyTorch", time_ratio("op_overhead", "torch", "both"), 0.5, "#21",
            "per op on the 300-op chain (benchmarks/op_cost.py, tables in the profile notes, rounds 7a and 9c): "
-           "2.4-2.5 µs against PyTorch's 5.0-5.3, of which NumPy's kernels ~1.25 (the hand-written NumPy chain: "
+           "2.4-2.5 µs against PyTorch's 4.9-5.4, of which NumPy's kernels ~1.25 (the hand-written NumPy chain: "
            "1.07-1.13 in all), then Python per op: Function and Tensor construction ~0.33, dispatch and "
            "recording ~0.26, traversal ~0.4, the graph viewer's record of each released node ~0.18: the "
            "target sits at the edge of the run-to-run spread"),
