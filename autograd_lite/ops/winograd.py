@@ -23,6 +23,7 @@ filters (a stride-1 "same" 3×3 convolution's input gradient is one).
 """
 from __future__ import annotations
 
+import math
 from typing import Any, Iterator
 
 import numpy as np
@@ -88,13 +89,32 @@ def _filter_transform_adjoint(du: np.ndarray) -> np.ndarray:
     return dw
 
 
+def _compact(flat: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """The first prod(shape) elements of a flat buffer as a C-contiguous array of `shape`: chunk buffers are laid
+    out for the chunk's image count, so a shorter last chunk is contiguous too."""
+    return flat[:math.prod(shape)].reshape(shape)
+
+
+def _channels_last(x: np.ndarray, staging: np.ndarray | None, flat: np.ndarray) -> np.ndarray:
+    """x's chunk (B, C, H, W) copied into `flat` as (B, H, W, C), through `staging` (`skewed_staging`) if given."""
+    by_pixel = _compact(flat, (x.shape[0], *x.shape[2:], x.shape[1]))
+    by_pixel[...] = staged(staging, x).transpose(0, 2, 3, 1)
+    return by_pixel
+
+
 class Winograd:
     """conv2d of a 3×3 kernel at stride 1, padding 1, dilation 1, one group, by Winograd F(2×2, 3×3).
 
-    The batch goes through in chunks of whole images (about `WINOGRAD_TILES` tiles). Per chunk, x is copied
-    channels-last into a zero-padded buffer of 2·TH + 2 rows and 2·TW + 2 columns (TH = ⌈H/2⌉ tile rows: odd
-    sizes get a zero row or column more, whose outputs are cropped), V is made from it, and the outputs
-    Y (B, 2·TH, 2·TW, F) are copied back to (B, F, H, W).
+    The batch goes through in chunks of whole images (about `WINOGRAD_TILES` tiles). A chunk's tiles are
+    ordered (tile column u, tile row t, image b), so that each transform pass is a few long contiguous runs:
+    NumPy's ufuncs pay ~0.1 µs per contiguous run of a strided operand, which made the passes over
+    image-major tiles (one run per tile row) ~2.5× slower per element than contiguous ones. Per chunk, x is
+    copied channels-last, then into a zero-padded buffer (2, TW + 1, 2, TH + 1, B, C) that holds padded pixel
+    (p, q) at [q mod 2, q // 2, p mod 2, p // 2] (TH = ⌈H/2⌉ tile rows: odd sizes get a zero row or column
+    more, whose outputs are cropped): a tile's four rows are then blocks of whole tile rows (p // 2 and
+    p // 2 + 1 of each row parity) and its four columns blocks of whole tile columns. V is made from it, and
+    the outputs Y (2, 2, TW, TH, B, F) (output row and column within the tile first) are copied back to
+    (B, F, H, W).
     """
 
     def __init__(self, in_hw: tuple[int, int], images: int) -> None:
@@ -115,81 +135,55 @@ class Winograd:
         """The batch of n images in chunks of `step`."""
         return (slice(start, min(start + self.step, n)) for start in range(0, n, self.step))
 
-    def padded(self, channels: int, dtype: np.dtype) -> np.ndarray:
-        """A zeroed channels-last chunk buffer (B, 2·TH + 2, 2, TW + 1, C), padded column q at [q mod 2, q // 2]:
-        the even and odd columns apart, so the tiles' columns 2j, 2j + 1, 2j + 2, 2j + 3 are contiguous runs
-        of TW·C. Chunks overwrite the image; the border stays zero."""
-        return np.zeros((self.step, 2 * self.th + 2, 2, self.tw + 1, channels), dtype)
+    def tiles_shape(self, images: int, channels: int) -> tuple[int, ...]:
+        """(4, 4, TW, TH, images, channels): frequency row and column, then the tiles in chunk order."""
+        return (4, 4, self.tw, self.th, images, channels)
 
-    def load(self, padded: np.ndarray, x: np.ndarray, staging: np.ndarray | None) -> np.ndarray:
-        """x's chunk (B, C, H, W) copied into the padded buffer (through `staging` if given); returns the chunk's
-        part of the buffer."""
-        (h, w), b = self.hw, x.shape[0]
-        by_pixel = staged(staging, x).transpose(0, 2, 3, 1)
-        padded[:b, 1:1 + h, 1, :(w + 1) // 2] = by_pixel[:, :, 0::2]  # x column k is padded column k + 1
-        padded[:b, 1:1 + h, 0, 1:1 + w // 2] = by_pixel[:, :, 1::2]
-        return padded[:b]
+    def input_tiles(self, channels: int, dtype: np.dtype) -> "_InputTiles":
+        """Buffers that turn chunks of images with `channels` into V, for one call."""
+        return _InputTiles(self, channels, dtype)
 
-    def input_transform(self, padded: np.ndarray, rows: np.ndarray, v: np.ndarray) -> np.ndarray:
-        """V = Bᵀ·d·B of every 4×4 tile d (stride 2) of a padded chunk, rows first (rows: scratch of
-        (4, B, TH, 2, TW + 1, C)); returns v (16, B·TH·TW, C) filled."""
-        b, th, tw = padded.shape[0], self.th, self.tw
-        d = [padded[:, k:k + 2 * th:2] for k in range(4)]
-        r = rows[:, :b]
-        np.subtract(d[0], d[2], out=r[0])
-        np.add(d[1], d[2], out=r[1])
-        np.subtract(d[2], d[1], out=r[2])
-        np.subtract(d[1], d[3], out=r[3])
-        v = v[:, :b * th * tw]
-        tiles = v.reshape(4, 4, b, th, tw, v.shape[2])  # (row i, column j, ...): each op below does all four rows
-        even, odd = r[:, :, :, 0], r[:, :, :, 1]  # tile column j's columns are even[j], odd[j], even[j+1], odd[j+1]
-        e = even[..., :tw, :], odd[..., :tw, :], even[..., 1:, :], odd[..., 1:, :]
-        np.subtract(e[0], e[2], out=tiles[:, 0])
-        np.add(e[1], e[2], out=tiles[:, 1])
-        np.subtract(e[2], e[1], out=tiles[:, 2])
-        np.subtract(e[1], e[3], out=tiles[:, 3])
-        return v
-
-    def scratch_rows(self, channels: int, dtype: np.dtype) -> np.ndarray:
-        """Scratch for `input_transform`'s row stage."""
-        return np.empty((4, self.step, self.th, 2, self.tw + 1, channels), dtype)
-
-    def output_transform(self, m: np.ndarray, half: np.ndarray, scratch: np.ndarray, y: np.ndarray) -> np.ndarray:
-        """Y = Aᵀ·M·A per tile: m (16, B·TH·TW, F) -> y (B, 2·TH, 2·TW, F), columns first (half: scratch of
-        (2, 4, B, TH, TW, F), scratch one of (2, B, TH, TW, F)); each op does all rows, then both output columns."""
-        th, tw, f = self.th, self.tw, m.shape[2]
+    def output_transform(self, m: np.ndarray, half: np.ndarray, scratch: np.ndarray, y: np.ndarray,
+                         out: np.ndarray) -> None:
+        """Y = Aᵀ·M·A per tile: m (16, tiles, F) of a chunk of B images -> out (B, F, H, W), columns first
+        (half, scratch, y: flat scratch of 8, 2 and 4 times m's size); each op does all rows, then both
+        output columns, on contiguous blocks."""
+        (th, tw), f, (h, w) = (self.th, self.tw), m.shape[2], self.hw
         b = m.shape[1] // (th * tw)
-        m = m.reshape(4, 4, b, th, tw, f)
-        a, t = half[:, :, :b], scratch[:, :b]  # a[e, i]: output column e of frequency row i
-        np.add(m[:, 1], m[:, 2], out=a[0])
+        m = m.reshape(4, 4, tw, th, b, f)
+        a, t = _compact(half, (2, 4, tw, th, b, f)), _compact(scratch, (2, tw, th, b, f))
+        np.add(m[:, 1], m[:, 2], out=a[0])  # a[e, i]: output column e of frequency row i
         np.subtract(m[:, 1], m[:, 2], out=a[1])
         a[0] += m[:, 0]
         a[1] -= m[:, 3]
-        y = y[:b]
+        y = _compact(y, (b, th, 2, tw, 2, f))  # the chunk's outputs by pixel (B, 2·TH, 2·TW, F)
         np.add(a[:, 1], a[:, 2], out=t)
-        np.add(t, a[:, 0], out=y[:, :, 0].transpose(3, 0, 1, 2, 4))
+        np.add(t, a[:, 0], out=y[:, :, 0].transpose(3, 2, 1, 0, 4))
         np.subtract(a[:, 1], a[:, 2], out=t)
-        np.subtract(t, a[:, 3], out=y[:, :, 1].transpose(3, 0, 1, 2, 4))
-        return y.reshape(b, 2 * th, 2 * tw, f)
+        np.subtract(t, a[:, 3], out=y[:, :, 1].transpose(3, 2, 1, 0, 4))
+        out[...] = y.reshape(b, 2 * th, 2 * tw, f)[:, :h, :w].transpose(0, 3, 1, 2)
+
+    def output_buffers(self, filters: int, dtype: np.dtype) -> tuple[np.ndarray, ...]:
+        """Flat scratch for `convolve`'s products and `output_transform`: m, half, scratch, y."""
+        size = 16 * self.step * self.th * self.tw * filters
+        return tuple(np.empty(k * size // 16, dtype) for k in (16, 8, 2, 4))
 
     def convolve(self, x: np.ndarray, u: np.ndarray, bias: np.ndarray | None, dtype: np.dtype) -> np.ndarray:
         """The convolution of x (N, C, H, W) with transformed filters u (16, C, F), plus bias: (N, F, H, W)."""
-        (n, c), f, (h, w), (th, tw) = x.shape[:2], u.shape[2], self.hw, (self.th, self.tw)
-        tiles = self.step * th * tw
-        out = np.empty((n, f, h, w), dtype)
-        padded, staging = self.padded(c, dtype), skewed_staging(self.step, c, self.hw, dtype)
-        rows = self.scratch_rows(c, dtype)
-        v, m = np.empty((16, tiles, c), dtype), np.empty((16, tiles, f), dtype)
-        half, scratch = np.empty((2, 4, self.step, th, tw, f), dtype), np.empty((2, self.step, th, tw, f), dtype)
-        y = np.empty((self.step, th, 2, tw, 2, f), dtype)
+        (n, c), f = x.shape[:2], u.shape[2]
+        out = np.empty((n, f, *self.hw), dtype)
+        tiles, (m, half, scratch, y) = self.input_tiles(c, dtype), self.output_buffers(f, dtype)
         for chunk in self.chunks(n):
-            vb = self.input_transform(self.load(padded, x[chunk], staging), rows, v)
-            mb = np.matmul(vb, u, out=m[:, :vb.shape[1]])
-            if bias is not None:  # M_ξ at ξ = (1, 1) reaches each of a tile's 4 outputs with weight 1
-                mb[5] += bias
-            yb = self.output_transform(mb, half, scratch, y)
-            out[chunk] = yb[:, :h, :w].transpose(0, 3, 1, 2)  # (no gain through `staging` here)
+            self.product(tiles(x[chunk]), u, bias, m, half, scratch, y, out[chunk])
         return out
+
+    def product(self, v: np.ndarray, u: np.ndarray, bias: np.ndarray | None, m: np.ndarray, half: np.ndarray,
+                scratch: np.ndarray, y: np.ndarray, out: np.ndarray) -> None:
+        """One chunk's M = V·U (+ bias) and its outputs into out (B, F, H, W)."""
+        mb = np.matmul(v, u, out=_compact(m, (16, v.shape[1], u.shape[2])))
+        if bias is not None:  # M_ξ at ξ = (1, 1) reaches each of a tile's 4 outputs with weight 1
+            mb[5] += bias
+        self.output_transform(mb, half, scratch, y, out)
 
     def forward(self, x: np.ndarray, w: np.ndarray, b: np.ndarray | None, dtype: np.dtype) -> np.ndarray:
         """conv2d(x, W, b, padding=1) as an (N, F, H, W) array of dtype."""
@@ -198,47 +192,108 @@ class Winograd:
 
     def gradients(self, g: np.ndarray, x: np.ndarray | None, w: np.ndarray | None, x_shape: tuple[int, ...],
                   w_shape: tuple[int, ...]) -> tuple[np.ndarray | None, np.ndarray | None]:
-        """(dx if w is given, dW if x is given) for G (N, F, H, W)."""
-        dtype = np.result_type(*(a for a in (g, x, w) if a is not None))
-        dx = None
-        if w is not None:  # dx = conv2d(G, W flipped in both kernel axes with C and F swapped, padding=1)
-            flipped = w.astype(dtype, copy=False)[:, :, ::-1, ::-1].transpose(1, 0, 2, 3)
-            dx = self.convolve(g, _filter_transform(flipped), None, dtype)
-        return dx, (self.weight_gradient(g, x, dtype) if x is not None else None)
+        """(dx if w is given, dW if x is given) for G (N, F, H, W), in one pass over the chunks: each chunk of
+        G is copied channels-last once for both.
 
-    def weight_gradient(self, g: np.ndarray, x: np.ndarray, dtype: np.dtype) -> np.ndarray:
-        """dW (F, C, 3, 3): dU_ξ = Σ_chunks V_ξᵀ · dM_ξ with dM = A·dY·Aᵀ per output tile, then Gᵀ·dU·G.
-        V is made again from x chunk by chunk (nothing is kept from the forward)."""
-        (n, c), f, (th, tw) = x.shape[:2], g.shape[1], (self.th, self.tw)
-        tiles = self.step * th * tw
-        padded, padded_g = self.padded(c, dtype), self.padded(f, dtype)
-        staging = skewed_staging(self.step, max(c, f), self.hw, dtype)
-        rows = self.scratch_rows(c, dtype)
-        v, dm = np.empty((16, tiles, c), dtype), np.empty((16, tiles, f), dtype)
-        by_column = np.empty((self.step, th, 2, 4, tw, f), dtype)  # A along columns: (row parity, column j)
-        du, du_scratch = np.zeros((16, c, f), dtype), np.empty((16, c, f), dtype)
+        dx = conv2d(G, W flipped in both kernel axes with C and F swapped, padding=1); dW (F, C, 3, 3):
+        dU_ξ = Σ_chunks V_ξᵀ · dM_ξ with dM = A·dY·Aᵀ per output tile, then Gᵀ·dU·G, V made again from x
+        chunk by chunk (nothing is kept from the forward)."""
+        dtype = np.result_type(*(a for a in (g, x, w) if a is not None))
+        (n, c), f = x_shape[:2], w_shape[0]
+        g_tiles = self.input_tiles(f, dtype)  # G channels-last (`g_tiles.by_pixel`) and, for dx, its V
+        if w is not None:
+            flipped = w.astype(dtype, copy=False)[:, :, ::-1, ::-1].transpose(1, 0, 2, 3)
+            u_back, dx = _filter_transform(flipped), np.empty(x_shape, dtype)
+            m, half, scratch, y = self.output_buffers(c, dtype)
+        if x is not None:
+            x_tiles = self.input_tiles(c, dtype)
+            dm = np.zeros(16 * self.step * self.th * self.tw * f, dtype)
+            du, du_scratch = np.zeros((16, c, f), dtype), np.empty((16, c, f), dtype)
         for chunk in self.chunks(n):
-            vb = self.input_transform(self.load(padded, x[chunk], staging), rows, v)
-            b = chunk.stop - chunk.start
-            # G padded like x (zeros past an odd H or W): tile (t, u)'s outputs (2t + a, 2u + e) are padded rows
-            # 2t + 1 + a, columns 2u + 1 (odd: [1, u]) and 2u + 2 (even: [0, u + 1])
-            by_row = self.load(padded_g, g[chunk], staging)[:, 1:1 + 2 * th].reshape(b, th, 2, 2, tw + 1, f)
-            # A along columns: (y0, y0 + y1, y0 − y1, −y1), the sign of −y1 left to dU's column 3 at the end;
-            # then the same along rows, into dM's tiles (row i, column j, ...)
-            y0, y1, q = by_row[:, :, :, 1, :tw], by_row[:, :, :, 0, 1:], by_column[:b]
-            q[:, :, :, 0] = y0
-            np.add(y0, y1, out=q[:, :, :, 1])
-            np.subtract(y0, y1, out=q[:, :, :, 2])
-            q[:, :, :, 3] = y1
-            mb = dm[:, :vb.shape[1]]
-            tiles_b = mb.reshape(4, 4, b, th, tw, f)
-            q0, q1 = q[:, :, 0].transpose(2, 0, 1, 3, 4), q[:, :, 1].transpose(2, 0, 1, 3, 4)
-            tiles_b[0] = q0
-            np.add(q0, q1, out=tiles_b[1])
-            np.subtract(q0, q1, out=tiles_b[2])
-            tiles_b[3] = q1
-            du += np.matmul(vb.transpose(0, 2, 1), mb, out=du_scratch)
+            by_pixel = g_tiles.channels_last(g[chunk])
+            if w is not None:
+                self.product(g_tiles.transform(by_pixel), u_back, None, m, half, scratch, y, dx[chunk])
+            if x is not None:
+                v = x_tiles(x[chunk])
+                du += np.matmul(v.transpose(0, 2, 1), self.output_adjoint(by_pixel, dm), out=du_scratch)
+        if x is None:
+            return dx, None
         du = du.reshape(4, 4, c, f)
         du[3] *= -1
         du[:, 3] *= -1
-        return _filter_transform_adjoint(du.reshape(16, c, f))
+        return (dx if w is not None else None), _filter_transform_adjoint(du.reshape(16, c, f))
+
+    def output_adjoint(self, by_pixel: np.ndarray, dm: np.ndarray) -> np.ndarray:
+        """dM = A·dY·Aᵀ per output tile of a chunk's G by pixel (B, H, W, F), into the flat `dm` (zeros past
+        an odd H or W stay zero between chunks of one size): (16, tiles, F). A along columns is
+        (y0, y0 + y1, y0 − y1, −y1), the sign of −y1 left to the caller's dU column 3 (and likewise row 3)."""
+        (b, h, w, f), (th, tw) = by_pixel.shape, (self.th, self.tw)
+        tiles = _compact(dm, self.tiles_shape(b, f))
+        if b * th * tw * f * 16 < dm.size:  # a shorter last chunk: another layout, whose gaps must be zero
+            tiles[...] = 0
+        for a in (0, 1):  # the tile's output pixel (2t + a, 2u + e) goes to the corners ξ = (3a, 3e)
+            for e in (0, 1):
+                part = by_pixel[:, a::2, e::2]
+                tiles[3 * a, 3 * e, :part.shape[2], :part.shape[1]] = part.transpose(2, 1, 0, 3)
+        corners = tiles[::3]  # rows 0 and 3
+        np.add(corners[:, 0], corners[:, 3], out=corners[:, 1])
+        np.subtract(corners[:, 0], corners[:, 3], out=corners[:, 2])
+        np.add(tiles[0], tiles[3], out=tiles[1])
+        np.subtract(tiles[0], tiles[3], out=tiles[2])
+        return tiles.reshape(16, -1, f)
+
+
+class _InputTiles:
+    """One call's buffers that turn chunks of (B, C, H, W) images into V = Bᵀ·d·B of their 4×4 tiles d
+    (stride 2 over the image padded by 1): (16, tiles, C), tiles in `Winograd`'s chunk order."""
+
+    def __init__(self, winograd: Winograd, channels: int, dtype: np.dtype) -> None:
+        step, th, tw, (h, w) = winograd.step, winograd.th, winograd.tw, winograd.hw
+        self.winograd, self.channels = winograd, channels
+        self.staging = skewed_staging(step, channels, (h, w), dtype)
+        self.by_pixel = np.empty(step * h * w * channels, dtype)
+        self.padded = self.rows = self.v = None  # made at the first `transform` (dW reads G by pixel only)
+        self.images = step  # the image count the padded buffer's zero border is laid out for
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        """V of x's chunk (B, C, H, W)."""
+        return self.transform(self.channels_last(x))
+
+    def channels_last(self, x: np.ndarray) -> np.ndarray:
+        """x's chunk (B, C, H, W) as (B, H, W, C) in this call's buffer."""
+        return _channels_last(x, self.staging, self.by_pixel)
+
+    def transform(self, by_pixel: np.ndarray) -> np.ndarray:
+        """V (16, tiles, C) of a chunk by pixel (B, H, W, C): the padded copy, then rows, then columns."""
+        b, h, w, c = by_pixel.shape
+        th, tw, step = self.winograd.th, self.winograd.tw, self.winograd.step
+        if self.padded is None:
+            self.padded = np.zeros(4 * (tw + 1) * (th + 1) * step * c, by_pixel.dtype)
+            self.rows = np.empty(8 * (tw + 1) * th * step * c, by_pixel.dtype)
+            self.v = np.empty(16 * tw * th * step * c, by_pixel.dtype)
+        padded = _compact(self.padded, (2, tw + 1, 2, th + 1, b, c))
+        if b != self.images:  # a shorter last chunk: its layout differs, so the border is laid out again
+            padded[...] = 0
+            self.images = b
+        for row_parity in (0, 1):  # x row k is padded row k + 1: padded rows of this parity hold x rows
+            for column_parity in (0, 1):  # 1 − parity, 3 − parity, ... (likewise columns)
+                part = by_pixel[:, 1 - row_parity::2, 1 - column_parity::2]
+                r0, c0 = 1 - row_parity, 1 - column_parity  # their first padded row // 2 and column // 2
+                slot = padded[column_parity, c0:c0 + part.shape[2], row_parity, r0:r0 + part.shape[1]]
+                slot[...] = part.transpose(2, 1, 0, 3)
+        # rows: tile row t's padded rows 2t + k are [k mod 2, t + k // 2], whole blocks for all t
+        d = [padded[:, :, k % 2, k // 2:k // 2 + th] for k in range(4)]  # each (2, TW + 1, TH, B, C)
+        r = _compact(self.rows, (4, 2, tw + 1, th, b, c))
+        np.subtract(d[0], d[2], out=r[0])
+        np.add(d[1], d[2], out=r[1])
+        np.subtract(d[2], d[1], out=r[2])
+        np.subtract(d[1], d[3], out=r[3])
+        # columns: tile column u's columns are even[u], odd[u], even[u + 1], odd[u + 1]
+        tiles = _compact(self.v, self.winograd.tiles_shape(b, c))
+        even, odd = r[:, 0], r[:, 1]
+        e = even[:, :tw], odd[:, :tw], even[:, 1:], odd[:, 1:]
+        np.subtract(e[0], e[2], out=tiles[:, 0])  # each op does all four frequency rows
+        np.add(e[1], e[2], out=tiles[:, 1])
+        np.subtract(e[2], e[1], out=tiles[:, 2])
+        np.subtract(e[1], e[3], out=tiles[:, 3])
+        return tiles.reshape(16, -1, c)
