@@ -168,45 +168,16 @@ class Winograd:
         """(4, 4, TW, TH, images, channels): frequency row and column, then the tiles in chunk order."""
         return (4, 4, self.tw, self.th, images, channels)
 
-    def input_tiles(self, channels: int, dtype: np.dtype) -> "_InputTiles":
-        """Buffers that turn chunks of images with `channels` into V, for one call."""
-        return _InputTiles(self, channels, dtype)
-
-    def output_transform(self, m: np.ndarray, by_tile: np.ndarray, y: np.ndarray, out: np.ndarray) -> None:
-        """Y = Aᵀ·M·A per tile: m (16, tiles, F) of a chunk of B images -> out (B, F, H, W). One product
-        (4 × 16)·(16 × tiles·F) into by_tile (Y[2a + e] is output pixel (2t + a, 2u + e) of tile (t, u)),
-        then through y (B, 2·TH, 2·TW, F) into out (by_tile, y: flat scratch of 4 times m's size each).
-        The eight add/subtract passes it replaces took ~3× as long as the product."""
-        (th, tw), f, (h, w) = (self.th, self.tw), m.shape[2], self.hw
-        b = m.shape[1] // (th * tw)
-        outputs = np.matmul(_output_matrix(m.dtype), m.reshape(16, -1), out=_compact(by_tile, (4, m[0].size)))
-        by_pixel = _compact(y, (b, th, 2, tw, 2, f))
-        by_pixel[...] = outputs.reshape(2, 2, tw, th, b, f).transpose(4, 3, 0, 2, 1, 5)
-        out[...] = by_pixel.reshape(b, 2 * th, 2 * tw, f)[:, :h, :w].transpose(0, 3, 1, 2)
-
-    def output_buffers(self, filters: int, dtype: np.dtype) -> tuple[np.ndarray, ...]:
-        """Flat scratch for `convolve`'s products and `output_transform`: m, by_tile, y."""
-        size = 16 * self.step * self.th * self.tw * filters
-        return tuple(np.empty(k * size // 16, dtype) for k in (16, 4, 4))
-
     def convolve(self, x: np.ndarray, u: np.ndarray, bias: np.ndarray | None, dtype: np.dtype) -> np.ndarray:
         """The convolution of x (N, C, H, W) with transformed filters u (16, C, F), plus bias: (N, F, H, W)."""
         (n, c), f = x.shape[:2], u.shape[2]
         out = np.empty((n, f, *self.hw), dtype)
-        tiles, scratch = self.input_tiles(c, dtype), self.output_buffers(f, dtype)
+        tiles, outputs = _InputTiles(self, c, dtype), _Outputs(self, f, dtype)
         with unbuffered_runs():
             for chunk in self.chunks(n):
-                self.product(tiles(x[chunk]), u, bias, scratch, out[chunk])
+                tiles.channels_last(x[chunk])
+                outputs(tiles.transform(chunk.stop - chunk.start), u, bias, out[chunk])
         return out
-
-    def product(self, v: np.ndarray, u: np.ndarray, bias: np.ndarray | None, scratch: tuple[np.ndarray, ...],
-                out: np.ndarray) -> None:
-        """One chunk's M = V·U (+ bias) and its outputs into out (B, F, H, W); scratch from `output_buffers`."""
-        m, by_tile, y = scratch
-        mb = np.matmul(v, u, out=_compact(m, (16, v.shape[1], u.shape[2])))
-        if bias is not None:  # M_ξ at ξ = (1, 1) reaches each of a tile's 4 outputs with weight 1
-            mb[5] += bias
-        self.output_transform(mb, by_tile, y, out)
 
     def forward(self, x: np.ndarray, w: np.ndarray, b: np.ndarray | None, dtype: np.dtype) -> np.ndarray:
         """conv2d(x, W, b, padding=1) as an (N, F, H, W) array of dtype."""
@@ -223,23 +194,22 @@ class Winograd:
         chunk by chunk (nothing is kept from the forward)."""
         dtype = np.result_type(*(a for a in (g, x, w) if a is not None))
         (n, c), f = x_shape[:2], w_shape[0]
-        g_tiles = self.input_tiles(f, dtype)  # G channels-last (`g_tiles.by_pixel`) and, for dx, its V
+        g_tiles = _InputTiles(self, f, dtype)  # G channels-last and, for dx, its V
         if w is not None:
             flipped = w.astype(dtype, copy=False)[:, :, ::-1, ::-1].transpose(1, 0, 2, 3)
-            u_back, dx = _filter_transform(flipped), np.empty(x_shape, dtype)
-            scratch = self.output_buffers(c, dtype)
+            u_back, dx, outputs = _filter_transform(flipped), np.empty(x_shape, dtype), _Outputs(self, c, dtype)
         if x is not None:
-            x_tiles = self.input_tiles(c, dtype)
-            dm = np.zeros(16 * self.step * self.th * self.tw * f, dtype)
+            x_tiles, adjoint = _InputTiles(self, c, dtype), _OutputAdjoint(self, g_tiles, dtype)
             du, du_scratch = np.zeros((16, c, f), dtype), np.empty((16, c, f), dtype)
         with unbuffered_runs():
             for chunk in self.chunks(n):
-                by_pixel = g_tiles.channels_last(g[chunk])
+                images = chunk.stop - chunk.start
+                g_tiles.channels_last(g[chunk])
                 if w is not None:
-                    self.product(g_tiles.transform(by_pixel), u_back, None, scratch, dx[chunk])
+                    outputs(g_tiles.transform(images), u_back, None, dx[chunk])
                 if x is not None:
-                    v = x_tiles(x[chunk])
-                    du += np.matmul(v.transpose(0, 2, 1), self.output_adjoint(by_pixel, dm), out=du_scratch)
+                    x_tiles.channels_last(x[chunk])
+                    du += np.matmul(x_tiles.transform(images).transpose(0, 2, 1), adjoint(images), out=du_scratch)
         if x is None:
             return dx, None
         du = du.reshape(4, 4, c, f)
@@ -247,77 +217,142 @@ class Winograd:
         du[:, 3] *= -1
         return (dx if w is not None else None), _filter_transform_adjoint(du.reshape(16, c, f))
 
-    def output_adjoint(self, by_pixel: np.ndarray, dm: np.ndarray) -> np.ndarray:
-        """dM = A·dY·Aᵀ per output tile of a chunk's G by pixel (B, H, W, F), into the flat `dm` (zeros past
-        an odd H or W stay zero between chunks of one size): (16, tiles, F). A along columns is
-        (y0, y0 + y1, y0 − y1, −y1), the sign of −y1 left to the caller's dU column 3 (and likewise row 3)."""
-        (b, h, w, f), (th, tw) = by_pixel.shape, (self.th, self.tw)
-        tiles = _compact(dm, self.tiles_shape(b, f))
-        if b * th * tw * f * 16 < dm.size:  # a shorter last chunk: another layout, whose gaps must be zero
-            tiles[...] = 0
-        for a in (0, 1):  # the tile's output pixel (2t + a, 2u + e) goes to the corners ξ = (3a, 3e)
-            for e in (0, 1):
-                part = by_pixel[:, a::2, e::2]
-                tiles[3 * a, 3 * e, :part.shape[2], :part.shape[1]] = part.transpose(2, 1, 0, 3)
-        corners = tiles[::3]  # rows 0 and 3
-        np.add(corners[:, 0], corners[:, 3], out=corners[:, 1])
-        np.subtract(corners[:, 0], corners[:, 3], out=corners[:, 2])
-        np.add(tiles[0], tiles[3], out=tiles[1])
-        np.subtract(tiles[0], tiles[3], out=tiles[2])
-        return tiles.reshape(16, -1, f)
+
+class _Chunked:
+    """Per-call chunk buffers whose views (made once per chunk size: NumPy's slicing and transposes cost ~1 µs
+    each, ~40 µs a chunk in all) are kept in `plan`; `layout(images)` makes them again for a shorter last chunk."""
+    images: int | None = None
+    plan: Any = None
+
+    def layout(self, images: int) -> Any:
+        """The views for a chunk of `images`, made by `make_plan` when the chunk size changes."""
+        if images != self.images:
+            self.plan, self.images = self.make_plan(images), images
+        return self.plan
+
+    def make_plan(self, images: int) -> Any:
+        raise NotImplementedError
 
 
-class _InputTiles:
+class _InputTiles(_Chunked):
     """One call's buffers that turn chunks of (B, C, H, W) images into V = Bᵀ·d·B of their 4×4 tiles d
     (stride 2 over the image padded by 1): (16, tiles, C), tiles in `Winograd`'s chunk order."""
 
     def __init__(self, winograd: Winograd, channels: int, dtype: np.dtype) -> None:
-        step, th, tw, (h, w) = winograd.step, winograd.th, winograd.tw, winograd.hw
-        self.winograd, self.channels = winograd, channels
+        step, (h, w) = winograd.step, winograd.hw
+        self.winograd, self.channels, self.dtype = winograd, channels, dtype
         self.staging = skewed_staging(step, channels, (h, w), dtype)
         self.by_pixel = np.empty(step * h * w * channels, dtype)
         self.padded = self.rows = self.v = None  # made at the first `transform` (dW reads G by pixel only)
-        self.images = step  # the image count the padded buffer's zero border is laid out for
-
-    def __call__(self, x: np.ndarray) -> np.ndarray:
-        """V of x's chunk (B, C, H, W)."""
-        return self.transform(self.channels_last(x))
 
     def channels_last(self, x: np.ndarray) -> np.ndarray:
-        """x's chunk (B, C, H, W) as (B, H, W, C) in this call's buffer."""
+        """x's chunk (B, C, H, W) copied into this call's buffer as (B, H, W, C), which `transform` reads."""
         return _channels_last(x, self.staging, self.by_pixel)
 
-    def transform(self, by_pixel: np.ndarray) -> np.ndarray:
-        """V (16, tiles, C) of a chunk by pixel (B, H, W, C): the padded copy, then rows, then columns."""
-        b, h, w, c = by_pixel.shape
-        th, tw, step = self.winograd.th, self.winograd.tw, self.winograd.step
+    def transform(self, images: int) -> np.ndarray:
+        """V (16, tiles, C) of the chunk of `images` last copied by `channels_last`: the padded copy, then rows,
+        then columns."""
+        copies, ops, v = self.layout(images)
+        for slot, part in copies:
+            np.copyto(slot, part)
+        for op, a, b, out in ops:
+            op(a, b, out=out)
+        return v
+
+    def make_plan(self, images: int) -> tuple[list, list, np.ndarray]:
+        (h, w), c, step = self.winograd.hw, self.channels, self.winograd.step
+        th, tw = self.winograd.th, self.winograd.tw
         if self.padded is None:
-            self.padded = np.zeros(4 * (tw + 1) * (th + 1) * step * c, by_pixel.dtype)
-            self.rows = np.empty(8 * (tw + 1) * th * step * c, by_pixel.dtype)
-            self.v = np.empty(16 * tw * th * step * c, by_pixel.dtype)
-        padded = _compact(self.padded, (2, tw + 1, 2, th + 1, b, c))
-        if b != self.images:  # a shorter last chunk: its layout differs, so the border is laid out again
-            padded[...] = 0
-            self.images = b
+            self.padded = np.zeros(4 * (tw + 1) * (th + 1) * step * c, self.dtype)
+            self.rows = np.empty(8 * (tw + 1) * th * step * c, self.dtype)
+            self.v = np.empty(16 * tw * th * step * c, self.dtype)
+        else:  # a shorter last chunk: its layout differs, so the zero border is laid out again
+            self.padded.fill(0)
+        by_pixel = _compact(self.by_pixel, (images, h, w, c))
+        padded = _compact(self.padded, (2, tw + 1, 2, th + 1, images, c))
+        copies = []
         for row_parity in (0, 1):  # x row k is padded row k + 1: padded rows of this parity hold x rows
             for column_parity in (0, 1):  # 1 − parity, 3 − parity, ... (likewise columns)
                 part = by_pixel[:, 1 - row_parity::2, 1 - column_parity::2]
                 r0, c0 = 1 - row_parity, 1 - column_parity  # their first padded row // 2 and column // 2
                 slot = padded[column_parity, c0:c0 + part.shape[2], row_parity, r0:r0 + part.shape[1]]
-                slot[...] = part.transpose(2, 1, 0, 3)
+                copies.append((slot, part.transpose(2, 1, 0, 3)))
         # rows: tile row t's padded rows 2t + k are [k mod 2, t + k // 2], whole blocks for all t
         d = [padded[:, :, k % 2, k // 2:k // 2 + th] for k in range(4)]  # each (2, TW + 1, TH, B, C)
-        r = _compact(self.rows, (4, 2, tw + 1, th, b, c))
-        np.subtract(d[0], d[2], out=r[0])
-        np.add(d[1], d[2], out=r[1])
-        np.subtract(d[2], d[1], out=r[2])
-        np.subtract(d[1], d[3], out=r[3])
-        # columns: tile column u's columns are even[u], odd[u], even[u + 1], odd[u + 1]
-        tiles = _compact(self.v, self.winograd.tiles_shape(b, c))
+        r = _compact(self.rows, (4, 2, tw + 1, th, images, c))
+        # columns: tile column u's columns are even[u], odd[u], even[u + 1], odd[u + 1]; each op does all four
+        # frequency rows
+        tiles = _compact(self.v, self.winograd.tiles_shape(images, c))
         even, odd = r[:, 0], r[:, 1]
         e = even[:, :tw], odd[:, :tw], even[:, 1:], odd[:, 1:]
-        np.subtract(e[0], e[2], out=tiles[:, 0])  # each op does all four frequency rows
-        np.add(e[1], e[2], out=tiles[:, 1])
-        np.subtract(e[2], e[1], out=tiles[:, 2])
-        np.subtract(e[1], e[3], out=tiles[:, 3])
-        return tiles.reshape(16, -1, c)
+        ops = [(np.subtract, d[0], d[2], r[0]), (np.add, d[1], d[2], r[1]), (np.subtract, d[2], d[1], r[2]),
+               (np.subtract, d[1], d[3], r[3]),
+               (np.subtract, e[0], e[2], tiles[:, 0]), (np.add, e[1], e[2], tiles[:, 1]),
+               (np.subtract, e[2], e[1], tiles[:, 2]), (np.subtract, e[1], e[3], tiles[:, 3])]
+        return copies, ops, tiles.reshape(16, -1, c)
+
+
+class _Outputs(_Chunked):
+    """One call's buffers for a chunk's M = V·U (+ bias) and Y = Aᵀ·M·A per tile, written into (B, F, H, W).
+
+    The output transform is one product (4 × 16)·(16 × tiles·F) by Aᵀ ⊗ Aᵀ (Y[2a + e] is output pixel
+    (2t + a, 2u + e) of tile (t, u)): the eight add/subtract passes it replaced took ~3× as long. Y then goes
+    through y (B, 2·TH, 2·TW, F) into the NCHW output."""
+
+    def __init__(self, winograd: Winograd, filters: int, dtype: np.dtype) -> None:
+        size = winograd.step * winograd.th * winograd.tw * filters
+        self.winograd, self.filters, self.matrix = winograd, filters, _output_matrix(np.dtype(dtype))
+        self.m, self.by_tile, self.y = (np.empty(k * size, dtype) for k in (16, 4, 4))
+
+    def __call__(self, v: np.ndarray, u: np.ndarray, bias: np.ndarray | None, out: np.ndarray) -> None:
+        """The outputs of a chunk's V (16, tiles, C) with filters u (16, C, F) (+ bias) into out (B, F, H, W)."""
+        m, outputs, reorder, by_pixel = self.layout(out.shape[0])
+        np.matmul(v, u, out=m)
+        if bias is not None:  # M_ξ at ξ = (1, 1) reaches each of a tile's 4 outputs with weight 1
+            m[5] += bias
+        np.matmul(self.matrix, m.reshape(16, -1), out=outputs)
+        np.copyto(*reorder)
+        out[...] = by_pixel
+
+    def make_plan(self, images: int) -> tuple:
+        (th, tw), f, (h, w) = (self.winograd.th, self.winograd.tw), self.filters, self.winograd.hw
+        m = _compact(self.m, (16, images * th * tw, f))
+        outputs = _compact(self.by_tile, (4, images * th * tw * f))
+        y = _compact(self.y, (images, th, 2, tw, 2, f))
+        reorder = y, outputs.reshape(2, 2, tw, th, images, f).transpose(4, 3, 0, 2, 1, 5)
+        return m, outputs, reorder, y.reshape(images, 2 * th, 2 * tw, f)[:, :h, :w].transpose(0, 3, 1, 2)
+
+
+class _OutputAdjoint(_Chunked):
+    """One call's dM = A·dY·Aᵀ per output tile, (16, tiles, F), from the chunk of G that `g_tiles` holds
+    channels-last. A along columns is (y0, y0 + y1, y0 − y1, −y1), the sign of −y1 left to the caller's dU
+    column 3 (and likewise row 3). Zeros past an odd H or W stay zero between chunks of one size."""
+
+    def __init__(self, winograd: Winograd, g_tiles: _InputTiles, dtype: np.dtype) -> None:
+        self.winograd, self.g_tiles = winograd, g_tiles
+        self.dm = np.zeros(16 * winograd.step * winograd.th * winograd.tw * g_tiles.channels, dtype)
+
+    def __call__(self, images: int) -> np.ndarray:
+        copies, ops, dm = self.layout(images)
+        for slot, part in copies:
+            np.copyto(slot, part)
+        for op, a, b, out in ops:
+            op(a, b, out=out)
+        return dm
+
+    def make_plan(self, images: int) -> tuple[list, list, np.ndarray]:
+        (h, w), f = self.winograd.hw, self.g_tiles.channels
+        if self.images is not None:  # a shorter last chunk: another layout, whose gaps must be zero
+            self.dm.fill(0)
+        by_pixel = _compact(self.g_tiles.by_pixel, (images, h, w, f))
+        tiles = _compact(self.dm, self.winograd.tiles_shape(images, f))
+        copies = []
+        for a in (0, 1):  # the tile's output pixel (2t + a, 2u + e) goes to the corners ξ = (3a, 3e)
+            for e in (0, 1):
+                part = by_pixel[:, a::2, e::2]
+                copies.append((tiles[3 * a, 3 * e, :part.shape[2], :part.shape[1]], part.transpose(2, 1, 0, 3)))
+        corners = tiles[::3]  # rows 0 and 3: columns first, then rows
+        ops = [(np.add, corners[:, 0], corners[:, 3], corners[:, 1]),
+               (np.subtract, corners[:, 0], corners[:, 3], corners[:, 2]),
+               (np.add, tiles[0], tiles[3], tiles[1]), (np.subtract, tiles[0], tiles[3], tiles[2])]
+        return copies, ops, tiles.reshape(16, -1, f)
