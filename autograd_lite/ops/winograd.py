@@ -49,7 +49,7 @@ TRANSFORM_BUFSIZE = 1024
 
 
 @contextmanager
-def unbuffered_runs() -> Iterator[None]:
+def _unbuffered_runs() -> Iterator[None]:
     """Within the block, ufuncs use a `TRANSFORM_BUFSIZE` buffer (restored after)."""
     previous = np.setbufsize(TRANSFORM_BUFSIZE)
     try:
@@ -173,7 +173,7 @@ class Winograd:
         (n, c), f = x.shape[:2], u.shape[2]
         out = np.empty((n, f, *self.hw), dtype)
         tiles, outputs = _InputTiles(self, c, dtype), _Outputs(self, f, dtype)
-        with unbuffered_runs():
+        with _unbuffered_runs():
             for chunk in self.chunks(n):
                 tiles.channels_last(x[chunk])
                 outputs(tiles.transform(chunk.stop - chunk.start), u, bias, out[chunk])
@@ -201,7 +201,7 @@ class Winograd:
         if x is not None:
             x_tiles, adjoint = _InputTiles(self, c, dtype), _OutputAdjoint(self, g_tiles, dtype)
             du, du_scratch = np.zeros((16, c, f), dtype), np.empty((16, c, f), dtype)
-        with unbuffered_runs():
+        with _unbuffered_runs():
             for chunk in self.chunks(n):
                 images = chunk.stop - chunk.start
                 g_tiles.channels_last(g[chunk])
