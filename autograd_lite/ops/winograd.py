@@ -233,6 +233,16 @@ class _Chunked:
     def make_plan(self, images: int) -> Any:
         raise NotImplementedError
 
+    def run(self, images: int) -> np.ndarray:
+        """For a plan of (copies, ufunc passes, result): the copies, then the passes, for a chunk of `images`;
+        returns the result view."""
+        copies, ops, result = self.layout(images)
+        for slot, part in copies:
+            np.copyto(slot, part)
+        for op, a, b, out in ops:
+            op(a, b, out=out)
+        return result
+
 
 class _InputTiles(_Chunked):
     """One call's buffers that turn chunks of (B, C, H, W) images into V = Bᵀ·d·B of their 4×4 tiles d
@@ -252,12 +262,7 @@ class _InputTiles(_Chunked):
     def transform(self, images: int) -> np.ndarray:
         """V (16, tiles, C) of the chunk of `images` last copied by `channels_last`: the padded copy, then rows,
         then columns."""
-        copies, ops, v = self.layout(images)
-        for slot, part in copies:
-            np.copyto(slot, part)
-        for op, a, b, out in ops:
-            op(a, b, out=out)
-        return v
+        return self.run(images)
 
     def make_plan(self, images: int) -> tuple[list, list, np.ndarray]:
         (h, w), c, step = self.winograd.hw, self.channels, self.winograd.step
@@ -333,12 +338,8 @@ class _OutputAdjoint(_Chunked):
         self.dm = np.zeros(16 * winograd.step * winograd.th * winograd.tw * g_tiles.channels, dtype)
 
     def __call__(self, images: int) -> np.ndarray:
-        copies, ops, dm = self.layout(images)
-        for slot, part in copies:
-            np.copyto(slot, part)
-        for op, a, b, out in ops:
-            op(a, b, out=out)
-        return dm
+        """dM (16, tiles, F) of the chunk of `images` that `g_tiles` holds."""
+        return self.run(images)
 
     def make_plan(self, images: int) -> tuple[list, list, np.ndarray]:
         (h, w), f = self.winograd.hw, self.g_tiles.channels
