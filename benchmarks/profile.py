@@ -4,8 +4,9 @@
 
 Prints the time per step of both, then cProfile's top functions by own time for autograd_lite
 and for the baseline: the difference is where the engine loses time. With --by-op: the time per
-step inside each op's `forward` and `backward` instead (a timer around each; nested ops, e.g. the
-Functions a backward applies, count in both).
+step inside each op's `forward`, `backward` and `backward_arrays` (the raw-array backward the engine
+calls when no graph is recorded) instead: a timer around each; nested ops, e.g. the Functions a backward
+applies, count in both.
 """
 from __future__ import annotations
 
@@ -28,7 +29,8 @@ def _per_step(step, steps: int) -> float:
 
 
 def by_op(step, steps: int) -> list[tuple[str, float]]:
-    """(Op.forward / Op.backward, seconds per step) for every Function subclass the step runs, slowest first."""
+    """(Op.forward / Op.backward / Op.backward_arrays, seconds per step) for every Function subclass the step
+    runs, slowest first."""
     import autograd_lite.nn.functional  # noqa: F401 (every op family imported, so every subclass is wrapped)
     from autograd_lite.engine import Function
     spent: dict[str, float] = collections.defaultdict(float)
@@ -40,8 +42,8 @@ def by_op(step, steps: int) -> list[tuple[str, float]]:
                 stack.append(sub)
     originals = []
     for cls in classes:
-        for name in ("forward", "backward"):
-            if name in vars(cls):
+        for name in ("forward", "backward", "backward_arrays"):
+            if callable(vars(cls).get(name)):  # backward_arrays is None on ops without a raw-array backward
                 method = vars(cls)[name]
 
                 def timed(self, *args, _method=method, _key=f"{cls.__name__}.{name}"):
@@ -67,7 +69,7 @@ def main(argv: list[str]) -> None:
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--top", type=int, default=15)
     p.add_argument("--quick", action="store_true")
-    p.add_argument("--by-op", action="store_true", help="time inside each op's forward/backward instead")
+    p.add_argument("--by-op", action="store_true", help="time inside each op's forward/backward/backward_arrays instead")
     args = p.parse_args(argv)
     pin_threads(args.threads)
     from .workloads import WORKLOADS

@@ -122,11 +122,12 @@ TARGETS = [
     Target("convnet", "ConvNet peak memory ≤ 1.0× PyTorch", memory_ratio("convnet", "torch"), 1.0, "#21",
            CONV_MEMORY_CAUSE),
     Target("resnet", "ResNet conv stage ≤ 1.0× PyTorch", time_ratio("resnet", "torch"), 1.0, "#21",
-           "the convolutions take most of the step's ~52 ms: the two stride-1 layers run as Winograd F(2×2, 3×3) "
-           "(16 products (tiles × 64)·(64 × 64) at OpenBLAS's ~110 GFLOP/s, 4/9 of the direct FLOPs), whose "
-           "NumPy transforms and channels-last copies take as long as the products (~32 ms with backward); the "
-           "stride-2 layer stays on KH·KW shifted products at ~90 GFLOP/s on 11% junk rows (alone 4.7 ms "
-           "forward, 4.9 dx, 4.8 dW against PyTorch's 3.2, 4.7, 3.6); batch norm and ReLU ~5. See the profile notes"),
+           "the convolutions take most of the step's ~47 ms: the two stride-1 layers run as Winograd F(2×2, 3×3) "
+           "(16 products (tiles × 64)·(64 × 64) at OpenBLAS's ~110 GFLOP/s, 4/9 of the direct FLOPs, ~13 ms with "
+           "backward), whose NumPy transforms and channels-last copies take about as long again (~25-27 ms in all); "
+           "the stride-2 layer stays on KH·KW shifted products at ~90 GFLOP/s on 11% junk rows (alone 4.7 ms "
+           "forward, 4.9 dx, 4.8 dW against PyTorch's 3.2, 4.7, 3.6); batch norm and ReLU ~5. The step sits "
+           "at 0.91-0.95× PyTorch fastest-of-many, inside the CLI's spread under load. See the profile notes"),
     Target("resnet", "ResNet conv stage peak memory ≤ 1.0× PyTorch", memory_ratio("resnet", "torch"), 1.0, "#21",
            "the peak is the first batch norm's backward (8 MiB of temporaries, x − μ recomputed and dx, over "
            "8.3 MiB alive; x − μ is not kept between forward and backward); the "

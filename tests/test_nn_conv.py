@@ -178,6 +178,7 @@ WINOGRAD_CASES = [
     (2, 2, 2, 1, 1),   # one pixel: one tile, three quarters of it cropped
     (4, 1, 3, 2, 3),   # four chunks of one image
     (2, 3, 2, 8, 16),  # planes of 1 KiB (float64): x goes through the staging buffer
+    (3, 2, 3, 4, 5),   # chunks of two images, then a shorter one: the buffers laid out again
 ]
 
 
@@ -192,7 +193,7 @@ def test_conv2d_winograd(winograd, n, c, f, h, w):
     check_op(lambda x, w, b: F.conv2d(x, w, b, padding=1), x, wt, b, order=2)
 
 
-@pytest.mark.parametrize("n,c,f,h,w", WINOGRAD_CASES[:2])
+@pytest.mark.parametrize("n,c,f,h,w", WINOGRAD_CASES[:2] + WINOGRAD_CASES[-1:])
 def test_conv2d_winograd_gradients_match_the_shifted_products(winograd, n, c, f, h, w):
     # the no-grad backward computes dx and dW in one call; against the shifted products' arrays
     r = np.random.default_rng(30)

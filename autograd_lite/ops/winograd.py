@@ -16,13 +16,16 @@ Summed over channels, each of the 16 frequencies ξ of the 4×4 tiles is one mat
     M_ξ = V_ξ · U_ξ       (tiles × F)
     y   = Aᵀ·M·A          each tile's 2×2 outputs
 
-The transforms are a few adds and subtracts on strided views of whole arrays (no per-tile Python), in chunks
-of whole images so V and M stay in cache. The gradients are the adjoints: with dM = A·dY·Aᵀ per output tile,
+The input transform (and the gradient's dM) are a few adds and subtracts on views of whole arrays (no per-tile
+Python), the output transform one (4 × 16)·(16 × tiles·F) product, in chunks of whole images so V and M stay
+in cache. The gradients are the adjoints: with dM = A·dY·Aᵀ per output tile,
 dU_ξ = V_ξᵀ · dM_ξ and dW = Gᵀ·dU·G; dx is the same convolution of G with the flipped, channel-transposed
 filters (a stride-1 "same" 3×3 convolution's input gradient is one).
 """
 from __future__ import annotations
 
+import math
+from contextlib import contextmanager
 from typing import Any, Iterator
 
 import numpy as np
@@ -38,6 +41,22 @@ WINOGRAD_TILES = 128
 # 64×64 image with 64 channels are already 4 MiB each (a 224×224 one's would be 51 MiB).
 WINOGRAD_MAX_IMAGE_TILES = 1024
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
+# NumPy's ufuncs (not its copies) pass an operand that is not contiguous through a buffer of `np.getbufsize()`
+# elements (8192 by default) whenever its contiguous runs are shorter than that buffer: a strided subtract of
+# (18 × 1024) float32 took 0.34 ns per element against 0.16 with the buffer at 512-2048 (and 0.12 contiguous).
+# The transforms' strided passes run with the buffer at this size (the row stage's runs of ≥ 1024 elements then
+# need none).
+TRANSFORM_BUFSIZE = 1024
+
+
+@contextmanager
+def _unbuffered_runs() -> Iterator[None]:
+    """Within the block, ufuncs use a `TRANSFORM_BUFSIZE` buffer (restored after)."""
+    previous = np.setbufsize(TRANSFORM_BUFSIZE)
+    try:
+        yield
+    finally:
+        np.setbufsize(previous)
 
 
 def skewed_staging(images: int, channels: int, hw: tuple[int, int], dtype: Any) -> np.ndarray | None:
@@ -88,13 +107,44 @@ def _filter_transform_adjoint(du: np.ndarray) -> np.ndarray:
     return dw
 
 
+def _compact(flat: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """The first prod(shape) elements of a flat buffer as a C-contiguous array of `shape`: chunk buffers are laid
+    out for the chunk's image count, so a shorter last chunk is contiguous too."""
+    return flat[:math.prod(shape)].reshape(shape)
+
+
+def _channels_last(x: np.ndarray, staging: np.ndarray | None, flat: np.ndarray) -> np.ndarray:
+    """x's chunk (B, C, H, W) copied into `flat` as (B, H, W, C), through `staging` (`skewed_staging`) if given."""
+    by_pixel = _compact(flat, (x.shape[0], *x.shape[2:], x.shape[1]))
+    by_pixel[...] = staged(staging, x).transpose(0, 2, 3, 1)
+    return by_pixel
+
+
+_AT = ((1, 1, 1, 0), (0, 1, -1, -1))
+_output_matrices: dict[np.dtype, np.ndarray] = {}
+
+
+def _output_matrix(dtype: np.dtype) -> np.ndarray:
+    """Aᵀ ⊗ Aᵀ (4 × 16) in dtype: row 2a + e maps a tile's M (ξ = 4i + j) to its output (a, e),
+    Σ_ij Aᵀ[a, i]·Aᵀ[e, j]·M_ij."""
+    if dtype not in _output_matrices:
+        _output_matrices[dtype] = np.kron(np.array(_AT, dtype), np.array(_AT, dtype))
+    return _output_matrices[dtype]
+
+
 class Winograd:
     """conv2d of a 3×3 kernel at stride 1, padding 1, dilation 1, one group, by Winograd F(2×2, 3×3).
 
-    The batch goes through in chunks of whole images (about `WINOGRAD_TILES` tiles). Per chunk, x is copied
-    channels-last into a zero-padded buffer of 2·TH + 2 rows and 2·TW + 2 columns (TH = ⌈H/2⌉ tile rows: odd
-    sizes get a zero row or column more, whose outputs are cropped), V is made from it, and the outputs
-    Y (B, 2·TH, 2·TW, F) are copied back to (B, F, H, W).
+    The batch goes through in chunks of whole images (about `WINOGRAD_TILES` tiles). A chunk's tiles are
+    ordered (tile column u, tile row t, image b), so that each transform pass is a few long contiguous runs
+    (over image-major tiles, one run per tile row, the 16×16 layer's input transform passes took 2.4 ms per 64
+    images; 1.6 in this order, before `TRANSFORM_BUFSIZE`, its load 0.25 ms more). Per chunk, x is
+    copied channels-last, then into a zero-padded buffer (2, TW + 1, 2, TH + 1, B, C) that holds padded pixel
+    (p, q) at [q mod 2, q // 2, p mod 2, p // 2] (TH = ⌈H/2⌉ tile rows: odd sizes get a zero row or column
+    more, whose outputs are cropped): a tile's four rows are then blocks of whole tile rows (p // 2 and
+    p // 2 + 1 of each row parity) and its four columns blocks of whole tile columns. V is made from it, and
+    the outputs Y (2, 2, TW, TH, B, F) (output row and column within the tile first) are copied back to
+    (B, F, H, W).
     """
 
     def __init__(self, in_hw: tuple[int, int], images: int) -> None:
@@ -115,80 +165,19 @@ class Winograd:
         """The batch of n images in chunks of `step`."""
         return (slice(start, min(start + self.step, n)) for start in range(0, n, self.step))
 
-    def padded(self, channels: int, dtype: np.dtype) -> np.ndarray:
-        """A zeroed channels-last chunk buffer (B, 2·TH + 2, 2, TW + 1, C), padded column q at [q mod 2, q // 2]:
-        the even and odd columns apart, so the tiles' columns 2j, 2j + 1, 2j + 2, 2j + 3 are contiguous runs
-        of TW·C. Chunks overwrite the image; the border stays zero."""
-        return np.zeros((self.step, 2 * self.th + 2, 2, self.tw + 1, channels), dtype)
-
-    def load(self, padded: np.ndarray, x: np.ndarray, staging: np.ndarray | None) -> np.ndarray:
-        """x's chunk (B, C, H, W) copied into the padded buffer (through `staging` if given); returns the chunk's
-        part of the buffer."""
-        (h, w), b = self.hw, x.shape[0]
-        by_pixel = staged(staging, x).transpose(0, 2, 3, 1)
-        padded[:b, 1:1 + h, 1, :(w + 1) // 2] = by_pixel[:, :, 0::2]  # x column k is padded column k + 1
-        padded[:b, 1:1 + h, 0, 1:1 + w // 2] = by_pixel[:, :, 1::2]
-        return padded[:b]
-
-    def input_transform(self, padded: np.ndarray, rows: np.ndarray, v: np.ndarray) -> np.ndarray:
-        """V = Bᵀ·d·B of every 4×4 tile d (stride 2) of a padded chunk, rows first (rows: scratch of
-        (4, B, TH, 2, TW + 1, C)); returns v (16, B·TH·TW, C) filled."""
-        b, th, tw = padded.shape[0], self.th, self.tw
-        d = [padded[:, k:k + 2 * th:2] for k in range(4)]
-        r = rows[:, :b]
-        np.subtract(d[0], d[2], out=r[0])
-        np.add(d[1], d[2], out=r[1])
-        np.subtract(d[2], d[1], out=r[2])
-        np.subtract(d[1], d[3], out=r[3])
-        v = v[:, :b * th * tw]
-        tiles = v.reshape(4, 4, b, th, tw, v.shape[2])  # (row i, column j, ...): each op below does all four rows
-        even, odd = r[:, :, :, 0], r[:, :, :, 1]  # tile column j's columns are even[j], odd[j], even[j+1], odd[j+1]
-        e = even[..., :tw, :], odd[..., :tw, :], even[..., 1:, :], odd[..., 1:, :]
-        np.subtract(e[0], e[2], out=tiles[:, 0])
-        np.add(e[1], e[2], out=tiles[:, 1])
-        np.subtract(e[2], e[1], out=tiles[:, 2])
-        np.subtract(e[1], e[3], out=tiles[:, 3])
-        return v
-
-    def scratch_rows(self, channels: int, dtype: np.dtype) -> np.ndarray:
-        """Scratch for `input_transform`'s row stage."""
-        return np.empty((4, self.step, self.th, 2, self.tw + 1, channels), dtype)
-
-    def output_transform(self, m: np.ndarray, half: np.ndarray, scratch: np.ndarray, y: np.ndarray) -> np.ndarray:
-        """Y = Aᵀ·M·A per tile: m (16, B·TH·TW, F) -> y (B, 2·TH, 2·TW, F), columns first (half: scratch of
-        (2, 4, B, TH, TW, F), scratch one of (2, B, TH, TW, F)); each op does all rows, then both output columns."""
-        th, tw, f = self.th, self.tw, m.shape[2]
-        b = m.shape[1] // (th * tw)
-        m = m.reshape(4, 4, b, th, tw, f)
-        a, t = half[:, :, :b], scratch[:, :b]  # a[e, i]: output column e of frequency row i
-        np.add(m[:, 1], m[:, 2], out=a[0])
-        np.subtract(m[:, 1], m[:, 2], out=a[1])
-        a[0] += m[:, 0]
-        a[1] -= m[:, 3]
-        y = y[:b]
-        np.add(a[:, 1], a[:, 2], out=t)
-        np.add(t, a[:, 0], out=y[:, :, 0].transpose(3, 0, 1, 2, 4))
-        np.subtract(a[:, 1], a[:, 2], out=t)
-        np.subtract(t, a[:, 3], out=y[:, :, 1].transpose(3, 0, 1, 2, 4))
-        return y.reshape(b, 2 * th, 2 * tw, f)
+    def tiles_shape(self, images: int, channels: int) -> tuple[int, ...]:
+        """(4, 4, TW, TH, images, channels): frequency row and column, then the tiles in chunk order."""
+        return (4, 4, self.tw, self.th, images, channels)
 
     def convolve(self, x: np.ndarray, u: np.ndarray, bias: np.ndarray | None, dtype: np.dtype) -> np.ndarray:
         """The convolution of x (N, C, H, W) with transformed filters u (16, C, F), plus bias: (N, F, H, W)."""
-        (n, c), f, (h, w), (th, tw) = x.shape[:2], u.shape[2], self.hw, (self.th, self.tw)
-        tiles = self.step * th * tw
-        out = np.empty((n, f, h, w), dtype)
-        padded, staging = self.padded(c, dtype), skewed_staging(self.step, c, self.hw, dtype)
-        rows = self.scratch_rows(c, dtype)
-        v, m = np.empty((16, tiles, c), dtype), np.empty((16, tiles, f), dtype)
-        half, scratch = np.empty((2, 4, self.step, th, tw, f), dtype), np.empty((2, self.step, th, tw, f), dtype)
-        y = np.empty((self.step, th, 2, tw, 2, f), dtype)
-        for chunk in self.chunks(n):
-            vb = self.input_transform(self.load(padded, x[chunk], staging), rows, v)
-            mb = np.matmul(vb, u, out=m[:, :vb.shape[1]])
-            if bias is not None:  # M_ξ at ξ = (1, 1) reaches each of a tile's 4 outputs with weight 1
-                mb[5] += bias
-            yb = self.output_transform(mb, half, scratch, y)
-            out[chunk] = yb[:, :h, :w].transpose(0, 3, 1, 2)  # (no gain through `staging` here)
+        (n, c), f = x.shape[:2], u.shape[2]
+        out = np.empty((n, f, *self.hw), dtype)
+        tiles, outputs = _InputTiles(self, c, dtype), _Outputs(self, f, dtype)
+        with _unbuffered_runs():
+            for chunk in self.chunks(n):
+                tiles.channels_last(x[chunk])
+                outputs(tiles.transform(chunk.stop - chunk.start), u, bias, out[chunk])
         return out
 
     def forward(self, x: np.ndarray, w: np.ndarray, b: np.ndarray | None, dtype: np.dtype) -> np.ndarray:
@@ -198,47 +187,174 @@ class Winograd:
 
     def gradients(self, g: np.ndarray, x: np.ndarray | None, w: np.ndarray | None, x_shape: tuple[int, ...],
                   w_shape: tuple[int, ...]) -> tuple[np.ndarray | None, np.ndarray | None]:
-        """(dx if w is given, dW if x is given) for G (N, F, H, W)."""
-        dtype = np.result_type(*(a for a in (g, x, w) if a is not None))
-        dx = None
-        if w is not None:  # dx = conv2d(G, W flipped in both kernel axes with C and F swapped, padding=1)
-            flipped = w.astype(dtype, copy=False)[:, :, ::-1, ::-1].transpose(1, 0, 2, 3)
-            dx = self.convolve(g, _filter_transform(flipped), None, dtype)
-        return dx, (self.weight_gradient(g, x, dtype) if x is not None else None)
+        """(dx if w is given, dW if x is given) for G (N, F, H, W), in one pass over the chunks: each chunk of
+        G is copied channels-last once for both.
 
-    def weight_gradient(self, g: np.ndarray, x: np.ndarray, dtype: np.dtype) -> np.ndarray:
-        """dW (F, C, 3, 3): dU_ξ = Σ_chunks V_ξᵀ · dM_ξ with dM = A·dY·Aᵀ per output tile, then Gᵀ·dU·G.
-        V is made again from x chunk by chunk (nothing is kept from the forward)."""
-        (n, c), f, (th, tw) = x.shape[:2], g.shape[1], (self.th, self.tw)
-        tiles = self.step * th * tw
-        padded, padded_g = self.padded(c, dtype), self.padded(f, dtype)
-        staging = skewed_staging(self.step, max(c, f), self.hw, dtype)
-        rows = self.scratch_rows(c, dtype)
-        v, dm = np.empty((16, tiles, c), dtype), np.empty((16, tiles, f), dtype)
-        by_column = np.empty((self.step, th, 2, 4, tw, f), dtype)  # A along columns: (row parity, column j)
-        du, du_scratch = np.zeros((16, c, f), dtype), np.empty((16, c, f), dtype)
-        for chunk in self.chunks(n):
-            vb = self.input_transform(self.load(padded, x[chunk], staging), rows, v)
-            b = chunk.stop - chunk.start
-            # G padded like x (zeros past an odd H or W): tile (t, u)'s outputs (2t + a, 2u + e) are padded rows
-            # 2t + 1 + a, columns 2u + 1 (odd: [1, u]) and 2u + 2 (even: [0, u + 1])
-            by_row = self.load(padded_g, g[chunk], staging)[:, 1:1 + 2 * th].reshape(b, th, 2, 2, tw + 1, f)
-            # A along columns: (y0, y0 + y1, y0 − y1, −y1), the sign of −y1 left to dU's column 3 at the end;
-            # then the same along rows, into dM's tiles (row i, column j, ...)
-            y0, y1, q = by_row[:, :, :, 1, :tw], by_row[:, :, :, 0, 1:], by_column[:b]
-            q[:, :, :, 0] = y0
-            np.add(y0, y1, out=q[:, :, :, 1])
-            np.subtract(y0, y1, out=q[:, :, :, 2])
-            q[:, :, :, 3] = y1
-            mb = dm[:, :vb.shape[1]]
-            tiles_b = mb.reshape(4, 4, b, th, tw, f)
-            q0, q1 = q[:, :, 0].transpose(2, 0, 1, 3, 4), q[:, :, 1].transpose(2, 0, 1, 3, 4)
-            tiles_b[0] = q0
-            np.add(q0, q1, out=tiles_b[1])
-            np.subtract(q0, q1, out=tiles_b[2])
-            tiles_b[3] = q1
-            du += np.matmul(vb.transpose(0, 2, 1), mb, out=du_scratch)
+        dx = conv2d(G, W flipped in both kernel axes with C and F swapped, padding=1); dW (F, C, 3, 3):
+        dU_ξ = Σ_chunks V_ξᵀ · dM_ξ with dM = A·dY·Aᵀ per output tile, then Gᵀ·dU·G, V made again from x
+        chunk by chunk (nothing is kept from the forward)."""
+        dtype = np.result_type(*(a for a in (g, x, w) if a is not None))
+        (n, c), f = x_shape[:2], w_shape[0]
+        g_tiles = _InputTiles(self, f, dtype)  # G channels-last and, for dx, its V
+        if w is not None:
+            flipped = w.astype(dtype, copy=False)[:, :, ::-1, ::-1].transpose(1, 0, 2, 3)
+            u_back, dx, outputs = _filter_transform(flipped), np.empty(x_shape, dtype), _Outputs(self, c, dtype)
+        if x is not None:
+            x_tiles, adjoint = _InputTiles(self, c, dtype), _OutputAdjoint(self, g_tiles, dtype)
+            du, du_scratch = np.zeros((16, c, f), dtype), np.empty((16, c, f), dtype)
+        with _unbuffered_runs():
+            for chunk in self.chunks(n):
+                images = chunk.stop - chunk.start
+                g_tiles.channels_last(g[chunk])
+                if w is not None:
+                    outputs(g_tiles.transform(images), u_back, None, dx[chunk])
+                if x is not None:
+                    x_tiles.channels_last(x[chunk])
+                    du += np.matmul(x_tiles.transform(images).transpose(0, 2, 1), adjoint(images), out=du_scratch)
+        if x is None:
+            return dx, None
         du = du.reshape(4, 4, c, f)
         du[3] *= -1
         du[:, 3] *= -1
-        return _filter_transform_adjoint(du.reshape(16, c, f))
+        return (dx if w is not None else None), _filter_transform_adjoint(du.reshape(16, c, f))
+
+
+class _Chunked:
+    """Per-call chunk buffers whose views (made once per chunk size: NumPy's slicing and transposes cost ~1 µs
+    each, ~40 µs a chunk in all) are kept in `plan`; `layout(images)` makes them again for a shorter last chunk."""
+    images: int | None = None
+    plan: Any = None
+
+    def layout(self, images: int) -> Any:
+        """The views for a chunk of `images`, made by `make_plan` when the chunk size changes."""
+        if images != self.images:
+            self.plan, self.images = self.make_plan(images), images
+        return self.plan
+
+    def make_plan(self, images: int) -> Any:
+        raise NotImplementedError
+
+    def run(self, images: int) -> np.ndarray:
+        """For a plan of (copies, ufunc passes, result): the copies, then the passes, for a chunk of `images`;
+        returns the result view."""
+        copies, ops, result = self.layout(images)
+        for slot, part in copies:
+            np.copyto(slot, part)
+        for op, a, b, out in ops:
+            op(a, b, out=out)
+        return result
+
+
+class _InputTiles(_Chunked):
+    """One call's buffers that turn chunks of (B, C, H, W) images into V = Bᵀ·d·B of their 4×4 tiles d
+    (stride 2 over the image padded by 1): (16, tiles, C), tiles in `Winograd`'s chunk order."""
+
+    def __init__(self, winograd: Winograd, channels: int, dtype: np.dtype) -> None:
+        step, (h, w) = winograd.step, winograd.hw
+        self.winograd, self.channels, self.dtype = winograd, channels, dtype
+        self.staging = skewed_staging(step, channels, (h, w), dtype)
+        self.by_pixel = np.empty(step * h * w * channels, dtype)
+        self.padded = self.rows = self.v = None  # made at the first `transform` (dW reads G by pixel only)
+
+    def channels_last(self, x: np.ndarray) -> np.ndarray:
+        """x's chunk (B, C, H, W) copied into this call's buffer as (B, H, W, C), which `transform` reads."""
+        return _channels_last(x, self.staging, self.by_pixel)
+
+    def transform(self, images: int) -> np.ndarray:
+        """V (16, tiles, C) of the chunk of `images` last copied by `channels_last`: the padded copy, then rows,
+        then columns."""
+        return self.run(images)
+
+    def make_plan(self, images: int) -> tuple[list, list, np.ndarray]:
+        (h, w), c, step = self.winograd.hw, self.channels, self.winograd.step
+        th, tw = self.winograd.th, self.winograd.tw
+        if self.padded is None:
+            self.padded = np.zeros(4 * (tw + 1) * (th + 1) * step * c, self.dtype)
+            self.rows = np.empty(8 * (tw + 1) * th * step * c, self.dtype)
+            self.v = np.empty(16 * tw * th * step * c, self.dtype)
+        else:  # a shorter last chunk: its layout differs, so the zero border is laid out again
+            self.padded.fill(0)
+        by_pixel = _compact(self.by_pixel, (images, h, w, c))
+        padded = _compact(self.padded, (2, tw + 1, 2, th + 1, images, c))
+        copies = []
+        for row_parity in (0, 1):  # x row k is padded row k + 1: padded rows of this parity hold x rows
+            for column_parity in (0, 1):  # 1 − parity, 3 − parity, ... (likewise columns)
+                part = by_pixel[:, 1 - row_parity::2, 1 - column_parity::2]
+                r0, c0 = 1 - row_parity, 1 - column_parity  # their first padded row // 2 and column // 2
+                slot = padded[column_parity, c0:c0 + part.shape[2], row_parity, r0:r0 + part.shape[1]]
+                copies.append((slot, part.transpose(2, 1, 0, 3)))
+        # rows: tile row t's padded rows 2t + k are [k mod 2, t + k // 2], whole blocks for all t
+        d = [padded[:, :, k % 2, k // 2:k // 2 + th] for k in range(4)]  # each (2, TW + 1, TH, B, C)
+        r = _compact(self.rows, (4, 2, tw + 1, th, images, c))
+        # columns: tile column u's columns are even[u], odd[u], even[u + 1], odd[u + 1]; each op does all four
+        # frequency rows
+        tiles = _compact(self.v, self.winograd.tiles_shape(images, c))
+        even, odd = r[:, 0], r[:, 1]
+        e = even[:, :tw], odd[:, :tw], even[:, 1:], odd[:, 1:]
+        ops = [(np.subtract, d[0], d[2], r[0]), (np.add, d[1], d[2], r[1]), (np.subtract, d[2], d[1], r[2]),
+               (np.subtract, d[1], d[3], r[3]),
+               (np.subtract, e[0], e[2], tiles[:, 0]), (np.add, e[1], e[2], tiles[:, 1]),
+               (np.subtract, e[2], e[1], tiles[:, 2]), (np.subtract, e[1], e[3], tiles[:, 3])]
+        return copies, ops, tiles.reshape(16, -1, c)
+
+
+class _Outputs(_Chunked):
+    """One call's buffers for a chunk's M = V·U (+ bias) and Y = Aᵀ·M·A per tile, written into (B, F, H, W).
+
+    The output transform is one product (4 × 16)·(16 × tiles·F) by Aᵀ ⊗ Aᵀ (Y[2a + e] is output pixel
+    (2t + a, 2u + e) of tile (t, u)): the eight add/subtract passes it replaced took ~3× as long. Y then goes
+    through y (B, 2·TH, 2·TW, F) into the NCHW output."""
+
+    def __init__(self, winograd: Winograd, filters: int, dtype: np.dtype) -> None:
+        size = winograd.step * winograd.th * winograd.tw * filters
+        self.winograd, self.filters, self.matrix = winograd, filters, _output_matrix(np.dtype(dtype))
+        self.m, self.by_tile, self.y = (np.empty(k * size, dtype) for k in (16, 4, 4))
+
+    def __call__(self, v: np.ndarray, u: np.ndarray, bias: np.ndarray | None, out: np.ndarray) -> None:
+        """The outputs of a chunk's V (16, tiles, C) with filters u (16, C, F) (+ bias) into out (B, F, H, W)."""
+        m, outputs, reorder, by_pixel = self.layout(out.shape[0])
+        np.matmul(v, u, out=m)
+        if bias is not None:  # M_ξ at ξ = (1, 1) reaches each of a tile's 4 outputs with weight 1
+            m[5] += bias
+        np.matmul(self.matrix, m.reshape(16, -1), out=outputs)
+        np.copyto(*reorder)
+        out[...] = by_pixel
+
+    def make_plan(self, images: int) -> tuple:
+        (th, tw), f, (h, w) = (self.winograd.th, self.winograd.tw), self.filters, self.winograd.hw
+        m = _compact(self.m, (16, images * th * tw, f))
+        outputs = _compact(self.by_tile, (4, images * th * tw * f))
+        y = _compact(self.y, (images, th, 2, tw, 2, f))
+        reorder = y, outputs.reshape(2, 2, tw, th, images, f).transpose(4, 3, 0, 2, 1, 5)
+        return m, outputs, reorder, y.reshape(images, 2 * th, 2 * tw, f)[:, :h, :w].transpose(0, 3, 1, 2)
+
+
+class _OutputAdjoint(_Chunked):
+    """One call's dM = A·dY·Aᵀ per output tile, (16, tiles, F), from the chunk of G that `g_tiles` holds
+    channels-last. A along columns is (y0, y0 + y1, y0 − y1, −y1), the sign of −y1 left to the caller's dU
+    column 3 (and likewise row 3). Zeros past an odd H or W stay zero between chunks of one size."""
+
+    def __init__(self, winograd: Winograd, g_tiles: _InputTiles, dtype: np.dtype) -> None:
+        self.winograd, self.g_tiles = winograd, g_tiles
+        self.dm = np.zeros(16 * winograd.step * winograd.th * winograd.tw * g_tiles.channels, dtype)
+
+    def __call__(self, images: int) -> np.ndarray:
+        """dM (16, tiles, F) of the chunk of `images` that `g_tiles` holds."""
+        return self.run(images)
+
+    def make_plan(self, images: int) -> tuple[list, list, np.ndarray]:
+        (h, w), f = self.winograd.hw, self.g_tiles.channels
+        if self.images is not None:  # a shorter last chunk: another layout, whose gaps must be zero
+            self.dm.fill(0)
+        by_pixel = _compact(self.g_tiles.by_pixel, (images, h, w, f))
+        tiles = _compact(self.dm, self.winograd.tiles_shape(images, f))
+        copies = []
+        for a in (0, 1):  # the tile's output pixel (2t + a, 2u + e) goes to the corners ξ = (3a, 3e)
+            for e in (0, 1):
+                part = by_pixel[:, a::2, e::2]
+                copies.append((tiles[3 * a, 3 * e, :part.shape[2], :part.shape[1]], part.transpose(2, 1, 0, 3)))
+        corners = tiles[::3]  # rows 0 and 3: columns first, then rows
+        ops = [(np.add, corners[:, 0], corners[:, 3], corners[:, 1]),
+               (np.subtract, corners[:, 0], corners[:, 3], corners[:, 2]),
+               (np.add, tiles[0], tiles[3], tiles[1]), (np.subtract, tiles[0], tiles[3], tiles[2])]
+        return copies, ops, tiles.reshape(16, -1, f)
