@@ -410,8 +410,8 @@ def _bias_grad(g: Tensor) -> Tensor:
     (whole-row vector adds, then OW·F → F): NumPy's own sum of the (N, F, OH, OW) view adds F channels at a
     time, 3× slower and ~20× the rounding error (sequential over the N·OH·OW pixels)."""
     pixels_first = g.data.transpose(0, 2, 3, 1)
-    if is_grad_enabled() or not pixels_first.flags.c_contiguous:
-        return g.sum((0, 2, 3))
+    if is_grad_enabled() or g.data.flags.c_contiguous or not pixels_first.flags.c_contiguous:
+        return g.sum((0, 2, 3))  # (an NCHW G, also when F or OH·OW is 1, sums as it always did)
     n, oh, ow, f = pixels_first.shape
     return Tensor._make(pixels_first.reshape(n * oh, ow * f).sum(0).reshape(ow, f).sum(0))
 
