@@ -663,6 +663,8 @@ class TileArgmax(Argmax):
     def scatter(self, g: np.ndarray) -> np.ndarray:
         (kh, kw), (oh, ow) = self.window.kernel, self.window.out_hw
         n, c = g.shape[:2]
+        if self.col_index.strides[-1] > min(self.col_index.strides):  # W is not x's innermost axis (channels-last)
+            return self._scatter_by_offset(g)
         # G, the staging and dx in x's layout (that of the indices): G copied first if it differs (it is the
         # smallest; products of operands in two layouts ran 4× slower), and the copy freed before dx is made
         g_in_layout = _in_layout(g, self.row_index)
@@ -676,6 +678,22 @@ class TileArgmax(Argmax):
         tiled = dx[..., :oh * kh, :ow * kw]
         for j in range(kw):  # ... and within that row to its winning column
             np.multiply(g_rows, self.col_index == j, out=tiled[..., j::kw])
+        return dx
+
+    def _scatter_by_offset(self, g: np.ndarray) -> np.ndarray:
+        """scatter for an x whose W axis is not innermost (channels-last): one pass per kernel offset, G times
+        [the offset won] into dx's strided view at that offset, which is written in runs of the channels (in NCHW
+        such writes are single floats: several times slower, round 6e). G is copied to x's layout first."""
+        (kh, kw), (oh, ow) = self.window.kernel, self.window.out_hw
+        n, c = g.shape[:2]
+        g = _in_layout(g, self.row_index)
+        col_index = self.col_index.reshape(n, c, oh, kh, ow)
+        exact = (oh * kh, ow * kw) == self.window.in_hw
+        dx = (np.empty_like if exact else np.zeros_like)(self.col_index, g.dtype, shape=(n, c) + self.window.in_hw)
+        for i in range(kh):
+            in_row = self.row_index == i
+            for j in range(kw):
+                np.multiply(g, in_row & (col_index[..., i, :] == j), out=dx[..., i:oh * kh:kh, j:ow * kw:kw])
         return dx
 
 
