@@ -90,19 +90,23 @@ def scipy_ratio(workload: str) -> Callable[[Results], tuple[float | None, str]]:
     return measure
 
 
-CONV_CAUSE = ("OpenBLAS's sgemm on the thin convolution products: the forward's (32 × 147)·(147 × 1024) per sample "
-              "runs at ~64 GFLOP/s (~7.5 ms a step) and the weight gradient's at ~80; with im2col (~1.5 ms a pass) "
-              "our two convolution passes take ~18 ms inside the step against PyTorch's ~12 (oneDNN: ~6.4 ms "
-              "forward, ~5.5 backward). The layouts BLAS runs faster (78-89 GFLOP/s) put the output channels-last, "
-              "and its transposing copy back to NCHW (~1.1 ms a pass) or a channels-last im2col (2.3 ms against "
-              "1.5) costs what they save; so do two output rows per column (64-row products at ~90 GFLOP/s, but 14% "
-              "more FLOPs and a copy into NCHW). On this Zen 4 OpenBLAS picks its SkylakeX kernels: its Haswell ones "
-              "(OPENBLAS_CORETYPE=Haswell) run the forward's product at 83-93 GFLOP/s and the step at 1.04-1.12× "
-              "PyTorch against 1.15-1.20× with the SkylakeX ones. Max-pool (ours ~4 ms forward and backward "
-              "against PyTorch's ~9.5) wins back part of it. See the profile notes")
-CONV_MEMORY_CAUSE = ("the peak (17.8 MiB in round 6, below PyTorch's 22) is max-pool's backward: the gradient it "
-                     "scatters (6.5 MiB), its half-size staging (3.3), the incoming gradient and dW2 (3.3); ReLU "
-                     "keeps a bit mask of its output, not the output. See the profile notes")
+CONV_CAUSE = ("OpenBLAS's sgemm on the thin convolution products. The forward runs channels-last, "
+              "(pixels × 147)·(147 × 32) per chunk into an (N, OH, OW, F) buffer whose NCHW view is the output (no "
+              "transposing copy; ReLU, max-pool and the gradient keep that layout), at ~76 GFLOP/s at any alignment "
+              "of im2col's buffer where (32 × 147)·(147 × 1024) ran 61-79 by alignment; but inside the step it is no "
+              "faster than those NCHW products were (9.2-10.4 ms against 9.0-9.5, median +0.4). The weight gradient "
+              "reads G channels-last without a copy (cols · G: ~81 GFLOP/s against ~70): 8.1-8.9 ms against "
+              "8.7-9.6, and max-pool's forward on runs of 32 channels 1.6-1.9 against 2.1-2.4. With im2col (~2 ms a "
+              "pass) our two convolution passes still take ~17.5 ms inside the step against PyTorch's ~12 (oneDNN: "
+              "~6.4 ms forward, ~5.5 backward); a channels-last im2col (2.3 ms against 1.5) and two output rows per "
+              "column (14% more FLOPs) cost what they save. On this Zen 4 OpenBLAS picks its SkylakeX kernels; its "
+              "Haswell ones (OPENBLAS_CORETYPE=Haswell) ran the NCHW forward's product at 83-93 GFLOP/s. Max-pool "
+              "(ours ~4 ms forward and backward against PyTorch's ~9.5) wins back part of it. See the profile notes")
+CONV_MEMORY_CAUSE = ("the peak (17.2-17.4 MiB in round 9b, below PyTorch's 22) is ReLU's backward after max-pool's "
+                     "scatter: the gradient max-pool scattered (6.5 MiB; its channels-last scatter stages no half-size "
+                     "copy since round 9b), ReLU's mask unpacked as 0/1 floats into which the product is written "
+                     "(6.5 + 1.6 as bools), the affine layer's arrays (~3); ReLU keeps a bit mask of its output, not "
+                     "the output. See the profile notes")
 
 TARGETS = [
     Target("two_layer", "two-layer step ≤ 1.0× PyTorch", time_ratio("two_layer", "torch"), 1.0, "#9",

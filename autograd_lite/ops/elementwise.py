@@ -536,6 +536,7 @@ class Relu(Function):
     expr, grad_exprs = "max(a, 0)", ("G ⊙ [a > 0]",)
     out: np.ndarray | None = None
     mask: np.ndarray | None = None
+    axes: tuple[int, ...] = ()  # the mask's axis order: out's axes from the largest stride to the smallest
 
     def forward(self, a):
         # against a zero-filled array, not the scalar 0: NumPy's maximum has a SIMD loop only for
@@ -544,14 +545,21 @@ class Relu(Function):
         out.fill(0)
         np.maximum(a, out, out=out)  # (keyword: NumPy deprecates a positional out for maximum, not for others)
         if out.nbytes >= RELU_MASK_BYTES:
-            self.mask, self.shape = np.packbits(out > 0), out.shape
+            # packed in memory order (out has a's layout, e.g. a channels-last view of a convolution): no copy
+            # into C order here, and the unpacked mask comes back in that layout, as G does
+            self.axes = tuple(np.argsort([-stride for stride in out.strides], kind="stable"))
+            in_memory = out.transpose(self.axes)
+            if not in_memory.flags.c_contiguous:  # (empty_like's layouts are always some axis order)
+                self.axes, in_memory = tuple(range(out.ndim)), out
+            self.mask, self.shape = np.packbits(in_memory > 0), in_memory.shape
         else:
             self.out = out
         return out
 
     def _positive(self, size: int) -> np.ndarray:
-        """[out > 0] from the packed mask, as bools."""
-        return np.unpackbits(self.mask, count=size).view(bool).reshape(self.shape)
+        """[out > 0] from the packed mask, as bools in the output's layout."""
+        in_memory = np.unpackbits(self.mask, count=size).view(bool).reshape(self.shape)
+        return in_memory.transpose(np.argsort(self.axes))
 
     def backward(self, g):
         if not is_grad_enabled():
