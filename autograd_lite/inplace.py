@@ -32,7 +32,8 @@ from .tensor import Tensor
 
 writes = 0  # the tick of the latest in-place write anywhere (0: none yet)
 _lock = threading.Lock()  # two threads writing at once still get distinct, increasing ticks
-_blocks: dict[int, tuple[weakref.ref, int]] = {}  # id(memory owner) -> (weak ref to it, tick of its last write)
+_blocks: dict[int, list] = {}  # id(memory owner) -> [weak ref to it, tick of its last write] (a list: a rewrite
+# of the same block, every optimizer step's, updates the tick in place)
 
 LEAF_ERROR = "a leaf Variable that requires grad is being used in an in-place operation."
 MODIFIED_ERROR = ("one of the variables needed for gradient computation has been modified by an inplace "
@@ -60,11 +61,19 @@ def note_inplace_writes(tensors: list[Tensor]) -> None:
     """`t._version += 1` for each of `tensors` (written in place together, e.g. by an optimizer step)
     under one lock and one tick: what the per-tensor setter does, without a lock and tick apiece."""
     global writes
+    blocks = _blocks
     with _lock:
         writes += 1
         tick = writes
         for t in tensors:
-            _mark_written(t.data, tick)
+            owner = t.data
+            while isinstance(owner.base, np.ndarray):  # _owner, inlined: this runs per parameter per step
+                owner = owner.base
+            entry = blocks.get(id(owner))
+            if entry is not None and entry[0]() is owner:  # written before: only its tick changes
+                entry[1] = tick
+            else:
+                _mark_written(owner, tick)
             t._v += 1
             t._modified_at = tick
 
@@ -74,8 +83,10 @@ def _mark_written(data: np.ndarray, tick: int) -> None:
     owner = _owner(data)
     key = id(owner)
     entry = _blocks.get(key)
-    ref = entry[0] if entry is not None and entry[0]() is owner else weakref.ref(owner, _forget(key))
-    _blocks[key] = (ref, tick)
+    if entry is not None and entry[0]() is owner:
+        entry[1] = tick
+    else:
+        _blocks[key] = [weakref.ref(owner, _forget(key)), tick]
 
 
 def _forget(key: int) -> Callable[[weakref.ref], None]:

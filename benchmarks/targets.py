@@ -114,8 +114,9 @@ TARGETS = [
            "and their backward (~0.35 ms per step at these sizes)"),
     Target("two_layer", "two-layer step ≤ 1.05× the NumPy baseline", time_ratio("two_layer", "numpy"), 1.05, "#21",
            "the same five BLAS calls, which take the same time inside both steps (a NumPy replica of exactly "
-           "autograd_lite's arrays runs at the baseline's speed); what is left is Python: ~75 µs per step at "
-           "small sizes against the baseline's 31 µs (profile notes, round 9c; 84 before it), and 2-4× that "
+           "autograd_lite's arrays runs at the baseline's speed); what is left is Python: 2.3-2.4× the baseline's "
+           "time per step at small sizes (79-88 µs against 35 in round 9e, 5-7 µs less than before it; profile "
+           "notes, rounds 9c and 9e), and 2-4× that "
            "between the large products, which evict the interpreter's data from cache: the target sits at the "
            "edge of the run-to-run spread"),
     Target("two_layer", "two-layer efficiency ≥ 60% of the matmul limit", efficiency_gap("two_layer", 0.6), 1.0,
@@ -141,8 +142,9 @@ TARGETS = [
            "(200, 100) cost twice a same-shape pass; the target sits inside the run-to-run spread"),
     Target("bn_mlp", "batch-norm MLP step ≤ 1.05× the NumPy baseline", time_ratio("bn_mlp", "numpy"), 1.05, "#21",
            "the same BLAS calls, and batch norm and cross-entropy cheaper than the baseline's; autograd_lite "
-           "adds the Python of ~20 recorded ops and 18 parameter updates (~0.29 ms per step at small sizes "
-           "against the baseline's ~0.2, more between large products; profile notes, round 9c): the target "
+           "adds the Python of ~20 recorded ops and 18 parameter updates (1.40-1.58× the baseline's time per step "
+           "at small sizes in round 9e, 16-24 µs less than before it; more between large products; profile "
+           "notes, rounds 9c and 9e): the target "
            "sits inside the run-to-run spread"),
     Target("op_overhead", "per-op overhead ≤ 0.5× PyTorch", time_ratio("op_overhead", "torch", "both"), 0.5, "#21",
            "per op on the 300-op chain (benchmarks/op_cost.py, tables in the profile notes, rounds 7a and 9c): "

@@ -438,3 +438,22 @@ def test_one_optimizer_step_ticks_every_parameter_once():
     ((w * v).sum() + (view_owner * 2.0).sum()).backward()  # a graph recorded after the step is fine
     opt.step()
     assert (w._version, v._version, view_owner._version) == (2, 2, 2)
+
+
+def test_repeated_optimizer_steps_keep_marking_the_same_memory_written():
+    # from the second step on a parameter's memory block already has an entry, whose tick is updated in place:
+    # a graph recorded between two steps must still refuse to backward after the later one
+    w = al.tensor(np.ones((2, 3)), requires_grad=True)
+    opt = al.optim.SGD([w], lr=0.1)
+    for step in range(3):
+        loss = (w * 2.0).sum()
+        loss.backward()
+        opt.step()
+        opt.zero_grad()
+        held = (w[0] * w[1]).sum()  # recorded before the next step
+        (w * 1.0).sum().backward()
+        opt.step()
+        opt.zero_grad()
+        assert w._version == 2 * step + 2
+        with pytest.raises(RuntimeError, match=MODIFIED):
+            held.backward()

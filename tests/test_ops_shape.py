@@ -167,3 +167,18 @@ def test_transpose_swaps_dim0_and_dim1():
     torch = torch_or_skip()
     compare_with_torch(lambda x: al.transpose(x, 0, 2), lambda x: torch.transpose(x, 0, 2), data(2, 3, 4))
     compare_with_torch(lambda x: x.transpose(-1, 1), lambda x: x.transpose(-1, 1), data(2, 3, 4))
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(1, 5), (20, 16), (200, 10), (200, 100), (4096, 3), (4097, 3)])
+def test_sum_to_shape_bias_path_matches_the_general_reduction_bit_for_bit(shape, dtype):
+    # the 2-D bias case is checked before the general path; both must give the ones-vector product's bits
+    from autograd_lite.ops.shape import sum_rows, sum_to_shape
+    a = np.random.default_rng(3).standard_normal(shape).astype(dtype)
+    got = sum_to_shape(a, (shape[1],))
+    expected = np.ones(shape[0], dtype) @ a if shape[0] <= 4096 else np.add.reduce(a, axis=0)
+    assert got.dtype == dtype and got.shape == (shape[1],)
+    assert np.array_equal(got, expected)
+    assert np.array_equal(sum_to_shape(a, (1, shape[1])), expected[None])  # the general path, same values
+    strided = np.asfortranarray(a)  # not C-contiguous: sum_rows keeps the @ product
+    assert np.array_equal(sum_rows(strided), np.ones(shape[0], dtype) @ strided)
