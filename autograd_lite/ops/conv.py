@@ -26,13 +26,14 @@ loop over pixels); max-pool records each window's first maximum and routes G the
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Callable, Iterable, Iterator
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from .. import args
-from .._scipy_blas import gemm_accumulate
+from .._scipy_blas import gemm_accumulator
 from ..engine import Function, OpError, is_grad_enabled, wrap_grads
 from ..tensor import Tensor
 from .activation import require_tensors
@@ -320,16 +321,14 @@ class Shifted:
         return load_staged
 
     @staticmethod
-    def accumulate(products: Iterable[tuple[np.ndarray, np.ndarray]], acc: np.ndarray, scratch: np.ndarray) -> bool:
-        """acc = Σ a · b over the (a, b) pairs, the first product written straight into acc; False if none."""
-        first = True
-        for a, b in products:
-            if first:
-                np.matmul(a, b, out=acc)
-            elif not gemm_accumulate(a, b, acc):
-                np.add(acc, np.matmul(a, b, out=scratch), out=acc)
-            first = False
-        return not first
+    def products(pairs: Iterable[tuple[np.ndarray, np.ndarray]], acc: np.ndarray,
+                 scratch: np.ndarray) -> list[Callable[[], Any]]:
+        """Calls that together make acc = Σ a · b over the (a, b) pairs (none for no pairs): the first product is
+        written straight into acc, the others added (`gemm_accumulator`, bound once per chunk size)."""
+        calls = []
+        for a, b in pairs:
+            calls.append(partial(np.matmul, a, b, out=acc) if not calls else gemm_accumulator(a, b, acc, scratch))
+        return calls
 
     def forward(self, x: np.ndarray, w: np.ndarray, b: np.ndarray | None, dtype: np.dtype) -> np.ndarray:
         """conv2d(x, W) + b as an (N, F, OH, OW) array of dtype."""
@@ -346,10 +345,12 @@ class Shifted:
                     self.clear(x_rows)
                 planned, rows = images, self.out_rows(images)
                 load = self.loader(x_rows, images, x.shape[1], dtype)
-                products = [(x_rows[p][o:o + rows], tap) for (p, o), tap in zip(self.offsets(images), taps)]
+                pairs = ((x_rows[p][o:o + rows], tap) for (p, o), tap in zip(self.offsets(images), taps))
+                products = self.products(pairs, acc[:rows], scratch[:rows])
                 result = self.images(acc, 0, images, oh)[:, :, :ow].transpose(0, 3, 1, 2)
             load(x[chunk])
-            self.accumulate(products, acc[:rows], scratch[:rows])
+            for product in products:
+                product()
             if b is not None:
                 acc[:rows] += b
             out[chunk] = result
@@ -389,10 +390,11 @@ class Shifted:
                         height, width = len(range(h0, x_shape[2], sh)), len(range(w0, x_shape[3], sw))
                         # only the phase rows holding x: r0 to r0 + height
                         first, count = r0 * images * self.wq, height * images * self.wq
-                        products = [(g_rows[lead + first - o:lead + first - o + count], back_taps[k])
-                                    for k, (p, o) in enumerate(offsets) if p == phase]
+                        products = self.products(((g_rows[lead + first - o:lead + first - o + count], back_taps[k])
+                                                  for k, (p, o) in enumerate(offsets) if p == phase),
+                                                 dx_acc[:count], dx_scratch[:count])
                         slots = self.images(dx_acc, 0, images, height)[:, :, c0:c0 + width].transpose(0, 3, 1, 2)
-                        dx_phases.append((products, dx_acc[:count], dx_scratch[:count], slots,
+                        dx_phases.append((products, slots,
                                           (..., slice(h0, None, sh), slice(w0, None, sw))))
             np.copyto(g_slots, g[chunk].transpose(0, 2, 3, 1))
             if x is not None:
@@ -401,8 +403,10 @@ class Shifted:
                     np.add(dw_tap, np.matmul(x_block, g_block, out=dw_scratch), out=dw_tap)
             if w is not None:
                 dx_chunk = dx[chunk]
-                for products, acc, scratch, slots, phase_part in dx_phases:
-                    if self.accumulate(products, acc, scratch):
+                for products, slots, phase_part in dx_phases:
+                    for product in products:
+                        product()
+                    if products:  # (a phase no tap reads keeps dx's zeros)
                         np.copyto(dx_chunk[phase_part], slots)
         return (dx if w is not None else None,
                 np.ascontiguousarray(dw.reshape(*self.window.kernel, c, f).transpose(3, 2, 0, 1)) if x is not None else None)
