@@ -26,18 +26,19 @@ loop over pixels); max-pool records each window's first maximum and routes G the
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Iterable, Iterator
+from functools import partial
+from typing import Any, Callable, Iterable, Iterator
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from .. import args
-from .._scipy_blas import gemm_accumulate
+from .._scipy_blas import gemm_accumulator
 from ..engine import Function, OpError, is_grad_enabled, wrap_grads
 from ..tensor import Tensor
 from .activation import require_tensors
 from .registry import register
-from .winograd import Winograd, skewed_staging, staged
+from .winograd import Winograd, skewed_staging
 
 # Elements of `cols` per batch chunk (at least one sample): about 2 MiB of float32, so a chunk is
 # written and multiplied while in cache, and the matmuls still have thousands of columns.
@@ -293,29 +294,41 @@ class Shifted:
         """Per phase, its zeroed `buffer` if some tap reads it, else None."""
         return [self.buffer(channels, dtype) if p in self.read else None for p in range(len(self.phases))]
 
-    def load_x(self, buffers: list[np.ndarray | None], x: np.ndarray) -> None:
-        """x's chunk (B, C, H, W) copied channels-last into the phase buffers that taps read (through a skewed
-        staging buffer for 1 KiB channel planes)."""
-        if self.staging is None or self.staging.dtype != x.dtype or self.staging.shape[1] < x.shape[1]:
-            self.staging = skewed_staging(self.step, x.shape[1], self.window.in_hw, x.dtype)
-        x, (sh, sw) = staged(self.staging, x), self.window.stride
-        for buffer, ((h0, w0), (r0, c0)) in zip(buffers, self.phases):
-            if buffer is not None:
-                part = x[:, :, h0::sh, w0::sw]
-                slots = self.images(buffer, 0, x.shape[0])[:, r0:r0 + part.shape[2], c0:c0 + part.shape[3]]
-                slots[...] = part.transpose(0, 2, 3, 1)
+    def loader(self, buffers: list[np.ndarray | None], images: int, channels: int,
+               dtype: np.dtype) -> Callable[[np.ndarray], None]:
+        """A function that copies a chunk of `images` of x (B, C, H, W) channels-last into the phase buffers that
+        taps read (through a skewed staging buffer for 1 KiB channel planes); its views are made once per chunk
+        size (NumPy's slices and transposes cost ~1 µs each)."""
+        (h, w), (sh, sw) = self.window.in_hw, self.window.stride
+        if self.staging is None or self.staging.dtype != dtype or self.staging.shape[1] < channels:
+            self.staging = skewed_staging(self.step, channels, (h, w), dtype)
+        slots = [(self.images(buffer, 0, images)[:, r0:r0 + len(range(h0, h, sh)), c0:c0 + len(range(w0, w, sw))],
+                  (slice(h0, None, sh), slice(w0, None, sw)))
+                 for buffer, ((h0, w0), (r0, c0)) in zip(buffers, self.phases) if buffer is not None]
+        if self.staging is None:
+            def load(x: np.ndarray) -> None:
+                for slot, (rows, columns) in slots:
+                    np.copyto(slot, x[:, :, rows, columns].transpose(0, 2, 3, 1))
+            return load
+        staging = self.staging[:images, :channels, :h * w]
+        x_staged = staging.reshape(images, channels, h, w)
+        copies = [(slot, x_staged[:, :, rows, columns].transpose(0, 2, 3, 1)) for slot, (rows, columns) in slots]
+
+        def load_staged(x: np.ndarray) -> None:
+            np.copyto(staging, x.reshape(staging.shape))
+            for slot, part in copies:
+                np.copyto(slot, part)
+        return load_staged
 
     @staticmethod
-    def accumulate(products: Iterable[tuple[np.ndarray, np.ndarray]], acc: np.ndarray, scratch: np.ndarray) -> bool:
-        """acc = Σ a · b over the (a, b) pairs, the first product written straight into acc; False if none."""
-        first = True
-        for a, b in products:
-            if first:
-                np.matmul(a, b, out=acc)
-            elif not gemm_accumulate(a, b, acc):
-                np.add(acc, np.matmul(a, b, out=scratch), out=acc)
-            first = False
-        return not first
+    def products(pairs: Iterable[tuple[np.ndarray, np.ndarray]], acc: np.ndarray,
+                 scratch: np.ndarray) -> list[Callable[[], Any]]:
+        """Calls that together make acc = Σ a · b over the (a, b) pairs (none for no pairs): the first product is
+        written straight into acc, the others added (`gemm_accumulator`, bound once per chunk size)."""
+        calls = []
+        for a, b in pairs:
+            calls.append(partial(np.matmul, a, b, out=acc) if not calls else gemm_accumulator(a, b, acc, scratch))
+        return calls
 
     def forward(self, x: np.ndarray, w: np.ndarray, b: np.ndarray | None, dtype: np.dtype) -> np.ndarray:
         """conv2d(x, W) + b as an (N, F, OH, OW) array of dtype."""
@@ -324,17 +337,23 @@ class Shifted:
         taps = np.ascontiguousarray(w.astype(dtype, copy=False).transpose(2, 3, 1, 0)).reshape(-1, w.shape[1], f)
         x_rows = self.phase_buffers(x.shape[1], dtype)
         acc, scratch = np.empty((2, self.out_rows(self.step), f), dtype)
+        planned = None  # chunk size the views below are for
         for chunk in self.chunks(n):
             images = chunk.stop - chunk.start
-            rows = self.out_rows(images)
-            if images < self.step:
-                self.clear(x_rows)
-            self.load_x(x_rows, x[chunk])
-            self.accumulate(((x_rows[p][o:o + rows], tap) for (p, o), tap in zip(self.offsets(images), taps)),
-                            acc[:rows], scratch[:rows])
+            if images != planned:
+                if planned is not None:
+                    self.clear(x_rows)
+                planned, rows = images, self.out_rows(images)
+                load = self.loader(x_rows, images, x.shape[1], dtype)
+                pairs = ((x_rows[p][o:o + rows], tap) for (p, o), tap in zip(self.offsets(images), taps))
+                products = self.products(pairs, acc[:rows], scratch[:rows])
+                result = self.images(acc, 0, images, oh)[:, :, :ow].transpose(0, 3, 1, 2)
+            load(x[chunk])
+            for product in products:
+                product()
             if b is not None:
                 acc[:rows] += b
-            out[chunk] = self.images(acc, 0, images, oh)[:, :, :ow].transpose(0, 3, 1, 2)
+            out[chunk] = result
         return out
 
     def gradients(self, g: np.ndarray, x: np.ndarray | None, w: np.ndarray | None, x_shape: tuple[int, ...],
@@ -353,26 +372,42 @@ class Shifted:
         if x is not None:
             x_rows, dw_scratch = self.phase_buffers(c, dtype), np.empty((c, f), dtype)
             dw = np.zeros((len(self.taps), c, f), dtype)
+        planned = None  # chunk size the views below are for
         for chunk in self.chunks(n):
             images = chunk.stop - chunk.start
-            rows, offsets = self.out_rows(images), self.offsets(images)
-            if images < self.step:
-                self.clear([g_rows] + (x_rows if x is not None else []))
-            self.images(g_rows, lead, images, oh)[:, :, :ow] = g[chunk].transpose(0, 2, 3, 1)
+            if images != planned:
+                if planned is not None:
+                    self.clear([g_rows] + (x_rows if x is not None else []))
+                planned, rows, offsets = images, self.out_rows(images), self.offsets(images)
+                g_slots = self.images(g_rows, lead, images, oh)[:, :, :ow]
+                if x is not None:
+                    load = self.loader(x_rows, images, c, dtype)
+                    g_block = g_rows[lead:lead + rows]  # K = the chunk's rows: BLAS's best shape for a C × F result
+                    dw_products = [(x_rows[p][o:o + rows].T, dw[k]) for k, (p, o) in enumerate(offsets)]
+                if w is not None:  # phase row q gets tap ij's G[q − offset_ij], at g_rows[lead + q − offset_ij]
+                    dx_phases = []
+                    for phase, ((h0, w0), (r0, c0)) in enumerate(self.phases):
+                        height, width = len(range(h0, x_shape[2], sh)), len(range(w0, x_shape[3], sw))
+                        # only the phase rows holding x: r0 to r0 + height
+                        first, count = r0 * images * self.wq, height * images * self.wq
+                        products = self.products(((g_rows[lead + first - o:lead + first - o + count], back_taps[k])
+                                                  for k, (p, o) in enumerate(offsets) if p == phase),
+                                                 dx_acc[:count], dx_scratch[:count])
+                        slots = self.images(dx_acc, 0, images, height)[:, :, c0:c0 + width].transpose(0, 3, 1, 2)
+                        dx_phases.append((products, slots,
+                                          (..., slice(h0, None, sh), slice(w0, None, sw))))
+            np.copyto(g_slots, g[chunk].transpose(0, 2, 3, 1))
             if x is not None:
-                self.load_x(x_rows, x[chunk])
-                g_block = g_rows[lead:lead + rows]
-                for k, (p, o) in enumerate(offsets):  # K = the chunk's rows: BLAS's best shape for a C × F result
-                    dw[k] += np.matmul(x_rows[p][o:o + rows].T, g_block, out=dw_scratch)
-            if w is not None:  # phase row q gets tap ij's G[q − offset_ij], at g_rows[lead + q − offset_ij]
-                for phase, ((h0, w0), (r0, c0)) in enumerate(self.phases):
-                    part = dx[chunk, :, h0::sh, w0::sw]  # only the phase rows holding x: r0 to r0 + part's height
-                    first, count = r0 * images * self.wq, part.shape[2] * images * self.wq
-                    products = ((g_rows[lead + first - o:lead + first - o + count], back_taps[k])
-                                for k, (p, o) in enumerate(offsets) if p == phase)
-                    if self.accumulate(products, dx_acc[:count], dx_scratch[:count]):
-                        slots = self.images(dx_acc, 0, images, part.shape[2])[:, :, c0:c0 + part.shape[3]]
-                        part[...] = slots.transpose(0, 3, 1, 2)
+                load(x[chunk])
+                for x_block, dw_tap in dw_products:
+                    np.add(dw_tap, np.matmul(x_block, g_block, out=dw_scratch), out=dw_tap)
+            if w is not None:
+                dx_chunk = dx[chunk]
+                for products, slots, phase_part in dx_phases:
+                    for product in products:
+                        product()
+                    if products:  # (a phase no tap reads keeps dx's zeros)
+                        np.copyto(dx_chunk[phase_part], slots)
         return (dx if w is not None else None,
                 np.ascontiguousarray(dw.reshape(*self.window.kernel, c, f).transpose(3, 2, 0, 1)) if x is not None else None)
 
