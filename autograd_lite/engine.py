@@ -412,11 +412,8 @@ def _accumulate_into_leaves(leaf_grads: Any, raw: bool) -> None:
         if data.base is not None or id(data) in seen_arrays or not data.flags.writeable:
             data = data.copy()
         seen_arrays.add(id(data))
-        grad = leaf.grad
-        total = _new_tensor(Tensor)  # Tensor._make(data or the sum), inlined: once per leaf per backward
-        total.data = data if grad is None else np.asarray(grad.data + data)  # asarray: 0-d + 0-d is a scalar
-        total.grad_fn, total._requires_grad = None, False
-        leaf.grad = total
+        total = data if leaf.grad is None else np.asarray(leaf.grad.data + data)  # asarray: 0-d + 0-d is a scalar
+        leaf.grad = Tensor._make(total)
 
 
 # Imported last, as they need Function: the gradient hooks' runner, and the graph viewer's recorder,

@@ -61,19 +61,11 @@ def note_inplace_writes(tensors: list[Tensor]) -> None:
     """`t._version += 1` for each of `tensors` (written in place together, e.g. by an optimizer step)
     under one lock and one tick: what the per-tensor setter does, without a lock and tick apiece."""
     global writes
-    blocks = _blocks
     with _lock:
         writes += 1
         tick = writes
         for t in tensors:
-            owner = t.data
-            while isinstance(owner.base, np.ndarray):  # _owner, inlined: this runs per parameter per step
-                owner = owner.base
-            entry = blocks.get(id(owner))
-            if entry is not None and entry[0]() is owner:  # written before: only its tick changes
-                entry[1] = tick
-            else:
-                _mark_written(owner, tick)
+            _mark_written(t.data, tick)
             t._v += 1
             t._modified_at = tick
 

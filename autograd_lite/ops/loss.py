@@ -178,18 +178,13 @@ def reduce(loss: Tensor, reduction: str, op: str, denominator: float | None = No
 
 
 def _class_targets(op: str, input: Tensor, target: Any, weight: Tensor | None, ignore_index: int | None
-                   ) -> tuple[Tensor, np.ndarray | None, tuple[int, ...]]:
+                   ) -> tuple[Tensor, np.ndarray | None, tuple[int, ...], bool]:
     """Logits as (M, C) rows plus the target: an int array (M,), or (M, C) probabilities (array None).
 
-    Also returns the per-sample shape (N, d1, ...) that reduction='none' restores.
+    Also returns the per-sample shape (N, d1, ...) that reduction='none' restores, and whether every index
+    in the target is a class (True for probabilities): cross_entropy's next check needs it, and it costs a
+    pass over the target.
     """
-    return _checked_class_targets(op, input, target, weight, ignore_index)[:3]
-
-
-def _checked_class_targets(op: str, input: Tensor, target: Any, weight: Tensor | None, ignore_index: int | None
-                           ) -> tuple[Tensor, np.ndarray | None, tuple[int, ...], bool]:
-    """`_class_targets`, and whether every index in the target is a class (True for probabilities):
-    cross_entropy's next check needs it, and it costs a pass over the target."""
     shape = input.data.shape  # (the array's: the Tensor's properties cost a call each, every step)
     ndim = len(shape)
     if ndim == 0:
@@ -267,7 +262,7 @@ def cross_entropy(input: Tensor, target: Any, weight: Tensor | None = None, igno
     op = "cross_entropy"
     if not 0.0 <= label_smoothing <= 1.0:
         raise OpError(f"{op}: label_smoothing must be in [0, 1], got {label_smoothing}")
-    rows, t, sample_shape, in_range = _checked_class_targets(op, input, target, weight, ignore_index)
+    rows, t, sample_shape, in_range = _class_targets(op, input, target, weight, ignore_index)
     c = rows.shape[1]
     if t is not None and not label_smoothing:  # class indices: the fused, one-hot-free node
         return _class_cross_entropy(rows, t, weight, ignore_index, reduction, sample_shape, in_range)
@@ -296,7 +291,7 @@ def cross_entropy(input: Tensor, target: Any, weight: Tensor | None = None, igno
 def nll_loss(input: Tensor, target: Any, weight: Tensor | None = None, ignore_index: int = -100,
              reduction: str = "mean") -> Tensor:
     """−w[t]·input[t] per sample for log-probabilities input (N, C) or (N, C, d1, ...); mean divides by Σ w[t]."""
-    rows, t, sample_shape = _class_targets("nll_loss", input, target, weight, ignore_index)
+    rows, t, sample_shape, _ = _class_targets("nll_loss", input, target, weight, ignore_index)
     if t is None:
         raise OpError(f"nll_loss: target must hold integer class indices, got dtype {np.asarray(target).dtype}")
     q, w_t = _onehot_weights(t, rows.shape[1], weight, ignore_index, input.dtype)
@@ -520,7 +515,7 @@ def multi_margin_loss(input: Tensor, target: Any, p: int = 1, margin: float = 1.
         raise OpError(f"{op}: only p=1 and p=2 are supported, got p={p}")
     if input.ndim not in (1, 2):
         raise OpError(f"{op}: expected input (N, C) or (C,), got shape {input.shape}")
-    rows, t, sample_shape = _class_targets(op, input, target, weight, ignore_index=None)
+    rows, t, sample_shape, _ = _class_targets(op, input, target, weight, ignore_index=None)
     if t is None:
         raise OpError(f"{op}: target must hold integer class indices, got dtype {np.asarray(target).dtype}")
     n, c = rows.shape

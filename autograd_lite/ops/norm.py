@@ -94,7 +94,7 @@ def _channel_sums(a: np.ndarray) -> np.ndarray:
 def _channel_dots(a: np.ndarray, b: np.ndarray, products: np.ndarray | None = None) -> np.ndarray:
     """Σ a⊙b per channel, (C,), for a and b of one shape (N, C, ...): by einsum without storing the products
     where `_einsum_rows`, else `_channel_sums(a * b)` with the products in `products` when given."""
-    if a.ndim > 2 and _einsum_rows(a) and b.dtype == a.dtype:
+    if _einsum_rows(a) and b.dtype == a.dtype:
         return sum_rows(np.einsum("nci,nci->nc", _rows(a), _rows(b)))
     return _channel_sums(np.multiply(a, b, out=products))
 
