@@ -52,18 +52,37 @@ def test_conv2d_channels_last_forward(every_map_channels_last, monkeypatch, chun
     check_op(lambda x, w, b: F.conv2d(x, w, b, stride, padding, dilation, groups), x, w, b, order=2)
 
 
-def test_conv2d_channels_last_forward_is_bit_identical_in_float32(monkeypatch):
-    # the ConvNet's layer: colsᵀ · W₂ᵀ sums as W₂ · cols did, the bias added the same way
+@pytest.mark.parametrize("xs,ws,padding,stride,dilation", [
+    ((4, 3, 32, 32), (32, 3, 7, 7), 3, 1, 1),  # the ConvNet's layer
+    ((2, 8, 24, 24), (16, 8, 5, 5), 2, 1, 1),
+    ((2, 3, 64, 64), (8, 3, 3, 3), 1, 2, 1),
+    ((2, 4, 40, 40), (8, 4, 3, 3), 2, 1, 2),
+])
+def test_conv2d_channels_last_float32_errors_match_the_nchw_products(monkeypatch, xs, ws, padding, stride, dilation):
+    # the channels-last im2col sums in (i, j, c) order with the bias last, the NCHW products in (c, i, j) order
+    # and the bias after: the output and the weight gradient must be as close to float64 as the NCHW path's
     rng = np.random.default_rng(5)
-    x = al.tensor(rng.standard_normal((4, 3, 32, 32)).astype(np.float32))
-    w = al.tensor(rng.standard_normal((32, 3, 7, 7)).astype(np.float32))
-    b = al.tensor(rng.standard_normal(32).astype(np.float32))
-    out = F.conv2d(x, w, b, padding=3)
-    assert is_channels_last(out.data) and out.dtype == np.float32
-    monkeypatch.setattr(conv_ops, "SAMPLE_GEMM_COLUMNS", 1 << 30)  # the NCHW products
-    reference = F.conv2d(x, w, b, padding=3)
-    assert reference.data.flags.c_contiguous
-    np.testing.assert_array_equal(out.data, reference.data)
+    x = rng.standard_normal(xs).astype(np.float32)
+    w = (rng.standard_normal(ws) / np.sqrt(np.prod(ws[1:]))).astype(np.float32)
+    b = rng.standard_normal(ws[0]).astype(np.float32)
+
+    def run(dtype):
+        xt, wt, bt = (al.tensor(a.astype(dtype), requires_grad=True) for a in (x, w, b))
+        out = F.conv2d(xt, wt, bt, stride=stride, padding=padding, dilation=dilation)
+        g = np.random.default_rng(6).standard_normal(out.shape).astype(dtype)
+        out.backward(al.tensor(channels_last(g) if is_channels_last(out.data) else g))
+        return out.data, wt.grad.data, is_channels_last(out.data)
+
+    def error(a, reference):
+        return np.abs(a - reference).max() / np.abs(reference).max()
+
+    *exact, _ = run(np.float64)
+    *fast, fast_layout = run(np.float32)
+    monkeypatch.setattr(conv_ops, "SAMPLE_GEMM_COLUMNS", 1 << 30)  # the NCHW products and weight gradient
+    *nchw, nchw_layout = run(np.float32)
+    assert fast_layout and not nchw_layout and fast[0].dtype == np.float32
+    for a, before, reference in zip(fast, nchw, exact):
+        assert error(a, reference) < max(2 * error(before, reference), 1e-6)
 
 
 def layer(name: str):
