@@ -173,3 +173,32 @@ def test_float32_convnet_chain_keeps_its_layout_and_dtype():
     assert w.grad.dtype == b.grad.dtype == np.float32
     reference = np.maximum(conv.data, 0).reshape(2, 8, 16, 2, 16, 2).max((3, 5))
     np.testing.assert_array_equal(pooled.data, reference)
+
+
+@pytest.mark.parametrize("kernel,stride,padding,dilation", [
+    ((7, 7), (1, 1), (3, 3), (1, 1)),  # the ConvNet's layer
+    ((3, 2), (2, 1), (1, 0), (1, 1)),  # stride along H only: runs of OW
+    ((3, 3), (1, 2), (1, 1), (1, 1)),  # stride along W: im2col's two-step copy, strided runs channels-last
+    ((3, 3), (1, 1), (2, 2), (2, 2)),  # dilation: channels-last runs of C per tap
+    ((1, 1), (1, 1), (0, 0), (1, 1)),
+])
+@pytest.mark.parametrize("chunk_elements", [conv_ops.CHUNK_ELEMENTS, 1])
+def test_im2col_runs_match_the_window_views(monkeypatch, chunk_elements, kernel, stride, padding, dilation):
+    # both im2col copies (void runs of a padded copy of x) against the windows' strided view of x, chunk by chunk,
+    # for a non-contiguous x and parts of one sample
+    monkeypatch.setattr(conv_ops, "CHUNK_ELEMENTS", chunk_elements)
+    monkeypatch.setattr(conv_ops, "ROWS_ELEMENTS", 1)
+    x = np.random.default_rng(3).standard_normal((3, 9, 5, 2)).astype(np.float32).transpose(0, 3, 1, 2)
+    window = conv_ops.Window(kernel, stride, padding, dilation, x.shape[2:])
+    windows = window.windows(window.gather_rows(x))  # (C, KH, KW, N, OH, OW)
+    seen = []
+    for batch, cols in window.im2col(x):
+        b = batch.stop - batch.start
+        np.testing.assert_array_equal(cols, windows[:, :, :, batch].reshape(cols.shape[0], -1))
+        seen.append(b)
+    for ones in (False, True):
+        for batch, cols in window.im2col_channels_last(x, ones=ones):
+            expected = windows[:, :, :, batch].transpose(3, 4, 5, 1, 2, 0).reshape(cols.shape[0], -1)
+            np.testing.assert_array_equal(cols[:, :expected.shape[1]], expected)
+            assert cols.shape[1] == expected.shape[1] + ones and (not ones or (cols[:, -1] == 1).all())
+    assert sum(seen) == 3
