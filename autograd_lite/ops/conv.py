@@ -9,8 +9,10 @@ shape (C·KH·KW, B·OH·OW), one column per output pixel, and
     dx  = col2im(W₂ᵀ · G₂)             (adds each kernel offset's rows back)
 
 (per group when groups > 1). One-group convolutions with large maps (≥ SAMPLE_GEMM_COLUMNS pixels) compute
-the forward as colsᵀ · W₂ᵀ into a channels-last (N, OH, OW, F) buffer and return its (N, F, OH, OW) view: ReLU
-and max-pool keep that layout, so the gradient reaching dW comes back channels-last and G₂ᵀ is a view of it.
+the forward from a channels-last im2col, each output pixel's window a row in (i, j, c) order with a last 1 for
+the bias: cols_cl · [W₂ b]ᵀ (W₂'s columns reordered to match) into a channels-last (N, OH, OW, F) buffer, and
+return its (N, F, OH, OW) view: ReLU and max-pool keep that layout, so the gradient reaching dW comes back
+channels-last and G₂ᵀ is a view of it.
 The batch goes through in chunks of a few samples
 whose `cols` stay in cache, so no full-size `cols` ever exists and none is kept
 for backward: the weight gradient gathers the windows of x again (PyTorch also
