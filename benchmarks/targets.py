@@ -90,19 +90,20 @@ def scipy_ratio(workload: str) -> Callable[[Results], tuple[float | None, str]]:
     return measure
 
 
-CONV_CAUSE = ("OpenBLAS's sgemm on the thin convolution products. The forward runs channels-last, "
-              "(pixels × 147)·(147 × 32) per chunk into an (N, OH, OW, F) buffer whose NCHW view is the output (no "
-              "transposing copy; ReLU, max-pool and the gradient keep that layout), at ~76 GFLOP/s at any alignment "
-              "of im2col's buffer where (32 × 147)·(147 × 1024) ran 61-79 by alignment; but inside the step it is no "
-              "faster than those NCHW products were (9.2-10.4 ms against 9.0-9.5, median +0.4). The weight gradient "
-              "reads G channels-last without a copy (cols · G: ~81 GFLOP/s against ~70): 8.1-8.9 ms against "
-              "8.7-9.6, and max-pool's forward on runs of 32 channels 1.6-1.9 against 2.1-2.4. With im2col (~2 ms a "
-              "pass) our two convolution passes still take ~17.5 ms inside the step against PyTorch's ~12 (oneDNN: "
-              "~6.4 ms forward, ~5.5 backward); a channels-last im2col (2.3 ms against 1.5) and two output rows per "
-              "column (14% more FLOPs) cost what they save. On this Zen 4 OpenBLAS picks its SkylakeX kernels; its "
-              "Haswell ones (OPENBLAS_CORETYPE=Haswell) ran the NCHW forward's product at 83-93 GFLOP/s. Max-pool "
-              "(ours ~4 ms forward and backward against PyTorch's ~9.5) wins back part of it. See the profile notes")
-CONV_MEMORY_CAUSE = ("the peak (17.2-17.4 MiB in round 9b, below PyTorch's 22) is ReLU's backward after max-pool's "
+CONV_CAUSE = ("OpenBLAS's sgemm on the thin convolution products, and im2col's copies. The forward runs "
+              "channels-last: im2col in (i, j, c) column order from a padded channels-last copy of x (each window row "
+              "one run of KW·C = 21 floats, copied as one void item; ~1.5 ms a pass inside the step), then "
+              "(pixels × 148)·(148 × 32) per chunk, the bias the weight of a column of ones, into an (N, OH, OW, F) "
+              "buffer whose NCHW view is the output (ReLU, max-pool and the gradient keep that layout): ~5.7 ms, "
+              "where the (c, i, j) products took 6.6-7.0 plus 0.34 for the bias (round 10b). The weight gradient "
+              "reads G channels-last without a copy (cols · G, ~5.9-6.3 ms) from an NCHW im2col whose runs of OW "
+              "floats are copied as void items (~1.0 ms against 1.9-2.1). Our two convolution passes take ~14 ms "
+              "inside the step against PyTorch's ~12 (oneDNN: ~6.4 ms forward, ~5.5 backward), and the step sits at "
+              "0.98-1.07× PyTorch fastest-of-40 (base 1.07-1.18×), inside the CLI's spread under load. On this Zen 4 "
+              "OpenBLAS picks its SkylakeX kernels; its Haswell ones (OPENBLAS_CORETYPE=Haswell) ran the NCHW "
+              "forward's product at 83-93 GFLOP/s. Max-pool (ours ~4 ms forward and backward against PyTorch's ~9.5) wins back part of "
+              "it. See the profile notes")
+CONV_MEMORY_CAUSE = ("the peak (17.2-17.4 MiB in rounds 9b and 10b, below PyTorch's 22) is ReLU's backward after max-pool's "
                      "scatter: the gradient max-pool scattered (6.5 MiB; its channels-last scatter stages no half-size "
                      "copy since round 9b), ReLU's mask unpacked as 0/1 floats into which the product is written "
                      "(6.5 + 1.6 as bools), the affine layer's arrays (~3); ReLU keeps a bit mask of its output, not "

@@ -52,18 +52,37 @@ def test_conv2d_channels_last_forward(every_map_channels_last, monkeypatch, chun
     check_op(lambda x, w, b: F.conv2d(x, w, b, stride, padding, dilation, groups), x, w, b, order=2)
 
 
-def test_conv2d_channels_last_forward_is_bit_identical_in_float32(monkeypatch):
-    # the ConvNet's layer: colsᵀ · W₂ᵀ sums as W₂ · cols did, the bias added the same way
+@pytest.mark.parametrize("xs,ws,padding,stride,dilation", [
+    ((4, 3, 32, 32), (32, 3, 7, 7), 3, 1, 1),  # the ConvNet's layer
+    ((2, 8, 24, 24), (16, 8, 5, 5), 2, 1, 1),
+    ((2, 3, 64, 64), (8, 3, 3, 3), 1, 2, 1),
+    ((2, 4, 40, 40), (8, 4, 3, 3), 2, 1, 2),
+])
+def test_conv2d_channels_last_float32_errors_match_the_nchw_products(monkeypatch, xs, ws, padding, stride, dilation):
+    # the channels-last im2col sums in (i, j, c) order with the bias last, the NCHW products in (c, i, j) order
+    # and the bias after: the output and the weight gradient must be as close to float64 as the NCHW path's
     rng = np.random.default_rng(5)
-    x = al.tensor(rng.standard_normal((4, 3, 32, 32)).astype(np.float32))
-    w = al.tensor(rng.standard_normal((32, 3, 7, 7)).astype(np.float32))
-    b = al.tensor(rng.standard_normal(32).astype(np.float32))
-    out = F.conv2d(x, w, b, padding=3)
-    assert is_channels_last(out.data) and out.dtype == np.float32
-    monkeypatch.setattr(conv_ops, "SAMPLE_GEMM_COLUMNS", 1 << 30)  # the NCHW products
-    reference = F.conv2d(x, w, b, padding=3)
-    assert reference.data.flags.c_contiguous
-    np.testing.assert_array_equal(out.data, reference.data)
+    x = rng.standard_normal(xs).astype(np.float32)
+    w = (rng.standard_normal(ws) / np.sqrt(np.prod(ws[1:]))).astype(np.float32)
+    b = rng.standard_normal(ws[0]).astype(np.float32)
+
+    def run(dtype):
+        xt, wt, bt = (al.tensor(a.astype(dtype), requires_grad=True) for a in (x, w, b))
+        out = F.conv2d(xt, wt, bt, stride=stride, padding=padding, dilation=dilation)
+        g = np.random.default_rng(6).standard_normal(out.shape).astype(dtype)
+        out.backward(al.tensor(channels_last(g) if is_channels_last(out.data) else g))
+        return out.data, wt.grad.data, is_channels_last(out.data)
+
+    def error(a, reference):
+        return np.abs(a - reference).max() / np.abs(reference).max()
+
+    *exact, _ = run(np.float64)
+    *fast, fast_layout = run(np.float32)
+    monkeypatch.setattr(conv_ops, "SAMPLE_GEMM_COLUMNS", 1 << 30)  # the NCHW products and weight gradient
+    *nchw, nchw_layout = run(np.float32)
+    assert fast_layout and not nchw_layout and fast[0].dtype == np.float32
+    for a, before, reference in zip(fast, nchw, exact):
+        assert error(a, reference) < max(2 * error(before, reference), 1e-6)
 
 
 def layer(name: str):
@@ -154,3 +173,32 @@ def test_float32_convnet_chain_keeps_its_layout_and_dtype():
     assert w.grad.dtype == b.grad.dtype == np.float32
     reference = np.maximum(conv.data, 0).reshape(2, 8, 16, 2, 16, 2).max((3, 5))
     np.testing.assert_array_equal(pooled.data, reference)
+
+
+@pytest.mark.parametrize("kernel,stride,padding,dilation", [
+    ((7, 7), (1, 1), (3, 3), (1, 1)),  # the ConvNet's layer
+    ((3, 2), (2, 1), (1, 0), (1, 1)),  # stride along H only: runs of OW
+    ((3, 3), (1, 2), (1, 1), (1, 1)),  # stride along W: im2col's two-step copy, strided runs channels-last
+    ((3, 3), (1, 1), (2, 2), (2, 2)),  # dilation: channels-last runs of C per tap
+    ((1, 1), (1, 1), (0, 0), (1, 1)),
+])
+@pytest.mark.parametrize("chunk_elements", [conv_ops.CHUNK_ELEMENTS, 1])
+def test_im2col_runs_match_the_window_views(monkeypatch, chunk_elements, kernel, stride, padding, dilation):
+    # both im2col copies (void runs of a padded copy of x) against the windows' strided view of x, chunk by chunk,
+    # for a non-contiguous x and parts of one sample
+    monkeypatch.setattr(conv_ops, "CHUNK_ELEMENTS", chunk_elements)
+    monkeypatch.setattr(conv_ops, "ROWS_ELEMENTS", 1)
+    x = np.random.default_rng(3).standard_normal((3, 9, 5, 2)).astype(np.float32).transpose(0, 3, 1, 2)
+    window = conv_ops.Window(kernel, stride, padding, dilation, x.shape[2:])
+    windows = window.windows(window.gather_rows(x))  # (C, KH, KW, N, OH, OW)
+    seen = []
+    for batch, cols in window.im2col(x):
+        b = batch.stop - batch.start
+        np.testing.assert_array_equal(cols, windows[:, :, :, batch].reshape(cols.shape[0], -1))
+        seen.append(b)
+    for ones in (False, True):
+        for batch, cols in window.im2col_channels_last(x, ones=ones):
+            expected = windows[:, :, :, batch].transpose(3, 4, 5, 1, 2, 0).reshape(cols.shape[0], -1)
+            np.testing.assert_array_equal(cols[:, :expected.shape[1]], expected)
+            assert cols.shape[1] == expected.shape[1] + ones and (not ones or (cols[:, -1] == 1).all())
+    assert sum(seen) == 3

@@ -9,8 +9,10 @@ shape (C·KH·KW, B·OH·OW), one column per output pixel, and
     dx  = col2im(W₂ᵀ · G₂)             (adds each kernel offset's rows back)
 
 (per group when groups > 1). One-group convolutions with large maps (≥ SAMPLE_GEMM_COLUMNS pixels) compute
-the forward as colsᵀ · W₂ᵀ into a channels-last (N, OH, OW, F) buffer and return its (N, F, OH, OW) view: ReLU
-and max-pool keep that layout, so the gradient reaching dW comes back channels-last and G₂ᵀ is a view of it.
+the forward from a channels-last im2col, each output pixel's window a row in (i, j, c) order with a last 1 for
+the bias: cols_cl · [W₂ b]ᵀ (W₂'s columns reordered to match) into a channels-last (N, OH, OW, F) buffer, and
+return its (N, F, OH, OW) view: ReLU and max-pool keep that layout, so the gradient reaching dW comes back
+channels-last and G₂ᵀ is a view of it.
 The batch goes through in chunks of a few samples
 whose `cols` stay in cache, so no full-size `cols` ever exists and none is kept
 for backward: the weight gradient gathers the windows of x again (PyTorch also
@@ -43,9 +45,9 @@ from .winograd import Winograd, skewed_staging
 # Elements of `cols` per batch chunk (at least one sample): about 2 MiB of float32, so a chunk is
 # written and multiplied while in cache, and the matmuls still have thousands of columns.
 CHUNK_ELEMENTS = 1 << 19
-# Elements of `rows` (im2col's first copy) per part of the batch: 2 MiB of float32 bounds the memory it
-# takes (the whole batch's `rows` was the ResNet step's peak), while parts of several chunks keep the copies
-# few and long (one part per chunk was ~10% slower at 3 channels).
+# Elements of im2col's copy of x per part of the batch (x padded, or the two-step copy's `rows`): 2 MiB of
+# float32 bounds the memory it takes (the whole batch's `rows` was the ResNet step's peak), while parts of
+# several chunks keep the copies few and long (one part per chunk was ~10% slower at 3 channels).
 ROWS_ELEMENTS = 1 << 19
 # Output pixels per sample from which the forward multiplies sample by sample straight into the output;
 # below, products of OH·OW columns are too small for BLAS to run at speed (3×3 at 16×16, 64 channels: 25%
@@ -141,10 +143,11 @@ class Window:
                 view[...] = piece
         return np.ascontiguousarray(self.crop(xp))
 
-    # im2col in two steps per batch chunk: one copy along W (`rows`, KW·OW/W_pad times the chunk's size),
-    # then one copy along H whose runs are whole OH·OW planes. Gathering windows in one
-    # copy moves runs of only OW elements, several times slower in NumPy. Neither step makes a padded
-    # copy of x: the padding is the zeros of `rows` no column of x lands on.
+    # im2col in two steps per batch chunk (im2col's path for strides along W; F.unfold's; col2im's adjoint):
+    # one copy along W (`rows`, KW·OW/W_pad times the chunk's size), then one copy along H whose runs are whole
+    # OH·OW planes. Gathering windows in one copy of floats moves runs of only OW elements, several times slower
+    # in NumPy (as one void item per run it is faster: `im2col`). Neither step makes a padded copy of x: the
+    # padding is the zeros of `rows` no column of x lands on.
     def rows_shape(self, n: int, c: int) -> tuple[int, ...]:
         return c, self.kernel[1], n, self.padded_hw[0], self.out_hw[1]
 
@@ -197,18 +200,71 @@ class Window:
 
     def im2col(self, x: np.ndarray) -> Iterator[tuple[slice, np.ndarray]]:
         """x (N, C, H, W) by batch chunks: (chunk, its cols (C·KH·KW, B·OH·OW)), each output pixel's window
-        as a column. One buffer serves every chunk: a chunk's cols are valid until the next is made."""
-        (n, c), (oh, ow) = x.shape[:2], self.out_hw
+        as a column. At stride 1 along W, each (channel, kernel offset, output row) reads one run of OW values
+        of x padded, copied as one void item from a padded copy of x made part by part: ~1.7× faster than the
+        two-step copy (`gather_rows`, then `windows`), which remains for strides along W. One buffer serves
+        every chunk: a chunk's cols are valid until the next is made."""
+        (n, c), (oh, ow), width = x.shape[:2], self.out_hw, x.shape[1] * len(self)
+        (kh, kw), (sh, sw), (dh, dw) = self.kernel, self.stride, self.dilation
+        part_size = c * int(np.prod(self.padded_hw)) if sw == 1 else int(np.prod(self.rows_shape(1, c)))
+        run = np.dtype((np.void, ow * x.itemsize))
         buffer = None
-        for part in self.batches(n, c, ROWS_ELEMENTS // int(np.prod(self.rows_shape(1, c)))):
-            windows = self.windows(self.gather_rows(x[part]))
+        for part in self.batches(n, c, ROWS_ELEMENTS // part_size):
+            if sw == 1:
+                xp = np.ascontiguousarray(self.pad(x[part]))
+                step_n, step_c, step_h, step_w = xp.strides
+            else:
+                windows = self.windows(self.gather_rows(x[part]))
             for batch in self.batches(part.stop - part.start, c):
                 b = batch.stop - batch.start
                 if buffer is None:
-                    buffer = np.empty(c * len(self) * b * oh * ow, x.dtype)
-                cols = buffer[:c * len(self) * b * oh * ow].reshape(c, *self.kernel, b, oh, ow)
-                np.copyto(cols, windows[:, :, :, batch])
-                yield slice(part.start + batch.start, part.start + batch.stop), cols.reshape(c * len(self), b * oh * ow)
+                    buffer = np.empty(width * b * oh * ow, x.dtype)
+                cols = buffer[:width * b * oh * ow].reshape(width, b * oh * ow)
+                if sw == 1:
+                    rows = np.ndarray((c, kh, kw, b, oh), run, buffer=xp, offset=batch.start * step_n,
+                                      strides=(step_c, dh * step_h, dw * step_w, step_n, sh * step_h))
+                    np.copyto(cols.reshape(-1, ow).view(run).reshape(rows.shape), rows)
+                else:
+                    np.copyto(cols.reshape(c, kh, kw, b, oh, ow), windows[:, :, :, batch])
+                yield slice(part.start + batch.start, part.start + batch.stop), cols
+
+    def padded_channels_last(self, x: np.ndarray) -> np.ndarray:
+        """x (N, C, H, W) -> a zero-padded (N, H_pad, W_pad, C) copy, written channel by channel (runs of W
+        values read; a single transposing copy writes runs of C, ~3× slower at C = 3)."""
+        (ph, pw), (h, w) = self.padding, self.in_hw
+        xp = (np.zeros if ph or pw else np.empty)((x.shape[0], *self.padded_hw, x.shape[1]), x.dtype)
+        inner = xp[:, ph:ph + h, pw:pw + w]
+        for c in range(x.shape[1]):
+            inner[..., c] = x[:, c]
+        return xp
+
+    def im2col_channels_last(self, x: np.ndarray, ones: bool = False) -> Iterator[tuple[slice, np.ndarray]]:
+        """x (N, C, H, W) by batch chunks: (chunk, its cols (B·OH·OW, KH·KW·C)), each output pixel's window as
+        a row in (i, j, c) order, so cols is a contiguous left operand for BLAS (cols · W₂ᵀ ran at ~90 GFLOP/s
+        in the ConvNet's shape, im2col's colsᵀ at ~77). With `ones`, cols has a last column of ones (the bias's
+        column in the product). From a padded channels-last copy of x (made part by part), a window row (j and
+        c together, KW·C values) is one contiguous run, copied as one void item: NumPy then moves one item per
+        run instead of looping over KW·C values (~2× faster at KW·C = 21). One buffer serves every chunk: a
+        chunk's cols are valid until the next is made."""
+        (n, c), (oh, ow), width = x.shape[:2], self.out_hw, x.shape[1] * len(self)
+        (kh, kw), (sh, sw), (dh, dw) = self.kernel, self.stride, self.dilation
+        # a window row is one run when its taps are adjacent (no dilation along W), else each tap's C values are
+        runs = (oh, ow, kh) if dw == 1 or kw == 1 else (oh, ow, kh, kw)
+        run = np.dtype((np.void, width * x.itemsize // int(np.prod(runs[2:]))))
+        buffer = None
+        for part in self.batches(n, c, ROWS_ELEMENTS // (c * int(np.prod(self.padded_hw)))):
+            xp = self.padded_channels_last(x[part])
+            step_n, step_h, step_w, _ = xp.strides
+            run_strides = (step_n, sh * step_h, sw * step_w, dh * step_h, dw * step_w)[:len(runs) + 1]
+            for batch in self.batches(part.stop - part.start, c):
+                b = batch.stop - batch.start
+                if buffer is None:
+                    buffer = np.empty((b * oh * ow, width + ones), x.dtype)
+                    buffer[:, width:] = 1
+                cols = buffer[:b * oh * ow]
+                windows = np.ndarray((b, *runs), run, buffer=xp, offset=batch.start * step_n, strides=run_strides)
+                np.copyto(cols[:, :width].view(run).reshape(b, *runs), windows)
+                yield slice(part.start + batch.start, part.start + batch.stop), cols
 
 
 class Shifted:
@@ -487,21 +543,20 @@ class Conv2d(Function):
         return out.reshape(n, f, *self.window.out_hw)
 
     def _channels_last(self, x: np.ndarray, w: np.ndarray, b: np.ndarray | None, dtype: np.dtype) -> np.ndarray:
-        """One group, large maps: the products colsᵀ · W₂ᵀ (pixels × F) of each chunk written straight into an
-        (N, OH, OW, F) buffer, the bias added while in cache; the result is its (N, F, OH, OW) view. The sums are
-        W₂ · cols's (~76 GFLOP/s at any alignment of cols, where W₂ · cols ran 61-79 by alignment), and no
+        """One group, large maps: the products cols · W₂ᵀ (pixels × F) of each chunk's channels-last im2col
+        (`Window.im2col_channels_last`, columns in (i, j, c) order, W₂'s columns reordered to match) written
+        straight into an (N, OH, OW, F) buffer; the result is its (N, F, OH, OW) view. The bias is the weight of
+        cols' last column, all ones: the product adds it, no pass over the output (~0.3 ms in the ConvNet). No
         transposing copy follows: ReLU and max-pool work in the layout they get, and the gradient comes back
-        channels-last, so the weight gradient needs no copy of G."""
-        (n, f), ow = (x.shape[0], w.shape[0]), self.window.out_hw[1]
+        channels-last, so the weight gradient needs no copy of G. The sums run in (i, j, c) order, bias last,
+        not in (c, i, j) order: float32 errors against float64 are as large as before (tests/test_nn_conv_channels_last.py)."""
+        n, f = x.shape[0], w.shape[0]
         out = np.empty((n, *self.window.out_hw, f), dtype)
-        w_cols = w.reshape(f, -1).T  # (C·KH·KW, F), a view
-        # the bias repeated along an output row (OW·F): NumPy's add then runs rows of OW·F, not of F (~40% faster)
-        bias_row = None if b is None else np.tile(b, ow)
-        for batch, cols in self.window.im2col(x):
-            np.matmul(cols.T, w_cols, out=out[batch].reshape(-1, f))
-            if bias_row is not None:
-                image_rows = out[batch].reshape(-1, ow * f)
-                np.add(image_rows, bias_row, out=image_rows)
+        w_rows = w.transpose(0, 2, 3, 1).reshape(f, -1)  # (F, KH·KW·C): W₂ in cols' column order
+        if b is not None:
+            w_rows = np.concatenate([w_rows, b.reshape(f, 1)], axis=1)
+        for batch, cols in self.window.im2col_channels_last(x, ones=b is not None):
+            np.matmul(cols, w_rows.T, out=out[batch].reshape(-1, f))
         return out.transpose(0, 3, 1, 2)
 
     def backward(self, g):
