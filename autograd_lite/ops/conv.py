@@ -38,7 +38,7 @@ from ..engine import Function, OpError, is_grad_enabled, wrap_grads
 from ..tensor import Tensor
 from .activation import require_tensors
 from .registry import register
-from .winograd import Winograd, skewed_staging
+from .winograd import StrideTwoWinograd, Winograd, skewed_staging
 
 # Elements of `cols` per batch chunk (at least one sample): about 2 MiB of float32, so a chunk is
 # written and multiplied while in cache, and the matmuls still have thousands of columns.
@@ -413,11 +413,15 @@ class Shifted:
 
 
 def _channel_products(window: Window, groups: int, channels: int, filters: int, images: int,
-                      *arrays: np.ndarray) -> Winograd | Shifted | None:
+                      *arrays: np.ndarray) -> Winograd | StrideTwoWinograd | Shifted | None:
     """The path without im2col for a one-group convolution with many channels, if one applies: Winograd for a 3×3
-    "same" stride-1 convolution of float `arrays`, shifted products otherwise; None for im2col."""
-    if Winograd.applies(window, groups, channels, filters, np.result_type(*arrays)):
+    "same" stride-1 convolution of float `arrays`, polyphase Winograd for a 3×3 stride-2 one with padding 1, shifted
+    products otherwise; None for im2col."""
+    dtype = np.result_type(*arrays)
+    if Winograd.applies(window, groups, channels, filters, dtype):
         return Winograd(window.in_hw, images)
+    if StrideTwoWinograd.applies(window, groups, channels, filters, dtype):
+        return StrideTwoWinograd(window, images)
     if Shifted.applies(groups, channels, filters):
         return Shifted(window, images)
     return None
