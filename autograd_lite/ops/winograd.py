@@ -596,7 +596,8 @@ class _PolyOutputAdjoint:
 
 class _PolyTilesAdjoint:
     """One call's buffers for dx of a chunk: dV_ξ = dM_ξ·U_ξᵀ, then the adjoint of `_PolyTiles` (its subtract passes
-    reversed, each window's share added back), unloaded by class into dx's chunk."""
+    reversed, each window's share added back), unloaded by class into a channels-last buffer (runs of C; straight into
+    dx's NCHW chunk, the copies took 1.5 ms per 64 images of 16×16 against 0.8 with this one), then into dx."""
 
     def __init__(self, poly: StrideTwoWinograd, channels: int, dtype: np.dtype) -> None:
         self.poly, self.channels, self.dtype = poly, channels, dtype
@@ -628,9 +629,9 @@ class _PolyTilesAdjoint:
         np.copyto(dx, corner)
 
     def make_plan(self, images: int) -> tuple:
-        th, tw, c, dtype = self.poly.th, self.poly.tw, self.channels, self.dtype
-        full, corner = _poly_staging(self.poly, images, c, dtype)
-        x = _classes(full)
+        th, tw, c, dtype, (h, w) = self.poly.th, self.poly.tw, self.channels, self.dtype, self.poly.hw
+        by_pixel = np.empty((images, 4 * th, 4 * tw, c), dtype)
+        x = by_pixel.reshape(images, th, 4, tw, 4, c).transpose(1, 2, 3, 4, 0, 5)  # (TH, 4, TW, 4, B, C)
         dv_flat = np.empty((25, th * tw * images, c), dtype)
         dv = dv_flat.reshape(5, 5, th, tw, images, c)
         dq = np.empty((2, th, tw + 1, images, c), dtype)
@@ -641,7 +642,7 @@ class _PolyTilesAdjoint:
                   (x[:, 3, :, :3], dr0[:, 1:].transpose(1, 2, 0, 3, 4)),
                   (x[:, :3, :, 3], dc0[:, :, 1:].transpose(1, 0, 2, 3, 4)),
                   (x[:, 3, :, 3], dboth[1:, 1:])]
-        return dv_flat, dv, dq, dr0, dc0, dboth, copies, corner
+        return dv_flat, dv, dq, dr0, dc0, dboth, copies, by_pixel[:, :h, :w].transpose(0, 3, 1, 2)
 
 
 def _add_windows(out: np.ndarray, axis: int, first: np.ndarray, second: np.ndarray) -> None:
