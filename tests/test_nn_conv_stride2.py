@@ -19,16 +19,16 @@ def window(h, w, stride=2, padding=1):
 
 @pytest.fixture
 def polyphase(monkeypatch):
-    """Make every one-group 3×3 stride-2 conv2d with padding 1 take the polyphase path, in chunks of 1-3 images."""
+    """Make every one-group 3×3 stride-2 conv2d with padding 1 take the polyphase path, in chunks of 8 tiles."""
     monkeypatch.setattr(winograd_ops, "WINOGRAD_MIN_CHANNELS", 1)
-    monkeypatch.setattr(winograd_ops, "WINOGRAD_TILES", 12)
+    monkeypatch.setattr(winograd_ops, "STRIDE_TWO_TILES", 8)
 
 
 POLY_CASES = [
-    (3, 2, 3, 8, 8),   # 4 tiles an image, chunks of 3 (12 tiles)
-    (5, 3, 2, 7, 9),   # odd sizes: outputs past OH, OW cropped, x's missing rows and columns zeros
+    (3, 2, 3, 8, 8),   # 4 tiles an image: chunks of two images, then a shorter one (its buffers laid out again)
+    (5, 3, 2, 7, 9),   # odd sizes: outputs past OH, OW cropped, x's missing rows and columns zeros; chunks of one
     (2, 2, 3, 1, 1),   # one pixel: only the centre tap reads x
-    (3, 2, 2, 6, 5),   # one tile row of two columns, chunks of two images and a shorter last one
+    (3, 2, 2, 6, 5),   # 3×3 outputs in 2×2 tiles, the last row and column cropped; chunks of 2 and 1
     (2, 3, 2, 8, 16),  # 1 KiB planes (float64): the skewed staging
 ]
 
