@@ -19,7 +19,8 @@ backward is one of the other two ops: second derivatives work.
 One-group convolutions with many channels (≥ SHIFTED_MIN_CHANNELS, ResNet-like) skip im2col: `Shifted`
 multiplies shifted row blocks of a channels-last copy of x by each kernel tap's C × F matrix, and among those the
 3×3 "same" stride-1 ones run as Winograd F(2×2, 3×3) (ops/winograd.py: 16 products per 2×2 output tile, 4/9
-of the FLOPs).
+of the FLOPs), and the 3×3 stride-2 ones with padding 1 as Winograd on x's four polyphase components
+(`StrideTwoWinograd`: 25 products per 2×2 output tile, 25/36 of the FLOPs).
 Pooling walks the KH·KW kernel offsets, each a strided view of the input (no
 loop over pixels); max-pool records each window's first maximum and routes G there.
 """

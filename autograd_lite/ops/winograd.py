@@ -371,7 +371,6 @@ class _OutputAdjoint(_Chunked):
 #
 # Frequencies, in this order: d1, d2, d3 (x itself, no arithmetic), d0 − d2, d4 − d2. In 2-D a 2×2 output tile
 # takes 5 × 5 = 25 products (tiles × C)·(C × F) instead of 4 × 9 = 36 direct, all transforms 0/±1 (exact).
-_POLY_BT = ((0, 1, 0, 0, 0), (0, 0, 1, 0, 0), (0, 0, 0, 1, 0), (1, 0, -1, 0, 0), (0, 0, -1, 0, 1))  # (documents)
 _POLY_G = ((0, 1, 0), (1, 0, 1), (0, 1, 0), (1, 0, 0), (0, 0, 1))  # frequency × kernel tap
 _POLY_AT = ((1, 1, 0, 1, 0), (0, 1, 1, 0, 1))  # output × frequency
 # Tiles per chunk of `StrideTwoWinograd`: the ResNet's stride-2 layer (16 tiles an image) ran as fast at 64 as at 128
