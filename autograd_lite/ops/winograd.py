@@ -375,7 +375,8 @@ _POLY_G = ((0, 1, 0), (1, 0, 1), (0, 1, 0), (1, 0, 0), (0, 0, 1))  # frequency �
 _POLY_AT = ((1, 1, 0, 1, 0), (0, 1, 1, 0, 1))  # output × frequency
 # Tiles per chunk of `StrideTwoWinograd`: the ResNet's stride-2 layer (16 tiles an image) ran as fast at 64 as at 128
 # (forward 4.55 / 4.50 ms, dx + dW 9.89 / 10.11 alone, busy machine; whole step within noise), and at 128 the buffers
-# (V and M are 25 × tiles × C) raised the step's peak memory from 16.8 to 18.7 MiB; 256 was slower.
+# (V and M are 25 × tiles × C) raised the step's peak memory from 16.8 to 18.7 MiB; 256 was slower. Chunks are whole
+# images: larger ones take the shifted products (16 images of 64×64, 256 tiles each: dx + dW 53 ms against 46).
 STRIDE_TWO_TILES = 64
 _poly_matrices: dict[tuple[str, np.dtype], np.ndarray] = {}
 
@@ -411,12 +412,11 @@ class StrideTwoWinograd:
 
     @staticmethod
     def applies(window: Any, groups: int, channels: int, filters: int, dtype: np.dtype) -> bool:
-        """Whether `window` (a conv.Window) is a 3×3 stride-2 convolution with padding 1 that this runs faster,
-        in float32 or float64."""
+        """Whether `window` (a conv.Window) is a 3×3 stride-2 convolution with padding 1 that this runs faster: in
+        float32 or float64, at most `STRIDE_TWO_TILES` tiles an image."""
         return (groups == 1 and min(channels, filters) >= WINOGRAD_MIN_CHANNELS and window.kernel == (3, 3)
                 and window.stride == (2, 2) and window.padding == (1, 1) and window.dilation == (1, 1)
-                and dtype in _FLOATS
-                and -(-window.out_hw[0] // 2) * -(-window.out_hw[1] // 2) <= WINOGRAD_MAX_IMAGE_TILES)
+                and dtype in _FLOATS and -(-window.out_hw[0] // 2) * -(-window.out_hw[1] // 2) <= STRIDE_TWO_TILES)
 
     def chunks(self, n: int) -> Iterator[slice]:
         """The batch of n images in chunks of `step`."""
