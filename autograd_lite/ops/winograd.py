@@ -148,7 +148,7 @@ class Winograd:
     """
 
     def __init__(self, in_hw: tuple[int, int], images: int) -> None:
-        self.hw = in_hw
+        self.hw = self.out_hw = in_hw
         self.th, self.tw = -(-in_hw[0] // 2), -(-in_hw[1] // 2)
         self.step = max(1, min(images, WINOGRAD_TILES // (self.th * self.tw)))
 
@@ -304,29 +304,40 @@ class _Outputs(_Chunked):
     The output transform is one product (4 × 16)·(16 × tiles·F) by Aᵀ ⊗ Aᵀ (Y[2a + e] is output pixel
     (2t + a, 2u + e) of tile (t, u)): the eight add/subtract passes it replaced took ~3× as long. Y then goes
     through y (B, 2·TH, 2·TW, F) into the NCHW output."""
+    frequencies = 16
+    bias_frequency = 5  # M_ξ at ξ = (1, 1) reaches each of a tile's 4 outputs with weight 1
 
-    def __init__(self, winograd: Winograd, filters: int, dtype: np.dtype) -> None:
+    def __init__(self, winograd: Any, filters: int, dtype: np.dtype) -> None:
         size = winograd.step * winograd.th * winograd.tw * filters
-        self.winograd, self.filters, self.matrix = winograd, filters, _output_matrix(np.dtype(dtype))
-        self.m, self.by_tile, self.y = (np.empty(k * size, dtype) for k in (16, 4, 4))
+        self.winograd, self.filters, self.matrix = winograd, filters, self.output_matrix(np.dtype(dtype))
+        self.m, self.by_tile, self.y = (np.empty(k * size, dtype) for k in (self.frequencies, 4, 4))
+
+    @staticmethod
+    def output_matrix(dtype: np.dtype) -> np.ndarray:
+        return _output_matrix(dtype)
 
     def __call__(self, v: np.ndarray, u: np.ndarray, bias: np.ndarray | None, out: np.ndarray) -> None:
-        """The outputs of a chunk's V (16, tiles, C) with filters u (16, C, F) (+ bias) into out (B, F, H, W)."""
+        """The outputs of a chunk's V (ξ, tiles, C) with filters u (ξ, C, F) (+ bias) into out (B, F, OH, OW)."""
         m, outputs, reorder, by_pixel = self.layout(out.shape[0])
         np.matmul(v, u, out=m)
-        if bias is not None:  # M_ξ at ξ = (1, 1) reaches each of a tile's 4 outputs with weight 1
-            m[5] += bias
-        np.matmul(self.matrix, m.reshape(16, -1), out=outputs)
+        if bias is not None:
+            m[self.bias_frequency] += bias
+        np.matmul(self.matrix, m.reshape(self.frequencies, -1), out=outputs)
         np.copyto(*reorder)
         out[...] = by_pixel
 
     def make_plan(self, images: int) -> tuple:
-        (th, tw), f, (h, w) = (self.winograd.th, self.winograd.tw), self.filters, self.winograd.hw
-        m = _compact(self.m, (16, images * th * tw, f))
+        (th, tw), f, (h, w) = (self.winograd.th, self.winograd.tw), self.filters, self.winograd.out_hw
+        m = _compact(self.m, (self.frequencies, images * th * tw, f))
         outputs = _compact(self.by_tile, (4, images * th * tw * f))
         y = _compact(self.y, (images, th, 2, tw, 2, f))
-        reorder = y, outputs.reshape(2, 2, tw, th, images, f).transpose(4, 3, 0, 2, 1, 5)
+        reorder = y, self.by_pixel(outputs, images)
         return m, outputs, reorder, y.reshape(images, 2 * th, 2 * tw, f)[:, :h, :w].transpose(0, 3, 1, 2)
+
+    def by_pixel(self, outputs: np.ndarray, images: int) -> np.ndarray:
+        """The (4, tiles·F) outputs as a (B, TH, 2, TW, 2, F) view; tiles in `Winograd`'s order (u, t, b)."""
+        th, tw = self.winograd.th, self.winograd.tw
+        return outputs.reshape(2, 2, tw, th, images, self.filters).transpose(4, 3, 0, 2, 1, 5)
 
 
 class _OutputAdjoint(_Chunked):
@@ -486,7 +497,7 @@ def _classes(full: np.ndarray) -> np.ndarray:
     return full.reshape(b, c, h4 // 4, 4, w4 // 4, 4).transpose(2, 3, 4, 5, 0, 1)
 
 
-class _PolyTiles:
+class _PolyTiles(_Chunked):
     """One call's buffers turning chunks of B images (B, C, H, W) into V (25, tiles, C) of `StrideTwoWinograd`,
     frequencies (row, column) in its order, tiles (t, u, b). Padded positions 4t + k: class k ∈ {1, 2, 3} is x's
     4t + k − 1 (frequencies 0, 1, 2 along that axis), class 0 is x's 4t − 1 (zero at t = 0). The buffers r0
@@ -495,13 +506,10 @@ class _PolyTiles:
 
     def __init__(self, poly: StrideTwoWinograd, channels: int, dtype: np.dtype) -> None:
         self.poly, self.channels, self.dtype = poly, channels, dtype
-        self.images, self.plan = None, None
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
         """V (25, tiles, C) of the chunk x (B, C, H, W)."""
-        if x.shape[0] != self.images:
-            self.images, self.plan = x.shape[0], self.make_plan(x.shape[0])
-        corner, copies, ops, v = self.plan
+        corner, copies, ops, v = self.layout(x.shape[0])
         np.copyto(corner, x)
         for slot, part in copies:
             np.copyto(slot, part)
@@ -539,35 +547,19 @@ def _windows(a: np.ndarray, axis: int, size: int) -> np.ndarray:
     return np.lib.stride_tricks.as_strided(a, shape, strides, writeable=False)
 
 
-class _PolyOutputs:
+class _PolyOutputs(_Outputs):
     """One call's buffers for a chunk's M = V·U (+ bias), Y = (Aᵀ ⊗ Aᵀ)·M and Y into (B, F, OH, OW) through a
-    channels-last y (B, 2·TH, 2·TW, F)."""
+    channels-last y (B, 2·TH, 2·TW, F); tiles in `StrideTwoWinograd`'s order (t, u, b)."""
+    frequencies = 25
+    bias_frequency = 6  # (d2, d2) reaches each of a tile's 4 outputs with weight 1
 
-    def __init__(self, poly: StrideTwoWinograd, filters: int, dtype: np.dtype) -> None:
-        self.poly, self.filters, self.matrix = poly, filters, _poly_matrix("output", np.dtype(dtype))
-        size = poly.step * poly.th * poly.tw * filters
-        self.m, self.by_tile, self.y = (np.empty(k * size, dtype) for k in (25, 4, 4))
-        self.images, self.plan = None, None
+    @staticmethod
+    def output_matrix(dtype: np.dtype) -> np.ndarray:
+        return _poly_matrix("output", dtype)
 
-    def __call__(self, v: np.ndarray, u: np.ndarray, bias: np.ndarray | None, out: np.ndarray) -> None:
-        """The outputs of a chunk's V (25, tiles, C) with filters u (25, C, F) (+ bias) into out (B, F, OH, OW)."""
-        if out.shape[0] != self.images:
-            self.images, self.plan = out.shape[0], self.make_plan(out.shape[0])
-        m, outputs, reorder, by_pixel = self.plan
-        np.matmul(v, u, out=m)
-        if bias is not None:  # frequency (d2, d2), ξ = 6, reaches each of a tile's 4 outputs with weight 1
-            m[6] += bias
-        np.matmul(self.matrix, m.reshape(25, -1), out=outputs)
-        np.copyto(*reorder)
-        out[...] = by_pixel
-
-    def make_plan(self, images: int) -> tuple:
-        (th, tw), f, (oh, ow) = (self.poly.th, self.poly.tw), self.filters, self.poly.out_hw
-        m = _compact(self.m, (25, images * th * tw, f))
-        outputs = _compact(self.by_tile, (4, images * th * tw * f))
-        y = _compact(self.y, (images, th, 2, tw, 2, f))
-        reorder = y, outputs.reshape(2, 2, th, tw, images, f).transpose(4, 2, 0, 3, 1, 5)
-        return m, outputs, reorder, y.reshape(images, 2 * th, 2 * tw, f)[:, :oh, :ow].transpose(0, 3, 1, 2)
+    def by_pixel(self, outputs: np.ndarray, images: int) -> np.ndarray:
+        th, tw = self.winograd.th, self.winograd.tw
+        return outputs.reshape(2, 2, th, tw, images, self.filters).transpose(4, 2, 0, 3, 1, 5)
 
 
 class _PolyOutputAdjoint:
@@ -597,20 +589,17 @@ class _PolyOutputAdjoint:
         return dm.reshape(25, -1, f)
 
 
-class _PolyTilesAdjoint:
+class _PolyTilesAdjoint(_Chunked):
     """One call's buffers for dx of a chunk: dV_ξ = dM_ξ·U_ξᵀ, then the adjoint of `_PolyTiles` (its subtract passes
     reversed, each window's share added back), unloaded by class into a channels-last buffer (runs of C; straight into
     dx's NCHW chunk, the copies took 1.5 ms per 64 images of 16×16 against 0.8 with this one), then into dx."""
 
     def __init__(self, poly: StrideTwoWinograd, channels: int, dtype: np.dtype) -> None:
         self.poly, self.channels, self.dtype = poly, channels, dtype
-        self.images, self.plan = None, None
 
     def __call__(self, dm: np.ndarray, u_back: np.ndarray, dx: np.ndarray) -> None:
         """dx's chunk (B, C, H, W) from dM (25, tiles, F) and u_back (25, F, C)."""
-        if dx.shape[0] != self.images:
-            self.images, self.plan = dx.shape[0], self.make_plan(dx.shape[0])
-        dv_flat, dv, dq, dr0, dc0, dboth, copies, corner = self.plan
+        dv_flat, dv, dq, dr0, dc0, dboth, copies, corner = self.layout(dx.shape[0])
         np.matmul(dm, u_back, out=dv_flat)
         # the last subtract pass: V[3 + kr, 3 + kc] = q[kr][:, kc:kc + TW] − V[3 + kr, 1]
         _add_windows(dq, 2, dv[3:, 3], dv[3:, 4])
