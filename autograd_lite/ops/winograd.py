@@ -21,6 +21,9 @@ Python), the output transform one (4 × 16)·(16 × tiles·F) product, in chunks
 in cache. The gradients are the adjoints: with dM = A·dY·Aᵀ per output tile,
 dU_ξ = V_ξᵀ · dM_ξ and dW = Gᵀ·dU·G; dx is the same convolution of G with the flipped, channel-transposed
 filters (a stride-1 "same" 3×3 convolution's input gradient is one).
+
+`StrideTwoWinograd` (below) runs a 3×3 stride-2 convolution with padding 1 as Winograd on x's four polyphase
+components: 25 products per 2×2 output tile instead of 36.
 """
 from __future__ import annotations
 
