@@ -131,10 +131,11 @@ TARGETS = [
            "the convolutions take most of the step's ~47 ms: the two stride-1 layers run as Winograd F(2×2, 3×3) "
            "(16 products (tiles × 64)·(64 × 64) at OpenBLAS's ~110 GFLOP/s, 4/9 of the direct FLOPs, ~13 ms with "
            "backward), whose NumPy transforms and channels-last copies take about as long again (~25-27 ms in all); "
-           "the stride-2 layer stays on KH·KW shifted products, at OpenBLAS's in-cache peak (~99 GFLOP/s) but on "
-           "11% junk rows, plus its channels-last loads and write-backs (alone 4.8-5.4 ms forward, 9.5-9.9 dx + dW "
-           "against PyTorch's 3.9-4.1 and 9.8-10.4 in the same runs); batch norm and ReLU ~5. The step sits at "
-           "0.87-0.91× PyTorch fastest-of-many, inside the CLI's spread under load. See the profile notes"),
+           "the stride-2 layer runs as Winograd on x's four polyphase components (25 products per 2×2 output tile, "
+           "62% of the former shifted products' FLOPs, at ~110 GFLOP/s; alone 3.9-4.1 ms forward, 8.4-8.5 dx + dW "
+           "against PyTorch's 3.6-3.7 and 8.7-8.9 in the same runs), its NCHW load and write-back (~0.8 ms "
+           "forward) the rest of its gap; batch norm and ReLU ~5. The step sits at 0.80-0.88× PyTorch "
+           "fastest-of-many, inside the CLI's spread under load. See the profile notes"),
     Target("resnet", "ResNet conv stage peak memory ≤ 1.0× PyTorch", memory_ratio("resnet", "torch"), 1.0, "#21",
            "the peak is the first batch norm's backward (8 MiB of temporaries, x − μ recomputed and dx, over "
            "8.3 MiB alive; x − μ is not kept between forward and backward); the "
@@ -175,6 +176,6 @@ TARGETS = [
         ("gplvm", "SciPy serves only the Cholesky factorization here (potrf; without it `np.linalg.cholesky`, "
                   "whose gufunc layer copies the matrix in and out: 165-215 against 135-175 µs at n = 200, "
                   "~3% of the step); the triangular inverse is the same NumPy code either way"),
-        ("resnet", "SciPy serves SGD's update here (axpy) and the stride-2 layer's accumulating products (gemm "
-                   "with β = 1, ~0.3 ms of its 5 ms forward alone): a difference beyond ~2% is run-to-run noise"))
+        ("resnet", "SciPy serves only SGD's update here (axpy; the stride-2 layer's polyphase Winograd is NumPy "
+                   "alone): a difference beyond ~2% is run-to-run noise"))
 ]

@@ -21,7 +21,8 @@ backward is one of the other two ops: second derivatives work.
 One-group convolutions with many channels (≥ SHIFTED_MIN_CHANNELS, ResNet-like) skip im2col: `Shifted`
 multiplies shifted row blocks of a channels-last copy of x by each kernel tap's C × F matrix, and among those the
 3×3 "same" stride-1 ones run as Winograd F(2×2, 3×3) (ops/winograd.py: 16 products per 2×2 output tile, 4/9
-of the FLOPs).
+of the FLOPs), and the 3×3 stride-2 ones with padding 1 as Winograd on x's four polyphase components
+(`StrideTwoWinograd`: 25 products per 2×2 output tile, 25/36 of the FLOPs).
 Pooling walks the KH·KW kernel offsets, each a strided view of the input (no
 loop over pixels); max-pool records each window's first maximum and routes G there.
 """
@@ -40,7 +41,7 @@ from ..engine import Function, OpError, is_grad_enabled, wrap_grads
 from ..tensor import Tensor
 from .activation import require_tensors
 from .registry import register
-from .winograd import Winograd, skewed_staging
+from .winograd import StrideTwoWinograd, Winograd, skewed_staging
 
 # Elements of `cols` per batch chunk (at least one sample): about 2 MiB of float32, so a chunk is
 # written and multiplied while in cache, and the matmuls still have thousands of columns.
@@ -469,11 +470,15 @@ class Shifted:
 
 
 def _channel_products(window: Window, groups: int, channels: int, filters: int, images: int,
-                      *arrays: np.ndarray) -> Winograd | Shifted | None:
+                      *arrays: np.ndarray) -> Winograd | StrideTwoWinograd | Shifted | None:
     """The path without im2col for a one-group convolution with many channels, if one applies: Winograd for a 3×3
-    "same" stride-1 convolution of float `arrays`, shifted products otherwise; None for im2col."""
-    if Winograd.applies(window, groups, channels, filters, np.result_type(*arrays)):
+    "same" stride-1 convolution of float `arrays`, polyphase Winograd for a 3×3 stride-2 one with padding 1, shifted
+    products otherwise; None for im2col."""
+    dtype = np.result_type(*arrays)
+    if Winograd.applies(window, groups, channels, filters, dtype):
         return Winograd(window.in_hw, images)
+    if StrideTwoWinograd.applies(window, groups, channels, filters, dtype):
+        return StrideTwoWinograd(window, images)
     if Shifted.applies(groups, channels, filters):
         return Shifted(window, images)
     return None

@@ -21,6 +21,9 @@ Python), the output transform one (4 × 16)·(16 × tiles·F) product, in chunks
 in cache. The gradients are the adjoints: with dM = A·dY·Aᵀ per output tile,
 dU_ξ = V_ξᵀ · dM_ξ and dW = Gᵀ·dU·G; dx is the same convolution of G with the flipped, channel-transposed
 filters (a stride-1 "same" 3×3 convolution's input gradient is one).
+
+`StrideTwoWinograd` (below) runs a 3×3 stride-2 convolution with padding 1 as Winograd on x's four polyphase
+components: 25 products per 2×2 output tile instead of 36.
 """
 from __future__ import annotations
 
@@ -148,7 +151,7 @@ class Winograd:
     """
 
     def __init__(self, in_hw: tuple[int, int], images: int) -> None:
-        self.hw = in_hw
+        self.hw = self.out_hw = in_hw
         self.th, self.tw = -(-in_hw[0] // 2), -(-in_hw[1] // 2)
         self.step = max(1, min(images, WINOGRAD_TILES // (self.th * self.tw)))
 
@@ -304,29 +307,40 @@ class _Outputs(_Chunked):
     The output transform is one product (4 × 16)·(16 × tiles·F) by Aᵀ ⊗ Aᵀ (Y[2a + e] is output pixel
     (2t + a, 2u + e) of tile (t, u)): the eight add/subtract passes it replaced took ~3× as long. Y then goes
     through y (B, 2·TH, 2·TW, F) into the NCHW output."""
+    frequencies = 16
+    bias_frequency = 5  # M_ξ at ξ = (1, 1) reaches each of a tile's 4 outputs with weight 1
 
-    def __init__(self, winograd: Winograd, filters: int, dtype: np.dtype) -> None:
+    def __init__(self, winograd: Any, filters: int, dtype: np.dtype) -> None:
         size = winograd.step * winograd.th * winograd.tw * filters
-        self.winograd, self.filters, self.matrix = winograd, filters, _output_matrix(np.dtype(dtype))
-        self.m, self.by_tile, self.y = (np.empty(k * size, dtype) for k in (16, 4, 4))
+        self.winograd, self.filters, self.matrix = winograd, filters, self.output_matrix(np.dtype(dtype))
+        self.m, self.by_tile, self.y = (np.empty(k * size, dtype) for k in (self.frequencies, 4, 4))
+
+    @staticmethod
+    def output_matrix(dtype: np.dtype) -> np.ndarray:
+        return _output_matrix(dtype)
 
     def __call__(self, v: np.ndarray, u: np.ndarray, bias: np.ndarray | None, out: np.ndarray) -> None:
-        """The outputs of a chunk's V (16, tiles, C) with filters u (16, C, F) (+ bias) into out (B, F, H, W)."""
+        """The outputs of a chunk's V (ξ, tiles, C) with filters u (ξ, C, F) (+ bias) into out (B, F, OH, OW)."""
         m, outputs, reorder, by_pixel = self.layout(out.shape[0])
         np.matmul(v, u, out=m)
-        if bias is not None:  # M_ξ at ξ = (1, 1) reaches each of a tile's 4 outputs with weight 1
-            m[5] += bias
-        np.matmul(self.matrix, m.reshape(16, -1), out=outputs)
+        if bias is not None:
+            m[self.bias_frequency] += bias
+        np.matmul(self.matrix, m.reshape(self.frequencies, -1), out=outputs)
         np.copyto(*reorder)
         out[...] = by_pixel
 
     def make_plan(self, images: int) -> tuple:
-        (th, tw), f, (h, w) = (self.winograd.th, self.winograd.tw), self.filters, self.winograd.hw
-        m = _compact(self.m, (16, images * th * tw, f))
+        (th, tw), f, (h, w) = (self.winograd.th, self.winograd.tw), self.filters, self.winograd.out_hw
+        m = _compact(self.m, (self.frequencies, images * th * tw, f))
         outputs = _compact(self.by_tile, (4, images * th * tw * f))
         y = _compact(self.y, (images, th, 2, tw, 2, f))
-        reorder = y, outputs.reshape(2, 2, tw, th, images, f).transpose(4, 3, 0, 2, 1, 5)
+        reorder = y, self.by_pixel(outputs, images)
         return m, outputs, reorder, y.reshape(images, 2 * th, 2 * tw, f)[:, :h, :w].transpose(0, 3, 1, 2)
+
+    def by_pixel(self, outputs: np.ndarray, images: int) -> np.ndarray:
+        """The (4, tiles·F) outputs as a (B, TH, 2, TW, 2, F) view; tiles in `Winograd`'s order (u, t, b)."""
+        th, tw = self.winograd.th, self.winograd.tw
+        return outputs.reshape(2, 2, tw, th, images, self.filters).transpose(4, 3, 0, 2, 1, 5)
 
 
 class _OutputAdjoint(_Chunked):
@@ -358,3 +372,281 @@ class _OutputAdjoint(_Chunked):
                (np.subtract, corners[:, 0], corners[:, 3], corners[:, 2]),
                (np.add, tiles[0], tiles[3], tiles[1]), (np.subtract, tiles[0], tiles[3], tiles[2])]
         return copies, ops, tiles.reshape(16, -1, f)
+
+
+# ----- stride 2: Winograd on the four polyphase components ------------------------------------------------------
+# A 3×3 stride-2 convolution (padding 1) is the sum of four stride-1 ones: the even/odd row/column phases of the
+# padded x with the kernel's 2×2, 2×1, 1×2 and 1×1 sub-kernels. Along one axis, a 2-output tile reads padded
+# positions d0..d4 (4t to 4t + 4); the even taps (g0, g2) run as Winograd F(2, 2) on d0, d2, d4 (3 products for
+# 2 outputs) and the odd tap g1 directly on d1, d3 (2 products):
+#
+#     y0 = d0·g0 + d1·g1 + d2·g2 = (d0 − d2)·g0 + d2·(g0 + g2) + d1·g1
+#     y1 = d2·g0 + d3·g1 + d4·g2 = (d4 − d2)·g2 + d2·(g0 + g2) + d3·g1
+#
+# Frequencies, in this order: d1, d2, d3 (x itself, no arithmetic), d0 − d2, d4 − d2. In 2-D a 2×2 output tile
+# takes 5 × 5 = 25 products (tiles × C)·(C × F) instead of 4 × 9 = 36 direct, all transforms 0/±1 (exact).
+_POLY_G = ((0, 1, 0), (1, 0, 1), (0, 1, 0), (1, 0, 0), (0, 0, 1))  # frequency × kernel tap
+_POLY_AT = ((1, 1, 0, 1, 0), (0, 1, 1, 0, 1))  # output × frequency
+# Tiles per chunk of `StrideTwoWinograd`: the ResNet's stride-2 layer (16 tiles an image) ran as fast at 64 as at 128
+# (forward 4.55 / 4.50 ms, dx + dW 9.89 / 10.11 alone, busy machine; whole step within noise), and at 128 the buffers
+# (V and M are 25 × tiles × C) raised the step's peak memory from 16.8 to 18.7 MiB; 256 was slower. Chunks are whole
+# images: larger ones take the shifted products (16 images of 64×64, 256 tiles each: dx + dW 53 ms against 46).
+STRIDE_TWO_TILES = 64
+_poly_matrices: dict[tuple[str, np.dtype], np.ndarray] = {}
+
+
+def _poly_matrix(name: str, dtype: np.dtype) -> np.ndarray:
+    """G ⊗ G (25 × 9, "filter") or Aᵀ ⊗ Aᵀ (4 × 25, "output") of the polyphase transform, in dtype."""
+    key = (name, dtype)
+    if key not in _poly_matrices:
+        one = np.array(_POLY_G if name == "filter" else _POLY_AT, dtype)
+        _poly_matrices[key] = np.kron(one, one)
+    return _poly_matrices[key]
+
+
+class StrideTwoWinograd:
+    """conv2d of a 3×3 kernel at stride 2, padding 1, dilation 1, one group, by Winograd on x's four polyphase
+    components (above): 25 products per 2×2 output tile, 69% of the direct method's and 62% of `Shifted`'s (whose
+    junk columns add 1/9).
+
+    x's padded positions 4t + k fall into four classes k; class k of x's rows is x row 4t + k − 1, class 0 being
+    rows 4t − 1 (a zero row for t = 0). A chunk of B images is staged (B, C, 4·TH, 4·TW) (TH = ⌈OH/2⌉ tile rows,
+    zeros past H and W), and its pixels copied channels-last by class straight into V (25, tiles, C) for the nine
+    frequencies that are x itself, and into three (class-0 rows, class-0 columns, both) buffers with a zero first
+    row or column; four subtract passes make the other 16 frequencies (tiles ordered (t, u, b), so every pass is a
+    few long runs). Then M = V·U (one stacked product), Y = (Aᵀ ⊗ Aᵀ)·M (4 × 25) and Y back to (B, F, OH, OW).
+    The gradients are the adjoints: dM = (A ⊗ A)·dY, dU_ξ = V_ξᵀ·dM_ξ, dW = (G ⊗ G)ᵀ·dU; dV_ξ = dM_ξ·U_ξᵀ and
+    the input transform's adjoint (the subtract passes reversed), unloaded by class into dx.
+    """
+
+    def __init__(self, window: Any, images: int) -> None:
+        self.hw, self.out_hw = window.in_hw, window.out_hw
+        self.th, self.tw = -(-self.out_hw[0] // 2), -(-self.out_hw[1] // 2)
+        self.step = max(1, min(images, STRIDE_TWO_TILES // (self.th * self.tw)))
+
+    @staticmethod
+    def applies(window: Any, groups: int, channels: int, filters: int, dtype: np.dtype) -> bool:
+        """Whether `window` (a conv.Window) is a 3×3 stride-2 convolution with padding 1 that this runs faster: in
+        float32 or float64, at most `STRIDE_TWO_TILES` tiles an image."""
+        return (groups == 1 and min(channels, filters) >= WINOGRAD_MIN_CHANNELS and window.kernel == (3, 3)
+                and window.stride == (2, 2) and window.padding == (1, 1) and window.dilation == (1, 1)
+                and dtype in _FLOATS and -(-window.out_hw[0] // 2) * -(-window.out_hw[1] // 2) <= STRIDE_TWO_TILES)
+
+    def chunks(self, n: int) -> Iterator[slice]:
+        """The batch of n images in chunks of `step`."""
+        return (slice(start, min(start + self.step, n)) for start in range(0, n, self.step))
+
+    @staticmethod
+    def filters(w: np.ndarray, dtype: np.dtype) -> np.ndarray:
+        """W (F, C, 3, 3) -> U (25, C, F) = (G ⊗ G)·W's taps."""
+        f, c = w.shape[:2]
+        taps = w.astype(dtype, copy=False).transpose(2, 3, 1, 0).reshape(9, c * f)
+        return (_poly_matrix("filter", np.dtype(dtype)) @ taps).reshape(25, c, f)
+
+    def forward(self, x: np.ndarray, w: np.ndarray, b: np.ndarray | None, dtype: np.dtype) -> np.ndarray:
+        """conv2d(x, W, b, stride=2, padding=1) as an (N, F, OH, OW) array of dtype."""
+        (n, c), f = x.shape[:2], w.shape[0]
+        u = self.filters(w, dtype)
+        bias = None if b is None else b.astype(dtype, copy=False)
+        out = np.empty((n, f, *self.out_hw), dtype)
+        tiles, outputs = _PolyTiles(self, c, dtype), _PolyOutputs(self, f, dtype)
+        with _unbuffered_runs():
+            for chunk in self.chunks(n):
+                v = tiles(x[chunk])
+                outputs(v, u, bias, out[chunk])
+        return out
+
+    def gradients(self, g: np.ndarray, x: np.ndarray | None, w: np.ndarray | None, x_shape: tuple[int, ...],
+                  w_shape: tuple[int, ...]) -> tuple[np.ndarray | None, np.ndarray | None]:
+        """(dx if w is given, dW if x is given) for G (N, F, OH, OW), in one pass over the chunks (G's dM serves
+        both); V is made again from x chunk by chunk (nothing is kept from the forward)."""
+        dtype = np.result_type(*(a for a in (g, x, w) if a is not None))
+        (n, c), f = x_shape[:2], w_shape[0]
+        adjoint = _PolyOutputAdjoint(self, f, dtype)
+        if w is not None:
+            u_back = np.ascontiguousarray(self.filters(w, dtype).transpose(0, 2, 1))  # (25, F, C)
+            dx, scatter = np.empty(x_shape, dtype), _PolyTilesAdjoint(self, c, dtype)
+        if x is not None:
+            tiles = _PolyTiles(self, c, dtype)
+            du, du_scratch = np.zeros((25, c, f), dtype), np.empty((25, c, f), dtype)
+        with _unbuffered_runs():
+            for chunk in self.chunks(n):
+                dm = adjoint(g[chunk])
+                if w is not None:
+                    scatter(dm, u_back, dx[chunk])
+                if x is not None:
+                    du += np.matmul(tiles(x[chunk]).transpose(0, 2, 1), dm, out=du_scratch)
+        if x is None:
+            return dx, None
+        taps = _poly_matrix("filter", np.dtype(dtype)).T @ du.reshape(25, c * f)  # (9, C·F)
+        dw = np.ascontiguousarray(taps.reshape(3, 3, c, f).transpose(3, 2, 0, 1))
+        return (dx if w is not None else None), dw
+
+
+def _poly_staging(poly: StrideTwoWinograd, images: int, channels: int, dtype: np.dtype) -> tuple[np.ndarray, np.ndarray]:
+    """A zeroed (images, channels, 4·TH, 4·TW) buffer (each plane skewed by 64 bytes when it is a multiple of 1 KiB:
+    see `skewed_staging`) and its (images, channels, H, W) corner that x's chunks are copied into."""
+    (h, w), th, tw = poly.hw, poly.th, poly.tw
+    plane = 16 * th * tw
+    skew = 64 // np.dtype(dtype).itemsize if plane * np.dtype(dtype).itemsize % 1024 == 0 else 0
+    flat = np.zeros((images, channels, plane + skew), dtype)
+    full = flat[:, :, :plane].reshape(images, channels, 4 * th, 4 * tw)
+    return full, full[:, :, :h, :w]
+
+
+def _classes(full: np.ndarray) -> np.ndarray:
+    """A staged (B, C, 4·TH, 4·TW) buffer as (TH, row class, TW, column class, B, C): x row 4t + k at [t, k]."""
+    b, c, h4, w4 = full.shape
+    return full.reshape(b, c, h4 // 4, 4, w4 // 4, 4).transpose(2, 3, 4, 5, 0, 1)
+
+
+class _PolyTiles(_Chunked):
+    """One call's buffers turning chunks of B images (B, C, H, W) into V (25, tiles, C) of `StrideTwoWinograd`,
+    frequencies (row, column) in its order, tiles (t, u, b). Padded positions 4t + k: class k ∈ {1, 2, 3} is x's
+    4t + k − 1 (frequencies 0, 1, 2 along that axis), class 0 is x's 4t − 1 (zero at t = 0). The buffers r0
+    (3, TH + 1, TW, B, C), c0 (3, TH, TW + 1, B, C) and both (TH + 1, TW + 1, B, C) hold class 0 of the rows, of the
+    columns, and of both, their first row / column zero."""
+
+    def __init__(self, poly: StrideTwoWinograd, channels: int, dtype: np.dtype) -> None:
+        self.poly, self.channels, self.dtype = poly, channels, dtype
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        """V (25, tiles, C) of the chunk x (B, C, H, W)."""
+        corner, copies, ops, v = self.layout(x.shape[0])
+        np.copyto(corner, x)
+        for slot, part in copies:
+            np.copyto(slot, part)
+        for op, a, b_, out in ops:
+            op(a, b_, out=out)
+        return v
+
+    def make_plan(self, images: int) -> tuple:
+        th, tw, c, dtype = self.poly.th, self.poly.tw, self.channels, self.dtype
+        full, corner = _poly_staging(self.poly, images, c, dtype)
+        x = _classes(full)  # (TH, 4, TW, 4, B, C)
+        v = np.empty((5, 5, th, tw, images, c), dtype)
+        r0 = np.zeros((3, th + 1, tw, images, c), dtype)
+        c0 = np.zeros((3, th, tw + 1, images, c), dtype)
+        both = np.zeros((th + 1, tw + 1, images, c), dtype)
+        q = np.empty((2, th, tw + 1, images, c), dtype)
+        # class k ∈ {1, 2, 3} of padded rows is x row class k − 1; class 0 (t ≥ 1) is x row class 3 of tile t − 1
+        copies = [(v[:3, :3], x[:, :3, :, :3].transpose(1, 3, 0, 2, 4, 5)),
+                  (r0[:, 1:], x[:, 3, :, :3].transpose(2, 0, 1, 3, 4)),
+                  (c0[:, :, 1:], x[:, :3, :, 3].transpose(1, 0, 2, 3, 4)),
+                  (both[1:, 1:], x[:, 3, :, 3])]
+        # d0 − d2 and d4 − d2 along rows, then columns: windows k = 0, 1 of the class-0 buffers minus class 2
+        ops = [(np.subtract, _windows(r0, 1, th), v[1, :3], v[3:, :3]),
+               (np.subtract, _windows(c0, 2, tw), v[:3, 1], v[:3, 3:].transpose(1, 0, 2, 3, 4, 5)),
+               (np.subtract, _windows(both, 0, th), c0[1], q),
+               (np.subtract, _windows(q, 2, tw).transpose(1, 0, 2, 3, 4, 5), v[3:, 1][:, None], v[3:, 3:])]
+        return corner, copies, ops, v.reshape(25, th * tw * images, c)
+
+
+def _windows(a: np.ndarray, axis: int, size: int) -> np.ndarray:
+    """The two overlapping views a[..., 0:size, ...] and a[..., 1:size + 1, ...] along `axis` (of length size + 1),
+    stacked as a new first axis (no copy)."""
+    strides = (a.strides[axis],) + a.strides
+    shape = (2,) + a.shape[:axis] + (size,) + a.shape[axis + 1:]
+    return np.lib.stride_tricks.as_strided(a, shape, strides, writeable=False)
+
+
+class _PolyOutputs(_Outputs):
+    """One call's buffers for a chunk's M = V·U (+ bias), Y = (Aᵀ ⊗ Aᵀ)·M and Y into (B, F, OH, OW) through a
+    channels-last y (B, 2·TH, 2·TW, F); tiles in `StrideTwoWinograd`'s order (t, u, b)."""
+    frequencies = 25
+    bias_frequency = 6  # (d2, d2) reaches each of a tile's 4 outputs with weight 1
+
+    @staticmethod
+    def output_matrix(dtype: np.dtype) -> np.ndarray:
+        return _poly_matrix("output", dtype)
+
+    def by_pixel(self, outputs: np.ndarray, images: int) -> np.ndarray:
+        th, tw = self.winograd.th, self.winograd.tw
+        return outputs.reshape(2, 2, th, tw, images, self.filters).transpose(4, 2, 0, 3, 1, 5)
+
+
+class _PolyOutputAdjoint:
+    """One call's dM = (A ⊗ A)·dY (25, tiles, F) for chunks of G (B, F, OH, OW): G copied by output parity into dY
+    (2, 2, TH, TW, B, F), whose entries past an odd OH or OW stay zero."""
+
+    def __init__(self, poly: StrideTwoWinograd, filters: int, dtype: np.dtype) -> None:
+        self.poly, self.filters, self.matrix = poly, filters, _poly_matrix("output", np.dtype(dtype)).T
+        size = poly.step * poly.th * poly.tw * filters
+        self.dy, self.dm = np.zeros(4 * size, dtype), np.empty(25 * size, dtype)
+        self.images = None
+
+    def __call__(self, g: np.ndarray) -> np.ndarray:
+        """dM (25, tiles, F) of the chunk g (B, F, OH, OW)."""
+        (th, tw), (images, f) = (self.poly.th, self.poly.tw), g.shape[:2]
+        if images != self.images:
+            if self.images is not None:  # another layout: its gaps must be zero
+                self.dy.fill(0)
+            self.images = images
+        dy = _compact(self.dy, (2, 2, th, tw, images, f))
+        for a in (0, 1):
+            for e in (0, 1):
+                part = g[:, :, a::2, e::2]
+                np.copyto(dy[a, e, :part.shape[2], :part.shape[3]], part.transpose(2, 3, 0, 1))
+        dm = _compact(self.dm, (25, th * tw * images * f))
+        np.matmul(self.matrix, dy.reshape(4, -1), out=dm)
+        return dm.reshape(25, -1, f)
+
+
+class _PolyTilesAdjoint(_Chunked):
+    """One call's buffers for dx of a chunk: dV_ξ = dM_ξ·U_ξᵀ, then the adjoint of `_PolyTiles` (its subtract passes
+    reversed, each window's share added back), unloaded by class into a channels-last buffer (runs of C; straight into
+    dx's NCHW chunk, the copies took 1.5 ms per 64 images of 16×16 against 0.8 with this one), then into dx."""
+
+    def __init__(self, poly: StrideTwoWinograd, channels: int, dtype: np.dtype) -> None:
+        self.poly, self.channels, self.dtype = poly, channels, dtype
+
+    def __call__(self, dm: np.ndarray, u_back: np.ndarray, dx: np.ndarray) -> None:
+        """dx's chunk (B, C, H, W) from dM (25, tiles, F) and u_back (25, F, C)."""
+        dv_flat, dv, dq, dr0, dc0, dboth, copies, corner = self.layout(dx.shape[0])
+        np.matmul(dm, u_back, out=dv_flat)
+        # the last subtract pass: V[3 + kr, 3 + kc] = q[kr][:, kc:kc + TW] − V[3 + kr, 1]
+        _add_windows(dq, 2, dv[3:, 3], dv[3:, 4])
+        dv[3:, 1] -= dv[3:, 3]
+        dv[3:, 1] -= dv[3:, 4]
+        # the third: q[k] = both[k:k + TH] − c0[1]; the second: V[fr, 3 + kc] = c0[fr][:, kc:kc + TW] − V[fr, 1]
+        _add_windows(dboth, 0, dq[0], dq[1])
+        _add_windows(dc0, 2, dv[:3, 3], dv[:3, 4])
+        dc0[1] -= dq[0]
+        dc0[1] -= dq[1]
+        dv[:3, 1] -= dv[:3, 3]
+        dv[:3, 1] -= dv[:3, 4]
+        # the first: V[3 + kr, fc] = r0[fc][kr:kr + TH] − V[1, fc]
+        _add_windows(dr0, 1, dv[3, :3], dv[4, :3])
+        dv[1, :3] -= dv[3, :3]
+        dv[1, :3] -= dv[4, :3]
+        for slot, part in copies:
+            np.copyto(slot, part)
+        np.copyto(dx, corner)
+
+    def make_plan(self, images: int) -> tuple:
+        th, tw, c, dtype, (h, w) = self.poly.th, self.poly.tw, self.channels, self.dtype, self.poly.hw
+        by_pixel = np.empty((images, 4 * th, 4 * tw, c), dtype)
+        x = by_pixel.reshape(images, th, 4, tw, 4, c).transpose(1, 2, 3, 4, 0, 5)  # (TH, 4, TW, 4, B, C)
+        dv_flat = np.empty((25, th * tw * images, c), dtype)
+        dv = dv_flat.reshape(5, 5, th, tw, images, c)
+        dq = np.empty((2, th, tw + 1, images, c), dtype)
+        dr0 = np.empty((3, th + 1, tw, images, c), dtype)
+        dc0 = np.empty((3, th, tw + 1, images, c), dtype)
+        dboth = np.empty((th + 1, tw + 1, images, c), dtype)
+        copies = [(x[:, :3, :, :3], dv[:3, :3].transpose(2, 0, 3, 1, 4, 5)),
+                  (x[:, 3, :, :3], dr0[:, 1:].transpose(1, 2, 0, 3, 4)),
+                  (x[:, :3, :, 3], dc0[:, :, 1:].transpose(1, 0, 2, 3, 4)),
+                  (x[:, 3, :, 3], dboth[1:, 1:])]
+        return dv_flat, dv, dq, dr0, dc0, dboth, copies, by_pixel[:, :h, :w].transpose(0, 3, 1, 2)
+
+
+def _add_windows(out: np.ndarray, axis: int, first: np.ndarray, second: np.ndarray) -> None:
+    """The adjoint of reading windows 0 and 1 of `out` along `axis` (length n + 1): out = first at 0:n, plus second
+    at 1:n + 1."""
+    n = first.shape[axis]
+    head, tail = [slice(None)] * out.ndim, [slice(None)] * out.ndim
+    head[axis], tail[axis] = slice(0, n), slice(n, n + 1)
+    np.copyto(out[tuple(head)], first)
+    out[tuple(tail)] = 0
+    tail[axis] = slice(1, n + 1)
+    out[tuple(tail)] += second
