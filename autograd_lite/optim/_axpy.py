@@ -25,9 +25,9 @@ def add_scaled_(y: np.ndarray, x: np.ndarray, a: float) -> None:
         if flags.c_contiguous and flags.writeable and x.flags.c_contiguous:
             if y.ndim == 1:
                 flat, result = y, axpy(x, y, a=a)
-            else:  # a view: BLAS writes straight into y
-                flat = y.reshape(-1)
-                result = axpy(x.reshape(-1), flat, a=a)
+            else:  # a view (both are C-contiguous: ravel copies nothing, and is cheaper than reshape): BLAS
+                flat = y.ravel()  # writes straight into y
+                result = axpy(x.ravel(), flat, a=a)
             if result is not flat and not np.shares_memory(result, flat):
                 flat[...] = result  # the wrapper had to copy (e.g. a misaligned buffer)
             return
