@@ -35,6 +35,14 @@ def _sample_index(n: int) -> np.ndarray:
     return index
 
 
+@lru_cache(maxsize=16)
+def _row_starts(n: int, c: int) -> np.ndarray:
+    """arange(n)·c, read-only and cached: where each row of a C-ordered (n, c) array starts in its flat view."""
+    starts = np.arange(n) * c
+    starts.flags.writeable = False
+    return starts
+
+
 _UNSIGNED = {np.dtype(f"i{size}"): np.dtype(f"u{size}") for size in (1, 2, 4, 8)}  # native byte order
 
 
@@ -134,8 +142,11 @@ class ClassCrossEntropy(Function):
     def backward_arrays(self, g):
         if self.reduction == "mean" and not self.denominator:
             return np.zeros_like(self.probs)  # no sample counts: zero gradient, as PyTorch
-        d = self.probs.copy()  # a copy: a retained graph may run this backward again
-        d[_sample_index(len(self.target)), self.target] -= 1
+        d = self.probs.copy()  # a copy: a retained graph may run this backward again (C order)
+        # 1 off at each row's target, through the flat view (index i·C + t_i): a 1-D fancy index, 1.0-1.5 µs
+        # against d[rows, t]'s 3.0-3.7 at 20-200 rows, the same entries
+        n, c = d.shape
+        d.ravel()[_row_starts(n, c) + self.target] -= 1
         if self.sample_weight is not None:
             d *= self.sample_weight.reshape(-1, 1)
         d *= self._scale(g)
