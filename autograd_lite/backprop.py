@@ -60,20 +60,22 @@ def _as_grad_list(outputs: Sequence[Tensor], grads: Sequence[Any] | None, caller
     result = []
     for i, out in enumerate(outputs):
         g = None if grads is None else grads[i]
-        if not out.requires_grad:
+        if not out._requires_grad:
             raise RuntimeError(f"{caller}: output {i} (shape {out.shape}) does not require grad: no input "
                                "had requires_grad=True, or it was computed under no_grad()")
+        data = out.data  # (the array's size, shape and dtype: cheaper than the Tensor's properties, every step)
         if g is None:
-            if out.data.size != 1:
+            if data.size != 1:
                 raise RuntimeError(f"{caller}: output {i} has shape {out.shape}; a gradient can be implied "
                                    "only for a single-element output. Pass gradient= of that shape.")
-            data = out.data  # the usual loss: d(loss)/d(loss) = 1 (np.array for a 0-d loss: 0.4 µs against
-            # np.ones' 1.3, which is Python; np.ones: cheaper than ones_like)
+            # the usual loss: d(loss)/d(loss) = 1 (np.array for a 0-d loss: 0.4 µs against np.ones' 1.3,
+            # which is Python; np.ones: cheaper than ones_like)
             g = Tensor._make(np.array(1, data.dtype) if data.ndim == 0 else np.ones(data.shape, data.dtype))
-        elif not isinstance(g, Tensor):
-            g = Tensor._make(np.asarray(g, dtype=out.dtype))
-        if g.shape != out.shape:
-            raise RuntimeError(f"{caller}: gradient of shape {g.shape} given for output {i} of shape {out.shape}")
+        else:
+            if not isinstance(g, Tensor):
+                g = Tensor._make(np.asarray(g, dtype=data.dtype))
+            if g.shape != data.shape:
+                raise RuntimeError(f"{caller}: gradient of shape {g.shape} given for output {i} of shape {out.shape}")
         result.append(g)
     return result
 

@@ -111,6 +111,8 @@ class Function:
             if one:
                 t = inputs[0]
                 out = self.forward(t.data)
+            elif len(inputs) == 2:  # (a product, a bias add: no list of the arrays)
+                out = self.forward(inputs[0].data, inputs[1].data)
             else:
                 out = self.forward(*[t.data for t in inputs])
         except OpError:
@@ -214,30 +216,27 @@ def _releaser(saved: Any) -> Callable[[Function], None]:
     return release
 
 
+_sum_to_shape: Callable[[np.ndarray, tuple[int, ...]], np.ndarray] | None = None  # ops/shape.py's, at first use
+
+
 def _fit_grad(g: Any, like: Tensor, fn: Function, inputs: tuple[Tensor, ...]) -> Any:
     """Reduce a broadcast gradient (a Tensor, or an array when nothing is recorded) to the input's
     exact shape and dtype (`like` is one of fn's `inputs`)."""
-    raw = not isinstance(g, Tensor)
+    global _sum_to_shape
     data = like.data  # (the array's shape and dtype: cheaper than the Tensor's properties)
     if g.shape != data.shape:
         try:
-            g = _sum_to(g if type(g) is _ndarray else np.asarray(g), data.shape) if raw else g.sum_to_size(data.shape)
+            if isinstance(g, Tensor):
+                g = g.sum_to_size(data.shape)
+            else:  # the sum_to op's forward (the same sums as the Tensor path's)
+                if _sum_to_shape is None:  # (ops import the engine; an import at every call costs ~1 µs)
+                    from .ops.shape import sum_to_shape as _sum_to_shape
+                g = _sum_to_shape(g if type(g) is _ndarray else np.asarray(g), data.shape)
         except ValueError:
             i = next(i for i, t in enumerate(inputs) if t is like)
             raise RuntimeError(f"{fn.name} returned a gradient of shape {g.shape} for input {i} "
                                f"of shape {like.shape}") from None
     return g.astype(data.dtype) if g.dtype != data.dtype else g
-
-
-_sum_to_shape: Callable[[np.ndarray, tuple[int, ...]], np.ndarray] | None = None  # imported at first use
-
-
-def _sum_to(g: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
-    """g summed down to shape: the sum_to op's forward (the same sums as the Tensor path's)."""
-    global _sum_to_shape
-    if _sum_to_shape is None:  # (ops import the engine; an import at every call costs ~1 µs)
-        from .ops.shape import sum_to_shape as _sum_to_shape
-    return _sum_to_shape(g, shape)
 
 
 def _as_tensor(g: Any) -> Tensor:
@@ -300,11 +299,12 @@ def _propagate(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_gra
     # next, without the heap (a chain never touches the heap nor node_grads).
     only: Function | None = None
     only_grad: Any = None
-    wanted_nodes = {} if capture is None else {t.grad_fn: i for i, t in enumerate(capture) if t.grad_fn is not None}
-    captured: list[Tensor | None] = [None] * len(capture or ())
     pruning = capture is not None
+    if pruning:
+        wanted_nodes = {t.grad_fn: i for i, t in enumerate(capture) if t.grad_fn is not None}
+        captured: list[Tensor | None] = [None] * len(capture)
     node, inputs = None, tuple(roots)
-    grads: Any = tuple([g.data for g in root_grads]) if raw else tuple(root_grads)
+    grads: Any = tuple([g.data for g in root_grads] if raw else root_grads)
     fits = False  # the gradients to route have their inputs' shapes and dtypes (grad_fits_input)
     while True:
         # add each gradient to what its tensor's node (or leaf) received so far

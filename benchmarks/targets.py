@@ -115,11 +115,11 @@ TARGETS = [
            "and their backward (~0.35 ms per step at these sizes)"),
     Target("two_layer", "two-layer step ≤ 1.05× the NumPy baseline", time_ratio("two_layer", "numpy"), 1.05, "#21",
            "the same five BLAS calls, which take the same time inside both steps (a NumPy replica of exactly "
-           "autograd_lite's arrays runs at the baseline's speed); what is left is Python: 2.3-2.4× the baseline's "
-           "time per step at small sizes (79-88 µs against 35 in round 9e, 5-7 µs less than before it; profile "
-           "notes, rounds 9c and 9e), and 2-4× that "
-           "between the large products, which evict the interpreter's data from cache: the target sits at the "
-           "edge of the run-to-run spread"),
+           "autograd_lite's arrays runs at the baseline's speed); what is left is Python: 2.2-2.3× the baseline's "
+           "time per step at small sizes (74-75 µs against 33-34 in round 10a, 6-10 µs less than before it; "
+           "profile notes, rounds 9c, 9e and 10a), and 2-4× that between the large products, which evict the "
+           "interpreter's data from cache (in one process, interleaved: 1.04-1.05× the baseline in medians in "
+           "round 10a, against 1.08-1.09× before it): the target sits at the edge of the run-to-run spread"),
     Target("two_layer", "two-layer efficiency ≥ 60% of the matmul limit", efficiency_gap("two_layer", 0.6), 1.0,
            "#9",
            "bounded by the hand-written baseline's own efficiency (its row in table 1): the thin matmuls run "

@@ -36,6 +36,30 @@ def test_cross_entropy_gradient_is_softmax_minus_onehot_over_n():
     np.testing.assert_allclose(x.grad.data, (np.exp(log_softmax(x.data)) - onehot) / 5, atol=1e-12)
 
 
+@pytest.mark.parametrize("shape", [(1, 3), (20, 10), (200, 10), (7, 50)])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_cross_entropy_gradient_subtracts_one_at_each_target_only(shape, dtype):
+    # backward takes 1 off each row's target through the flat view: the same entries as d[rows, t] -= 1
+    rng = np.random.default_rng(11)
+    x = al.tensor(rng.standard_normal(shape).astype(dtype), requires_grad=True)
+    t = rng.integers(0, shape[1], shape[0])
+    loss = F.cross_entropy(x, t, reduction="sum")
+    probs = loss.grad_fn.probs.copy()
+    loss.backward()
+    probs[np.arange(shape[0]), t] -= 1
+    np.testing.assert_array_equal(x.grad.data, probs)
+
+
+@pytest.mark.parametrize("dtype", [np.int64, np.int32, np.int8, np.uint8])
+def test_cross_entropy_refuses_each_class_index_outside_the_classes(dtype):
+    x = rand(4, 3, seed=12)
+    assert F.cross_entropy(x, np.array([0, 2, 1, 2], dtype)).data.shape == ()
+    bad = [-1, 3] if np.dtype(dtype).kind == "i" else [3, 255]
+    for index in bad:
+        with pytest.raises(OpError, match=f"class index {index} is out of range for 3 classes"):
+            F.cross_entropy(x, np.array([0, index, 1, 2], dtype))
+
+
 def test_cross_entropy_weight_ignore_index_and_smoothing():
     x, w = rand(5, 4, seed=3), al.tensor([0.5, 1.0, 2.0, 1.5])
     t = np.array([2, -100, 3, 1, 0])

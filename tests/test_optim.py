@@ -286,6 +286,33 @@ def test_sgd_without_scipy_and_on_strided_parameters(kwargs: dict, monkeypatch: 
         np.testing.assert_allclose(ours, fallback, rtol=1e-14, atol=1e-15)
 
 
+def test_plain_sgd_on_a_group_of_mixed_dtypes_and_a_changed_lr() -> None:
+    # plain SGD looks SciPy's axpy up per dtype within a step: each parameter must get its own dtype's routine,
+    # and an lr edited between steps (as schedulers do) is read at the next step
+    rng = np.random.default_rng(13)
+    start = [rng.standard_normal(s).astype(d) for s, d in [((3, 4), np.float32), ((4,), np.float64),
+                                                             ((2, 2), np.float32), ((5,), np.float64)]]
+    params = [al.tensor(a, requires_grad=True) for a in start]
+    grads = [rng.standard_normal(a.shape).astype(a.dtype) for a in start]
+    opt = optim.SGD(params, lr=0.1)
+    want = [a.copy() for a in start]
+    for lr in (0.1, 0.01):
+        opt.param_groups[0]["lr"] = lr
+        for p, g in zip(params, grads):
+            p.grad = al.tensor(g)
+        opt.step()
+        for w, g in zip(want, grads):
+            w -= w.dtype.type(lr) * g
+    for p, w in zip(params, want):
+        assert p.dtype == w.dtype
+        np.testing.assert_allclose(p.data, w, rtol=0, atol=4 * np.finfo(w.dtype).eps)
+    opt.param_groups[0]["lr"] = float("nan")
+    before = [p.data.copy() for p in params]
+    with pytest.raises(ValueError, match="invalid lr"):
+        opt.step()
+    assert all(np.array_equal(p.data, b) for p, b in zip(params, before))  # refused before anything changed
+
+
 # ----- the API contract (shared/API.md) as users meet it --------------------------------------------
 import autograd_lite.nn as nn  # noqa: E402
 from tests.helpers import assert_clear_error, assert_signature, data  # noqa: E402

