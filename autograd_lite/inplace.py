@@ -72,9 +72,7 @@ def note_inplace_writes(tensors: list[Tensor]) -> None:
 
 def _mark_written(data: np.ndarray, tick: int) -> None:
     """Record (under _lock) that data's memory block was written at `tick`."""
-    owner = data  # _owner(data), inlined: this runs for every parameter at every optimizer step
-    while isinstance(owner.base, np.ndarray):
-        owner = owner.base
+    owner = _owner(data)
     key = id(owner)
     entry = _blocks.get(key)
     if entry is not None and entry[0]() is owner:
