@@ -77,7 +77,17 @@ def spread_table(runs: list[dict[str, Any]]) -> list[str]:
         values, met = _value_range(runs, target.text)
         if values:
             rows.append(f"| {target.text} | {_spread(values, target.text)} | {met} of {len(values)} |")
+    every = runs_meeting_every_target(runs)
+    rows += ["", f"Runs in which every target was met: {', '.join(every) if every else 'none'} "
+                 f"({len(every)} of {len(runs)})."]
     return rows
+
+
+def runs_meeting_every_target(runs: list[dict[str, Any]]) -> list[str]:
+    """The dates of the runs whose every recorded target was met (one "not measured" counts against the run)."""
+    texts = [t.text for t in TARGETS]
+    return [r["date"] for r in runs
+            if all(r["targets"][text]["verdict"] == "met" for text in texts if text in r["targets"])]
 
 
 def readme_block(runs: list[dict[str, Any]]) -> str:

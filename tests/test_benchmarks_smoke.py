@@ -78,6 +78,19 @@ def test_readme_numbers_are_the_kept_runs() -> None:
     for text, _ in report.HEADLINES:  # RESULTS.md's target table shows the last run's values
         if text in runs[-1]["targets"]:
             assert f"| {text} |" in results and runs[-1]["targets"][text]["shown"] in results
+    assert "\n".join(report.spread_table(runs)) in results  # the spread, and the runs that met every target
+
+
+def test_runs_meeting_every_target_needs_every_verdict_met() -> None:
+    texts = [t.text for t in report.TARGETS[:3]]
+
+    def run(date: str, verdicts: list[str]) -> dict:
+        return {"date": date, "load_average": [1.0], "targets": {
+            text: {"value": 1.0, "shown": "1.00×", "limit": 1.0, "verdict": v} for text, v in zip(texts, verdicts)}}
+    runs = [run("a", ["met"] * 3), run("b", ["met", "NOT met", "met"]), run("c", ["met", "not measured", "met"]),
+            run("d", ["met", "met"])]  # d did not record the third target: judged on the two it did
+    assert report.runs_meeting_every_target(runs) == ["a", "d"]
+    assert report.spread_table(runs)[-1] == "Runs in which every target was met: a, d (2 of 4)."
 
 
 def test_memory_probe_reports_a_peak() -> None:
