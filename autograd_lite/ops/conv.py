@@ -41,7 +41,7 @@ from ..engine import Function, OpError, is_grad_enabled, wrap_grads
 from ..tensor import Tensor
 from .activation import require_tensors
 from .registry import register
-from .winograd import StrideTwoWinograd, Winograd, skewed_staging
+from .winograd import ImageChunks, StrideTwoWinograd, Winograd, skewed_staging
 
 # Elements of `cols` per batch chunk (at least one sample): about 2 MiB of float32, so a chunk is
 # written and multiplied while in cache, and the matmuls still have thousands of columns.
@@ -268,7 +268,7 @@ class Window:
                 yield slice(part.start + batch.start, part.start + batch.stop), cols
 
 
-class Shifted:
+class Shifted(ImageChunks):
     """A convolution as KH·KW dense products of shifted row blocks, with no im2col.
 
     The padded x of a chunk of B images is split into s_h·s_w phase images padded[a::s_h, b::s_w] (one for
@@ -314,10 +314,6 @@ class Shifted:
     def applies(groups: int, channels: int, filters: int) -> bool:
         """Whether the shifted products beat im2col: one group, K = C (or F) wide enough for BLAS."""
         return groups == 1 and min(channels, filters) >= SHIFTED_MIN_CHANNELS
-
-    def chunks(self, n: int) -> Iterator[slice]:
-        """The batch of n images in chunks of `step`."""
-        return (slice(start, min(start + self.step, n)) for start in range(0, n, self.step))
 
     def offsets(self, images: int) -> list[tuple[int, int]]:
         """Per tap: (its phase, its offset in the phase's rows) for a chunk of `images`."""

@@ -135,7 +135,17 @@ def _output_matrix(dtype: np.dtype) -> np.ndarray:
     return _output_matrices[dtype]
 
 
-class Winograd:
+class ImageChunks:
+    """A convolution path that runs the batch `step` images at a time (Winograd, its stride-2 form, and
+    conv.py's shifted products), so that each chunk's buffers stay in cache."""
+    step: int
+
+    def chunks(self, n: int) -> Iterator[slice]:
+        """The batch of n images in chunks of `step`."""
+        return (slice(start, min(start + self.step, n)) for start in range(0, n, self.step))
+
+
+class Winograd(ImageChunks):
     """conv2d of a 3×3 kernel at stride 1, padding 1, dilation 1, one group, by Winograd F(2×2, 3×3).
 
     The batch goes through in chunks of whole images (about `WINOGRAD_TILES` tiles). A chunk's tiles are
@@ -163,10 +173,6 @@ class Winograd:
                 and window.stride == (1, 1) and window.padding == (1, 1) and window.dilation == (1, 1)
                 and dtype in _FLOATS
                 and -(-window.in_hw[0] // 2) * -(-window.in_hw[1] // 2) <= WINOGRAD_MAX_IMAGE_TILES)
-
-    def chunks(self, n: int) -> Iterator[slice]:
-        """The batch of n images in chunks of `step`."""
-        return (slice(start, min(start + self.step, n)) for start in range(0, n, self.step))
 
     def tiles_shape(self, images: int, channels: int) -> tuple[int, ...]:
         """(4, 4, TW, TH, images, channels): frequency row and column, then the tiles in chunk order."""
@@ -404,7 +410,7 @@ def _poly_matrix(name: str, dtype: np.dtype) -> np.ndarray:
     return _poly_matrices[key]
 
 
-class StrideTwoWinograd:
+class StrideTwoWinograd(ImageChunks):
     """conv2d of a 3×3 kernel at stride 2, padding 1, dilation 1, one group, by Winograd on x's four polyphase
     components (above): 25 products per 2×2 output tile, 69% of the direct method's and 62% of `Shifted`'s (whose
     junk columns add 1/9).
@@ -431,10 +437,6 @@ class StrideTwoWinograd:
         return (groups == 1 and min(channels, filters) >= WINOGRAD_MIN_CHANNELS and window.kernel == (3, 3)
                 and window.stride == (2, 2) and window.padding == (1, 1) and window.dilation == (1, 1)
                 and dtype in _FLOATS and -(-window.out_hw[0] // 2) * -(-window.out_hw[1] // 2) <= STRIDE_TWO_TILES)
-
-    def chunks(self, n: int) -> Iterator[slice]:
-        """The batch of n images in chunks of `step`."""
-        return (slice(start, min(start + self.step, n)) for start in range(0, n, self.step))
 
     @staticmethod
     def filters(w: np.ndarray, dtype: np.dtype) -> np.ndarray:
