@@ -765,12 +765,17 @@ class TileArgmax(Argmax):
             np.multiply(g_in_layout, self.row_index == i, out=g_rows[..., i, :])
         del g_in_layout
         g_rows = g_rows.reshape(n, c, oh * kh, ow)
-        exact = (oh * kh, ow * kw) == self.window.in_hw
-        dx = (np.empty_like if exact else np.zeros_like)(self.col_index, g.dtype, shape=(n, c) + self.window.in_hw)
+        dx = self._dx(n, c, g.dtype)
         tiled = dx[..., :oh * kh, :ow * kw]
         for j in range(kw):  # ... and within that row to its winning column
             np.multiply(g_rows, self.col_index == j, out=tiled[..., j::kw])
         return dx
+
+    def _dx(self, n: int, c: int, dtype: np.dtype) -> np.ndarray:
+        """The (N, C, H, W) gradient buffer in x's layout (that of the indices); zeros where no tile reaches."""
+        (kh, kw), (oh, ow) = self.window.kernel, self.window.out_hw
+        exact = (oh * kh, ow * kw) == self.window.in_hw
+        return (np.empty_like if exact else np.zeros_like)(self.col_index, dtype, shape=(n, c) + self.window.in_hw)
 
     def _scatter_by_offset(self, g: np.ndarray) -> np.ndarray:
         """scatter for an x whose W axis is not innermost (channels-last): one pass per kernel offset, G times
@@ -780,8 +785,7 @@ class TileArgmax(Argmax):
         n, c = g.shape[:2]
         g = _in_layout(g, self.row_index)
         col_index = self.col_index.reshape(n, c, oh, kh, ow)
-        exact = (oh * kh, ow * kw) == self.window.in_hw
-        dx = (np.empty_like if exact else np.zeros_like)(self.col_index, g.dtype, shape=(n, c) + self.window.in_hw)
+        dx = self._dx(n, c, g.dtype)
         for i in range(kh):
             in_row = self.row_index == i
             for j in range(kw):

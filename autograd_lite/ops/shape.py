@@ -178,10 +178,19 @@ def sum_rows(a: np.ndarray) -> np.ndarray:
     return ones.dot(a) if a.flags.c_contiguous else ones @ a
 
 
+# Rows up to which a sum over leading axes is `sum_rows`' product; for longer sums np.sum's pairwise rounding is
+# the more accurate.
+SUM_ROWS_MAX = 4096
+
+
+def _by_sum_rows(a: np.ndarray, rows: int) -> bool:
+    """Whether a sum of `a` over its leading `rows` (as one axis) goes through `sum_rows`."""
+    return rows <= SUM_ROWS_MAX and a.dtype.kind == "f" and a.flags.c_contiguous
+
+
 def sum_to_shape(a: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     """a summed down to `shape` (the shape it was broadcast from): SumTo's forward, without a node."""
-    if (a.ndim == 2 and len(shape) == 1 and shape[0] == a.shape[1] and a.shape[0] <= 4096
-            and a.dtype.kind == "f" and a.flags.c_contiguous):
+    if a.ndim == 2 and len(shape) == 1 and shape[0] == a.shape[1] and _by_sum_rows(a, a.shape[0]):
         return sum_rows(a)  # a bias gradient over a batch, the common case: the general path's result, checked directly
     lead = a.ndim - len(shape)
     if lead < 0:
@@ -196,9 +205,7 @@ def sum_to_shape(a: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
         return a.reshape(shape)
     k = len(axes)
     n = math.prod(a.shape[:k])
-    if axes[-1] == k - 1 and n <= 4096 and a.dtype.kind == "f" and a.flags.c_contiguous:
-        # leading axes only (a bias gradient over a batch); for longer sums np.sum's pairwise
-        # rounding is the more accurate
+    if axes[-1] == k - 1 and _by_sum_rows(a, n):  # leading axes only (a bias gradient over a batch)
         sums = sum_rows(a.reshape(n, -1))
         # (C,) already: no reshape, whose view of a temporary .grad would have to copy
         return sums if sums.shape == shape else sums.reshape(shape)

@@ -67,10 +67,16 @@ def skewed_staging(images: int, channels: int, hw: tuple[int, int], dtype: Any) 
     x through (`staged`) before a channels-last copy: reading one pixel's channels 1 KiB apart lands 16 of every
     64 in one L1 set (4 KiB aliasing), which made the 16×16 layers' loads 2× slower per element than the 8×8
     ones' (Winograd's: 1.0 ms against 0.5 staged). None for other planes."""
-    plane, itemsize = hw[0] * hw[1], np.dtype(dtype).itemsize
-    if plane * itemsize % 1024:
-        return None
-    return np.empty((images, channels, plane + 64 // itemsize), dtype)
+    plane = hw[0] * hw[1]
+    skew = _plane_skew(plane, dtype)
+    return np.empty((images, channels, plane + skew), dtype) if skew else None
+
+
+def _plane_skew(plane: int, dtype: Any) -> int:
+    """Elements to pad a channel plane of `plane` elements by so that planes are not 1 KiB apart (64 bytes'
+    worth when they would be, else 0): see `skewed_staging`."""
+    itemsize = np.dtype(dtype).itemsize
+    return 0 if plane * itemsize % 1024 else 64 // itemsize
 
 
 def staged(staging: np.ndarray | None, x: np.ndarray) -> np.ndarray:
@@ -124,15 +130,18 @@ def _channels_last(x: np.ndarray, staging: np.ndarray | None, flat: np.ndarray) 
 
 
 _AT = ((1, 1, 1, 0), (0, 1, -1, -1))
-_output_matrices: dict[np.dtype, np.ndarray] = {}
+_kron_squares: dict[tuple[tuple, np.dtype], np.ndarray] = {}
 
 
-def _output_matrix(dtype: np.dtype) -> np.ndarray:
-    """Aᵀ ⊗ Aᵀ (4 × 16) in dtype: row 2a + e maps a tile's M (ξ = 4i + j) to its output (a, e),
+def _kron_square(matrix: tuple[tuple[int, ...], ...], dtype: np.dtype) -> np.ndarray:
+    """matrix ⊗ matrix in dtype (made once per matrix and dtype): a 1-D transform applied along both axes of a
+    tile at once, e.g. Aᵀ ⊗ Aᵀ (4 × 16), whose row 2a + e maps a tile's M (ξ = 4i + j) to its output (a, e),
     Σ_ij Aᵀ[a, i]·Aᵀ[e, j]·M_ij."""
-    if dtype not in _output_matrices:
-        _output_matrices[dtype] = np.kron(np.array(_AT, dtype), np.array(_AT, dtype))
-    return _output_matrices[dtype]
+    key = (matrix, np.dtype(dtype))
+    if key not in _kron_squares:
+        one = np.array(matrix, dtype)
+        _kron_squares[key] = np.kron(one, one)
+    return _kron_squares[key]
 
 
 class ImageChunks:
@@ -315,15 +324,12 @@ class _Outputs(_Chunked):
     through y (B, 2·TH, 2·TW, F) into the NCHW output."""
     frequencies = 16
     bias_frequency = 5  # M_ξ at ξ = (1, 1) reaches each of a tile's 4 outputs with weight 1
+    output_transform = _AT  # the 1-D Aᵀ: the product's matrix is Aᵀ ⊗ Aᵀ
 
     def __init__(self, winograd: Any, filters: int, dtype: np.dtype) -> None:
         size = winograd.step * winograd.th * winograd.tw * filters
-        self.winograd, self.filters, self.matrix = winograd, filters, self.output_matrix(np.dtype(dtype))
+        self.winograd, self.filters, self.matrix = winograd, filters, _kron_square(self.output_transform, dtype)
         self.m, self.by_tile, self.y = (np.empty(k * size, dtype) for k in (self.frequencies, 4, 4))
-
-    @staticmethod
-    def output_matrix(dtype: np.dtype) -> np.ndarray:
-        return _output_matrix(dtype)
 
     def __call__(self, v: np.ndarray, u: np.ndarray, bias: np.ndarray | None, out: np.ndarray) -> None:
         """The outputs of a chunk's V (ξ, tiles, C) with filters u (ξ, C, F) (+ bias) into out (B, F, OH, OW)."""
@@ -398,16 +404,6 @@ _POLY_AT = ((1, 1, 0, 1, 0), (0, 1, 1, 0, 1))  # output × frequency
 # (V and M are 25 × tiles × C) raised the step's peak memory from 16.8 to 18.7 MiB; 256 was slower. Chunks are whole
 # images: larger ones take the shifted products (16 images of 64×64, 256 tiles each: dx + dW 53 ms against 46).
 STRIDE_TWO_TILES = 64
-_poly_matrices: dict[tuple[str, np.dtype], np.ndarray] = {}
-
-
-def _poly_matrix(name: str, dtype: np.dtype) -> np.ndarray:
-    """G ⊗ G (25 × 9, "filter") or Aᵀ ⊗ Aᵀ (4 × 25, "output") of the polyphase transform, in dtype."""
-    key = (name, dtype)
-    if key not in _poly_matrices:
-        one = np.array(_POLY_G if name == "filter" else _POLY_AT, dtype)
-        _poly_matrices[key] = np.kron(one, one)
-    return _poly_matrices[key]
 
 
 class StrideTwoWinograd(ImageChunks):
@@ -443,7 +439,7 @@ class StrideTwoWinograd(ImageChunks):
         """W (F, C, 3, 3) -> U (25, C, F) = (G ⊗ G)·W's taps."""
         f, c = w.shape[:2]
         taps = w.astype(dtype, copy=False).transpose(2, 3, 1, 0).reshape(9, c * f)
-        return (_poly_matrix("filter", np.dtype(dtype)) @ taps).reshape(25, c, f)
+        return (_kron_square(_POLY_G, dtype) @ taps).reshape(25, c, f)
 
     def forward(self, x: np.ndarray, w: np.ndarray, b: np.ndarray | None, dtype: np.dtype) -> np.ndarray:
         """conv2d(x, W, b, stride=2, padding=1) as an (N, F, OH, OW) array of dtype."""
@@ -480,7 +476,7 @@ class StrideTwoWinograd(ImageChunks):
                     du += np.matmul(tiles(x[chunk]).transpose(0, 2, 1), dm, out=du_scratch)
         if x is None:
             return dx, None
-        taps = _poly_matrix("filter", np.dtype(dtype)).T @ du.reshape(25, c * f)  # (9, C·F)
+        taps = _kron_square(_POLY_G, dtype).T @ du.reshape(25, c * f)  # (9, C·F)
         dw = np.ascontiguousarray(taps.reshape(3, 3, c, f).transpose(3, 2, 0, 1))
         return (dx if w is not None else None), dw
 
@@ -490,8 +486,7 @@ def _poly_staging(poly: StrideTwoWinograd, images: int, channels: int, dtype: np
     see `skewed_staging`) and its (images, channels, H, W) corner that x's chunks are copied into."""
     (h, w), th, tw = poly.hw, poly.th, poly.tw
     plane = 16 * th * tw
-    skew = 64 // np.dtype(dtype).itemsize if plane * np.dtype(dtype).itemsize % 1024 == 0 else 0
-    flat = np.zeros((images, channels, plane + skew), dtype)
+    flat = np.zeros((images, channels, plane + _plane_skew(plane, dtype)), dtype)
     full = flat[:, :, :plane].reshape(images, channels, 4 * th, 4 * tw)
     return full, full[:, :, :h, :w]
 
@@ -512,19 +507,18 @@ class _PolyTiles(_Chunked):
     def __init__(self, poly: StrideTwoWinograd, channels: int, dtype: np.dtype) -> None:
         self.poly, self.channels, self.dtype = poly, channels, dtype
 
+    corner: np.ndarray  # the staging buffer's (B, C, H, W) corner that a chunk of x is copied into
+
     def __call__(self, x: np.ndarray) -> np.ndarray:
-        """V (25, tiles, C) of the chunk x (B, C, H, W)."""
-        corner, copies, ops, v = self.layout(x.shape[0])
-        np.copyto(corner, x)
-        for slot, part in copies:
-            np.copyto(slot, part)
-        for op, a, b_, out in ops:
-            op(a, b_, out=out)
-        return v
+        """V (25, tiles, C) of the chunk x (B, C, H, W): x into the staging buffer, then the plan's copies and
+        subtract passes."""
+        self.layout(x.shape[0])
+        np.copyto(self.corner, x)
+        return self.run(x.shape[0])
 
     def make_plan(self, images: int) -> tuple:
         th, tw, c, dtype = self.poly.th, self.poly.tw, self.channels, self.dtype
-        full, corner = _poly_staging(self.poly, images, c, dtype)
+        full, self.corner = _poly_staging(self.poly, images, c, dtype)
         x = _classes(full)  # (TH, 4, TW, 4, B, C)
         v = np.empty((5, 5, th, tw, images, c), dtype)
         r0 = np.zeros((3, th + 1, tw, images, c), dtype)
@@ -541,7 +535,7 @@ class _PolyTiles(_Chunked):
                (np.subtract, _windows(c0, 2, tw), v[:3, 1], v[:3, 3:].transpose(1, 0, 2, 3, 4, 5)),
                (np.subtract, _windows(both, 0, th), c0[1], q),
                (np.subtract, _windows(q, 2, tw).transpose(1, 0, 2, 3, 4, 5), v[3:, 1][:, None], v[3:, 3:])]
-        return corner, copies, ops, v.reshape(25, th * tw * images, c)
+        return copies, ops, v.reshape(25, th * tw * images, c)
 
 
 def _windows(a: np.ndarray, axis: int, size: int) -> np.ndarray:
@@ -557,41 +551,37 @@ class _PolyOutputs(_Outputs):
     channels-last y (B, 2·TH, 2·TW, F); tiles in `StrideTwoWinograd`'s order (t, u, b)."""
     frequencies = 25
     bias_frequency = 6  # (d2, d2) reaches each of a tile's 4 outputs with weight 1
-
-    @staticmethod
-    def output_matrix(dtype: np.dtype) -> np.ndarray:
-        return _poly_matrix("output", dtype)
+    output_transform = _POLY_AT
 
     def by_pixel(self, outputs: np.ndarray, images: int) -> np.ndarray:
         th, tw = self.winograd.th, self.winograd.tw
         return outputs.reshape(2, 2, th, tw, images, self.filters).transpose(4, 2, 0, 3, 1, 5)
 
 
-class _PolyOutputAdjoint:
+class _PolyOutputAdjoint(_Chunked):
     """One call's dM = (A ⊗ A)·dY (25, tiles, F) for chunks of G (B, F, OH, OW): G copied by output parity into dY
     (2, 2, TH, TW, B, F), whose entries past an odd OH or OW stay zero."""
 
     def __init__(self, poly: StrideTwoWinograd, filters: int, dtype: np.dtype) -> None:
-        self.poly, self.filters, self.matrix = poly, filters, _poly_matrix("output", np.dtype(dtype)).T
+        self.poly, self.filters, self.matrix = poly, filters, _kron_square(_POLY_AT, dtype).T
         size = poly.step * poly.th * poly.tw * filters
         self.dy, self.dm = np.zeros(4 * size, dtype), np.empty(25 * size, dtype)
-        self.images = None
 
     def __call__(self, g: np.ndarray) -> np.ndarray:
         """dM (25, tiles, F) of the chunk g (B, F, OH, OW)."""
-        (th, tw), (images, f) = (self.poly.th, self.poly.tw), g.shape[:2]
-        if images != self.images:
-            if self.images is not None:  # another layout: its gaps must be zero
-                self.dy.fill(0)
-            self.images = images
+        slots, dy, dm = self.layout(g.shape[0])
+        for (a, e), slot in slots:
+            np.copyto(slot, g[:, :, a::2, e::2].transpose(2, 3, 0, 1))
+        np.matmul(self.matrix, dy, out=dm)
+        return dm.reshape(25, -1, self.filters)
+
+    def make_plan(self, images: int) -> tuple:
+        (th, tw), (oh, ow), f = (self.poly.th, self.poly.tw), self.poly.out_hw, self.filters
+        if self.images is not None:  # a shorter last chunk: another layout, whose gaps must be zero
+            self.dy.fill(0)
         dy = _compact(self.dy, (2, 2, th, tw, images, f))
-        for a in (0, 1):
-            for e in (0, 1):
-                part = g[:, :, a::2, e::2]
-                np.copyto(dy[a, e, :part.shape[2], :part.shape[3]], part.transpose(2, 3, 0, 1))
-        dm = _compact(self.dm, (25, th * tw * images * f))
-        np.matmul(self.matrix, dy.reshape(4, -1), out=dm)
-        return dm.reshape(25, -1, f)
+        slots = [((a, e), dy[a, e, :len(range(a, oh, 2)), :len(range(e, ow, 2))]) for a in (0, 1) for e in (0, 1)]
+        return slots, dy.reshape(4, -1), _compact(self.dm, (25, th * tw * images * f))
 
 
 class _PolyTilesAdjoint(_Chunked):
